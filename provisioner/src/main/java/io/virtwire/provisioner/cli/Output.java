@@ -1,0 +1,57 @@
+package io.virtwire.provisioner.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.inject.Inject;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+
+/**
+ * Renders a command's result: the result record as JSON with {@code --output json}, or the command's own
+ * text form otherwise. Commands build a result object first and never print JSON by hand, so the JSON
+ * contract is exactly the record's fields.
+ */
+public final class Output {
+
+    private final CliIo io;
+    private final GlobalOptions options;
+    private final ObjectMapper json;
+
+    @Inject
+    public Output(CliIo io, GlobalOptions options, ObjectMapper json) {
+        this.io = io;
+        this.options = options;
+        this.json = json;
+    }
+
+    public void emit(Object result, Consumer<PrintWriter> text) {
+        if (options.json()) {
+            printJson(result);
+        } else {
+            text.accept(io.out());
+        }
+        io.out().flush();
+    }
+
+    public void printJson(Object value) {
+        try {
+            io.out().println(json.writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A progress or note line for people; kept off stdout in JSON mode so stdout stays one JSON document. */
+    public void note(String line) {
+        (options.json() ? io.err() : io.out()).println(line);
+    }
+
+    public PrintWriter out() {
+        return io.out();
+    }
+
+    public PrintWriter err() {
+        return io.err();
+    }
+}

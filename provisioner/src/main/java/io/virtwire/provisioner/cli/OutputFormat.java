@@ -1,0 +1,6 @@
+package io.virtwire.provisioner.cli;
+
+public enum OutputFormat {
+    text,
+    json
+}

@@ -1,0 +1,22 @@
+package io.virtwire.provisioner.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+
+/** Production wiring of the provisioner's services. Tests override single bindings (host actions, gateway). */
+public class ProvisionerModule extends AbstractModule {
+
+    @Provides
+    @Singleton
+    ObjectMapper jsonMapper() {
+        return JsonMapper.builder()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .findAndAddModules()
+                .build();
+    }
+}

@@ -1,0 +1,46 @@
+package io.virtwire.provisioner.cli;
+
+import com.google.inject.Module;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs the CLI in-process with captured streams, a controlled environment and optional binding overrides. */
+public final class CliRunner {
+
+    private final Map<String, String> env = new HashMap<>();
+    private final Module[] overrides;
+    private String stdin = "";
+
+    public CliRunner(Module... overrides) {
+        this.overrides = overrides;
+    }
+
+    public CliRunner env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    public CliRunner stdin(String text) {
+        this.stdin = text;
+        return this;
+    }
+
+    public Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliIo io = new CliIo(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = VirtwireCli.run(args, io, new Environment(Map.copyOf(env)), overrides);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    public record Result(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+}
