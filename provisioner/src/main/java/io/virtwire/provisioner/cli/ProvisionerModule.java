@@ -6,9 +6,16 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import io.virtwire.provisioner.libvirt.LibvirtConnector;
+import io.virtwire.provisioner.libvirt.LibvirtJavaConnector;
 
 /** Production wiring of the provisioner's services. Tests override single bindings (host actions, gateway). */
 public class ProvisionerModule extends AbstractModule {
+
+    @Override
+    protected void configure() {
+        bind(LibvirtConnector.class).to(LibvirtJavaConnector.class);
+    }
 
     @Provides
     @Singleton
