@@ -1,0 +1,22 @@
+package io.virtwire.provisioner.libvirt.xml;
+
+import jakarta.xml.bind.annotation.XmlAnyAttribute;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import org.w3c.dom.Element;
+
+/** {@code <alias name="..."/>}: libvirt generates it (net0, hostdev0) unless the user sets ua-*. */
+@XmlType(name = "alias")
+public class AliasXml {
+    @XmlAttribute(name = "name")
+    public String name;
+    @XmlAnyAttribute
+    public Map<QName, String> otherAttributes = new LinkedHashMap<>();
+}

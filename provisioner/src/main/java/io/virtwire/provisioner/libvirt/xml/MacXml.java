@@ -1,0 +1,29 @@
+package io.virtwire.provisioner.libvirt.xml;
+
+import jakarta.xml.bind.annotation.XmlAnyAttribute;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import org.w3c.dom.Element;
+
+/** {@code <mac address="..."/>}. */
+@XmlType(name = "mac")
+public class MacXml {
+    @XmlAttribute(name = "address")
+    public String address;
+    @XmlAnyAttribute
+    public Map<QName, String> otherAttributes = new LinkedHashMap<>();
+
+    public MacXml() {
+    }
+
+    public MacXml(String address) {
+        this.address = address;
+    }
+}

@@ -1,0 +1,24 @@
+package io.virtwire.provisioner.libvirt.xml;
+
+import jakarta.xml.bind.annotation.XmlAnyAttribute;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import org.w3c.dom.Element;
+
+/** {@code <reconnect enabled="yes" timeout="10"/>} inside a vhost-user client source. */
+@XmlType(name = "reconnect")
+public class ReconnectXml {
+    @XmlAttribute(name = "enabled")
+    public String enabled;
+    @XmlAttribute(name = "timeout")
+    public Integer timeout;
+    @XmlAnyAttribute
+    public Map<QName, String> otherAttributes = new LinkedHashMap<>();
+}

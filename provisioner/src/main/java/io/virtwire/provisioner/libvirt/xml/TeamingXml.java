@@ -1,0 +1,24 @@
+package io.virtwire.provisioner.libvirt.xml;
+
+import jakarta.xml.bind.annotation.XmlAnyAttribute;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import org.w3c.dom.Element;
+
+/** {@code <teaming type="persistent|transient" persistent="alias"/>} (virtio failover pairing). */
+@XmlType(name = "teaming")
+public class TeamingXml {
+    @XmlAttribute(name = "type")
+    public String type;
+    @XmlAttribute(name = "persistent")
+    public String persistent;
+    @XmlAnyAttribute
+    public Map<QName, String> otherAttributes = new LinkedHashMap<>();
+}

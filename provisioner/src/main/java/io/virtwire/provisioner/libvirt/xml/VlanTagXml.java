@@ -1,0 +1,24 @@
+package io.virtwire.provisioner.libvirt.xml;
+
+import jakarta.xml.bind.annotation.XmlAnyAttribute;
+import jakarta.xml.bind.annotation.XmlAnyElement;
+import jakarta.xml.bind.annotation.XmlAttribute;
+import jakarta.xml.bind.annotation.XmlElement;
+import jakarta.xml.bind.annotation.XmlType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import org.w3c.dom.Element;
+
+/** {@code <tag id="42" nativeMode="untagged"/>}. */
+@XmlType(name = "vlanTag")
+public class VlanTagXml {
+    @XmlAttribute(name = "id")
+    public Integer id;
+    @XmlAttribute(name = "nativeMode")
+    public String nativeMode;
+    @XmlAnyAttribute
+    public Map<QName, String> otherAttributes = new LinkedHashMap<>();
+}
