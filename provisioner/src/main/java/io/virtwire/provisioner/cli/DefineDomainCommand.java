@@ -77,7 +77,7 @@ public final class DefineDomainCommand implements Callable<Integer> {
         DomainDefinitionService service = new DomainDefinitionService();
         String xml = service.render(t, p);
         if (printXml) {
-            output.emit(new Result(name, t.id(), type, false, xml), out -> out.print(xml));
+            output.emit(new Result(name, t.id(), type, false, xml), out -> Output.printXml(out, xml));
             return ExitCode.OK;
         }
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {

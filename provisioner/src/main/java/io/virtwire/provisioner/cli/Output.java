@@ -47,6 +47,11 @@ public final class Output {
         (options.json() ? io.err() : io.out()).println(line);
     }
 
+    /** Prints an XML document or fragment, ending with exactly one newline. */
+    public static void printXml(PrintWriter out, String xml) {
+        out.print(xml.endsWith("\n") ? xml : xml + "\n");
+    }
+
     public PrintWriter out() {
         return io.out();
     }

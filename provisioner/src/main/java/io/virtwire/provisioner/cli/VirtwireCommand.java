@@ -14,7 +14,11 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Wire libvirt/QEMU virtual machines to fast networks: SR-IOV VFs, vDPA and vhost-user.",
         subcommands = {
+                AttachInterfaceCommand.class,
+                DetachInterfaceCommand.class,
+                DomIfListCommand.class,
                 DefineDomainCommand.class,
+                XmlCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
 

@@ -1,0 +1,73 @@
+package io.virtwire.provisioner.cli;
+
+import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.libvirt.LibvirtConnector;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.libvirt.xml.DomainXml;
+import io.virtwire.provisioner.model.MacAddress;
+import io.virtwire.provisioner.nic.InterfaceService;
+import io.virtwire.provisioner.nic.NicChange;
+import jakarta.inject.Inject;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "detach-interface", mixinStandardHelpOptions = true,
+        description = "Detach the interface with the given MAC from a domain or a domain XML file.")
+public final class DetachInterfaceCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name (omit with --domain-xml)")
+    String domain;
+
+    @Option(names = "--mac", required = true, paramLabel = "MAC", description = "MAC address of the interface to detach")
+    String mac;
+
+    @Mixin
+    ScopeOptions scope;
+
+    @Mixin
+    DomainXmlFileOptions file;
+
+    private final GlobalOptions globals;
+    private final LibvirtConnector connector;
+    private final Output output;
+    private final InterfaceService service;
+
+    @Inject
+    DetachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service) {
+        this.globals = globals;
+        this.connector = connector;
+        this.output = output;
+        this.service = service;
+    }
+
+    @Override
+    public Integer call() {
+        file.checkCombination(domain, scope);
+        MacAddress address;
+        try {
+            address = MacAddress.parse(mac);
+        } catch (IllegalArgumentException e) {
+            throw VirtwireException.invalid(e.getMessage());
+        }
+        if (file.given()) {
+            DomainXml xml = file.read(domain);
+            NicChange change = service.detach(xml, address);
+            if (file.inPlace) {
+                file.write(xml.toXml());
+                output.emit(change, out -> NicText.print(out, change));
+            } else {
+                output.emit(change, out -> Output.printXml(out, xml.toXml()));
+            }
+            return ExitCode.OK;
+        }
+        NicChange change;
+        try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+            change = service.detach(gw, domain, address, scope.scope());
+        }
+        output.emit(change, out -> NicText.print(out, change));
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,26 @@
+package io.virtwire.provisioner.cli;
+
+import io.virtwire.provisioner.nic.InterfaceSummary;
+import io.virtwire.provisioner.nic.NicChange;
+import java.io.PrintWriter;
+
+/** The text form of attach/detach results. */
+final class NicText {
+
+    private NicText() {
+    }
+
+    static void print(PrintWriter out, NicChange c) {
+        InterfaceSummary i = c.iface();
+        String what = i.type() + " " + i.source() + " mac " + i.mac();
+        if (!c.changed()) {
+            out.println("Unchanged: " + what + " on " + c.domain() + " (" + c.scope() + ")");
+        } else {
+            out.println("Interface " + (c.action().equals("attach") ? "attached" : "detached") + " successfully: " + what
+                    + " on " + c.domain() + " (" + c.scope() + ")");
+        }
+        for (String note : c.notes()) {
+            out.println("note: " + note);
+        }
+    }
+}
