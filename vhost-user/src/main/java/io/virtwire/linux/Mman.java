@@ -41,6 +41,7 @@ public final class Mman {
      *
      * @throws IllegalArgumentException if length is not positive or offset is negative or not page aligned
      */
+    @SuppressWarnings("restricted") // the kernel just gave us exactly length bytes at this address
     public static MemorySegment mapShared(Fd fd, long offset, long length, Arena arena) throws ErrnoException {
         if (length <= 0) {
             throw new IllegalArgumentException("mmap length " + length + " must be > 0");

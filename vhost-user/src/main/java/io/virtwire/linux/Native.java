@@ -37,6 +37,7 @@ final class Native {
     }
 
     /** A libc function whose first argument is the errno capture segment (pass {@link Scratch#errno}). */
+    @SuppressWarnings("restricted") // the one package allowed to link native code
     static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
@@ -47,6 +48,7 @@ final class Native {
     }
 
     /** A libc function that never sets errno. */
+    @SuppressWarnings("restricted")
     static MethodHandle plainDowncall(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
@@ -67,6 +69,7 @@ final class Native {
     }
 
     /** A NUL-terminated C string returned by libc, read up to {@code max} bytes. */
+    @SuppressWarnings("restricted") // bounded by max: libc's strings are shorter
     static String cString(MemorySegment pointer, int max) {
         if (pointer.equals(MemorySegment.NULL)) {
             return "";

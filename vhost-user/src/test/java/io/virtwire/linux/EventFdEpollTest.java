@@ -85,7 +85,7 @@ class EventFdEpollTest {
     @Test
     void adoptedBlockingDescriptorBecomesNonBlocking() throws Exception {
         UnixSocket[] pair = UnixSocket.pair();
-        try (UnixSocket other = pair[1]) {
+        try (UnixSocket _ = pair[1]) {
             Fd fd = pair[0].fd().take();
             assertFalse(Fcntl.isNonBlocking(fd));
             try (EventFd adopted = EventFd.adopt(fd)) {

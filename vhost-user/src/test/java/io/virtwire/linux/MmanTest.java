@@ -61,6 +61,18 @@ class MmanTest {
     }
 
     @Test
+    void truncatedBackingFileFaultsAsInternalErrorNotACrash() throws Exception {
+        // a hostile frontend can shrink a memfd we mapped; the JVM turns the SIGBUS into an InternalError,
+        // which the data path must treat as "device broken"
+        try (Fd fd = Memfd.create("mman-shrink", 2 * PAGE); Arena arena = Arena.ofShared()) {
+            MemorySegment m = Mman.mapShared(fd, 0, 2 * PAGE, arena);
+            m.set(ValueLayout.JAVA_INT, PAGE, 1);
+            Memfd.truncate(fd, 0);
+            assertThrows(InternalError.class, () -> m.get(ValueLayout.JAVA_INT, PAGE));
+        }
+    }
+
+    @Test
     void fstatReportsSizeAndBlockSize() throws Exception {
         try (Fd fd = Memfd.create("mman-stat", 3 * PAGE)) {
             FileStat st = FileStat.of(fd);

@@ -19,6 +19,10 @@ import java.util.List;
  * (st_blksize, the hugepage size on hugetlbfs), because munmap of a hugetlbfs mapping must cover whole hugepages.
  *
  * <p>The descriptors are only borrowed: a mapping outlives its descriptor, so the caller closes them after the call.
+ *
+ * <p>A file shorter than its region is rejected here. A frontend that shrinks the file later makes accesses past
+ * the new end fault; the JVM reports that as {@link InternalError} ("a fault occurred in an unsafe memory access"),
+ * which the data path must catch and treat as a broken device.
  */
 public final class GuestMemoryMapper {
 

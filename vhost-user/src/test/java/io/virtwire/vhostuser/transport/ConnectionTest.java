@@ -198,7 +198,7 @@ class ConnectionTest {
     @Test
     void shutdownWakesABlockedReceiverWithPeerDisconnected() throws Exception {
         Connection[] pair = Connection.pair();
-        try (Connection a = pair[0]; Connection b = pair[1]) {
+        try (Connection _ = pair[0]; Connection b = pair[1]) {
             CompletableFuture<RawMessage> pending = CompletableFuture.supplyAsync(() -> {
                 try {
                     return b.receive();
@@ -217,7 +217,7 @@ class ConnectionTest {
     @Test
     void peerCredentialsAreOurOwnProcess() throws Exception {
         Connection[] pair = Connection.pair();
-        try (Connection a = pair[0]; Connection b = pair[1]) {
+        try (Connection _ = pair[0]; Connection b = pair[1]) {
             assertEquals(ProcessHandle.current().pid(), b.peer().pid());
         }
     }

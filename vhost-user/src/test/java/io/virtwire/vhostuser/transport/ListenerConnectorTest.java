@@ -71,7 +71,7 @@ class ListenerConnectorTest {
     @Test
     void liveListenerIsNotStolen() throws Exception {
         Path path = dir.resolve("live.sock");
-        try (Listener first = Listener.bind(path)) {
+        try (Listener _ = Listener.bind(path)) {
             FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class, () -> Listener.bind(path));
             assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
             assertTrue(Files.exists(path));
@@ -118,7 +118,7 @@ class ListenerConnectorTest {
             }
         });
         try (Connection c = new Connector(path, Duration.ofMillis(25), Duration.ofSeconds(10)).connect();
-             Listener l = server.get(10, TimeUnit.SECONDS)) {
+             Listener _ = server.get(10, TimeUnit.SECONDS)) {
             assertEquals(ProcessHandle.current().pid(), c.peer().pid());
         }
     }
