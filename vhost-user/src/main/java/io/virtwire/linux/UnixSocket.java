@@ -24,6 +24,9 @@ import static io.virtwire.linux.Native.C_POINTER;
  */
 public final class UnixSocket implements AutoCloseable {
 
+    /** The kernel's SCM_MAX_FD: the most descriptors one sendmsg may carry. */
+    public static final int SCM_MAX_FD = 253;
+
     /** sizeof(sockaddr_un.sun_path): the path plus its terminating NUL must fit. */
     public static final int SUN_PATH_SIZE = 108;
 
@@ -183,6 +186,9 @@ public final class UnixSocket implements AutoCloseable {
      * @return bytes sent, which on a stream socket may be fewer than {@code data.byteSize()}
      */
     public long send(MemorySegment data, int... fds) throws ErrnoException {
+        if (fds.length > SCM_MAX_FD) {
+            throw new IllegalArgumentException(fds.length + " descriptors in one sendmsg; the kernel accepts at most " + SCM_MAX_FD);
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment iov = arena.allocate(IOVEC_SIZE, 8);
             MemorySegment buf = data.isNative() ? data : arena.allocate(Math.max(1, data.byteSize())).copyFrom(data);

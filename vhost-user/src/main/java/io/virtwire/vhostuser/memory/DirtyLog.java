@@ -46,7 +46,7 @@ public final class DirtyLog implements AutoCloseable {
      * @throws GuestMemoryException if size is 0, offset + size overflows (CVE-2020-10722) or the file is too small
      */
     public static DirtyLog map(Fd fd, long size, long offset) throws ErrnoException {
-        if (size == 0 || size < 0 || offset < 0 || offset + size < 0) {
+        if (size <= 0 || offset < 0 || offset + size < 0) {
             throw new GuestMemoryException("dirty log size 0x" + Long.toHexString(size) + " at offset 0x"
                     + Long.toHexString(offset) + " is empty or overflows the largest file offset");
         }
