@@ -1,0 +1,45 @@
+package io.virtwire.vhostuser.memory;
+
+import java.lang.foreign.Arena;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One mmap'ed region and the arena that unmaps it. Tables share regions across generations (ADD_MEM_REG keeps
+ * the old ones), so the mapping is reference-counted: it goes away when the last table holding it is closed.
+ */
+final class MappedRegion {
+
+    private final RegionDescription description;
+    private final GuestRegion region;
+    private final Arena arena;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    MappedRegion(RegionDescription description, GuestRegion region, Arena arena) {
+        this.description = description;
+        this.region = region;
+        this.arena = arena;
+    }
+
+    RegionDescription description() {
+        return description;
+    }
+
+    GuestRegion region() {
+        return region;
+    }
+
+    MappedRegion acquire() {
+        int before = references.getAndIncrement();
+        if (before <= 0) {
+            references.getAndDecrement();
+            throw new IllegalStateException(description + " is already unmapped");
+        }
+        return this;
+    }
+
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            arena.close();
+        }
+    }
+}
