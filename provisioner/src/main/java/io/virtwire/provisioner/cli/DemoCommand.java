@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.cli;
 
+import io.virtwire.provisioner.libvirt.LibvirtConnector;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +26,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     private final CliIo io;
     private final Environment environment;
+    private final LibvirtConnector connector;
 
     @Inject
-    DemoCommand(CliIo io, Environment environment) {
+    DemoCommand(CliIo io, Environment environment, LibvirtConnector connector) {
         this.io = io;
         this.environment = environment;
+        this.connector = connector;
     }
 
     @Override
@@ -47,6 +51,14 @@ public final class DemoCommand implements Callable<Integer> {
         io.out().println("virtwire demo: the embedded default — libvirt's test driver (" + DEMO_URI + "), inside this process.");
         io.out().println("No root, no daemon and no NIC hardware needed; nothing on this host changes.");
         io.out().println();
+        // test:///default's state lives while at least one connection to it is open: hold one for the whole demo,
+        // or each step's own connection would start from a fresh host.
+        try (LibvirtGateway keepAlive = connector.open(DEMO_URI)) {
+            return runSteps(steps);
+        }
+    }
+
+    private int runSteps(List<List<String>> steps) {
         for (List<String> step : steps) {
             io.out().println("$ virtwire -c " + DEMO_URI + " " + String.join(" ", step));
             io.out().flush();
