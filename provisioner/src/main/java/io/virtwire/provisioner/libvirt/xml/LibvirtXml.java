@@ -90,6 +90,8 @@ public final class LibvirtXml {
             Marshaller m = CONTEXT.createMarshaller();
             m.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
             m.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
+            // libvirt indents by two spaces; matching it keeps inserted devices in step with their neighbours
+            m.setProperty("org.glassfish.jaxb.indentString", "  ");
             StringWriter out = new StringWriter();
             m.marshal(element(value, rootName), out);
             return out.toString().strip() + "\n";
