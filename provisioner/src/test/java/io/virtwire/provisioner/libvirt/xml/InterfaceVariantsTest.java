@@ -225,7 +225,7 @@ class InterfaceVariantsTest {
         assertSimilar("""
                 <hostdev mode='subsystem' type='pci' managed='yes'>
                   <driver name='vfio'/>
-                  <source><address type='pci' domain='0x0000' bus='0x07' slot='0x10' function='0x1'/></source>
+                  <source><address domain='0x0000' bus='0x07' slot='0x10' function='0x1'/></source>
                 </hostdev>""", PciHostdev.of(PciAddress.parse("0000:07:10.1")).toXml());
     }
 
