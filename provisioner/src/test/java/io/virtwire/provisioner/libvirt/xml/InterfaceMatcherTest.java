@@ -55,6 +55,16 @@ class InterfaceMatcherTest {
     }
 
     @Test
+    void poolInterfaceMatchesTheVfLibvirtPickedByMac() {
+        var wanted = NetworkInterface.of(MAC, "vf-pool");
+        assertTrue(InterfaceMatcher.like(wanted).matches(HostdevInterface.of(MAC, PciAddress.parse("0000:07:00.4"))));
+        assertFalse(InterfaceMatcher.like(wanted).matches(
+                HostdevInterface.of(MacAddress.parse("52:54:00:12:34:57"), PciAddress.parse("0000:07:00.4"))));
+        assertFalse(InterfaceMatcher.like(NetworkInterface.of(null, "vf-pool"))
+                .matches(HostdevInterface.of(MAC, PciAddress.parse("0000:07:00.4"))));
+    }
+
+    @Test
     void otherTypesCompareTheWantedSourceAttributes() {
         var wanted = GuestInterfaces.parse(
                 "<interface type='bridge'><mac address='52:54:00:12:34:56'/><source bridge='br0'/></interface>");

@@ -200,6 +200,14 @@ class InterfaceVariantsTest {
     }
 
     @Test
+    void unconvertibleValuesAreRefusedNotDropped() {
+        var e = assertThrows(IllegalArgumentException.class, () -> GuestInterfaces.parse(
+                "<interface type='vdpa'><source dev='/dev/vhost-vdpa-0'/><driver queues='many'/></interface>"));
+        assertTrue(e.getMessage().startsWith("cannot read <interface>"), e.getMessage());
+        assertTrue(e.getMessage().contains("many"), e.getMessage());
+    }
+
+    @Test
     void notAnInterface() {
         var e = assertThrows(IllegalArgumentException.class, () -> GuestInterfaces.parse("<disk type='file'/>"));
         assertEquals("expected an <interface> element, got <disk>", e.getMessage());
