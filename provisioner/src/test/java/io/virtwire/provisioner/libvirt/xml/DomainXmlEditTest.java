@@ -146,6 +146,7 @@ class DomainXmlEditTest {
     void listsInterfacesTypedInDocumentOrder() {
         DomainXml q35 = DomainXml.parse(Fixtures.domain("q35-many-devices.xml"));
         assertEquals("q35-many", q35.name());
+        assertEquals(Optional.of("6b3c1e2a-8f4d-4c1b-9a0e-2f5d7c9b1a01"), q35.uuid());
         List<GuestInterface> ifaces = q35.interfaces();
         assertEquals(List.of("bridge", "network", "direct", "user"), ifaces.stream().map(GuestInterface::type).toList());
         assertInstanceOf(OtherInterface.class, ifaces.get(0));
