@@ -25,6 +25,9 @@ public class AddressXml {
     public String slot;
     @XmlAttribute(name = "function")
     public String function;
+    /** Children libvirt may add in later versions (e.g. zpci under address). */
+    @XmlAnyElement
+    public List<Element> any = new ArrayList<>();
     @XmlAnyAttribute
     public Map<QName, String> otherAttributes = new LinkedHashMap<>();
 

@@ -56,6 +56,14 @@ public final class DomainXml {
         return name == null ? null : name.getTextContent().strip();
     }
 
+    public Optional<String> uuid() {
+        return Optional.ofNullable(LibvirtXml.firstChild(domain, "uuid")).map(e -> e.getTextContent().strip());
+    }
+
+    /**
+     * The whole domain. Untouched parts are reproduced node for node; the serializer may write attributes in a
+     * different order and with double quotes, which XML (and libvirt) treat as the same document.
+     */
     public String toXml() {
         return LibvirtXml.toXml(document);
     }

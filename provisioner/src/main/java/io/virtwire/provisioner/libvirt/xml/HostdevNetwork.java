@@ -47,6 +47,8 @@ public final class HostdevNetwork {
     public static final class Pf {
         @XmlAttribute(name = "dev")
         public String dev;
+        @XmlAnyElement
+        public List<Element> any = new ArrayList<>();
         @XmlAnyAttribute
         public Map<QName, String> otherAttributes = new LinkedHashMap<>();
     }

@@ -22,6 +22,11 @@ public final class InterfaceMatcher {
     }
 
     public boolean matches(GuestInterface candidate) {
+        if (wanted instanceof NetworkInterface && candidate instanceof HostdevInterface && wanted.mac().isPresent()) {
+            // a running guest may show a pool interface as the VF libvirt picked from the pool (type='hostdev');
+            // the VF is not known in advance, so the MAC (unique within a domain) decides
+            return wanted.mac().equals(candidate.mac());
+        }
         if (!wanted.type().equals(candidate.type())) {
             return false;
         }

@@ -51,7 +51,12 @@ public final class LibvirtXml {
             f.setXIncludeAware(false);
             f.setExpandEntityReferences(false);
             DocumentBuilder b = f.newDocumentBuilder();
-            b.setErrorHandler(null);
+            b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+                @Override
+                public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+                    throw e; // reported through the exception, not on stderr
+                }
+            });
             return b.parse(new InputSource(new StringReader(xml)));
         } catch (SAXException | IOException e) {
             throw new IllegalArgumentException("not well-formed XML: " + e.getMessage(), e);
@@ -90,6 +95,8 @@ public final class LibvirtXml {
             Marshaller m = CONTEXT.createMarshaller();
             m.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
             m.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
+            // libvirt indents by two spaces; matching it keeps inserted devices in step with their neighbours
+            m.setProperty("org.glassfish.jaxb.indentString", "  ");
             StringWriter out = new StringWriter();
             m.marshal(element(value, rootName), out);
             return out.toString().strip() + "\n";
@@ -126,9 +133,16 @@ public final class LibvirtXml {
 
     static <T> T unmarshal(Element element, Class<T> type) {
         try {
-            return CONTEXT.createUnmarshaller().unmarshal(element, type).getValue();
-        } catch (JAXBException e) {
-            throw new IllegalArgumentException("cannot read <" + element.getTagName() + ">: " + e, e);
+            var u = CONTEXT.createUnmarshaller();
+            // JAXB's default silently drops values it cannot convert (queues='many' -> null), which would then be
+            // lost when the element is written back; refuse instead
+            u.setEventHandler(event -> false);
+            return u.unmarshal(element, type).getValue();
+        } catch (JAXBException | RuntimeException e) {
+            Throwable cause = e instanceof JAXBException j && j.getLinkedException() != null
+                    ? j.getLinkedException() : e;
+            throw new IllegalArgumentException("cannot read <" + element.getTagName() + ">: "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.toString()), e);
         }
     }
 

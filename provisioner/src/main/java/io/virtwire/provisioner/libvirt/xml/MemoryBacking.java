@@ -38,6 +38,8 @@ public final class MemoryBacking {
         public String unit;
         @XmlAttribute(name = "nodeset")
         public String nodeset;
+        @XmlAnyElement
+        public List<Element> any = new ArrayList<>();
         @XmlAnyAttribute
         public Map<QName, String> otherAttributes = new LinkedHashMap<>();
     }
@@ -46,6 +48,8 @@ public final class MemoryBacking {
     public static final class Source {
         @XmlAttribute(name = "type")
         public String type;
+        @XmlAnyElement
+        public List<Element> any = new ArrayList<>();
         @XmlAnyAttribute
         public Map<QName, String> otherAttributes = new LinkedHashMap<>();
     }
@@ -54,6 +58,8 @@ public final class MemoryBacking {
     public static final class Access {
         @XmlAttribute(name = "mode")
         public String mode;
+        @XmlAnyElement
+        public List<Element> any = new ArrayList<>();
         @XmlAnyAttribute
         public Map<QName, String> otherAttributes = new LinkedHashMap<>();
     }

@@ -17,6 +17,9 @@ import org.w3c.dom.Element;
 public class ModelXml {
     @XmlAttribute(name = "type")
     public String type;
+    /** Children libvirt may add in later versions (e.g. zpci under address). */
+    @XmlAnyElement
+    public List<Element> any = new ArrayList<>();
     @XmlAnyAttribute
     public Map<QName, String> otherAttributes = new LinkedHashMap<>();
 

@@ -29,6 +29,9 @@ public class OffloadsXml {
     public String ufo;
     @XmlAttribute(name = "mrg_rxbuf")
     public String mrgRxbuf;
+    /** Children libvirt may add in later versions (e.g. zpci under address). */
+    @XmlAnyElement
+    public List<Element> any = new ArrayList<>();
     @XmlAnyAttribute
     public Map<QName, String> otherAttributes = new LinkedHashMap<>();
 }

@@ -52,6 +52,8 @@ public final class PciHostdev {
         h.driver = new DriverXml("vfio");
         h.source = new SourceXml();
         h.source.address = AddressXml.pci(Objects.requireNonNull(function, "function"));
+        // the hostdev schema (hostdevsubsyspci) has no type attribute on the source address, unlike interfaces
+        h.source.address.type = null;
         return h;
     }
 

@@ -19,6 +19,9 @@ public class ReconnectXml {
     public String enabled;
     @XmlAttribute(name = "timeout")
     public Integer timeout;
+    /** Children libvirt may add in later versions (e.g. zpci under address). */
+    @XmlAnyElement
+    public List<Element> any = new ArrayList<>();
     @XmlAnyAttribute
     public Map<QName, String> otherAttributes = new LinkedHashMap<>();
 }

@@ -19,6 +19,9 @@ public class TeamingXml {
     public String type;
     @XmlAttribute(name = "persistent")
     public String persistent;
+    /** Children libvirt may add in later versions (e.g. zpci under address). */
+    @XmlAnyElement
+    public List<Element> any = new ArrayList<>();
     @XmlAnyAttribute
     public Map<QName, String> otherAttributes = new LinkedHashMap<>();
 }

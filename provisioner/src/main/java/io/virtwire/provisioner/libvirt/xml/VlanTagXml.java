@@ -19,6 +19,9 @@ public class VlanTagXml {
     public Integer id;
     @XmlAttribute(name = "nativeMode")
     public String nativeMode;
+    /** Children libvirt may add in later versions (e.g. zpci under address). */
+    @XmlAnyElement
+    public List<Element> any = new ArrayList<>();
     @XmlAnyAttribute
     public Map<QName, String> otherAttributes = new LinkedHashMap<>();
 }
