@@ -73,6 +73,11 @@ public record MessageHeader(long request, int flags, long size) {
         return b.array();
     }
 
+    /** The same header with another payload size. */
+    public MessageHeader withSize(long newSize) {
+        return new MessageHeader(request, flags, newSize);
+    }
+
     public int version() {
         return flags & VERSION_MASK;
     }
