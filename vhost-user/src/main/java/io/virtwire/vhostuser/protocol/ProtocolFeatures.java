@@ -1,0 +1,69 @@
+package io.virtwire.vhostuser.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A set of vhost-user protocol feature bits as carried by GET/SET_PROTOCOL_FEATURES.
+ * Bits the spec does not define are kept (a frontend may send them) and reported by {@link #unknownBits()}.
+ */
+public record ProtocolFeatures(long bits) {
+
+    public static final ProtocolFeatures NONE = new ProtocolFeatures(0);
+
+    public static ProtocolFeatures of(ProtocolFeature... features) {
+        long bits = 0;
+        for (ProtocolFeature f : features) {
+            bits |= f.mask();
+        }
+        return new ProtocolFeatures(bits);
+    }
+
+    public boolean has(ProtocolFeature feature) {
+        return (bits & feature.mask()) != 0;
+    }
+
+    public ProtocolFeatures with(ProtocolFeature feature) {
+        return new ProtocolFeatures(bits | feature.mask());
+    }
+
+    public ProtocolFeatures without(ProtocolFeature feature) {
+        return new ProtocolFeatures(bits & ~feature.mask());
+    }
+
+    /** The features present in both sets (what a frontend's SET_PROTOCOL_FEATURES may keep of our offer). */
+    public ProtocolFeatures intersect(ProtocolFeatures other) {
+        return new ProtocolFeatures(bits & other.bits);
+    }
+
+    /** True if every bit of this set is also in {@code offered}. */
+    public boolean isSubsetOf(ProtocolFeatures offered) {
+        return (bits & ~offered.bits) == 0;
+    }
+
+    /** Set bits that the spec does not name. */
+    public long unknownBits() {
+        long known = 0;
+        for (ProtocolFeature f : ProtocolFeature.values()) {
+            known |= f.mask();
+        }
+        return bits & ~known;
+    }
+
+    /** Names of the set bits in bit order, unknown bits as {@code bit<N>}. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>();
+        for (int bit = 0; bit < 64; bit++) {
+            if ((bits & (1L << bit)) != 0) {
+                ProtocolFeature f = ProtocolFeature.ofBit(bit);
+                names.add(f != null ? f.name() : "bit" + bit);
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public String toString() {
+        return "0x" + Long.toHexString(bits) + " " + names();
+    }
+}
