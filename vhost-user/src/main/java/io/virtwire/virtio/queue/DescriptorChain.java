@@ -68,6 +68,12 @@ public final class DescriptorChain {
     private int dFlags;
     private int dNextOrId;
 
+    // The last descriptor read by GPA, undecoded: split calls the two words flags/next, packed calls them id/flags.
+    private long rawAddr;
+    private int rawLen;
+    private short rawWord12;
+    private short rawWord14;
+
     /** For an indirect table entry that straddles two regions. */
     private final MemorySegment scratch = MemorySegment.ofArray(new byte[DESC_SIZE]);
 
@@ -362,9 +368,9 @@ public final class DescriptorChain {
             if (!readDescriptorAt(mem, gpa)) {
                 return "indirect table entry at gpa 0x" + Long.toHexString(gpa) + " left guest memory, slot " + start;
             }
-            dLen = Integer.toUnsignedLong(scratchOrDirectLen);
-            dAddr = scratchOrDirectAddr;
-            dFlags = Short.toUnsignedInt(scratchOrDirectHi);
+            dLen = Integer.toUnsignedLong(rawLen);
+            dAddr = rawAddr;
+            dFlags = Short.toUnsignedInt(rawWord14);
             if ((dFlags & F_INDIRECT) != 0) {
                 return "nested indirect descriptor inside the indirect table at gpa 0x" + Long.toHexString(tableGpa) + ", slot " + start;
             }
@@ -434,19 +440,12 @@ public final class DescriptorChain {
         if (!readDescriptorAt(mem, gpa)) {
             return false;
         }
-        dAddr = scratchOrDirectAddr;
-        dLen = Integer.toUnsignedLong(scratchOrDirectLen);
-        dFlags = Short.toUnsignedInt(scratchOrDirectLo);
-        dNextOrId = Short.toUnsignedInt(scratchOrDirectHi);
+        dAddr = rawAddr;
+        dLen = Integer.toUnsignedLong(rawLen);
+        dFlags = Short.toUnsignedInt(rawWord12);
+        dNextOrId = Short.toUnsignedInt(rawWord14);
         return true;
     }
-
-    // Raw fields of the last descriptor read by GPA: addr, len, the u16 at +12 and the u16 at +14. Split calls them
-    // flags/next, packed calls them id/flags.
-    private long scratchOrDirectAddr;
-    private int scratchOrDirectLen;
-    private short scratchOrDirectLo;
-    private short scratchOrDirectHi;
 
     /** Reads the 16 bytes at {@code gpa}, in two pieces if they straddle regions; false if any byte is unmapped. */
     private boolean readDescriptorAt(GuestMemory mem, long gpa) {
@@ -466,10 +465,10 @@ public final class DescriptorChain {
             src = scratch;
             off = 0;
         }
-        scratchOrDirectAddr = src.get(U64, off + DESC_ADDR);
-        scratchOrDirectLen = src.get(U32, off + DESC_LEN);
-        scratchOrDirectLo = src.get(U16, off + 12);
-        scratchOrDirectHi = src.get(U16, off + 14);
+        rawAddr = src.get(U64, off + DESC_ADDR);
+        rawLen = src.get(U32, off + DESC_LEN);
+        rawWord12 = src.get(U16, off + 12);
+        rawWord14 = src.get(U16, off + 14);
         return true;
     }
 

@@ -124,7 +124,23 @@ public final class PackedQueue implements Virtqueue {
         return usedWrap;
     }
 
-    /** vhost-user SET_VRING_BASE for packed rings: bits 0..14 the slot, bit 15 the wrap counter. */
+    @Override
+    public int vringBase() {
+        return nextAvail | (availWrap ? WRAP_BIT : 0);
+    }
+
+    @Override
+    public void setVringBase(int base) {
+        if ((base & ~0xFFFF) != 0) {
+            throw new QueueConfigException("packed vring base 0x" + Integer.toHexString(base) + " has bits above 15 set");
+        }
+        int slot = base & ~WRAP_BIT;
+        boolean wrap = (base & WRAP_BIT) != 0;
+        setAvailState(slot, wrap);
+        setUsedState(slot, wrap);
+    }
+
+    /** Where to take the next available descriptor: slot and the driver's wrap counter as we expect it. */
     public void setAvailState(int slot, boolean wrap) {
         checkSlot(slot);
         nextAvail = slot;

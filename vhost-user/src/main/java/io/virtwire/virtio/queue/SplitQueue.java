@@ -128,6 +128,16 @@ public final class SplitQueue implements Virtqueue {
         signalledUsedValid = false;
     }
 
+    @Override
+    public int vringBase() {
+        return nextAvail;
+    }
+
+    @Override
+    public void setVringBase(int base) {
+        setNextAvail(base);
+    }
+
     /** The used index including entries not yet published. */
     public int nextUsed() {
         return nextUsed;

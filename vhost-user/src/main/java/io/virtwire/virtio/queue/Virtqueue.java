@@ -17,7 +17,8 @@ public interface Virtqueue {
     int size();
 
     /**
-     * Takes the next available chain into {@code chain}.
+     * Takes the next available chain into {@code chain}, overwriting whatever it held (also on END and MALFORMED):
+     * keep one chain per in-flight buffer, and return it with {@link #addUsed} before reusing it.
      *
      * @return OK (the chain is filled and validated), END (nothing available) or MALFORMED (the queue is broken)
      */
@@ -46,6 +47,20 @@ public interface Virtqueue {
 
     /** Asks the driver not to kick (a hint: the driver may still kick). */
     void disableNotification();
+
+    /**
+     * vhost-user GET_VRING_BASE: split, the next avail index (u16); packed, the next avail slot with the avail
+     * wrap counter in bit 15.
+     */
+    int vringBase();
+
+    /**
+     * vhost-user SET_VRING_BASE, the inverse of {@link #vringBase()}; for a packed ring the used side restarts at
+     * the same slot and wrap counter (nothing is in flight when a ring is (re)started).
+     *
+     * @throws QueueConfigException if the value does not fit the queue
+     */
+    void setVringBase(int base);
 
     boolean isBroken();
 

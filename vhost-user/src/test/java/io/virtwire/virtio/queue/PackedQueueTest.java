@@ -243,6 +243,27 @@ class PackedQueueTest {
                 () -> new PackedQueue(8, RING, DRIVER_EVENT, HOLE, false, mem.memory()), "device event", "outside guest memory");
     }
 
+    @Test
+    void vringBaseCarriesSlotAndWrapCounter() {
+        DriverPackedQueue d = driver(4);
+        PackedQueue q = device(4, false);
+        assertEquals(WRAP_BIT, q.vringBase());
+        for (int i = 0; i < 5; i++) {
+            complete(d, q);
+        }
+        assertEquals(1, q.vringBase()); // slot 1, wrap counter 0 after one lap
+
+        // a restarted device resumes from the saved base and keeps serving the same driver
+        PackedQueue restarted = device(4, false);
+        restarted.setVringBase(q.vringBase());
+        assertEquals(1, restarted.nextUsed());
+        assertFalse(restarted.usedWrapCounter());
+        complete(d, restarted);
+        assertEquals(2, restarted.vringBase());
+        assertThrowsWith(QueueConfigException.class, () -> restarted.setVringBase(7), "slot 7", "queue size 4");
+        assertThrowsWith(QueueConfigException.class, () -> restarted.setVringBase(0x10000), "bits above 15");
+    }
+
     // ---- hostile ----
 
     private PackedQueue hostile(DriverPackedQueue d, long[] addrs, long[] lens, int[] flags) {

@@ -246,6 +246,21 @@ class SplitQueueTest {
         assertThrowsWith(IllegalArgumentException.class, () -> q.addUsed(chain, 11), "11", "10 writable");
     }
 
+    @Test
+    void vringBaseIsTheNextAvailIndex() {
+        SplitQueue q = device(false);
+        driver.addChain(readable(DATA, 1));
+        driver.addChain(readable(DATA, 1));
+        driver.publish();
+        q.pop(chain);
+        assertEquals(1, q.vringBase());
+        SplitQueue restarted = device(false);
+        restarted.setVringBase(q.vringBase());
+        assertEquals(ChainStatus.OK, restarted.pop(chain));
+        assertEquals(ChainStatus.END, restarted.pop(chain));
+        assertThrowsWith(QueueConfigException.class, () -> restarted.setVringBase(65536), "vring base 65536");
+    }
+
     // ---- notifications ----
 
     private SplitQueue completeOne(SplitQueue q) {
