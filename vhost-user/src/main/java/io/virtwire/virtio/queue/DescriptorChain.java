@@ -1,0 +1,480 @@
+package io.virtwire.virtio.queue;
+
+import io.virtwire.vhostuser.memory.GuestMemory;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static io.virtwire.virtio.queue.RingLayout.DESC_ADDR;
+import static io.virtwire.virtio.queue.RingLayout.DESC_LEN;
+import static io.virtwire.virtio.queue.RingLayout.DESC_SIZE;
+import static io.virtwire.virtio.queue.RingLayout.F_INDIRECT;
+import static io.virtwire.virtio.queue.RingLayout.F_NEXT;
+import static io.virtwire.virtio.queue.RingLayout.F_WRITE;
+import static io.virtwire.virtio.queue.RingLayout.U16;
+import static io.virtwire.virtio.queue.RingLayout.U32;
+import static io.virtwire.virtio.queue.RingLayout.U64;
+
+/**
+ * One descriptor chain taken from a queue: a reusable flyweight, filled by {@link SplitQueue#pop} or
+ * {@link PackedQueue#pop} and walked (or copied from/to) by the device.
+ *
+ * <p>The queue walks the whole chain when it takes it, before the device sees any of it. Each 16-byte descriptor
+ * is read from guest memory exactly once into local fields, validated, and its (address, length) kept here; the
+ * guest can change the ring afterwards without effect (no TOCTOU). A chain that breaks a rule therefore never
+ * reaches the device half-walked: {@code pop} answers {@link ChainStatus#MALFORMED} and this chain stays empty.
+ *
+ * <p>The rules, with their source:
+ * <ul>
+ *   <li>at most queue-size descriptors per chain, counting descriptors inside an indirect table (split: "a driver
+ *       MUST NOT create a descriptor chain longer than the Queue Size"; this is also the loop guard);</li>
+ *   <li>{@code next} below the queue size, or below the entry count inside an indirect table;</li>
+ *   <li>INDIRECT only in the ring/table the queue owns, never inside an indirect table (no nesting), never
+ *       together with NEXT; the table's length a non-zero multiple of 16 with at most queue-size entries,
+ *       entirely inside guest memory. A table may cross from one region into an adjacent one: each entry is
+ *       read per region (DPDK copies such a table; we read the entry in pieces instead of refusing it);</li>
+ *   <li>device-readable descriptors first, device-writable after ("device-writable descriptors follow
+ *       device-readable ones");</li>
+ *   <li>the lengths summed in a long, the total must fit the u32 used length (spec: a chain is at most 2^32 bytes);</li>
+ *   <li>every buffer entirely inside guest memory (it may cross adjacent regions).</li>
+ * </ul>
+ * Zero-length descriptors are accepted and kept (the spec does not forbid them and some drivers emit them);
+ * nothing is read or written through them, so their address is not checked.
+ *
+ * <p>Storage grows on demand up to the longest chain seen (at most the queue size), so steady-state use allocates
+ * nothing. A chain belongs to one thread.
+ */
+public final class DescriptorChain {
+
+    private static final int INITIAL_CAPACITY = 64;
+    private static final long MAX_CHAIN_BYTES = 0xFFFF_FFFFL;
+
+    private long[] addrs = new long[INITIAL_CAPACITY];
+    private int[] lens = new int[INITIAL_CAPACITY];
+    private int count;
+    private int firstWritable;
+    private long readableBytes;
+    private long writableBytes;
+    private int id;
+    private int ringSlots;
+    private GuestMemory memory = GuestMemory.empty();
+    private ChainStatus status = ChainStatus.END;
+    private String malformedReason;
+    private int cursor;
+
+    // the descriptor being read, copied out of guest memory once
+    private long dAddr;
+    private long dLen;
+    private int dFlags;
+    private int dNextOrId;
+
+    // The last descriptor read by GPA, undecoded: split calls the two words flags/next, packed calls them id/flags.
+    private long rawAddr;
+    private int rawLen;
+    private short rawWord12;
+    private short rawWord14;
+
+    /** For an indirect table entry that straddles two regions. */
+    private final MemorySegment scratch = MemorySegment.ofArray(new byte[DESC_SIZE]);
+
+    /**
+     * {@link ChainStatus#OK} after a successful pop, {@link ChainStatus#END} when the last pop found nothing,
+     * {@link ChainStatus#MALFORMED} when it found a broken chain.
+     */
+    public ChainStatus status() {
+        return status;
+    }
+
+    /** Why the last load was malformed, or null. */
+    public String malformedReason() {
+        return malformedReason;
+    }
+
+    /** Split ring: the head descriptor index. Packed ring: the buffer ID from the chain's last descriptor. */
+    public int id() {
+        return id;
+    }
+
+    /** Packed ring: how many ring slots the chain occupies (the used descriptor skips this many). Split: 1. */
+    public int ringSlots() {
+        return ringSlots;
+    }
+
+    /** The guest memory the chain's addresses refer to. */
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    public int segmentCount() {
+        return count;
+    }
+
+    /** Number of leading device-readable segments; the rest are device-writable. */
+    public int readableCount() {
+        return firstWritable;
+    }
+
+    public long segmentAddress(int i) {
+        checkSegment(i);
+        return addrs[i];
+    }
+
+    public long segmentLength(int i) {
+        checkSegment(i);
+        return Integer.toUnsignedLong(lens[i]);
+    }
+
+    public boolean segmentWritable(int i) {
+        checkSegment(i);
+        return i >= firstWritable;
+    }
+
+    public long readableBytes() {
+        return readableBytes;
+    }
+
+    public long writableBytes() {
+        return writableBytes;
+    }
+
+    // ---- sequential walk over the validated segments ----
+
+    /** Restarts {@link #next()} at the first segment. */
+    public void rewind() {
+        cursor = -1;
+    }
+
+    /**
+     * Advances to the next segment: {@link ChainStatus#OK} with {@link #address()}, {@link #length()} and
+     * {@link #writable()} describing it, {@link ChainStatus#END} past the last one, and
+     * {@link ChainStatus#MALFORMED} (every time) if the chain was malformed.
+     */
+    public ChainStatus next() {
+        if (status != ChainStatus.OK) {
+            return status;
+        }
+        if (cursor + 1 >= count) {
+            cursor = count;
+            return ChainStatus.END;
+        }
+        cursor++;
+        return ChainStatus.OK;
+    }
+
+    public long address() {
+        return segmentAddress(cursor);
+    }
+
+    public long length() {
+        return segmentLength(cursor);
+    }
+
+    public boolean writable() {
+        return segmentWritable(cursor);
+    }
+
+    // ---- copies ----
+
+    /**
+     * Copies device-readable chain bytes, starting {@code chainOffset} bytes into the readable part, into
+     * {@code dst}. Allocation-free; crosses segment and region boundaries.
+     *
+     * @return bytes copied: {@code min(length, readableBytes - chainOffset)}, or 0 if the chain is not OK
+     */
+    public long copyFromReadable(long chainOffset, MemorySegment dst, long dstOffset, long length) {
+        return copy(0, firstWritable, chainOffset, dst, dstOffset, length, true);
+    }
+
+    /**
+     * Copies {@code src} into the device-writable part of the chain, starting {@code chainOffset} bytes into it.
+     *
+     * @return bytes copied: {@code min(length, writableBytes - chainOffset)}, or 0 if the chain is not OK
+     */
+    public long copyToWritable(long chainOffset, MemorySegment src, long srcOffset, long length) {
+        return copy(firstWritable, count, chainOffset, src, srcOffset, length, false);
+    }
+
+    private long copy(int from, int to, long chainOffset, MemorySegment buffer, long bufferOffset, long length, boolean fromGuest) {
+        if (status != ChainStatus.OK || length <= 0 || chainOffset < 0) {
+            return 0;
+        }
+        long skip = chainOffset;
+        long done = 0;
+        for (int i = from; i < to && done < length; i++) {
+            long segLen = Integer.toUnsignedLong(lens[i]);
+            if (skip >= segLen) {
+                skip -= segLen;
+                continue;
+            }
+            long n = Math.min(segLen - skip, length - done);
+            long gpa = addrs[i] + skip;
+            long copied = fromGuest
+                    ? GuestCopy.fromGuest(memory, gpa, buffer, bufferOffset + done, n)
+                    : GuestCopy.toGuest(memory, buffer, bufferOffset + done, gpa, n);
+            done += copied;
+            if (copied < n) {
+                break; // memory table changed under a chain in flight; never touch what is not mapped
+            }
+            skip = 0;
+        }
+        return done;
+    }
+
+    // ---- loading (called by the queues) ----
+
+    void clear(ChainStatus newStatus, GuestMemory mem) {
+        count = 0;
+        firstWritable = 0;
+        readableBytes = 0;
+        writableBytes = 0;
+        id = 0;
+        ringSlots = 0;
+        cursor = -1;
+        memory = mem;
+        status = newStatus;
+        malformedReason = null;
+    }
+
+    private ChainStatus malformed(String reason) {
+        count = 0;
+        firstWritable = 0;
+        readableBytes = 0;
+        writableBytes = 0;
+        status = ChainStatus.MALFORMED;
+        malformedReason = reason;
+        return ChainStatus.MALFORMED;
+    }
+
+    /** Marks this chain as the product of a queue that is already broken. */
+    void setBroken(String reason, GuestMemory mem) {
+        clear(ChainStatus.MALFORMED, mem);
+        malformedReason = reason;
+    }
+
+    /**
+     * Walks a split-ring chain starting at descriptor {@code head} ({@code head < size}, checked by the queue) of
+     * the descriptor table {@code table} (already validated to hold {@code size} descriptors).
+     */
+    ChainStatus loadSplit(GuestMemory mem, MemorySegment table, int size, int head) {
+        clear(ChainStatus.OK, mem);
+        id = head;
+        ringSlots = 1;
+        int index = head;
+        int topLevelLeft = size;
+        long indirectGpa = 0;
+        int indirectEntries = 0; // > 0 while walking an indirect table
+        int indirectLeft = 0;
+        while (true) {
+            if (indirectEntries == 0) {
+                if (topLevelLeft-- == 0) {
+                    return malformed("descriptor loop: chain longer than queue size " + size + " at head " + head);
+                }
+                readSplit(table, (long) index * DESC_SIZE);
+            } else {
+                if (indirectLeft-- == 0) {
+                    return malformed("descriptor loop in indirect table at gpa 0x" + Long.toHexString(indirectGpa)
+                            + ": more than its " + indirectEntries + " entries, head " + head);
+                }
+                if (!readSplitIndirect(mem, indirectGpa + (long) index * DESC_SIZE)) {
+                    return malformed("indirect table entry at gpa 0x" + Long.toHexString(indirectGpa + (long) index * DESC_SIZE)
+                            + " left guest memory, head " + head);
+                }
+            }
+            if ((dFlags & F_INDIRECT) != 0) {
+                if (indirectEntries != 0) {
+                    return malformed("nested indirect descriptor inside the indirect table at gpa 0x"
+                            + Long.toHexString(indirectGpa) + ", head " + head);
+                }
+                String bad = checkIndirectTable(mem, size, head);
+                if (bad != null) {
+                    return malformed(bad);
+                }
+                indirectGpa = dAddr;
+                indirectEntries = (int) (dLen / DESC_SIZE);
+                indirectLeft = indirectEntries;
+                index = 0;
+                continue;
+            }
+            String bad = addSegment(mem, size, head);
+            if (bad != null) {
+                return malformed(bad);
+            }
+            if ((dFlags & F_NEXT) == 0) {
+                return ChainStatus.OK;
+            }
+            index = dNextOrId;
+            if (indirectEntries != 0) {
+                if (index >= indirectEntries) {
+                    return malformed("next index " + index + " outside the indirect table of " + indirectEntries
+                            + " entries, head " + head);
+                }
+            } else if (index >= size) {
+                return malformed("next index " + index + " >= queue size " + size + ", head " + head);
+            }
+        }
+    }
+
+    /**
+     * Walks a packed-ring chain whose first descriptor sits in slot {@code start} of {@code ring} and whose flags
+     * the queue already read ({@code headFlags}, checked to be available). Chained descriptors occupy the following
+     * slots, wrapping at {@code size}; the buffer ID is taken from the last one.
+     */
+    ChainStatus loadPacked(GuestMemory mem, MemorySegment ring, int size, int start, int headFlags) {
+        clear(ChainStatus.OK, mem);
+        int slot = start;
+        int slots = 0;
+        while (true) {
+            if (slots == size) {
+                return malformed("descriptor loop: packed chain longer than queue size " + size + " at slot " + start);
+            }
+            long off = (long) slot * DESC_SIZE;
+            dAddr = ring.get(U64, off + DESC_ADDR);
+            dLen = Integer.toUnsignedLong(ring.get(U32, off + DESC_LEN));
+            dNextOrId = Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_ID));
+            dFlags = slots == 0 ? headFlags : Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_FLAGS));
+            slots++;
+            id = dNextOrId;
+            if ((dFlags & F_INDIRECT) != 0) {
+                String bad = checkIndirectTable(mem, size, start);
+                if (bad == null) {
+                    bad = loadPackedIndirect(mem, size, start);
+                }
+                if (bad != null) {
+                    return malformed(bad);
+                }
+                ringSlots = slots;
+                return ChainStatus.OK;
+            }
+            String bad = addSegment(mem, size, start);
+            if (bad != null) {
+                return malformed(bad);
+            }
+            if ((dFlags & F_NEXT) == 0) {
+                ringSlots = slots;
+                return ChainStatus.OK;
+            }
+            if (++slot == size) {
+                slot = 0;
+            }
+        }
+    }
+
+    /** A packed indirect table is used in order, all of its entries; NEXT inside it carries no meaning. */
+    private String loadPackedIndirect(GuestMemory mem, int size, int start) {
+        long tableGpa = dAddr;
+        int entries = (int) (dLen / DESC_SIZE);
+        for (int i = 0; i < entries; i++) {
+            long gpa = tableGpa + (long) i * DESC_SIZE;
+            if (!readDescriptorAt(mem, gpa)) {
+                return "indirect table entry at gpa 0x" + Long.toHexString(gpa) + " left guest memory, slot " + start;
+            }
+            dLen = Integer.toUnsignedLong(rawLen);
+            dAddr = rawAddr;
+            dFlags = Short.toUnsignedInt(rawWord14);
+            if ((dFlags & F_INDIRECT) != 0) {
+                return "nested indirect descriptor inside the indirect table at gpa 0x" + Long.toHexString(tableGpa) + ", slot " + start;
+            }
+            String bad = addSegment(mem, size, start);
+            if (bad != null) {
+                return bad;
+            }
+        }
+        return null;
+    }
+
+    private String checkIndirectTable(GuestMemory mem, int size, int head) {
+        if ((dFlags & F_NEXT) != 0) {
+            return "indirect descriptor with NEXT set at head " + head + " (the spec forbids INDIRECT together with NEXT)";
+        }
+        if (dLen == 0 || dLen % DESC_SIZE != 0) {
+            return "indirect table length " + dLen + " is not a non-zero multiple of 16, head " + head;
+        }
+        if (dLen / DESC_SIZE > size) {
+            return "indirect table of " + dLen / DESC_SIZE + " entries exceeds queue size " + size + ", head " + head;
+        }
+        if (!mem.isMapped(dAddr, dLen)) {
+            return "indirect table gpa 0x" + Long.toHexString(dAddr) + " length " + dLen + " is outside guest memory, head " + head;
+        }
+        return null;
+    }
+
+    private String addSegment(GuestMemory mem, int size, int head) {
+        boolean writable = (dFlags & F_WRITE) != 0;
+        if (!writable && firstWritable != count) {
+            return "device-readable descriptor after a device-writable one, head " + head;
+        }
+        if (count == size) {
+            return "chain has more than queue size " + size + " buffers, head " + head;
+        }
+        if (readableBytes + writableBytes + dLen > MAX_CHAIN_BYTES) {
+            return "chain length exceeds 2^32-1 bytes at head " + head;
+        }
+        if (dLen != 0 && !mem.isMapped(dAddr, dLen)) {
+            return "buffer gpa 0x" + Long.toHexString(dAddr) + " length " + dLen + " is outside guest memory, head " + head;
+        }
+        if (count == addrs.length) {
+            int grown = Math.min(Math.max(count * 2, INITIAL_CAPACITY), RingLayout.MAX_QUEUE_SIZE);
+            addrs = Arrays.copyOf(addrs, grown);
+            lens = Arrays.copyOf(lens, grown);
+        }
+        addrs[count] = dAddr;
+        lens[count] = (int) dLen;
+        count++;
+        if (writable) {
+            writableBytes += dLen;
+        } else {
+            readableBytes += dLen;
+            firstWritable = count;
+        }
+        return null;
+    }
+
+    private void readSplit(MemorySegment table, long off) {
+        dAddr = table.get(U64, off + DESC_ADDR);
+        dLen = Integer.toUnsignedLong(table.get(U32, off + DESC_LEN));
+        dFlags = Short.toUnsignedInt(table.get(U16, off + SplitRingLayout.DESC_FLAGS));
+        dNextOrId = Short.toUnsignedInt(table.get(U16, off + SplitRingLayout.DESC_NEXT));
+    }
+
+    private boolean readSplitIndirect(GuestMemory mem, long gpa) {
+        if (!readDescriptorAt(mem, gpa)) {
+            return false;
+        }
+        dAddr = rawAddr;
+        dLen = Integer.toUnsignedLong(rawLen);
+        dFlags = Short.toUnsignedInt(rawWord12);
+        dNextOrId = Short.toUnsignedInt(rawWord14);
+        return true;
+    }
+
+    /** Reads the 16 bytes at {@code gpa}, in two pieces if they straddle regions; false if any byte is unmapped. */
+    private boolean readDescriptorAt(GuestMemory mem, long gpa) {
+        int region = mem.regionIndex(gpa);
+        if (region < 0) {
+            return false;
+        }
+        MemorySegment src;
+        long off;
+        if (mem.regionEnd(region) - gpa >= DESC_SIZE) {
+            src = mem.regionSegment(region);
+            off = gpa - mem.regionGpa(region);
+        } else {
+            if (GuestCopy.fromGuest(mem, gpa, scratch, 0, DESC_SIZE) != DESC_SIZE) {
+                return false;
+            }
+            src = scratch;
+            off = 0;
+        }
+        rawAddr = src.get(U64, off + DESC_ADDR);
+        rawLen = src.get(U32, off + DESC_LEN);
+        rawWord12 = src.get(U16, off + 12);
+        rawWord14 = src.get(U16, off + 14);
+        return true;
+    }
+
+    private void checkSegment(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("segment " + i + " of a chain with " + count + " segments");
+        }
+    }
+}
