@@ -17,24 +17,26 @@ import org.w3c.dom.Node;
 /**
  * One row of {@code domiflist}: what an operator needs to tell NICs apart.
  *
- * @param target host-side device name libvirt assigned (running domains), or null
+ * @param target host-side device name libvirt assigned (running domains with a tap or macvtap), or null
+ * @param alias  the device alias (net0, ua-...) libvirt assigned to a running domain's NIC, or null
  * @param source VF PCI address, vDPA device, vhost-user socket path, network name, or the source attributes
  * @param mode   vhost-user socket mode (QEMU's role), else null
  */
-public record InterfaceSummary(String type, String source, String mode, String mac, String model, Integer queues, String target) {
+public record InterfaceSummary(String type, String source, String mode, String mac, String model, Integer queues, String target, String alias) {
 
     public static InterfaceSummary of(GuestInterface i) {
         String mac = i.mac().map(MacAddress::toString).orElse(null);
         String target = targetDev(i);
+        String alias = i.alias().orElse(null);
         return switch (i) {
-            case HostdevInterface h -> new InterfaceSummary(i.type(), h.vf().toString(), null, mac, null, null, target);
+            case HostdevInterface h -> new InterfaceSummary(i.type(), h.vf().toString(), null, mac, null, null, target, alias);
             case VdpaInterface v -> new InterfaceSummary(i.type(), v.device(), null, mac, v.model().orElse(null),
-                    v.queues().map(QueueCount::value).orElse(null), target);
+                    v.queues().map(QueueCount::value).orElse(null), target, alias);
             case VhostUserInterface u -> new InterfaceSummary(i.type(), u.socketPath().toString(), u.mode().libvirtName(), mac,
-                    u.model().orElse(null), u.queues().map(QueueCount::value).orElse(null), target);
-            case NetworkInterface n -> new InterfaceSummary(i.type(), n.network(), null, mac, n.model().orElse(null), null, target);
+                    u.model().orElse(null), u.queues().map(QueueCount::value).orElse(null), target, alias);
+            case NetworkInterface n -> new InterfaceSummary(i.type(), n.network(), null, mac, n.model().orElse(null), null, target, alias);
             case OtherInterface o -> new InterfaceSummary(i.type(), String.join(",", new TreeMap<>(o.sourceAttributes()).values()), null, mac,
-                    modelOf(o.element()).orElse(null), null, target);
+                    modelOf(o.element()).orElse(null), null, target, alias);
         };
     }
 
