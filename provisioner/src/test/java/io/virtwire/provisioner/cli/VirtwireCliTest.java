@@ -37,4 +37,19 @@ class VirtwireCliTest {
         fromEnv.connectUri("qemu:///session");
         assertEquals("qemu:///session", fromEnv.connectUri());
     }
+
+    @Test
+    void globalOptionsWorkAfterTheSubcommandToo() {
+        CliRunner.Result r = new CliRunner().run("domiflist", "test", "-c", "test:///default", "--output", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("\"domain\" : \"test\""), r.out());
+    }
+
+    @Test
+    void internalErrorsAreReportedAsSuchWithExit70() {
+        // a domain XML file that is a directory makes the reader fail in an unplanned way
+        CliRunner.Result r = new CliRunner().run("domiflist", "--domain-xml", System.getProperty("java.io.tmpdir"));
+        assertTrue(r.exitCode() == ExitCode.INVALID_INPUT || r.exitCode() == ExitCode.INTERNAL, r.toString());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
 }
