@@ -10,6 +10,11 @@ import com.google.inject.Singleton;
 /** Production wiring of the provisioner's services. Tests override single bindings (host actions, gateway). */
 public class ProvisionerModule extends AbstractModule {
 
+    @Override
+    protected void configure() {
+        bind(io.virtwire.provisioner.host.profile.HostAccess.Factory.class).to(DefaultHostAccessFactory.class);
+    }
+
     @Provides
     @Singleton
     ObjectMapper jsonMapper() {

@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Wire libvirt/QEMU virtual machines to fast networks: SR-IOV VFs, vDPA and vhost-user.",
         subcommands = {
+                HostCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
 

@@ -18,6 +18,12 @@ public record HostPaths(Path root) {
 
     public HostPaths {
         root = root.toAbsolutePath().normalize();
+        try {
+            // symlinks are resolved against the real root, so the root itself must be real
+            root = root.toRealPath();
+        } catch (IOException e) {
+            // a root that does not exist reads as an empty host
+        }
     }
 
     /** Resolves a host-absolute path such as "/sys/bus/pci/devices" under the root. */
