@@ -15,6 +15,7 @@ public class ProvisionerModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(LibvirtConnector.class).to(LibvirtJavaConnector.class);
+        bind(io.virtwire.provisioner.host.profile.HostAccess.Factory.class).to(DefaultHostAccessFactory.class);
     }
 
     @Provides

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
                 DomIfListCommand.class,
                 DefineDomainCommand.class,
                 XmlCommand.class,
+                HostCommand.class,
                 DemoCommand.class,
         })
 public final class VirtwireCommand implements Runnable {

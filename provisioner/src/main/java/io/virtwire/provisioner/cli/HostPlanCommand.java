@@ -1,0 +1,54 @@
+package io.virtwire.provisioner.cli;
+
+import io.virtwire.provisioner.host.profile.HostAccess;
+import io.virtwire.provisioner.host.profile.Plan;
+import io.virtwire.provisioner.host.profile.Planner;
+import jakarta.inject.Inject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Print the ordered steps that would converge this host to the profile; changes nothing.")
+public final class HostPlanCommand implements Runnable {
+
+    private final GlobalOptions globals;
+    private final Output output;
+    private final HostAccess.Factory hosts;
+    private final CliIo io;
+
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "HOST.YAML", description = "the host profile ('-' for stdin)")
+    Path file;
+
+    @Inject
+    public HostPlanCommand(GlobalOptions globals, Output output, HostAccess.Factory hosts, CliIo io) {
+        this.globals = globals;
+        this.output = output;
+        this.hosts = hosts;
+        this.io = io;
+    }
+
+    /** The JSON of "virtwire host plan" and "host apply --dry-run". */
+    public record PlanResult(String profile, boolean changes, List<String> steps) {
+    }
+
+    @Override
+    public void run() {
+        Plan plan = new Planner().plan(ProfileLoader.load(file, io), hosts.open(globals.hostRoot()).inventory());
+        PlanResult result = new PlanResult(file.toString(), !plan.isEmpty(), plan.commands());
+        output.emit(result, out -> render(result, out));
+    }
+
+    static void render(PlanResult result, PrintWriter out) {
+        if (!result.changes()) {
+            out.println("The host already matches " + result.profile() + ": nothing to do.");
+            return;
+        }
+        out.println("Plan for " + result.profile() + ": " + result.steps().size() + " steps");
+        for (int i = 0; i < result.steps().size(); i++) {
+            out.printf("%3d. %s%n", i + 1, result.steps().get(i));
+        }
+    }
+}

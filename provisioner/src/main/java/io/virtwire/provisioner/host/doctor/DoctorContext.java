@@ -1,0 +1,17 @@
+package io.virtwire.provisioner.host.doctor;
+
+import io.virtwire.provisioner.host.HostInventory;
+import java.util.Optional;
+
+/** What a check sees: the inventory and, when given, the purpose the user asked about. */
+public record DoctorContext(HostInventory inventory, Optional<Purpose> purpose) {
+
+    /** True when the user asked about this purpose explicitly. */
+    public boolean askedFor(Purpose p) {
+        return purpose.isPresent() && purpose.get() == p;
+    }
+
+    public boolean everything() {
+        return purpose.isEmpty();
+    }
+}

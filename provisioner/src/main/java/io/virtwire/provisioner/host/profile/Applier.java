@@ -1,0 +1,33 @@
+package io.virtwire.provisioner.host.profile;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs a plan; on the first failure undoes, newest first, the steps this run already did. */
+public final class Applier {
+
+    public ApplyReport apply(Plan plan, HostActions actions) {
+        List<Step> done = new ArrayList<>();
+        for (Step step : plan.steps()) {
+            try {
+                step.apply(actions);
+                done.add(step);
+            } catch (RuntimeException e) {
+                List<String> rolledBack = new ArrayList<>();
+                List<String> rollbackErrors = new ArrayList<>();
+                for (int i = done.size() - 1; i >= 0; i--) {
+                    Step undo = done.get(i).undo();
+                    try {
+                        undo.apply(actions);
+                        rolledBack.add(undo.command());
+                    } catch (RuntimeException u) {
+                        rollbackErrors.add(undo.command() + ": " + u.getMessage());
+                    }
+                }
+                return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), String.valueOf(e.getMessage()),
+                        List.copyOf(rolledBack), List.copyOf(rollbackErrors));
+            }
+        }
+        return new ApplyReport(!done.isEmpty(), done.stream().map(Step::command).toList(), null, null, List.of(), List.of());
+    }
+}

@@ -1,0 +1,21 @@
+package io.virtwire.provisioner.host.profile;
+
+import java.util.List;
+
+/**
+ * The JSON of "virtwire host apply".
+ *
+ * @param changed        whether the host is now different from before the run
+ * @param applied        commands that ran and stayed applied
+ * @param failedStep     the command that failed, null on success
+ * @param error          why it failed (the kernel's answer)
+ * @param rolledBack     commands run to undo the steps done before the failure, in order
+ * @param rollbackErrors undo commands that failed too (the host may need a hand then)
+ */
+public record ApplyReport(boolean changed, List<String> applied, String failedStep, String error, List<String> rolledBack,
+                          List<String> rollbackErrors) {
+
+    public boolean failed() {
+        return failedStep != null;
+    }
+}

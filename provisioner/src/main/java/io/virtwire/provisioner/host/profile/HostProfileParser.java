@@ -1,0 +1,67 @@
+package io.virtwire.provisioner.host.profile;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.virtwire.provisioner.VirtwireException;
+import java.util.stream.Collectors;
+
+/** Parses host.yaml strictly: unknown keys and wrong types are errors naming the key, its line and the accepted keys. */
+public final class HostProfileParser {
+
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+
+    public HostProfile parse(String source, String text) {
+        if (text == null || text.isBlank()) {
+            throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
+        }
+        try {
+            HostProfile p = yaml.readValue(text, HostProfile.class);
+            if (p == null) {
+                throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
+            }
+            return p;
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                    .collect(Collectors.joining(", "));
+            throw VirtwireException.invalid(source + " line " + line(e) + ": unknown key '" + e.getPropertyName() + "'" + where(e)
+                    + "; known keys here: " + known);
+        } catch (MismatchedInputException e) {
+            throw VirtwireException.invalid(source + " line " + line(e) + ": wrong type for " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
+        } catch (JsonProcessingException e) {
+            throw VirtwireException.invalid(source + " line " + line(e) + ": not valid YAML: " + e.getOriginalMessage());
+        }
+    }
+
+    private static int line(JsonProcessingException e) {
+        JsonLocation loc = e.getLocation();
+        return loc == null ? 0 : loc.getLineNr();
+    }
+
+    private static String where(JsonMappingException e) {
+        String p = path(e);
+        int dot = p.lastIndexOf('.');
+        return dot <= 0 ? "" : " in " + p.substring(0, dot);
+    }
+
+    /** "pfs[0].vfs[1].vlan" from Jackson's reference chain. */
+    private static String path(JsonMappingException e) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                sb.append(sb.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+}

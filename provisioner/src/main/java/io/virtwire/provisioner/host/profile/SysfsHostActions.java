@@ -1,0 +1,110 @@
+package io.virtwire.provisioner.host.profile;
+
+import io.virtwire.provisioner.host.CommandRunner;
+import io.virtwire.provisioner.host.CommandException;
+import io.virtwire.provisioner.host.HostPaths;
+import io.virtwire.provisioner.host.PciAddress;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The real host: sysfs writes under {@link HostPaths} and ip/devlink/vdpa through the {@link CommandRunner}. */
+public final class SysfsHostActions implements HostActions {
+
+    private final HostPaths paths;
+    private final CommandRunner commands;
+
+    public SysfsHostActions(HostPaths paths, CommandRunner commands) {
+        this.paths = paths;
+        this.commands = commands;
+    }
+
+    @Override
+    public void setNumVfs(PciAddress pf, int numVfs) {
+        write(paths.pciDevice(pf).resolve("sriov_numvfs"), String.valueOf(numVfs));
+    }
+
+    @Override
+    public void setVfMac(String pfNetdev, int vf, String mac) {
+        run("ip", "link", "set", pfNetdev, "vf", String.valueOf(vf), "mac", mac);
+    }
+
+    @Override
+    public void setVfVlan(String pfNetdev, int vf, int vlan, int qos) {
+        run("ip", "link", "set", pfNetdev, "vf", String.valueOf(vf), "vlan", String.valueOf(vlan), "qos", String.valueOf(qos));
+    }
+
+    @Override
+    public void setVfTrust(String pfNetdev, int vf, boolean on) {
+        run("ip", "link", "set", pfNetdev, "vf", String.valueOf(vf), "trust", on ? "on" : "off");
+    }
+
+    @Override
+    public void setVfSpoofchk(String pfNetdev, int vf, boolean on) {
+        run("ip", "link", "set", pfNetdev, "vf", String.valueOf(vf), "spoofchk", on ? "on" : "off");
+    }
+
+    @Override
+    public void setEswitchMode(PciAddress pf, String mode) {
+        run("devlink", "dev", "eswitch", "set", "pci/" + pf, "mode", mode);
+    }
+
+    @Override
+    public void overrideDriver(PciAddress device, String driver) {
+        write(paths.pciDevice(device).resolve("driver_override"), driver == null ? "\n" : driver);
+    }
+
+    @Override
+    public void unbind(PciAddress device) {
+        write(paths.pciDevice(device).resolve("driver").resolve("unbind"), device.toString());
+    }
+
+    @Override
+    public void probe(PciAddress device) {
+        write(paths.resolve("/sys/bus/pci/drivers_probe"), device.toString());
+    }
+
+    @Override
+    public void addVdpaDevice(String name, String mgmtdev, String mac, Integer maxVqPairs) {
+        List<String> argv = new ArrayList<>(List.of("vdpa", "dev", "add", "name", name, "mgmtdev", mgmtdev));
+        if (mac != null) {
+            argv.addAll(List.of("mac", mac));
+        }
+        if (maxVqPairs != null) {
+            argv.addAll(List.of("max_vqp", String.valueOf(maxVqPairs)));
+        }
+        run(argv.toArray(String[]::new));
+    }
+
+    @Override
+    public void deleteVdpaDevice(String name) {
+        run("vdpa", "dev", "del", name);
+    }
+
+    @Override
+    public void setHugepages(String size, Integer node, long count) {
+        String dir = node == null ? "/sys/kernel/mm/hugepages/hugepages-" + size
+                : "/sys/devices/system/node/node" + node + "/hugepages/hugepages-" + size;
+        write(paths.resolve(dir + "/nr_hugepages"), String.valueOf(count));
+    }
+
+    private void write(Path file, String value) {
+        try {
+            Files.writeString(file, value, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            // The JDK puts strerror() in the message ("Cannot allocate memory"), which is what users search for
+            throw new HostActionException("EIO", "echo " + value.strip() + " > " + paths.display(file) + ": write error: " + e.getMessage());
+        }
+    }
+
+    private void run(String... argv) {
+        try {
+            commands.run(List.of(argv));
+        } catch (CommandException e) {
+            throw new HostActionException("EIO", e.getMessage());
+        }
+    }
+}
