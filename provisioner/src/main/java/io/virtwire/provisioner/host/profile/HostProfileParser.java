@@ -32,13 +32,30 @@ public final class HostProfileParser {
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream().map(Object::toString).sorted()
                     .collect(Collectors.joining(", "));
-            throw VirtwireException.invalid(source + " line " + line(e) + ": unknown key '" + e.getPropertyName() + "'" + where(e)
+            throw VirtwireException.invalid(source + " line " + keyLine(text, e) + ": unknown key '" + e.getPropertyName() + "'" + where(e)
                     + "; known keys here: " + known);
         } catch (MismatchedInputException e) {
             throw VirtwireException.invalid(source + " line " + line(e) + ": wrong type for " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
         } catch (JsonProcessingException e) {
             throw VirtwireException.invalid(source + " line " + line(e) + ": not valid YAML: " + e.getOriginalMessage());
         }
+    }
+
+    /**
+     * The line of the offending key. Jackson reports where it stopped (the key's value, which may be on a later line),
+     * so walk back from there to the line that names the key.
+     */
+    private static int keyLine(String text, UnrecognizedPropertyException e) {
+        int stop = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p && p.currentTokenLocation() != null
+                ? p.currentTokenLocation().getLineNr() : line(e);
+        String[] lines = text.split("\n", -1);
+        java.util.regex.Pattern key = java.util.regex.Pattern.compile("^\\s*(-\\s+)?['\"]?" + java.util.regex.Pattern.quote(String.valueOf(e.getPropertyName())) + "['\"]?\\s*:");
+        for (int i = Math.min(stop, lines.length) - 1; i >= 0; i--) {
+            if (key.matcher(lines[i]).find()) {
+                return i + 1;
+            }
+        }
+        return stop;
     }
 
     private static int line(JsonProcessingException e) {
