@@ -16,15 +16,14 @@ public final class HostProfileParser {
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     public HostProfile parse(String source, String text) {
         if (text == null || text.isBlank()) {
             throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
         }
         try {
-            HostProfile p = yaml.readValue(text, HostProfile.class);
+            HostProfile p = yaml.readValue(quoteColonScalars(text), HostProfile.class);
             if (p == null) {
                 throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
             }
@@ -39,6 +38,17 @@ public final class HostProfileParser {
         } catch (JsonProcessingException e) {
             throw VirtwireException.invalid(source + " line " + line(e) + ": not valid YAML: " + e.getOriginalMessage());
         }
+    }
+
+    private static final java.util.regex.Pattern COLON_SCALAR =
+            java.util.regex.Pattern.compile("(?m)^(\\s*(?:-\\s+)?[A-Za-z_][A-Za-z0-9_]*:[ \\t]+)([0-9A-Fa-f]+(?::[0-9A-Fa-f.]+)+)([ \\t]*(?:#.*)?)$");
+
+    /**
+     * YAML 1.1 reads unquoted 0000:01:00.1 as a base-60 float and some MACs as base-60 integers; PCI addresses and MACs
+     * are strings, so plain scalars of that shape are quoted before parsing (lines stay where they were).
+     */
+    static String quoteColonScalars(String text) {
+        return COLON_SCALAR.matcher(text).replaceAll("$1\"$2\"$3");
     }
 
     /**

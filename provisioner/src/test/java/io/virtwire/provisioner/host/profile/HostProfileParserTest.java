@@ -74,6 +74,14 @@ class HostProfileParserTest {
     }
 
     @Test
+    void unquotedPciAddressesAndMacsStayStrings() {
+        // YAML 1.1 would read 0000:01:00.1 as a base-60 float and 12:34:56-style MACs as base-60 integers
+        HostProfile p = parser.parse("host.yaml", "pfs:\n  - pf: 0000:01:00.1   # port 1\n    vfs:\n      - index: 0\n        mac: 52:54:00:12:34:56\n");
+        assertEquals("0000:01:00.1", p.pfs().getFirst().pf());
+        assertEquals("52:54:00:12:34:56", p.pfs().getFirst().vfs().getFirst().mac());
+    }
+
+    @Test
     void emptyProfileIsRejected() {
         assertThrows(VirtwireException.class, () -> parser.parse("host.yaml", "  \n"));
     }
