@@ -52,6 +52,10 @@ class HostCommandsTest {
         assertEquals(4, pf.path("sriovNumVfs").asInt());
         assertEquals(384, pf.path("sriov").path("firstVfOffset").asInt());
         assertEquals(1, pf.path("upstreamBridge").path("busRange").path("secondary").asInt());
+        // the JSON contract is exactly the record components, nothing derived from helper methods
+        java.util.List<String> acsFields = new java.util.ArrayList<>();
+        pf.path("upstreamBridge").path("acs").fieldNames().forEachRemaining(acsFields::add);
+        assertEquals(java.util.List.of("offset", "capability", "control"), acsFields);
         assertEquals(0, pf.path("aer").path("nonfatal").asInt());
         JsonNode vf = pf.path("vfs").get(1);
         assertEquals(1, vf.path("index").asInt());

@@ -60,7 +60,7 @@ class HostInventoryReaderTest {
         assertEquals(0, pf.acs().capability());
         assertEquals("0000:00:01.0", pf.upstreamBridge().address());
         assertEquals(new BusRange(1, 2), pf.upstreamBridge().busRange());
-        assertTrue(pf.upstreamBridge().acs().isolates());
+        assertTrue(pf.upstreamBridge().acs().enforcesIsolation());
         assertEquals(new AerCounters(0, 0, 0), pf.aer());
         assertEquals(4, pf.vfs().size());
         VirtualFunction vf1 = pf.vfs().get(1);

@@ -49,7 +49,7 @@ class PciConfigSpaceTest {
                 .busRange(0, 1, 1).aer(0x100).acs(0x110, 0x5f, 0x1d).build());
         assertTrue(b.isBridge());
         assertEquals(new BusRange(1, 1), b.busRange().orElseThrow());
-        assertTrue(b.acs().orElseThrow().isolates());
+        assertTrue(b.acs().orElseThrow().enforcesIsolation());
     }
 
     @Test
