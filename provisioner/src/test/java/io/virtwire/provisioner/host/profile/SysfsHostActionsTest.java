@@ -72,6 +72,9 @@ class SysfsHostActionsTest {
         HostActionException e = assertThrows(HostActionException.class, () -> a.setVfMac("enp1s0f0", 9, "52:54:00:00:00:01"));
         assertTrue(e.getMessage().contains("RTNETLINK answers: Invalid argument"), e.getMessage());
         HostActionException w = assertThrows(HostActionException.class, () -> a.setNumVfs(PciAddress.parse("0000:09:00.0"), 1));
-        assertTrue(w.getMessage().startsWith("echo 1 > /sys/bus/pci/devices/0000:09:00.0/sriov_numvfs: write error"), w.getMessage());
+        assertEquals("ENOENT", w.errno());
+        assertEquals("echo 1 > /sys/bus/pci/devices/0000:09:00.0/sriov_numvfs: No such file or directory", w.getMessage());
+        // sysfs attributes are never created by a write
+        assertTrue(Files.notExists(root.resolve("sys/bus/pci/devices/0000:09:00.0")));
     }
 }
