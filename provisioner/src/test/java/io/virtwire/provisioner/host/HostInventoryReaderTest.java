@@ -124,6 +124,18 @@ class HostInventoryReaderTest {
     }
 
     @Test
+    void unprivilegedConfigReadsAreNotedAndCapabilitiesLeftUnknown() throws Exception {
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        Path config = root.resolve("sys/bus/pci/devices/0000:01:00.1/config");
+        Files.write(config, java.util.Arrays.copyOf(Files.readAllBytes(config), 64));
+        HostInventory inv = new HostInventoryReader(new HostPaths(root), new RecordedCommandRunner(root.resolve("commands"))).read();
+        assertNull(inv.pf("0000:01:00.1").orElseThrow().sriov());
+        assertNotNull(inv.pf("0000:01:00.0").orElseThrow().sriov());
+        assertTrue(inv.unreadable().contains("/sys/bus/pci/devices/0000:01:00.1/config: only 64 bytes readable "
+                + "(run as root to see the SR-IOV and ACS capabilities)"), inv.unreadable().toString());
+    }
+
+    @Test
     void missingToolIsReportedNotFatal() {
         Path root = FixtureHosts.materialize("k68-uio-iommu");
         HostInventory inv = new HostInventoryReader(new HostPaths(root), new RecordedCommandRunner(root.resolve("nowhere"))).read();
