@@ -217,7 +217,7 @@ class HostCommandsTest {
         CliRunner.Result show = run(root, "host", "show");
         assertEquals(0, show.exitCode(), show.toString());
         assertTrue(show.out().contains("note: ip -j -d link show"), show.out());
-        Path yaml = Files.writeString(tmp.resolve("h.yaml"), "pfs:\n  - pf: enp1s0f0\n    numVfs: 2\n");
+        Path yaml = Files.writeString(tmp.resolve("h.yaml"), "pfs:\n  - pf: enp1s0f1\n    numVfs: 2\n");
         CliRunner.Result apply = run(root, "host", "apply", "-f", yaml.toString());
         assertEquals(ExitCode.HOST_ERROR, apply.exitCode(), apply.toString());
         assertTrue(apply.out().contains("read-only snapshot"), apply.toString());
