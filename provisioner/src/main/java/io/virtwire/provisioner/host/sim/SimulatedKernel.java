@@ -363,6 +363,10 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
             throw new HostActionException("ENODEV", "echo " + device + " > /sys/bus/pci/drivers_probe: driver_override is '" + driver
                     + "' but /sys/bus/pci/drivers/" + driver + " does not exist (modprobe " + driver + ")");
         }
+        if (driver.equals("vfio-pci") && !Files.exists(dev.resolve("iommu_group"), LinkOption.NOFOLLOW_LINKS)) {
+            throw new HostActionException("EINVAL", "echo " + device + " > /sys/bus/pci/drivers_probe: dmesg: vfio-pci: probe of " + device
+                    + " failed with error -22 (no IOMMU group: the IOMMU is off)");
+        }
         bind(device, dev, driver);
     }
 

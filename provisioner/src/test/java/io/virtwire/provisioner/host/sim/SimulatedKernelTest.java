@@ -169,6 +169,16 @@ class SimulatedKernelTest {
     }
 
     @Test
+    void vfioPciCannotBindWithoutAnIommuGroup() {
+        SimulatedKernel k = new SimulatedKernel(FixtureHosts.materialize("iommu-off"));
+        PciAddress port1 = PciAddress.parse("0000:03:00.1");
+        k.overrideDriver(port1, "vfio-pci");
+        HostActionException e = assertThrows(HostActionException.class, () -> k.probe(port1));
+        assertEquals("EINVAL", e.errno());
+        assertTrue(e.getMessage().contains("failed with error -22"), e.getMessage());
+    }
+
+    @Test
     void hugepagesChangeSystemAndNodePools() {
         Path root = FixtureHosts.materialize("82599-ixgbe-aer");
         new SimulatedKernel(root).setHugepages("2048kB", null, 512);
