@@ -136,6 +136,19 @@ class HostInventoryReaderTest {
     }
 
     @Test
+    void everyBundledHostMaterialisesAndReadsAndUnknownNamesAreRefused() {
+        for (String host : FixtureHosts.NAMES) {
+            HostInventory inv = read(host);
+            assertFalse(inv.pfs().isEmpty(), host);
+            assertNotNull(inv.kernelRelease(), host);
+        }
+        io.virtwire.provisioner.VirtwireException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.virtwire.provisioner.VirtwireException.class, () -> FixtureHosts.materialize("x710"));
+        assertEquals(io.virtwire.provisioner.VirtwireException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains("i350-igb-8vfs"), e.getMessage());
+    }
+
+    @Test
     void missingToolIsReportedNotFatal() {
         Path root = FixtureHosts.materialize("k68-uio-iommu");
         HostInventory inv = new HostInventoryReader(new HostPaths(root), new RecordedCommandRunner(root.resolve("nowhere"))).read();
