@@ -76,7 +76,7 @@ public final class HostShowCommand implements Runnable {
                         pf.sriov().vfBarsAssigned() == null ? null : pf.sriov().vfBarsAssigned() ? "assigned" : "unassigned",
                         pf.upstreamBridge() == null ? null : pf.upstreamBridge().address(),
                         pf.upstreamBridge() == null || pf.upstreamBridge().busRange() == null ? null : pf.upstreamBridge().busRange().kernelForm(),
-                        pf.upstreamBridge() == null ? null : pf.upstreamBridge().acs() == null ? "none" : pf.upstreamBridge().acs().isolates() ? "enforced" : "not enforced");
+                        pf.upstreamBridge() == null ? null : pf.upstreamBridge().acs() == null ? "none" : pf.upstreamBridge().acs().enforcesIsolation() ? "enforced" : "not enforced");
             }
             caps.print(out);
         }

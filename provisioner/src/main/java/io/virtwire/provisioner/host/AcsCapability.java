@@ -17,7 +17,7 @@ public record AcsCapability(int offset, int capability, int control) {
     /** What the kernel requires of a port for its downstream devices to be isolated (PCI_ACS_SV|RR|CR|UF). */
     public static final int ISOLATION = SOURCE_VALIDATION | REQUEST_REDIRECT | COMPLETION_REDIRECT | UPSTREAM_FORWARDING;
 
-    public boolean isolates() {
+    public boolean enforcesIsolation() {
         return (control & ISOLATION) == ISOLATION;
     }
 

@@ -49,7 +49,7 @@ public final class HostInventoryReader {
                 cmdline,
                 iommu(cmdline),
                 drivers(),
-                pfs(links, eswitch),
+                pfs(links, eswitch, unreadable),
                 mgmt.entrySet().stream().map(e -> new VdpaMgmtDevice(e.getKey(), e.getValue())).toList(),
                 vdpaDevices(vdpaDevs),
                 hugepages(),
@@ -109,7 +109,7 @@ public final class HostInventoryReader {
         return out;
     }
 
-    private List<PhysicalFunction> pfs(Map<String, Iproute2.Link> links, Map<String, String> eswitch) {
+    private List<PhysicalFunction> pfs(Map<String, Iproute2.Link> links, Map<String, String> eswitch, List<String> unreadable) {
         List<PhysicalFunction> out = new ArrayList<>();
         for (String name : paths.list(paths.resolve("/sys/bus/pci/devices"))) {
             Path dev = paths.resolve("/sys/bus/pci/devices/" + name);
@@ -117,12 +117,12 @@ public final class HostInventoryReader {
             if (!cls.startsWith("0x02") || Files.exists(dev.resolve("physfn"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
-            out.add(pf(name, dev, links, eswitch));
+            out.add(pf(name, dev, links, eswitch, unreadable));
         }
         return List.copyOf(out);
     }
 
-    private PhysicalFunction pf(String address, Path dev, Map<String, Iproute2.Link> links, Map<String, String> eswitch) {
+    private PhysicalFunction pf(String address, Path dev, Map<String, Iproute2.Link> links, Map<String, String> eswitch, List<String> unreadable) {
         List<String> netdevs = paths.list(dev.resolve("net"));
         String uplink = null;
         List<String> representors = new ArrayList<>();
@@ -135,6 +135,11 @@ public final class HostInventoryReader {
             }
         }
         Optional<PciConfigSpace> config = paths.readBytes(dev.resolve("config")).map(PciConfigSpace::new);
+        if (config.isPresent() && config.get().length() < 0x100) {
+            // the kernel hands unprivileged readers only the first 64 bytes of config space
+            unreadable.add(paths.display(dev.resolve("config")) + ": only " + config.get().length()
+                    + " bytes readable (run as root to see the SR-IOV and ACS capabilities)");
+        }
         SriovCapability sriov = config.flatMap(PciConfigSpace::sriov).map(c -> c.withVfBarsAssigned(vfBarsAssigned(dev))).orElse(null);
         Iproute2.Link link = uplink == null ? null : links.get(uplink);
         List<VirtualFunction> vfs = new ArrayList<>();

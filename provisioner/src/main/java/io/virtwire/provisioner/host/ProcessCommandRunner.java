@@ -17,8 +17,16 @@ public final class ProcessCommandRunner implements CommandRunner {
         try {
             Process p = pb.start();
             p.getOutputStream().close();
+            // stderr is drained concurrently so a chatty tool cannot block on a full pipe while we read stdout
+            java.util.concurrent.CompletableFuture<byte[]> stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return p.getErrorStream().readAllBytes();
+                } catch (IOException e) {
+                    return new byte[0];
+                }
+            });
             byte[] out = p.getInputStream().readAllBytes();
-            byte[] err = p.getErrorStream().readAllBytes();
+            byte[] err = stderr.join();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new CommandException("'" + String.join(" ", argv) + "' did not finish within " + TIMEOUT_SECONDS + " s");

@@ -187,7 +187,7 @@ public final class FixtureHostsGenerator {
         base(t, "6.8.0-40-generic", "BOOT_IMAGE=/vmlinuz-6.8.0-40-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro", true, null,
                 Map.of("2048kB", new long[] {1024, 1024}));
         t.driver("uio_pci_generic").driver("igb");
-        String root = rootPort(t, "0000:00:1c.4", "0x1c18", 0, 5, 5, ACS_ALL, ACS_ISOLATE, "11");
+        String root = rootPort(t, "0000:00:1c.4", "0x1c18", 0, 5, 6, ACS_ALL, ACS_ISOLATE, "11");
         for (int fn = 0; fn < 2; fn++) {
             String pf = root + "/0000:05:00." + fn;
             i350Pf(t, pf, 0, 0, "uio_pci_generic", String.valueOf(15 + fn), true);

@@ -60,7 +60,7 @@ class HostInventoryReaderTest {
         assertEquals(0, pf.acs().capability());
         assertEquals("0000:00:01.0", pf.upstreamBridge().address());
         assertEquals(new BusRange(1, 2), pf.upstreamBridge().busRange());
-        assertTrue(pf.upstreamBridge().acs().isolates());
+        assertTrue(pf.upstreamBridge().acs().enforcesIsolation());
         assertEquals(new AerCounters(0, 0, 0), pf.aer());
         assertEquals(4, pf.vfs().size());
         VirtualFunction vf1 = pf.vfs().get(1);
@@ -121,6 +121,31 @@ class HostInventoryReaderTest {
         assertFalse(pf.sriov().vfBarsAssigned());
         assertNull(pf.iommuGroup());
         assertNull(inv.pf("0000:03:00.1").orElseThrow().driver());
+    }
+
+    @Test
+    void unprivilegedConfigReadsAreNotedAndCapabilitiesLeftUnknown() throws Exception {
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        Path config = root.resolve("sys/bus/pci/devices/0000:01:00.1/config");
+        Files.write(config, java.util.Arrays.copyOf(Files.readAllBytes(config), 64));
+        HostInventory inv = new HostInventoryReader(new HostPaths(root), new RecordedCommandRunner(root.resolve("commands"))).read();
+        assertNull(inv.pf("0000:01:00.1").orElseThrow().sriov());
+        assertNotNull(inv.pf("0000:01:00.0").orElseThrow().sriov());
+        assertTrue(inv.unreadable().contains("/sys/bus/pci/devices/0000:01:00.1/config: only 64 bytes readable "
+                + "(run as root to see the SR-IOV and ACS capabilities)"), inv.unreadable().toString());
+    }
+
+    @Test
+    void everyBundledHostMaterialisesAndReadsAndUnknownNamesAreRefused() {
+        for (String host : FixtureHosts.NAMES) {
+            HostInventory inv = read(host);
+            assertFalse(inv.pfs().isEmpty(), host);
+            assertNotNull(inv.kernelRelease(), host);
+        }
+        io.virtwire.provisioner.VirtwireException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.virtwire.provisioner.VirtwireException.class, () -> FixtureHosts.materialize("x710"));
+        assertEquals(io.virtwire.provisioner.VirtwireException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains("i350-igb-8vfs"), e.getMessage());
     }
 
     @Test

@@ -40,7 +40,7 @@ final class AcsMissingCheck implements Check {
             AcsCapability acs = b.acs();
             String path = SysfsPaths.device(b.address(), "config");
             String nics = String.join(", ", below.get(b.address()));
-            if (acs != null && acs.isolates()) {
+            if (acs != null && acs.enforcesIsolation()) {
                 out.add(Finding.ok(ID, b.address(), "port " + b.address() + " above " + nics + " enforces ACS",
                         List.of(new Evidence(path, String.format("ACS at 0x%x: ACSCtl: %s", acs.offset(), acs.ctlText())))));
                 continue;

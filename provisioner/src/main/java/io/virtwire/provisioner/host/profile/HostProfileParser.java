@@ -16,15 +16,14 @@ public final class HostProfileParser {
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     public HostProfile parse(String source, String text) {
         if (text == null || text.isBlank()) {
             throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
         }
         try {
-            HostProfile p = yaml.readValue(text, HostProfile.class);
+            HostProfile p = yaml.readValue(quoteColonScalars(text), HostProfile.class);
             if (p == null) {
                 throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
             }
@@ -32,13 +31,41 @@ public final class HostProfileParser {
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream().map(Object::toString).sorted()
                     .collect(Collectors.joining(", "));
-            throw VirtwireException.invalid(source + " line " + line(e) + ": unknown key '" + e.getPropertyName() + "'" + where(e)
+            throw VirtwireException.invalid(source + " line " + keyLine(text, e) + ": unknown key '" + e.getPropertyName() + "'" + where(e)
                     + "; known keys here: " + known);
         } catch (MismatchedInputException e) {
             throw VirtwireException.invalid(source + " line " + line(e) + ": wrong type for " + path(e) + ": " + e.getOriginalMessage().split("\n")[0]);
         } catch (JsonProcessingException e) {
             throw VirtwireException.invalid(source + " line " + line(e) + ": not valid YAML: " + e.getOriginalMessage());
         }
+    }
+
+    private static final java.util.regex.Pattern COLON_SCALAR =
+            java.util.regex.Pattern.compile("(?m)^(\\s*(?:-\\s+)?[A-Za-z_][A-Za-z0-9_]*:[ \\t]+)([0-9A-Fa-f]+(?::[0-9A-Fa-f.]+)+)([ \\t]*(?:#.*)?)$");
+
+    /**
+     * YAML 1.1 reads unquoted 0000:01:00.1 as a base-60 float and some MACs as base-60 integers; PCI addresses and MACs
+     * are strings, so plain scalars of that shape are quoted before parsing (lines stay where they were).
+     */
+    static String quoteColonScalars(String text) {
+        return COLON_SCALAR.matcher(text).replaceAll("$1\"$2\"$3");
+    }
+
+    /**
+     * The line of the offending key. Jackson reports where it stopped (the key's value, which may be on a later line),
+     * so walk back from there to the line that names the key.
+     */
+    private static int keyLine(String text, UnrecognizedPropertyException e) {
+        int stop = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p && p.currentTokenLocation() != null
+                ? p.currentTokenLocation().getLineNr() : line(e);
+        String[] lines = text.split("\n", -1);
+        java.util.regex.Pattern key = java.util.regex.Pattern.compile("^\\s*(-\\s+)?['\"]?" + java.util.regex.Pattern.quote(String.valueOf(e.getPropertyName())) + "['\"]?\\s*:");
+        for (int i = Math.min(stop, lines.length) - 1; i >= 0; i--) {
+            if (key.matcher(lines[i]).find()) {
+                return i + 1;
+            }
+        }
+        return stop;
     }
 
     private static int line(JsonProcessingException e) {

@@ -218,6 +218,13 @@ public final class Planner {
                     + ", which cannot create VFs; bind its kernel driver first (doctor ids pf-on-userspace-driver, pf-driver-no-sriov)");
             return;
         }
+        List<String> assigned = pf.vfs().stream().filter(v -> VFIO_PCI.equals(v.driver())).map(VirtualFunction::address).toList();
+        if (!assigned.isEmpty()) {
+            // removing a VF that QEMU holds blocks the sriov_numvfs write until the guest lets go: never do it implicitly
+            throw VirtwireException.conflict(at + ".numVfs " + n + ": changing sriov_numvfs of " + pf.address() + " removes its VFs, and "
+                    + String.join(", ", assigned) + (assigned.size() == 1 ? " is" : " are") + " bound to vfio-pci (assigned to guests or DPDK); "
+                    + "detach them first (virsh detach-device DOMAIN vf.xml --live), then echo BDF > /sys/bus/pci/drivers/vfio-pci/unbind; nothing was changed");
+        }
         if (n > 0 && pf.upstreamBridge() != null && pf.upstreamBridge().busRange() != null) {
             int bus = sriov.busOfLastVf(pf.pciAddress(), n);
             if (bus > pf.upstreamBridge().busRange().subordinate()) {

@@ -7,7 +7,9 @@ import io.virtwire.provisioner.host.PciAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,7 +95,10 @@ public final class SysfsHostActions implements HostActions {
 
     private void write(Path file, String value) {
         try {
-            Files.writeString(file, value, StandardCharsets.US_ASCII);
+            // WRITE|TRUNCATE_EXISTING like the shell's "echo >": sysfs attributes are never created
+            Files.writeString(file, value, StandardCharsets.US_ASCII, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (NoSuchFileException e) {
+            throw new HostActionException("ENOENT", "echo " + value.strip() + " > " + paths.display(file) + ": No such file or directory");
         } catch (IOException e) {
             // The JDK puts strerror() in the message ("Cannot allocate memory"), which is what users search for
             throw new HostActionException("EIO", "echo " + value.strip() + " > " + paths.display(file) + ": write error: " + e.getMessage());

@@ -146,10 +146,11 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
             v.putObject("rate").put("max_tx", 0).put("min_tx", 0);
             v.put("spoofchk", true).put("link_state", "auto").put("trust", false).put("query_rss_en", false);
         }
-        pfLink(dev).ifPresent(l -> {
+        ArrayNode links = loadLinks();
+        pfLink(links, dev).ifPresent(l -> {
             l.put("num_vf", n);
             l.set("vfinfo_list", vfinfo);
-            saveLinks(l);
+            saveLinks(links);
         });
     }
 
@@ -179,10 +180,11 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
             deleteTree(vfDir);
             delete(virtfn);
         }
-        pfLink(dev).ifPresent(l -> {
+        ArrayNode links = loadLinks();
+        pfLink(links, dev).ifPresent(l -> {
             l.remove("vfinfo_list");
             l.remove("num_vf");
-            saveLinks(l);
+            saveLinks(links);
         });
     }
 
@@ -194,8 +196,9 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
 
     @Override
     public void setVfMac(String pfNetdev, int vf, String mac) {
-        vfEntry(pfNetdev, vf, "mac " + mac).put("address", mac.toLowerCase());
-        saveVfChange(pfNetdev);
+        ArrayNode links = loadLinks();
+        vfEntry(links, pfNetdev, vf, "mac " + mac).put("address", mac.toLowerCase());
+        saveLinks(links);
     }
 
     @Override
@@ -203,7 +206,8 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         if (vlan < 0 || vlan > 4094 || qos < 0 || qos > 7) {
             throw new HostActionException("EINVAL", "ip link set " + pfNetdev + " vf " + vf + " vlan " + vlan + " qos " + qos + ": Invalid \"vlan\" value");
         }
-        ObjectNode e = vfEntry(pfNetdev, vf, "vlan " + vlan);
+        ArrayNode links = loadLinks();
+        ObjectNode e = vfEntry(links, pfNetdev, vf, "vlan " + vlan);
         e.remove("vlan_list");
         if (vlan != 0) {
             ObjectNode v = e.putArray("vlan_list").addObject().put("vlan", vlan);
@@ -211,25 +215,32 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
                 v.put("qos", qos);
             }
         }
-        saveVfChange(pfNetdev);
+        saveLinks(links);
     }
 
     @Override
     public void setVfTrust(String pfNetdev, int vf, boolean on) {
-        vfEntry(pfNetdev, vf, "trust " + (on ? "on" : "off")).put("trust", on);
-        saveVfChange(pfNetdev);
+        ArrayNode links = loadLinks();
+        vfEntry(links, pfNetdev, vf, "trust " + (on ? "on" : "off")).put("trust", on);
+        saveLinks(links);
     }
 
     @Override
     public void setVfSpoofchk(String pfNetdev, int vf, boolean on) {
-        vfEntry(pfNetdev, vf, "spoofchk " + (on ? "on" : "off")).put("spoofchk", on);
-        saveVfChange(pfNetdev);
+        ArrayNode links = loadLinks();
+        vfEntry(links, pfNetdev, vf, "spoofchk " + (on ? "on" : "off")).put("spoofchk", on);
+        saveLinks(links);
     }
 
-    private ArrayNode links;
+    private ArrayNode loadLinks() {
+        return (ArrayNode) Iproute2.tree(read(commands.resolve(CommandRunner.recordingName(Iproute2.IP_LINK_SHOW))), "ip -j -d link show");
+    }
 
-    private ObjectNode vfEntry(String pfNetdev, int vf, String what) {
-        links = (ArrayNode) Iproute2.tree(read(commands.resolve(CommandRunner.recordingName(Iproute2.IP_LINK_SHOW))), "ip link show");
+    private void saveLinks(ArrayNode links) {
+        write(commands.resolve(CommandRunner.recordingName(Iproute2.IP_LINK_SHOW)), links + "\n");
+    }
+
+    private static ObjectNode vfEntry(ArrayNode links, String pfNetdev, int vf, String what) {
         String cmd = "ip link set " + pfNetdev + " vf " + vf + " " + what;
         for (JsonNode l : links) {
             if (pfNetdev.equals(l.path("ifname").asText())) {
@@ -244,25 +255,16 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         throw new HostActionException("ENODEV", cmd + ": Cannot find device \"" + pfNetdev + "\"");
     }
 
-    private void saveVfChange(String pfNetdev) {
-        write(commands.resolve(CommandRunner.recordingName(Iproute2.IP_LINK_SHOW)), links + "\n");
-    }
-
-    private Optional<ObjectNode> pfLink(Path dev) {
+    /** The PF's uplink entry (not a representor, which shares the PF's parentdev). */
+    private Optional<ObjectNode> pfLink(ArrayNode links, Path dev) {
         List<String> nets = paths.list(paths.real(dev).resolve("net"));
-        ArrayNode all = (ArrayNode) Iproute2.tree(read(commands.resolve(CommandRunner.recordingName(Iproute2.IP_LINK_SHOW))), "ip link show");
-        links = all;
-        for (JsonNode l : all) {
+        for (JsonNode l : links) {
             if (nets.contains(l.path("ifname").asText()) && l.path("parentdev").asText().equals(paths.real(dev).getFileName().toString())
                     && !paths.read(paths.real(dev).resolve("net").resolve(l.path("ifname").asText()).resolve("phys_port_name")).orElse("").contains("vf")) {
                 return Optional.of((ObjectNode) l);
             }
         }
         return Optional.empty();
-    }
-
-    private void saveLinks(ObjectNode changed) {
-        write(commands.resolve(CommandRunner.recordingName(Iproute2.IP_LINK_SHOW)), links + "\n");
     }
 
     // ---- eswitch ------------------------------------------------------------------------------------------------
@@ -360,6 +362,10 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         if (!Files.isDirectory(paths.pciDriver(driver)) && override != null) {
             throw new HostActionException("ENODEV", "echo " + device + " > /sys/bus/pci/drivers_probe: driver_override is '" + driver
                     + "' but /sys/bus/pci/drivers/" + driver + " does not exist (modprobe " + driver + ")");
+        }
+        if (driver.equals("vfio-pci") && !Files.exists(dev.resolve("iommu_group"), LinkOption.NOFOLLOW_LINKS)) {
+            throw new HostActionException("EINVAL", "echo " + device + " > /sys/bus/pci/drivers_probe: dmesg: vfio-pci: probe of " + device
+                    + " failed with error -22 (no IOMMU group: the IOMMU is off)");
         }
         bind(device, dev, driver);
     }
