@@ -2,7 +2,7 @@ package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.HostPaths;
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.host.ProcessCommandRunner;
 import io.virtwire.provisioner.host.RecordedCommandRunner;
 import io.virtwire.provisioner.host.profile.HostAccess;

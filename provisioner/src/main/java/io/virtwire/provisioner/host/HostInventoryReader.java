@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host;
 
+import io.virtwire.provisioner.model.PciAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host;
 
+import io.virtwire.provisioner.model.PciAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host;
 
+import io.virtwire.provisioner.model.PciAddress;
 import java.util.List;
 
 /**

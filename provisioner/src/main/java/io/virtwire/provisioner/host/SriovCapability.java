@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.host;
 
+import io.virtwire.provisioner.model.PciAddress;
+
 /**
  * The SR-IOV extended capability. VF n (0-based) has routing ID = PF routing ID + firstVfOffset + n * vfStride;
  * vfBarsAssigned says whether the firmware/kernel gave the VF BARs memory (sysfs resource lines 7-12), null if unknown.

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 /**
  * A PCI function address (domain:bus:slot.function), as sysfs and lspci print it: {@code 0000:07:00.2}.
  */
-public record PciAddress(int domain, int bus, int slot, int function) {
+public record PciAddress(int domain, int bus, int slot, int function) implements Comparable<PciAddress> {
 
     private static final Pattern BDF =
             Pattern.compile("(?:([0-9a-fA-F]{1,4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\\.([0-7])");
@@ -79,6 +79,25 @@ public record PciAddress(int domain, int bus, int slot, int function) {
 
     public String libvirtFunction() {
         return "0x" + function;
+    }
+
+    /** Whether {@code text} has the form of a PCI address (sysfs directory names are checked this way). */
+    public static boolean looksLike(String text) {
+        return text != null && BDF.matcher(text.strip()).matches();
+    }
+
+    /** The 16-bit routing ID (bus << 8 | devfn) that SR-IOV's First VF Offset and VF Stride are added to. */
+    public int routingId() {
+        return bus << 8 | slot << 3 | function;
+    }
+
+    public static PciAddress fromRoutingId(int domain, int routingId) {
+        return new PciAddress(domain, (routingId >> 8) & 0xFF, (routingId >> 3) & 0x1F, routingId & 7);
+    }
+
+    @Override
+    public int compareTo(PciAddress o) {
+        return Long.compare(((long) domain << 16) | routingId(), ((long) o.domain << 16) | o.routingId());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host;
 
+import io.virtwire.provisioner.model.PciAddress;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host;
 
+import io.virtwire.provisioner.model.PciAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,7 +72,8 @@ class PciConfigSpaceTest {
     void pciAddressesParseAndNameTheRuleWhenWrong() {
         assertEquals("0000:01:00.0", PciAddress.parse("01:00.0").toString());
         assertEquals(0x100, PciAddress.parse("0000:01:00.0").routingId());
-        VirtwireException e = assertThrows(VirtwireException.class, () -> PciAddress.parse("1:0.0"));
-        assertTrue(e.getMessage().contains("'1:0.0' is not a PCI address"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PciAddress.parse("01:00.9"));
+        assertTrue(e.getMessage().contains("'01:00.9'"), e.getMessage());
+        assertEquals(PciAddress.parse("0000:01:00.1"), PciAddress.fromRoutingId(0, 0x101));
     }
 }

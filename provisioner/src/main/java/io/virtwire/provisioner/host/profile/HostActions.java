@@ -1,6 +1,6 @@
 package io.virtwire.provisioner.host.profile;
 
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 
 /**
  * The one path for every host write. Each method is one kernel-visible change with the command an operator

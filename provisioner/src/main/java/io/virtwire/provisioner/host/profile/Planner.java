@@ -3,7 +3,7 @@ package io.virtwire.provisioner.host.profile;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.HugepagePool;
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.SriovCapability;
 import io.virtwire.provisioner.host.VdpaDevice;

@@ -1,6 +1,6 @@
 package io.virtwire.provisioner.host.profile;
 
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 
 /** The host changes a plan is made of. */
 public final class Steps {

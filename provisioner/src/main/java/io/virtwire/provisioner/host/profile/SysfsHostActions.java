@@ -3,7 +3,7 @@ package io.virtwire.provisioner.host.profile;
 import io.virtwire.provisioner.host.CommandRunner;
 import io.virtwire.provisioner.host.CommandException;
 import io.virtwire.provisioner.host.HostPaths;
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

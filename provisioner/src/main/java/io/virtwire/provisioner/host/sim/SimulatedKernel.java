@@ -9,7 +9,7 @@ import io.virtwire.provisioner.host.CommandException;
 import io.virtwire.provisioner.host.CommandRunner;
 import io.virtwire.provisioner.host.HostPaths;
 import io.virtwire.provisioner.host.Iproute2;
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.host.PciConfigSpace;
 import io.virtwire.provisioner.host.SriovCapability;
 import io.virtwire.provisioner.host.VfDrivers;
@@ -391,7 +391,7 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
             }
             String name = pfNet + "v" + index;
             Path net = dev.resolve("net").resolve(name);
-            write(net.resolve("address"), String.format("02:00:%02x:%02x:%02x:%02x%n", device.bus(), device.device(), device.function(), Integer.parseInt(index)));
+            write(net.resolve("address"), String.format("02:00:%02x:%02x:%02x:%02x%n", device.bus(), device.slot(), device.function(), Integer.parseInt(index)));
             write(net.resolve("operstate"), "up\n");
             link(paths.resolve("/sys/class/net/" + name), net);
         }

@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host.profile;
 
+import io.virtwire.provisioner.model.PciAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

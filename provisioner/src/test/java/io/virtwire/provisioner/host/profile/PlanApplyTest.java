@@ -10,7 +10,7 @@ import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.HostInventoryReader;
-import io.virtwire.provisioner.host.PciAddress;
+import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.VirtualFunction;
