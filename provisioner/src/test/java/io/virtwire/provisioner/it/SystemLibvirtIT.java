@@ -39,7 +39,8 @@ class SystemLibvirtIT {
 
     @BeforeEach
     void prepare() throws IOException {
-        run = Files.createTempDirectory("vw-it-");
+        // under /tmp, not the checkout: QEMU runs as libvirt-qemu and cannot traverse e.g. /root
+        run = Files.createTempDirectory(Path.of("/tmp"), "vw-it-");
         // libvirt runs QEMU as its own user: it must reach the socket and write the serial log in here
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxrwxrwx"));
     }
