@@ -100,7 +100,7 @@ vw_guest_qemu_args() {
     esac
   done
   vw_guest_image
-  VW_QEMU_ARGS=(-accel tcg -machine pc -cpu max -smp 1 -m "$mem" -nodefaults -nographic -no-reboot
+  VW_QEMU_ARGS=(-accel tcg -machine pc -cpu "${VW_QEMU_CPU:-qemu64}" -smp 1 -m "$mem" -nodefaults -nographic -no-reboot
     -serial "${serial:-stdio}" -kernel "$VW_KERNEL" -initrd "$VW_INITRD"
     -append "console=ttyS0 panic=-1 $append")
   for i in "${!nic_kinds[@]}"; do
@@ -159,7 +159,8 @@ vw_testpmd_start() {
   prefix="vw-$name-$$"
   mkfifo "$fifo"
   vw_log "testpmd $name: dpdk-testpmd --file-prefix $prefix $*"
-  dpdk-testpmd --file-prefix "$prefix" "$@" <"$fifo" >"$VW_RUN/$name.log" 2>&1 &
+  # stdout is a file: without stdbuf, testpmd's stats (stdio) would only show up at exit.
+  stdbuf -oL -eL dpdk-testpmd --file-prefix "$prefix" "$@" <"$fifo" >"$VW_RUN/$name.log" 2>&1 &
   VW_TESTPMD_PID[$name]=$!
   VW_PIDS+=($!)
   VW_TESTPMD_PREFIX[$name]="$prefix"
@@ -187,11 +188,11 @@ vw_testpmd_port_stat() {
 # Asks for the port stats and waits until the printed block is complete.
 vw_testpmd_show_stats() {
   local name="$1" before
-  before="$(grep -ac 'NIC statistics for port' "$VW_RUN/$name.log")"
+  before="$(grep -ac "NIC statistics for port" "$VW_RUN/$name.log" || true)"
   vw_testpmd_cmd "$name" "show port stats all"
   local deadline=$((SECONDS + 10))
   while [ "$SECONDS" -lt "$deadline" ]; do
-    [ "$(grep -ac 'Tx-pps' "$VW_RUN/$name.log")" -gt "$before" ] && sleep 0.2 && return 0
+    [ "$(grep -ac "Tx-pps" "$VW_RUN/$name.log" || true)" -gt "$before" ] && sleep 0.2 && return 0
     sleep 0.2
   done
   return 1
