@@ -45,8 +45,13 @@ vw_cleanup() {
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.3; done
     kill -KILL "$p" 2>/dev/null || true
   done
+  local mnt
   for name in "${!VW_TESTPMD_PREFIX[@]}"; do
     rm -rf "/var/run/dpdk/${VW_TESTPMD_PREFIX[$name]}"
+    # A killed DPDK process leaves its hugepage files behind (PREFIXmap_N); they hold the pages.
+    for mnt in $(awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts); do
+      rm -f "$mnt/${VW_TESTPMD_PREFIX[$name]}"map_*
+    done
   done
   if [ -n "$VW_RUN" ] && [ -d "$VW_RUN" ] && [ -z "${VW_KEEP:-}" ]; then
     rm -rf "$VW_RUN"
