@@ -90,10 +90,11 @@ vw_guest_image() {
 #                    [--nic KIND --mac MAC]...
 #   --serial file:PATH (default), stdio, unix:PATH,server=on,wait=off (any -serial value)
 #   --nic user | socket-listen=HOST:PORT | socket-connect=HOST:PORT | vhost-user=SOCKET[,server]
+#   --vectors N|default   MSI-X vectors of vhost-user NICs (default 0; "default" leaves QEMU's choice)
 # vhost-user NICs get the memfd shared-memory backend (required: the backend maps guest RAM) and
 # vectors=0 (QEMU 7.2 under TCG crashes on MSI-X with a vhost-user virtio-net-pci device).
 vw_guest_qemu_args() {
-  local mem=256 serial="" append="" nic_kinds=() macs=() need_shared=0 i kind
+  local mem=256 serial="" append="" nic_kinds=() macs=() need_shared=0 i kind vectors=",vectors=0"
   while [ $# -gt 0 ]; do
     case "$1" in
       --mem) mem="$2"; shift 2 ;;
@@ -101,7 +102,8 @@ vw_guest_qemu_args() {
       --append) append="$2"; shift 2 ;;
       --nic) nic_kinds+=("$2"); shift 2 ;;
       --mac) macs+=("$2"); shift 2 ;;
-      *) echo "vw_guest_qemu_args: unknown option '$1' (expected --mem, --serial, --append, --nic, --mac)" >&2; return 2 ;;
+      --vectors) if [ "$2" = default ]; then vectors=""; else vectors=",vectors=$2"; fi; shift 2 ;;
+      *) echo "vw_guest_qemu_args: unknown option '$1' (expected --mem, --serial, --append, --nic, --mac, --vectors)" >&2; return 2 ;;
     esac
   done
   vw_guest_image
@@ -120,7 +122,7 @@ vw_guest_qemu_args() {
         case "$sock" in *,server) sock="${sock%,server}"; server=",server=on" ;; esac
         VW_QEMU_ARGS+=(-chardev "socket,id=c$i,path=$sock$server"
           -netdev "vhost-user,id=n$i,chardev=c$i"
-          "$dev" "virtio-net-pci,netdev=n$i,mac=$mac,vectors=0")
+          "$dev" "virtio-net-pci,netdev=n$i,mac=$mac$vectors")
         need_shared=1 ;;
       *) echo "vw_guest_qemu_args: unknown --nic '$kind'" >&2; return 2 ;;
     esac
