@@ -5,7 +5,8 @@
 # Everything a caller starts is recorded and torn down by vw_cleanup (install it with vw_install_cleanup):
 # processes by their pid, libvirt domains by name, the run directory with its sockets and logs.
 #
-#   vw_install_cleanup SECONDS        trap EXIT/INT/TERM -> vw_cleanup; the whole script is killed after SECONDS
+#   vw_install_cleanup SECONDS        trap EXIT/INT/TERM/PIPE -> vw_cleanup; the script is ended after SECONDS
+#                                     (VW_LIMIT overrides SECONDS)
 #   vw_rundir                         makes $VW_RUN (a fresh /tmp/vw.XXXXXX, readable by libvirt's qemu user)
 #   vw_guest_image                    sets VW_KERNEL/VW_INITRD, building the image if it is missing
 #   vw_guest_qemu_args OPTIONS...     fills the array VW_QEMU_ARGS with a QEMU/TCG command line (see below)
@@ -34,8 +35,10 @@ vw_cleanup() {
     $VW_VIRSH destroy "$d" >/dev/null 2>&1 || true
     $VW_VIRSH undefine "$d" >/dev/null 2>&1 || true
   done
+  local fd
   for name in "${!VW_TESTPMD_FD[@]}"; do
-    exec {VW_TESTPMD_FD[$name]}>&- 2>/dev/null || true
+    fd="${VW_TESTPMD_FD[$name]}"
+    exec {fd}>&- 2>/dev/null || true
   done
   for p in "${VW_PIDS[@]}"; do
     pkill -TERM -P "$p" 2>/dev/null || true   # e.g. the watchdog's sleep
@@ -63,10 +66,11 @@ vw_cleanup() {
 
 # The watchdog is a background sleep; its pid is recorded so cleanup ends it too.
 vw_install_cleanup() {
-  local limit="$1"
+  local limit="${VW_LIMIT:-$1}"
   trap vw_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+  trap 'exit 141' PIPE   # e.g. writing to a testpmd that died: still clean up
   (sleep "$limit" && echo "vw: time limit of ${limit}s reached, cleaning up" >&2 && kill -TERM $$) &
   VW_PIDS+=($!)
 }
@@ -207,8 +211,9 @@ vw_testpmd_show_stats() {
 
 vw_testpmd_stop() {
   local name="$1" pid="${VW_TESTPMD_PID[$1]}"
+  local fd="${VW_TESTPMD_FD[$name]}"
   vw_testpmd_cmd "$name" "quit" 2>/dev/null || true
-  exec {VW_TESTPMD_FD[$name]}>&-
+  exec {fd}>&-
   unset "VW_TESTPMD_FD[$name]"
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
   kill -KILL "$pid" 2>/dev/null || true
