@@ -5,6 +5,7 @@
 # Everything a caller starts is recorded and torn down by vw_cleanup (install it with vw_install_cleanup):
 # processes by their pid, libvirt domains by name, the run directory with its sockets and logs.
 #
+#   vw_need CMD PACKAGE...            apt-installs PACKAGE(s) if CMD is missing (root), else fails naming them
 #   vw_install_cleanup SECONDS        trap EXIT/INT/TERM/PIPE -> vw_cleanup; the script is ended after SECONDS
 #                                     (VW_LIMIT overrides SECONDS)
 #   vw_rundir                         makes $VW_RUN (a fresh /tmp/vw.XXXXXX, readable by libvirt's qemu user)
@@ -27,6 +28,21 @@ VW_RUN=""
 declare -A VW_TESTPMD_FD=() VW_TESTPMD_PID=() VW_TESTPMD_PREFIX=()
 
 vw_log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# vw_need COMMAND DEBIAN_PACKAGE...: installs the packages with apt when COMMAND is missing (as root),
+# or fails naming them.
+vw_need() {
+  local cmd="$1"
+  shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "vw: $cmd is missing; install Debian package(s) $* (apt-get install $*)" >&2
+    return 1
+  fi
+  vw_log "installing $* for $cmd"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; } >&2 ||
+    { echo "vw: apt-get install $* failed; $cmd is needed" >&2; return 1; }
+}
 
 vw_cleanup() {
   local rc=$? d p name
@@ -98,6 +114,7 @@ vw_guest_image() {
 # vhost-user NICs get the memfd shared-memory backend (required: the backend maps guest RAM) and
 # vectors=0 (QEMU 7.2 under TCG crashes on MSI-X with a vhost-user virtio-net-pci device).
 vw_guest_qemu_args() {
+  vw_need qemu-system-x86_64 qemu-system-x86 || return 1
   local mem=256 serial="" append="" nic_kinds=() macs=() need_shared=0 i kind vectors=",vectors=0"
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -166,6 +183,7 @@ vw_wait_for() {
 vw_testpmd_start() {
   local name="$1" fifo fd prefix
   shift
+  vw_need dpdk-testpmd dpdk-dev || return 1
   fifo="$VW_RUN/$name.stdin"
   prefix="vw-$name-$$"
   mkfifo "$fifo"
