@@ -18,6 +18,7 @@
 #   vw_testpmd_port_stat NAME PORT FIELD   RX-packets/TX-packets/... of the last `show port stats` of PORT
 #   vw_testpmd_stop NAME              quit, waits for exit (kills after 10 s)
 #   vw_libvirt_domain_xml NAME CMDLINE SERIAL_LOG [VHOST_SOCK MAC]...   prints a TCG direct-kernel-boot domain
+#                                     (VW_VHOST_MODE=server: QEMU creates the sockets, the backend connects)
 #   vw_libvirt_start XMLFILE          virsh define + start, recorded for destroy + undefine
 
 VW_ROOT="${VW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -279,7 +280,7 @@ EOF
     cat <<EOF
     <interface type='vhostuser'>
       <mac address='$2'/>
-      <source type='unix' path='$1' mode='client'/>
+      <source type='unix' path='$1' mode='${VW_VHOST_MODE:-client}'/>
       <model type='virtio'/>
     </interface>
 EOF
