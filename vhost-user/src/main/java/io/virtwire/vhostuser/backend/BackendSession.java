@@ -268,6 +268,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 message = MessageCodec.decode(header, raw.payload(), raw.fds().count(), ackedProtocolFeatures,
                         vrings.length);
             } catch (ProtocolException e) {
+                raw.close(); // refused fds are closed before the front-end hears of it
                 return rejected(header, e);
             }
             FrontendRequest request = message.request();
@@ -283,6 +284,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
             if (result.ok() && startFailure != null) {
                 result = new Result(false, result.ownReply(), result.replyFd(), startFailure);
             }
+            raw.close(); // fds not taken are closed before the front-end hears the outcome
             return answer(request, header, result);
         }
     }
