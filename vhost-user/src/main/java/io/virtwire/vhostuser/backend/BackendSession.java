@@ -171,7 +171,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
     }
 
     /** Wakes {@link #run()} from another thread; it then cleans up and returns. */
-    public void shutdown() {
+    public synchronized void shutdown() {
+        if (closed) {
+            return;
+        }
         end("shut down");
         try {
             connection.shutdown();
