@@ -662,8 +662,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
         Virtqueue queue;
         if (packed()) {
             PackedQueue p = new PackedQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
-            p.setAvailState((int) (v.base & 0x7FFF), (v.base & 0x8000) != 0);
-            p.setUsedState((int) ((v.base >>> 16) & 0x7FFF), (v.base & 0x8000_0000L) != 0);
+            // The low half is the next avail slot and wrap counter. The used side restarts there too, as DPDK's
+            // vhost and rust-vmm do: nothing is in flight when a ring starts, and DPDK's virtio-user sends 0 in the
+            // high half (QEMU sends the used position, which is then the same).
+            p.setVringBase((int) (v.base & 0xFFFF));
             queue = p;
         } else {
             SplitQueue s = new SplitQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);

@@ -95,7 +95,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         this.maxQueueSize = maxQueueSize;
         VirtioFeatures f = VirtioFeatures.of(VirtioFeature.VIRTIO_F_VERSION_1, VirtioFeature.VIRTIO_NET_F_MRG_RXBUF,
                 VirtioFeature.VIRTIO_F_RING_EVENT_IDX, VirtioFeature.VIRTIO_F_RING_INDIRECT_DESC,
-                VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VIRTIO_F_NOTIFY_ON_EMPTY);
+                VirtioFeature.VIRTIO_F_RING_PACKED);
         if (queuePairs > 1) {
             f = f.with(VirtioFeature.VIRTIO_NET_F_MQ);
         }
