@@ -378,7 +378,8 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         // header first (num_buffers = chains used), then the frame, each chain filled before the next
         int used = lane.stashed;
         MemorySegment hdr = header;
-        headerView.wrap(hdr, 0).clear();
+        hdr.fill((byte) 0); // our segment is exactly one header; VirtioNetHeader.clear() would allocate a slice
+        headerView.wrap(hdr, 0);
         if (headerSize == VirtioNetHeader.SIZE) {
             headerView.numBuffers(used);
         }
