@@ -6,6 +6,7 @@ import io.virtwire.linux.Memfd;
 import io.virtwire.linux.ProcSelf;
 import io.virtwire.vhostuser.frontend.BackendRefusedException;
 import io.virtwire.vhostuser.frontend.Frontend;
+import io.virtwire.vhostuser.frontend.FrontendMisbehaviour;
 import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
 import io.virtwire.vhostuser.frontend.driver.DriverPackedQueue;
@@ -145,7 +146,7 @@ class BackendSessionTest {
     void unknownRequestCodeEndsTheSessionNamingIt() throws Exception {
         try (SessionHarness h = new SessionHarness(new RecordingDevice(1))) {
             h.frontend.handshake(ALL_PROTOCOL);
-            h.frontend.sendRaw(99, MessageHeader.VERSION | MessageHeader.NEED_REPLY, new byte[8]);
+            new FrontendMisbehaviour(h.frontend, h.rawFrontendSocket).sendUnknownRequest(99, true);
             String reason = h.awaitEnd(Duration.ofSeconds(10));
             assertTrue(reason.contains("unknown request code 99"), reason);
         }
@@ -155,7 +156,8 @@ class BackendSessionTest {
     void payloadSizeNotMatchingTheRequestIsRefused() throws Exception {
         try (SessionHarness h = new SessionHarness(new RecordingDevice(1))) {
             h.frontend.handshake(ALL_PROTOCOL);
-            h.frontend.sendRaw(FrontendRequest.SET_VRING_NUM.code(), MessageHeader.VERSION | MessageHeader.NEED_REPLY, new byte[4]);
+            new FrontendMisbehaviour(h.frontend, h.rawFrontendSocket)
+                    .sendTruncated(new VringState(FrontendRequest.SET_VRING_NUM, 0, 64), 4, true);
             assertThrows(BackendRefusedException.class, () -> h.frontend.awaitAck(FrontendRequest.SET_VRING_NUM));
             assertNull(h.session.endReason());
         }
@@ -165,13 +167,8 @@ class BackendSessionTest {
     void headerClaimingMorePayloadThanSentDesynchronisesAndEndsOnlyThisSession() throws Exception {
         try (SessionHarness h = new SessionHarness(new RecordingDevice(1))) {
             h.frontend.handshake(ALL_PROTOCOL);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment bytes = arena.allocate(MessageHeader.SIZE + 8);
-                bytes.set(ValueLayout.JAVA_INT_UNALIGNED, 0, FrontendRequest.SET_VRING_NUM.code());
-                bytes.set(ValueLayout.JAVA_INT_UNALIGNED, 4, MessageHeader.VERSION);
-                bytes.set(ValueLayout.JAVA_INT_UNALIGNED, 8, 200); // says 200, sends 8
-                h.rawFrontendSocket.send(bytes);
-            }
+            new FrontendMisbehaviour(h.frontend, h.rawFrontendSocket)
+                    .sendHeaderClaiming(FrontendRequest.SET_VRING_NUM, 200, new byte[8]); // says 200, sends 8
             h.rawFrontendSocket.shutdownOutput();
             String reason = h.awaitEnd(Duration.ofSeconds(10));
             assertTrue(reason.contains("middle of a message"), reason);
@@ -314,7 +311,7 @@ class BackendSessionTest {
                 long inflightMapsOnce = -1;
                 try (Fd log = Memfd.create("vw-log", 0x1000)) {
                     for (int i = 0; i < 30; i++) {
-                        h.frontend.setMemTable(ram);
+                        new FrontendMisbehaviour(h.frontend, h.rawFrontendSocket).repeatMemTable(ram, 1);
                         h.frontend.send(new LogBase(0x1000, 0), false, log);
                         try (var reply = h.frontend.receiveReply()) {
                             assertEquals(FrontendRequest.SET_LOG_BASE.code(), reply.request());
