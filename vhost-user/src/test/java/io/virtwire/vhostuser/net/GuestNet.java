@@ -40,7 +40,9 @@ final class GuestNet implements AutoCloseable {
     /** Up to the end of the 64 KiB NEXT region. */
     private static final long RX_AREA_SIZE = 0x11_0000 - RX_AREA;
     private static final long TX_AREA = 0x1_0000_0000L;
-    private static final long TX_SLOT = 0x4000;
+    private static final long TX_SLOT = 0x2800; // header at +0, up to 9 KB of frame at +0x100
+    /** Transmit slots per pair: two pairs share the 1 MiB HIGH region. */
+    private static final int TX_SLOTS = 48;
 
     private final GuestMemory memory;
     private final Ring rx;
@@ -50,7 +52,10 @@ final class GuestNet implements AutoCloseable {
     final EventFd txKick = EventFd.create();
     final EventFd txCall = EventFd.create();
     private final Map<Integer, long[]> rxBuffers = new HashMap<>();
-    private long rxNext = RX_AREA;
+    private final long rxArea;
+    private final long rxAreaSize;
+    private final long txArea;
+    private long rxNext;
     private int txNext;
     private final boolean mergeable;
 
@@ -59,6 +64,11 @@ final class GuestNet implements AutoCloseable {
             throws Exception {
         this.memory = ram.memory();
         this.mergeable = mergeable;
+        // pair 0's receive buffers straddle the LOW/NEXT boundary; other pairs get 128 KiB in LOW above the rings
+        this.rxArea = pair == 0 ? RX_AREA : 0x40000 + (pair - 1) * 0x20000L;
+        this.rxAreaSize = pair == 0 ? RX_AREA_SIZE : 0x20000;
+        this.rxNext = rxArea;
+        this.txArea = TX_AREA + pair * (TX_SLOTS * TX_SLOT);
         long rxBase = ringBase;
         long txBase = ringBase + 0x8000;
         if (packed) {
@@ -113,8 +123,8 @@ final class GuestNet implements AutoCloseable {
     /** Posts {@code count} receive buffers of {@code length} bytes each and kicks. */
     void postReceiveBuffers(int count, int length) throws Exception {
         for (int i = 0; i < count; i++) {
-            if (rxNext + length > RX_AREA + RX_AREA_SIZE) {
-                rxNext = RX_AREA; // earlier buffers here have been used and reaped by now
+            if (rxNext + length > rxArea + rxAreaSize) {
+                rxNext = rxArea; // earlier buffers here have been used and reaped by now
             }
             long gpa = rxNext;
             rxNext += length;
@@ -127,7 +137,7 @@ final class GuestNet implements AutoCloseable {
 
     /** Transmits one frame (header and data in separate descriptors, in the HIGH region), then kicks. */
     void send(byte[] frame) throws Exception {
-        long slot = TX_AREA + (txNext++ % 64) * TX_SLOT;
+        long slot = txArea + (txNext++ % TX_SLOTS) * TX_SLOT;
         write(slot, new byte[HEADER]);
         write(slot + 0x100, frame);
         tx.add(DriverBuffer.readable(slot, HEADER), DriverBuffer.readable(slot + 0x100, frame.length));

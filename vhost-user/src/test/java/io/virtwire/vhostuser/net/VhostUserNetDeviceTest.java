@@ -153,4 +153,52 @@ class VhostUserNetDeviceTest {
             assertNotNull(memory);
         }
     }
+
+    @Test
+    void twoQueuePairsBothCarryFrames() throws Exception {
+        try (VhostUserNetDevice device = new VhostUserNetDevice("vw-mq", 2, 256);
+             io.virtwire.vhostuser.frontend.GuestRam ram = io.virtwire.vhostuser.frontend.GuestRam.standard("vw-mq")) {
+            io.virtwire.vhostuser.transport.Connection[] pair = io.virtwire.vhostuser.transport.Connection.pair();
+            io.virtwire.vhostuser.backend.BackendSession session = new io.virtwire.vhostuser.backend.BackendSession(pair[1], device, "mq");
+            Thread t = Thread.ofPlatform().start(session);
+            try (io.virtwire.vhostuser.frontend.Frontend frontend = new io.virtwire.vhostuser.frontend.Frontend(pair[0])) {
+                var negotiated = frontend.handshake(io.virtwire.vhostuser.backend.BackendSession.SUPPORTED_PROTOCOL_FEATURES);
+                assertEquals(2L, negotiated.queueNum().orElseThrow(), "GET_QUEUE_NUM answers queue pairs");
+                assertTrue((negotiated.backendFeatures() & io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_NET_F_MQ.mask()) != 0);
+                frontend.setFeatures(io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_F_VERSION_1.mask()
+                        | io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_NET_F_MQ.mask()
+                        | io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_NET_F_MRG_RXBUF.mask()
+                        | io.virtwire.vhostuser.protocol.VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask());
+                frontend.setMemTable(ram);
+                try (GuestNet q0 = new GuestNet(frontend, ram, 0, 256, false, true, 0x1000);
+                     GuestNet q1 = new GuestNet(frontend, ram, 1, 256, false, true, 0x20000);
+                     NetPollWorker worker = new NetPollWorker(device, NetPollWorker.ECHO).start()) {
+                    for (int i = 0; i < 4; i++) {
+                        assertTrue(device.isStarted(i), "ring " + i);
+                    }
+                    q0.postReceiveBuffers(16, 2048);
+                    q1.postReceiveBuffers(16, 2048);
+                    java.util.Set<String> sent = new java.util.HashSet<>();
+                    for (int i = 0; i < 10; i++) {
+                        byte[] f = GuestNet.frame(100 + i, i);
+                        (i % 2 == 0 ? q0 : q1).send(f);
+                        sent.add(java.util.HexFormat.of().formatHex(f));
+                    }
+                    java.util.Set<String> got = new java.util.HashSet<>();
+                    long deadline = System.nanoTime() + WAIT.toNanos();
+                    while (got.size() < 10 && System.nanoTime() < deadline) {
+                        for (byte[] f : q0.receive()) {
+                            got.add(java.util.HexFormat.of().formatHex(f));
+                        }
+                        for (byte[] f : q1.receive()) {
+                            got.add(java.util.HexFormat.of().formatHex(f));
+                        }
+                        Thread.sleep(1);
+                    }
+                    assertEquals(sent, got, "every frame sent on either pair came back");
+                }
+            }
+            t.join(WAIT);
+        }
+    }
 }
