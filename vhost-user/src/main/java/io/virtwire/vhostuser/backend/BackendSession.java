@@ -38,6 +38,8 @@ import io.virtwire.vhostuser.transport.PeerDisconnectedException;
 import io.virtwire.vhostuser.transport.RawMessage;
 import io.virtwire.vhostuser.transport.ReceivedFds;
 import io.virtwire.virtio.queue.PackedQueue;
+import io.virtwire.virtio.queue.PackedRingLayout;
+import io.virtwire.virtio.queue.SplitRingLayout;
 import io.virtwire.virtio.queue.QueueConfigException;
 import io.virtwire.virtio.queue.RingLayout;
 import io.virtwire.virtio.queue.SplitQueue;
@@ -667,6 +669,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
             // high half (QEMU sends the used position, which is then the same).
             p.setVringBase((int) (v.base & 0xFFFF));
             queue = p;
+            v.core = p;
+            if (logging()) {
+                queue = new LoggingQueue(p, log, new long[] {descGpa, usedGpa},
+                        new long[] {PackedRingLayout.descRingSize(size), PackedRingLayout.EVENT_SIZE});
+            }
         } else {
             SplitQueue s = new SplitQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
             s.setNextAvail((int) (v.base & 0xFFFF));
@@ -674,9 +681,18 @@ public final class BackendSession implements Runnable, AutoCloseable {
             queue = region != null && (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) != 0
                     ? new InflightSplitQueue(s, region)
                     : s;
+            v.core = s;
+            if (logging()) {
+                queue = new LoggingQueue(queue, log, new long[] {usedGpa}, new long[] {SplitRingLayout.usedRingSize(size)});
+            }
         }
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+    }
+
+    /** VHOST_F_LOG_ALL acked and a log to write: live migration is copying guest memory. */
+    private boolean logging() {
+        return log != null && (ackedFeatures & VirtioFeature.VHOST_F_LOG_ALL.mask()) != 0;
     }
 
     /** Takes ring {@code v} back from the device (which returns only once its workers let go) and saves its position. */
@@ -684,9 +700,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
         if (v.started == null) {
             return;
         }
-        Virtqueue queue = v.started;
+        Virtqueue core = v.core;
         v.started = null;
+        v.core = null;
         device.queueStopped(v.index);
-        v.base = Vring.wireBase(queue);
+        v.base = Vring.wireBase(core);
     }
 }

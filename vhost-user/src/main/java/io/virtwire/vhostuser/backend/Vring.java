@@ -22,7 +22,10 @@ final class Vring implements AutoCloseable {
     EventFd call;
     EventFd err;
     boolean enabled;
+    /** What the device was given (possibly wrapped for inflight tracking or dirty logging). */
     Virtqueue started;
+    /** The split or packed queue inside {@link #started}, whose position GET_VRING_BASE reports. */
+    Virtqueue core;
     /** Why the last start attempt failed; no retry until the ring's configuration changes. */
     String startFailure;
 

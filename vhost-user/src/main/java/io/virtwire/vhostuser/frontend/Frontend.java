@@ -254,6 +254,23 @@ public final class Frontend implements AutoCloseable {
         }
     }
 
+    /**
+     * SET_LOG_BASE (LOG_SHMFD form): the dirty log for live migration is [offset, offset + size) of {@code fd}.
+     *
+     * @throws BackendRefusedException if the back-end answers non-zero
+     */
+    public void setLogBase(Fd fd, long size, long offset) throws IOException {
+        send(new io.virtwire.vhostuser.protocol.LogBase(size, offset), false, fd);
+        try (RawMessage reply = receiveReply()) {
+            long status = ReplyDecoder.u64(FrontendRequest.SET_LOG_BASE, header(reply), reply.payload());
+            if (status != 0) {
+                throw new BackendRefusedException(FrontendRequest.SET_LOG_BASE, "status " + status);
+            }
+        } catch (ProtocolException e) {
+            throw new IOException("bad SET_LOG_BASE reply: " + e.getMessage(), e);
+        }
+    }
+
     public void netSetMtu(int mtu) throws IOException {
         request(new NetMtu(mtu));
     }

@@ -201,4 +201,32 @@ class VhostUserNetDeviceTest {
             t.join(WAIT);
         }
     }
+
+    @Test
+    void withLogAllEveryPageTheDeviceWritesIsLogged() throws Exception {
+        try (NetTestHarness h = new NetTestHarness("vw-log", false, true, true);
+             io.virtwire.linux.Fd logFd = io.virtwire.linux.Memfd.create("vw-dirty", 0x21000)) {
+            long features = io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_F_VERSION_1.mask()
+                    | io.virtwire.vhostuser.protocol.VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask()
+                    | io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_NET_F_MRG_RXBUF.mask()
+                    | io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_F_RING_EVENT_IDX.mask();
+            // what QEMU does when migration starts: log base, then LOG_ALL
+            h.frontend.setLogBase(logFd, 0x21000, 0);
+            h.frontend.setFeatures(features | io.virtwire.vhostuser.protocol.VirtioFeature.VHOST_F_LOG_ALL.mask());
+            assertTrue(h.device.isStarted(0) && h.device.isStarted(1), "rings restarted after the feature change");
+            h.guest.postReceiveBuffers(4, 2048);
+            PacketBurst burst = new PacketBurst();
+            burst.add(GuestNet.frame(1400, 9));
+            assertEquals(1, h.device.transmitBurst(burst));
+            assertEquals(1, h.guest.receive().size());
+            try (io.virtwire.vhostuser.memory.DirtyLog log = io.virtwire.vhostuser.memory.DirtyLog.map(logFd, 0x21000, 0)) {
+                // pair 0's first receive buffer straddles 1 MiB: both pages it touched are dirty
+                assertTrue(log.isDirty(0x10_0000 - 0x300), "receive buffer page below 1 MiB");
+                assertTrue(log.isDirty(0x10_0000), "receive buffer page above 1 MiB");
+                assertTrue(log.isDirty(0x1000 + 0x3000), "RX used ring");
+                assertFalse(log.isDirty(0x1_0000_0000L + 0x8_0000), "a page nobody wrote");
+                assertFalse(log.isDirty(0x1000), "the descriptor table is only read");
+            }
+        }
+    }
 }
