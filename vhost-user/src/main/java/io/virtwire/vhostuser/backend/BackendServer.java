@@ -78,7 +78,9 @@ public final class BackendServer implements AutoCloseable {
             Connection connection;
             try {
                 connection = listener.accept();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | AssertionError e) {
+                // close() shuts the listener down under a blocked accept (EINVAL), or closes it just before
+                // accept reads the descriptor; either way we are done
                 if (!closed) {
                     LOG.log(System.Logger.Level.ERROR, path + ": accept failed, no longer serving: " + e.getMessage());
                 }
