@@ -413,4 +413,38 @@ class BackendSessionTest {
             assertEquals(0L, h.frontend.u64Request(FrontendRequest.GET_STATUS));
         }
     }
+
+    @Test
+    void memorySlotsAddAndRemoveRegionsOneByOne() throws Exception {
+        RecordingDevice device = new RecordingDevice(1);
+        try (GuestRam ram = GuestRam.standard("vw-slots");
+             EventFd kick = EventFd.create()) {
+            long mapsBefore = ProcSelf.mappingsOf("vw-slots");
+            try (SessionHarness h = new SessionHarness(device)) {
+                h.frontend.handshake(ALL_PROTOCOL);
+                h.frontend.setFeatures(FEATURES);
+                for (int i = 0; i < ram.regionCount(); i++) {
+                    h.frontend.request(new io.virtwire.vhostuser.protocol.SingleMemoryRegion(FrontendRequest.ADD_MEM_REG,
+                            ram.region(i)), ram.fd(i));
+                }
+                assertEquals(3, h.session.memory().regionCount());
+                DriverSplitQueue driver = new DriverSplitQueue(ram.memory(), 64, 0x1000, 0x2000, 0x3000);
+                h.frontend.startSplitQueue(0, driver, 0, kick, null);
+                assertTrue(device.isStarted(0));
+                // the HIGH region goes; the ring (in LOW) keeps working
+                h.frontend.request(new io.virtwire.vhostuser.protocol.SingleMemoryRegion(FrontendRequest.REM_MEM_REG, ram.region(2)));
+                assertEquals(2, h.session.memory().regionCount());
+                assertTrue(device.isStarted(0));
+                // removing a region that is not there is refused
+                assertThrows(BackendRefusedException.class, () -> h.frontend.request(
+                        new io.virtwire.vhostuser.protocol.SingleMemoryRegion(FrontendRequest.REM_MEM_REG, ram.region(2))));
+                // removing the ring's region stops the ring (and reports why)
+                assertThrows(BackendRefusedException.class, () -> h.frontend.request(
+                        new io.virtwire.vhostuser.protocol.SingleMemoryRegion(FrontendRequest.REM_MEM_REG, ram.region(0))));
+                assertFalse(device.isStarted(0));
+                assertEquals(mapsBefore + 1, ProcSelf.mappingsOf("vw-slots"), "only NEXT is still mapped by the back-end");
+            }
+            assertEquals(mapsBefore, ProcSelf.mappingsOf("vw-slots"));
+        }
+    }
 }

@@ -229,4 +229,26 @@ class VhostUserNetDeviceTest {
             }
         }
     }
+
+    @Test
+    void memoryTableChangesUnderTrafficPauseAndResumeTheWorker() throws Exception {
+        try (NetTestHarness h = new NetTestHarness("vw-pause", false, true, true);
+             NetPollWorker worker = new NetPollWorker(h.device, NetPollWorker.ECHO).start()) {
+            long mapsBefore = io.virtwire.linux.ProcSelf.mappingsOf("vw-pause");
+            h.guest.postReceiveBuffers(8, 2048);
+            for (int i = 0; i < 60; i++) {
+                byte[] f = GuestNet.frame(64 + i * 20, i);
+                h.guest.send(f);
+                if (i % 3 == 0) {
+                    h.frontend.setMemTable(h.ram); // pauses every ring while the worker may be mid-burst
+                }
+                List<byte[]> got = h.receive(1, WAIT);
+                assertEquals(1, got.size(), "frame " + i);
+                assertArrayEquals(f, got.get(0));
+                h.guest.postReceiveBuffers(1, 2048);
+            }
+            assertFalse(h.device.isBroken(), h.device.brokenReason());
+            assertEquals(mapsBefore, io.virtwire.linux.ProcSelf.mappingsOf("vw-pause"), "old tables unmapped");
+        }
+    }
 }
