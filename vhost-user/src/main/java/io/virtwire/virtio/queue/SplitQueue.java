@@ -175,6 +175,25 @@ public final class SplitQueue implements Virtqueue {
         return status;
     }
 
+    /**
+     * Takes the chain at descriptor {@code head} again without consuming an available entry: inflight resubmission
+     * after a back-end restart (vhost-user INFLIGHT_SHMFD), for a head taken before the restart and never used.
+     */
+    public ChainStatus reload(DescriptorChain chain, int head) {
+        if (brokenReason != null) {
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        if (head < 0 || head >= size) {
+            return broken(chain, "resubmitted head " + head + " >= queue size " + size);
+        }
+        ChainStatus status = chain.loadSplit(memory, desc, size, head);
+        if (status == ChainStatus.MALFORMED) {
+            markBroken(chain.malformedReason());
+        }
+        return status;
+    }
+
     private ChainStatus broken(DescriptorChain chain, String reason) {
         markBroken(reason);
         chain.setBroken(brokenReason, memory);

@@ -1,0 +1,709 @@
+package io.virtwire.vhostuser.backend;
+
+import io.virtwire.linux.ErrnoException;
+import io.virtwire.linux.EventFd;
+import io.virtwire.linux.Fd;
+import io.virtwire.vhostuser.memory.DirtyLog;
+import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.vhostuser.memory.GuestMemoryException;
+import io.virtwire.vhostuser.memory.GuestMemoryHolder;
+import io.virtwire.vhostuser.memory.GuestMemoryMapper;
+import io.virtwire.vhostuser.memory.RegionDescription;
+import io.virtwire.vhostuser.protocol.ConfigSpace;
+import io.virtwire.vhostuser.protocol.DeviceStatus;
+import io.virtwire.vhostuser.protocol.Empty;
+import io.virtwire.vhostuser.protocol.FrontendMessage;
+import io.virtwire.vhostuser.protocol.FrontendRequest;
+import io.virtwire.vhostuser.protocol.InflightDesc;
+import io.virtwire.vhostuser.protocol.IotlbMsg;
+import io.virtwire.vhostuser.protocol.LogBase;
+import io.virtwire.vhostuser.protocol.MemoryRegionDesc;
+import io.virtwire.vhostuser.protocol.MemoryTable;
+import io.virtwire.vhostuser.protocol.MessageCodec;
+import io.virtwire.vhostuser.protocol.MessageHeader;
+import io.virtwire.vhostuser.protocol.NetMtu;
+import io.virtwire.vhostuser.protocol.ProtocolException;
+import io.virtwire.vhostuser.protocol.ProtocolFeature;
+import io.virtwire.vhostuser.protocol.ProtocolFeatures;
+import io.virtwire.vhostuser.protocol.ReplyPolicy;
+import io.virtwire.vhostuser.protocol.SendRarp;
+import io.virtwire.vhostuser.protocol.SingleMemoryRegion;
+import io.virtwire.vhostuser.protocol.U64;
+import io.virtwire.vhostuser.protocol.VirtioFeature;
+import io.virtwire.vhostuser.protocol.VringAddr;
+import io.virtwire.vhostuser.protocol.VringFile;
+import io.virtwire.vhostuser.protocol.VringState;
+import io.virtwire.vhostuser.transport.Connection;
+import io.virtwire.vhostuser.transport.PeerDisconnectedException;
+import io.virtwire.vhostuser.transport.RawMessage;
+import io.virtwire.vhostuser.transport.ReceivedFds;
+import io.virtwire.virtio.queue.PackedQueue;
+import io.virtwire.virtio.queue.PackedRingLayout;
+import io.virtwire.virtio.queue.SplitRingLayout;
+import io.virtwire.virtio.queue.QueueConfigException;
+import io.virtwire.virtio.queue.RingLayout;
+import io.virtwire.virtio.queue.SplitQueue;
+import io.virtwire.virtio.queue.Virtqueue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One vhost-user connection, back-end side: the dispatcher that owns the protocol state (acked virtio and protocol
+ * features, owner, memory table, vrings, dirty log, inflight buffer, device status) and drives a
+ * {@link VhostUserDevice}.
+ *
+ * <p>Per message, in this order (design doc 6.4): decode and validate with {@link MessageCodec} (every rule of
+ * the {@link FrontendRequest} table: size, fds, flags, negotiated feature, queue index); pause the rings the request
+ * affects ({@link FrontendRequest#queuePause()}, see {@link VhostUserDevice} for the handshake); apply it in one
+ * exhaustive switch over the sealed {@link FrontendMessage}; recompute which rings are started; answer once, as
+ * {@link ReplyPolicy} decides. Received fds stay owned by the message's {@link ReceivedFds} and are closed after
+ * dispatch unless a handler took them.
+ *
+ * <p>Failures: a message that breaks a protocol rule, or that cannot be applied, is answered with a failed
+ * REPLY_ACK when the front-end asked for one and REPLY_ACK is negotiated, and the session goes on; when the
+ * front-end cannot be told (no ack, or a request with its own reply), the session ends and closes the connection.
+ * Nothing here throws past {@link #run()}: a session never takes its process or other sessions down.
+ *
+ * <p>A ring is started when it has a size (SET_VRING_NUM), addresses (SET_VRING_ADDR), a kick fd or NOFD polling
+ * (SET_VRING_KICK), there is a memory table, and it is enabled. Without VHOST_USER_F_PROTOCOL_FEATURES acked,
+ * SET_FEATURES enables every ring (spec: "the back-end must enable all rings immediately"); with it, only
+ * SET_VRING_ENABLE does. GET_VRING_BASE stops the ring and it stays stopped until the next SET_VRING_KICK.
+ */
+public final class BackendSession implements Runnable, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(BackendSession.class.getName());
+
+    /** The protocol features this dispatcher implements; a device's wish list is intersected with it. */
+    public static final long SUPPORTED_PROTOCOL_FEATURES = ProtocolFeatures.of(
+            ProtocolFeature.MQ, ProtocolFeature.LOG_SHMFD, ProtocolFeature.RARP, ProtocolFeature.REPLY_ACK,
+            ProtocolFeature.NET_MTU, ProtocolFeature.BACKEND_REQ, ProtocolFeature.CONFIG,
+            ProtocolFeature.INFLIGHT_SHMFD, ProtocolFeature.RESET_DEVICE, ProtocolFeature.CONFIGURE_MEM_SLOTS,
+            ProtocolFeature.STATUS).bits();
+
+    /**
+     * GET_MAX_MEM_SLOTS: 509, the Linux vhost default {@code max_mem_regions} and the former KVM user memory slot
+     * limit (rust-vmm's vhost-user-backend answers the same). Every region is one mapping, found by binary search.
+     */
+    public static final int MAX_MEM_SLOTS = 509;
+
+    private static final long PROTOCOL_FEATURES_BIT = VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask();
+
+    private final Connection connection;
+    private final VhostUserDevice device;
+    private final String name;
+    private final long offeredFeatures;
+    private final long offeredProtocolFeatures;
+    private final Vring[] vrings;
+    private final GuestMemoryHolder memory = new GuestMemoryHolder();
+
+    private long ackedFeatures;
+    private boolean featuresAcked;
+    private long ackedProtocolFeatures;
+    private boolean owner;
+    private int status;
+    private DirtyLog log;
+    private InflightRegion inflight;
+    private Fd backendRequestFd;
+    private volatile String endReason;
+    private boolean closed;
+
+    /**
+     * @param connection the connected socket; the session owns and closes it
+     * @param device     the device; one session at a time may drive it
+     * @param name       for log messages (e.g. the socket path)
+     */
+    public BackendSession(Connection connection, VhostUserDevice device, String name) {
+        int numQueues = device.numQueues();
+        if (numQueues < 1 || numQueues > 256) {
+            throw new IllegalArgumentException("device has " + numQueues + " vrings, expected 1..256");
+        }
+        if (device.maxQueueSize() < 1 || device.maxQueueSize() > RingLayout.MAX_QUEUE_SIZE) {
+            throw new IllegalArgumentException("device max queue size " + device.maxQueueSize() + " is outside 1..32768");
+        }
+        this.connection = connection;
+        this.device = device;
+        this.name = name;
+        this.offeredFeatures = device.features() | PROTOCOL_FEATURES_BIT;
+        this.offeredProtocolFeatures = device.protocolFeatures() & SUPPORTED_PROTOCOL_FEATURES;
+        this.vrings = new Vring[numQueues];
+        for (int i = 0; i < numQueues; i++) {
+            vrings[i] = new Vring(i);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ lifecycle
+
+    /** Serves messages until the front-end disconnects or a fatal error; then releases everything. */
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                RawMessage raw = connection.receive();
+                if (!handle(raw)) {
+                    break;
+                }
+            }
+        } catch (PeerDisconnectedException e) {
+            end("front-end disconnected: " + e.getMessage());
+        } catch (IOException e) {
+            end("connection failed: " + e.getMessage());
+        } catch (RuntimeException | Error e) {
+            // a bug of ours or the device's; this session ends, the process and other sessions go on
+            end("internal error: " + e);
+            LOG.log(System.Logger.Level.ERROR, name + ": session failed", e);
+        } finally {
+            close();
+        }
+    }
+
+    /** Why the session ended, or null while it runs. */
+    public String endReason() {
+        return endReason;
+    }
+
+    private void end(String reason) {
+        if (endReason == null) {
+            endReason = reason;
+            LOG.log(System.Logger.Level.INFO, name + ": session ends: " + reason);
+        }
+    }
+
+    /** Wakes {@link #run()} from another thread; it then cleans up and returns. */
+    public synchronized void shutdown() {
+        if (closed) {
+            return;
+        }
+        end("shut down");
+        try {
+            connection.shutdown();
+        } catch (ErrnoException e) {
+            // already disconnected
+        }
+    }
+
+    /**
+     * Stops every ring, tells the device, and releases the connection, mappings and fds. Called by {@link #run()}
+     * on its way out; call it directly only for a session that was never run.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        end("closed");
+        try {
+            for (Vring v : vrings) {
+                stop(v);
+            }
+            device.sessionClosed();
+        } finally {
+            for (Vring v : vrings) {
+                v.close();
+            }
+            memory.close();
+            closeLog();
+            closeInflight();
+            if (backendRequestFd != null) {
+                backendRequestFd.close();
+            }
+            connection.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ state (for tests, probes)
+
+    public long ackedFeatures() {
+        return ackedFeatures;
+    }
+
+    public long ackedProtocolFeatures() {
+        return ackedProtocolFeatures;
+    }
+
+    public boolean isOwned() {
+        return owner;
+    }
+
+    public GuestMemory memory() {
+        return memory.memory();
+    }
+
+    /** Whether ring {@code index} is started (handed to the device). Session thread only, or after it ended. */
+    public boolean isStarted(int index) {
+        return vrings[index].started != null;
+    }
+
+    // ------------------------------------------------------------------------------------------ dispatch
+
+    /** The outcome of one handler: success or not, and the request's own reply if it has one. */
+    private record Result(boolean ok, byte[] ownReply, Fd replyFd, String error) {
+        static final Result OK = new Result(true, null, null, null);
+
+        static Result reply(byte[] bytes) {
+            return new Result(true, bytes, null, null);
+        }
+
+        static Result failed(String error) {
+            return new Result(false, null, null, error);
+        }
+    }
+
+    /** Thrown by handlers when a well-formed request cannot be applied; the message says why. */
+    private static final class RequestFailedException extends Exception {
+        RequestFailedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Handles one received message (and closes its fds unless taken).
+     *
+     * @return false if the connection must be closed
+     */
+    boolean handle(RawMessage raw) throws IOException {
+        MessageHeader header = new MessageHeader(Integer.toUnsignedLong(raw.request()), raw.flags(), raw.size());
+        try (raw) {
+            FrontendMessage message;
+            try {
+                message = MessageCodec.decode(header, raw.payload(), raw.fds().count(), ackedProtocolFeatures,
+                        vrings.length);
+            } catch (ProtocolException e) {
+                raw.close(); // refused fds are closed before the front-end hears of it
+                return rejected(header, e);
+            }
+            FrontendRequest request = message.request();
+            Result result;
+            try {
+                pause(message);
+                result = dispatch(message, raw.fds());
+            } catch (RequestFailedException | ErrnoException | GuestMemoryException | IllegalArgumentException
+                     | IllegalStateException e) {
+                result = Result.failed(e.getMessage());
+            }
+            String startFailure = recomputeReadiness();
+            if (result.ok() && startFailure != null) {
+                result = new Result(false, result.ownReply(), result.replyFd(), startFailure);
+            }
+            raw.close(); // fds not taken are closed before the front-end hears the outcome
+            return answer(request, header, result);
+        }
+    }
+
+    private boolean rejected(MessageHeader header, ProtocolException e) throws IOException {
+        Optional<FrontendRequest> request = e.request();
+        LOG.log(System.Logger.Level.WARNING, name + ": rejected " + e.getMessage());
+        if (request.isPresent() && ReplyPolicy.decide(request.get(), header, new ProtocolFeatures(ackedProtocolFeatures))
+                == ReplyPolicy.Decision.ACK) {
+            send(MessageCodec.encodeAck(request.get(), false));
+            return true;
+        }
+        end("rejected " + e.getMessage() + "; the front-end cannot be told, closing the connection");
+        return false;
+    }
+
+    private boolean answer(FrontendRequest request, MessageHeader header, Result result) throws IOException {
+        if (!result.ok()) {
+            LOG.log(System.Logger.Level.WARNING, name + ": " + request + " failed: " + result.error());
+        }
+        try (Fd fd = result.replyFd()) {
+            switch (ReplyPolicy.decide(request, header, new ProtocolFeatures(ackedProtocolFeatures))) {
+                case NONE -> {
+                    if (!result.ok()) {
+                        end(request + " failed (" + result.error() + ") and the front-end asked for no ack; closing");
+                        return false;
+                    }
+                }
+                case ACK -> send(MessageCodec.encodeAck(request, result.ok()));
+                case OWN_REPLY -> {
+                    if (result.ownReply() == null) {
+                        end(request + " failed (" + result.error() + "); its reply cannot carry an error, closing");
+                        return false;
+                    }
+                    if (fd != null) {
+                        sendFrame(result.ownReply(), fd);
+                    } else {
+                        send(result.ownReply());
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private void send(byte[] frame) throws IOException {
+        sendFrame(frame);
+    }
+
+    private void sendFrame(byte[] frame, Fd... fds) throws IOException {
+        MessageHeader h = MessageHeader.parse(frame);
+        byte[] payload = new byte[frame.length - MessageHeader.SIZE];
+        System.arraycopy(frame, MessageHeader.SIZE, payload, 0, payload.length);
+        connection.send((int) h.request(), h.flags(), payload, fds);
+    }
+
+    private void pause(FrontendMessage message) {
+        switch (message.request().queuePause()) {
+            case NONE -> {
+            }
+            case INDEXED_QUEUE -> stop(vrings[vringIndex(message)]);
+            case ALL_QUEUES -> {
+                for (Vring v : vrings) {
+                    stop(v);
+                }
+            }
+        }
+    }
+
+    private static int vringIndex(FrontendMessage message) {
+        return switch (message) {
+            case VringState s -> s.index();
+            case VringAddr a -> a.index();
+            case VringFile f -> f.index();
+            default -> throw new IllegalStateException(message.request() + " pauses one queue but names none");
+        };
+    }
+
+    private Result dispatch(FrontendMessage message, ReceivedFds fds)
+            throws RequestFailedException, ErrnoException {
+        return switch (message) {
+            case Empty e -> empty(e, fds);
+            case U64 u -> u.request() == FrontendRequest.SET_FEATURES ? setFeatures(u.value()) : setProtocolFeatures(u.value());
+            case VringState s -> vringState(s);
+            case VringAddr a -> {
+                Vring v = vrings[a.index()];
+                v.addr = a;
+                v.configChanged();
+                yield Result.OK;
+            }
+            case VringFile f -> vringFile(f, fds);
+            case MemoryTable t -> setMemTable(t, fds);
+            case SingleMemoryRegion r -> r.request() == FrontendRequest.ADD_MEM_REG ? addMemReg(r.region(), fds) : remMemReg(r.region());
+            case LogBase l -> setLogBase(l, fds);
+            case IotlbMsg m -> Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.IOTLB_MSG, 1));
+            case ConfigSpace c -> config(c);
+            case InflightDesc d -> d.request() == FrontendRequest.GET_INFLIGHT_FD ? getInflight(d) : setInflight(d, fds);
+            case DeviceStatus s -> {
+                status = s.status();
+                yield Result.OK;
+            }
+            case SendRarp r -> {
+                device.sendRarp(r.macBytes());
+                yield Result.OK;
+            }
+            case NetMtu m -> device.setMtu(m.mtu()) ? Result.OK : Result.failed("device refuses MTU " + m.mtu());
+        };
+    }
+
+    private Result empty(Empty e, ReceivedFds fds) {
+        return switch (e.request()) {
+            case GET_FEATURES -> u64Reply(e.request(), offeredFeatures);
+            case GET_PROTOCOL_FEATURES -> u64Reply(e.request(), offeredProtocolFeatures);
+            case SET_OWNER -> {
+                owner = true;
+                yield Result.OK;
+            }
+            case RESET_OWNER -> {
+                // deprecated; the spec recommends ignoring it or disabling all rings: rings were paused, disable them
+                for (Vring v : vrings) {
+                    v.enabled = false;
+                }
+                yield Result.OK;
+            }
+            case RESET_DEVICE -> {
+                for (Vring v : vrings) {
+                    v.close();
+                }
+                for (int i = 0; i < vrings.length; i++) {
+                    vrings[i] = new Vring(i);
+                }
+                ackedFeatures = 0;
+                featuresAcked = false;
+                status = 0;
+                yield Result.OK;
+            }
+            case SET_LOG_FD -> Result.OK; // legacy log fd; the descriptor is closed with the message
+            case SET_BACKEND_REQ_FD -> {
+                if (backendRequestFd != null) {
+                    backendRequestFd.close();
+                }
+                backendRequestFd = fds.take(0);
+                yield Result.OK;
+            }
+            case GET_QUEUE_NUM -> u64Reply(e.request(), device.queueNumReply());
+            case GET_MAX_MEM_SLOTS -> u64Reply(e.request(), MAX_MEM_SLOTS);
+            case GET_STATUS -> u64Reply(e.request(), status);
+            default -> throw new IllegalStateException(e.request() + " is not an empty-payload request");
+        };
+    }
+
+    private static Result u64Reply(FrontendRequest request, long value) {
+        return Result.reply(MessageCodec.encodeReplyU64(request, value));
+    }
+
+    private Result setFeatures(long features) throws RequestFailedException {
+        long unknown = features & ~offeredFeatures;
+        if (unknown != 0) {
+            throw new RequestFailedException("features 0x" + Long.toHexString(features) + " include 0x"
+                    + Long.toHexString(unknown) + ", which GET_FEATURES did not offer");
+        }
+        ackedFeatures = features;
+        featuresAcked = true;
+        if ((features & PROTOCOL_FEATURES_BIT) == 0) {
+            for (Vring v : vrings) {
+                v.enabled = true;
+            }
+        }
+        for (Vring v : vrings) {
+            v.configChanged();
+        }
+        device.featuresAcked(features);
+        return Result.OK;
+    }
+
+    private Result setProtocolFeatures(long features) throws RequestFailedException {
+        long unknown = features & ~offeredProtocolFeatures;
+        if (unknown != 0) {
+            throw new RequestFailedException("protocol features " + new ProtocolFeatures(features) + " include "
+                    + new ProtocolFeatures(unknown) + ", which GET_PROTOCOL_FEATURES did not offer");
+        }
+        ackedProtocolFeatures = features;
+        return Result.OK;
+    }
+
+    private boolean packed() {
+        return (ackedFeatures & VirtioFeature.VIRTIO_F_RING_PACKED.mask()) != 0;
+    }
+
+    private Result vringState(VringState s) throws RequestFailedException {
+        Vring v = vrings[s.index()];
+        switch (s.request()) {
+            case SET_VRING_NUM -> {
+                if (s.num() > device.maxQueueSize()) {
+                    throw new RequestFailedException("ring " + s.index() + " size " + s.num() + " exceeds the device's maximum "
+                            + device.maxQueueSize());
+                }
+                if (!packed() && Long.bitCount(s.num()) != 1) {
+                    throw new RequestFailedException("ring " + s.index() + " size " + s.num()
+                            + " is not a power of two, which a split ring needs");
+                }
+                v.num = s.num();
+                v.numSet = true;
+            }
+            case SET_VRING_BASE -> {
+                if (!packed() && s.num() > 0xFFFF) {
+                    throw new RequestFailedException("ring " + s.index() + " base " + s.num() + " is not a u16 (split ring)");
+                }
+                v.base = s.num();
+            }
+            case GET_VRING_BASE -> {
+                // pause() has stopped the ring and saved its position; it stays stopped until the next SET_VRING_KICK
+                v.kickSet = false;
+                v.replaceKick(null);
+                return Result.reply(MessageCodec.encodeReplyVringState(s.index(), v.base));
+            }
+            case SET_VRING_ENABLE -> v.enabled = s.enabled();
+            default -> throw new IllegalStateException(s.request() + " is not a vring state request");
+        }
+        v.configChanged();
+        return Result.OK;
+    }
+
+    private Result vringFile(VringFile f, ReceivedFds fds) throws ErrnoException {
+        Vring v = vrings[f.index()];
+        EventFd fd = f.noFd() ? null : EventFd.adopt(fds.take(0));
+        switch (f.request()) {
+            case SET_VRING_KICK -> {
+                v.replaceKick(fd);
+                v.kickSet = true;
+            }
+            case SET_VRING_CALL -> v.replaceCall(fd);
+            case SET_VRING_ERR -> v.replaceErr(fd);
+            default -> throw new IllegalStateException(f.request() + " is not a vring fd request");
+        }
+        v.configChanged();
+        return Result.OK;
+    }
+
+    private Result setMemTable(MemoryTable table, ReceivedFds fds) throws ErrnoException {
+        List<RegionDescription> regions = new ArrayList<>(table.regions().size());
+        List<Fd> borrowed = new ArrayList<>(table.regions().size());
+        for (int i = 0; i < table.regions().size(); i++) {
+            regions.add(description(table.regions().get(i)));
+            borrowed.add(fds.get(i));
+        }
+        // the mappings outlive the fds, which close with the message
+        install(GuestMemoryMapper.map(regions, borrowed));
+        return Result.OK;
+    }
+
+    private Result addMemReg(MemoryRegionDesc region, ReceivedFds fds) throws ErrnoException, RequestFailedException {
+        if (memory.table().regionCount() >= MAX_MEM_SLOTS) {
+            throw new RequestFailedException("already " + MAX_MEM_SLOTS + " memory regions (GET_MAX_MEM_SLOTS)");
+        }
+        install(GuestMemoryMapper.add(memory.table(), description(region), fds.get(0)));
+        return Result.OK;
+    }
+
+    private Result remMemReg(MemoryRegionDesc region) {
+        install(GuestMemoryMapper.remove(memory.table(), description(region)));
+        return Result.OK;
+    }
+
+    private static RegionDescription description(MemoryRegionDesc d) {
+        return new RegionDescription(d.gpa(), d.size(), d.userAddr(), d.mmapOffset());
+    }
+
+    /** Every ring is stopped (ALL_QUEUES pause), so the old table can be unmapped at once. */
+    private void install(io.virtwire.vhostuser.memory.MemoryTable next) {
+        io.virtwire.vhostuser.memory.MemoryTable old = memory.swap(next);
+        memory.retire(old);
+        for (Vring v : vrings) {
+            v.configChanged();
+        }
+        device.onMemoryChanged(next.memory());
+    }
+
+    private Result setLogBase(LogBase l, ReceivedFds fds) {
+        try {
+            DirtyLog next = DirtyLog.map(fds.get(0), l.size(), l.offset());
+            closeLog();
+            log = next;
+            return Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.SET_LOG_BASE, 0));
+        } catch (ErrnoException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, name + ": SET_LOG_BASE failed: " + e.getMessage());
+            return Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.SET_LOG_BASE, 1));
+        }
+    }
+
+    private Result config(ConfigSpace c) {
+        if (c.request() == FrontendRequest.GET_CONFIG) {
+            Optional<byte[]> bytes = device.readConfig(c.offset(), c.size());
+            if (bytes.isPresent() && bytes.get().length == c.size()) {
+                return Result.reply(MessageCodec.encodeReplyConfig(
+                        new ConfigSpace(FrontendRequest.GET_CONFIG, c.offset(), c.flags(), bytes.get())));
+            }
+            return Result.reply(MessageCodec.encodeReplyConfigFailure());
+        }
+        return device.writeConfig(c.offset(), c.contents(), c.flags() == ConfigSpace.FLAG_LIVE_MIGRATION)
+                ? Result.OK
+                : Result.failed("device refuses config write at offset " + c.offset() + " size " + c.size());
+    }
+
+    private Result getInflight(InflightDesc d) throws ErrnoException {
+        // rings using the old buffer must let go of it before it is unmapped
+        for (Vring v : vrings) {
+            stop(v);
+        }
+        InflightRegion.Created created = InflightRegion.create(d.numQueues(), d.queueSize());
+        closeInflight();
+        inflight = created.region();
+        byte[] reply = MessageCodec.encodeReplyInflight(InflightDesc.reply(
+                InflightRegion.totalSize(d.numQueues(), d.queueSize()), 0, d.numQueues(), d.queueSize()));
+        return new Result(true, reply, created.fd(), null);
+    }
+
+    private Result setInflight(InflightDesc d, ReceivedFds fds) throws ErrnoException {
+        InflightRegion next = InflightRegion.map(fds.get(0), d.mmapSize(), d.mmapOffset(), d.numQueues(), d.queueSize());
+        closeInflight();
+        inflight = next;
+        return Result.OK;
+    }
+
+    private void closeLog() {
+        if (log != null) {
+            log.close();
+            log = null;
+        }
+    }
+
+    private void closeInflight() {
+        if (inflight != null) {
+            inflight.close();
+            inflight = null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ ring readiness
+
+    private boolean isReady(Vring v) {
+        return v.numSet && v.addr != null && v.kickSet && v.enabled && memory.table().regionCount() > 0;
+    }
+
+    /** Starts and stops rings to match their state; returns why a ring could not start, if one could not. */
+    private String recomputeReadiness() {
+        String failure = null;
+        for (Vring v : vrings) {
+            boolean ready = isReady(v);
+            if (!ready) {
+                stop(v);
+            } else if (v.started == null && v.startFailure == null) {
+                try {
+                    start(v);
+                } catch (QueueConfigException | GuestMemoryException e) {
+                    v.startFailure = "ring " + v.index + " cannot start: " + e.getMessage();
+                    LOG.log(System.Logger.Level.WARNING, name + ": " + v.startFailure);
+                    failure = v.startFailure;
+                }
+            }
+        }
+        return failure;
+    }
+
+    private void start(Vring v) {
+        GuestMemory mem = memory.memory();
+        long descGpa = mem.userAddrToGpa(v.addr.descUserAddr());
+        long availGpa = mem.userAddrToGpa(v.addr.availUserAddr());
+        long usedGpa = mem.userAddrToGpa(v.addr.usedUserAddr());
+        boolean eventIdx = (ackedFeatures & VirtioFeature.VIRTIO_F_RING_EVENT_IDX.mask()) != 0;
+        int size = (int) v.num;
+        Virtqueue queue;
+        if (packed()) {
+            PackedQueue p = new PackedQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
+            // The low half is the next avail slot and wrap counter. The used side restarts there too, as DPDK's
+            // vhost and rust-vmm do: nothing is in flight when a ring starts, and DPDK's virtio-user sends 0 in the
+            // high half (QEMU sends the used position, which is then the same).
+            p.setVringBase((int) (v.base & 0xFFFF));
+            queue = p;
+            v.core = p;
+            if (logging()) {
+                queue = new LoggingQueue(p, log, new long[] {descGpa, usedGpa},
+                        new long[] {PackedRingLayout.descRingSize(size), PackedRingLayout.EVENT_SIZE});
+            }
+        } else {
+            SplitQueue s = new SplitQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
+            s.setNextAvail((int) (v.base & 0xFFFF));
+            MemorySegment region = inflight != null && inflight.queueSize() >= size ? inflight.queueRegion(v.index) : null;
+            queue = region != null && (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) != 0
+                    ? new InflightSplitQueue(s, region)
+                    : s;
+            v.core = s;
+            if (logging()) {
+                queue = new LoggingQueue(queue, log, new long[] {usedGpa}, new long[] {SplitRingLayout.usedRingSize(size)});
+            }
+        }
+        device.queueStarted(v.index, queue, v.kick, v.call);
+        v.started = queue;
+    }
+
+    /** VHOST_F_LOG_ALL acked and a log to write: live migration is copying guest memory. */
+    private boolean logging() {
+        return log != null && (ackedFeatures & VirtioFeature.VHOST_F_LOG_ALL.mask()) != 0;
+    }
+
+    /** Takes ring {@code v} back from the device (which returns only once its workers let go) and saves its position. */
+    private void stop(Vring v) {
+        if (v.started == null) {
+            return;
+        }
+        Virtqueue core = v.core;
+        v.started = null;
+        v.core = null;
+        device.queueStopped(v.index);
+        v.base = Vring.wireBase(core);
+    }
+}

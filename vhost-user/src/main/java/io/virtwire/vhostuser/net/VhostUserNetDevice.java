@@ -1,0 +1,532 @@
+package io.virtwire.vhostuser.net;
+
+import io.virtwire.linux.Epoll;
+import io.virtwire.linux.ErrnoException;
+import io.virtwire.linux.EventFd;
+import io.virtwire.vhostuser.backend.VhostUserDevice;
+import io.virtwire.vhostuser.protocol.ProtocolFeature;
+import io.virtwire.vhostuser.protocol.ProtocolFeatures;
+import io.virtwire.vhostuser.protocol.VirtioFeature;
+import io.virtwire.vhostuser.protocol.VirtioFeatures;
+import io.virtwire.virtio.net.VirtioNetFeatures;
+import io.virtwire.virtio.net.VirtioNetHeader;
+import io.virtwire.virtio.queue.ChainStatus;
+import io.virtwire.virtio.queue.DescriptorChain;
+import io.virtwire.virtio.queue.Virtqueue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A minimal virtio-net device behind a vhost-user session, and a {@link PacketPort}: rings {@code 2k} are the
+ * guest's receive queues, {@code 2k+1} its transmit queues (virtio 1.x 5.1.2), one pair per
+ * {@code queuePairs}. No offloads are offered, so frames are plain Ethernet with a 12-byte header (VERSION_1 /
+ * MRG_RXBUF) or the 10-byte legacy one; receive buffers are merged when MRG_RXBUF is negotiated.
+ *
+ * <p>Threading: one data-path thread calls {@link #receiveBurst}, {@link #transmitBurst} and {@link #awaitWork}
+ * (a {@link NetPollWorker}, or a forwarder's agent). Each burst runs under a lock that {@link #queueStarted} and
+ * {@link #queueStopped} also take: holding it is how the session's pause waits for the data path to let go of a
+ * ring (the uncontended lock costs a CAS per burst and allocates nothing).
+ *
+ * <p>Hostile guests: a malformed chain, a header asking for offloads that were not offered, or a guest-memory
+ * fault (a memfd the front-end shrank after we mapped it, reported by the JVM as {@link InternalError}) marks this
+ * device broken: it stops moving frames and says why in {@link #brokenReason()}. Nothing is thrown into the
+ * caller's loop, and other devices in the process are not affected. Frames longer than
+ * {@link PacketBurst#SLOT_SIZE} or chains shorter than the header are dropped and counted.
+ */
+public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(VhostUserNetDevice.class.getName());
+
+    /**
+     * Receive buffers one frame may be merged over. num_buffers allows 65535, but Linux posts buffers of at least
+     * 1.5 KB (a page with big packets), so a {@link PacketBurst#SLOT_SIZE} frame needs at most 7; 64 leaves room for
+     * small-buffer drivers while bounding the per-ring stash of taken chains.
+     */
+    static final int MAX_MERGED_BUFFERS = 64;
+
+    private static final long WAKE = -1;
+
+    private final String name;
+    private final int queuePairs;
+    private final int maxQueueSize;
+    private final long features;
+    private final ReentrantLock dataPath = new ReentrantLock();
+    private final Lane[] lanes;
+    private final Epoll epoll;
+    private final EventFd wake;
+    private final MemorySegment header = Arena.ofAuto().allocate(VirtioNetHeader.SIZE, 8);
+    private final VirtioNetHeader headerView = new VirtioNetHeader();
+    private final DescriptorChain txChain = new DescriptorChain();
+
+    private volatile long ackedFeatures;
+    private int headerSize = VirtioNetHeader.SIZE;
+    private boolean mergeable;
+    private int nextRxPair;
+    private int nextTxPair;
+    private volatile String brokenReason;
+
+    private long rxFrames;
+    private long txFrames;
+    private long rxDropped;
+    private long txDropped;
+
+    /** One ring as the data path sees it. */
+    private static final class Lane {
+        Virtqueue queue;
+        EventFd kick;
+        EventFd call;
+        /** RX only: chains taken for a frame that did not fit yet, kept for the next frame. */
+        DescriptorChain[] stash;
+        int stashed;
+    }
+
+    /**
+     * @param queuePairs   1..128 receive/transmit pairs
+     * @param maxQueueSize largest ring the guest may configure (QEMU's default is 256, its maximum 1024)
+     */
+    public VhostUserNetDevice(String name, int queuePairs, int maxQueueSize) throws ErrnoException {
+        if (queuePairs < 1 || queuePairs > 128) {
+            throw new IllegalArgumentException("queue pairs " + queuePairs + " is outside 1..128");
+        }
+        this.name = name;
+        this.queuePairs = queuePairs;
+        this.maxQueueSize = maxQueueSize;
+        VirtioFeatures f = VirtioFeatures.of(VirtioFeature.VIRTIO_F_VERSION_1, VirtioFeature.VIRTIO_NET_F_MRG_RXBUF,
+                VirtioFeature.VIRTIO_F_RING_EVENT_IDX, VirtioFeature.VIRTIO_F_RING_INDIRECT_DESC,
+                VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VHOST_F_LOG_ALL);
+        if (queuePairs > 1) {
+            f = f.with(VirtioFeature.VIRTIO_NET_F_MQ);
+        }
+        this.features = f.bits();
+        this.lanes = new Lane[queuePairs * 2];
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = new Lane();
+            if (isRx(i)) {
+                lanes[i].stash = new DescriptorChain[MAX_MERGED_BUFFERS];
+                for (int j = 0; j < MAX_MERGED_BUFFERS; j++) {
+                    lanes[i].stash[j] = new DescriptorChain();
+                }
+            }
+        }
+        this.epoll = Epoll.create(lanes.length + 1);
+        try {
+            this.wake = EventFd.create();
+            epoll.add(wake.fd(), Epoll.EPOLLIN, WAKE);
+        } catch (ErrnoException | RuntimeException e) {
+            epoll.close();
+            throw e;
+        }
+    }
+
+    private static boolean isRx(int index) {
+        return (index & 1) == 0;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------------------------------ VhostUserDevice
+
+    @Override
+    public long features() {
+        return features;
+    }
+
+    @Override
+    public long protocolFeatures() {
+        // LOG_SHMFD: the session wraps rings in a dirty-logging queue while VHOST_F_LOG_ALL is acked
+        return ProtocolFeatures.of(ProtocolFeature.MQ, ProtocolFeature.REPLY_ACK, ProtocolFeature.CONFIGURE_MEM_SLOTS,
+                ProtocolFeature.INFLIGHT_SHMFD, ProtocolFeature.STATUS, ProtocolFeature.RESET_DEVICE,
+                ProtocolFeature.LOG_SHMFD).bits();
+    }
+
+    @Override
+    public int numQueues() {
+        return queuePairs * 2;
+    }
+
+    @Override
+    public long queueNumReply() {
+        return queuePairs;
+    }
+
+    @Override
+    public int maxQueueSize() {
+        return maxQueueSize;
+    }
+
+    @Override
+    public void featuresAcked(long acked) {
+        ackedFeatures = acked;
+    }
+
+    @Override
+    public void queueStarted(int index, Virtqueue queue, EventFd kickFd, EventFd callFd) {
+        dataPath.lock();
+        try {
+            long acked = ackedFeatures;
+            headerSize = VirtioNetFeatures.netHeaderSize(acked);
+            mergeable = VirtioNetFeatures.has(acked, VirtioNetFeatures.MRG_RXBUF);
+            Lane lane = lanes[index];
+            lane.queue = queue;
+            lane.kick = kickFd;
+            lane.call = callFd;
+            lane.stashed = 0;
+            if (kickFd != null) {
+                epoll.add(kickFd.fd(), Epoll.EPOLLIN, index);
+            }
+            wake.signal();
+        } catch (ErrnoException e) {
+            markBroken("cannot watch ring " + index + "'s kick fd: " + e.getMessage());
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    @Override
+    public void queueStopped(int index) {
+        dataPath.lock();
+        try {
+            Lane lane = lanes[index];
+            if (lane.kick != null) {
+                try {
+                    epoll.delete(lane.kick.fd());
+                } catch (ErrnoException e) {
+                    // not registered (registration failed): nothing to undo
+                }
+            }
+            // stashed RX chains stay unused: the ring position saved by the session still counts them as taken,
+            // so return them empty rather than lose them
+            if (lane.stashed > 0 && lane.queue != null) {
+                completeStash(lane, 0);
+            }
+            lane.queue = null;
+            lane.kick = null;
+            lane.call = null;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    @Override
+    public void sessionClosed() {
+        // a new front-end starts from a clean slate; a device broken by the last guest works again
+        brokenReason = null;
+    }
+
+    // ------------------------------------------------------------------------------------------ data path
+
+    public boolean isBroken() {
+        return brokenReason != null;
+    }
+
+    public String brokenReason() {
+        return brokenReason;
+    }
+
+    private void markBroken(String reason) {
+        if (brokenReason == null) {
+            brokenReason = reason;
+            LOG.log(System.Logger.Level.WARNING, name + ": device broken, no more frames: " + reason);
+        }
+    }
+
+    /** Guest transmit → {@code burst}. */
+    @Override
+    public int receiveBurst(PacketBurst burst) {
+        dataPath.lock();
+        try {
+            if (brokenReason != null) {
+                return 0;
+            }
+            int added = 0;
+            for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
+                int pair = nextTxPair;
+                nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
+                Lane lane = lanes[pair * 2 + 1];
+                if (lane.queue != null) {
+                    added += drainTransmit(pair * 2 + 1, lane, burst);
+                }
+            }
+            txFrames += added;
+            return added;
+        } catch (InternalError e) {
+            markBroken("guest memory fault on transmit (memory shrunk under us?): " + e.getMessage());
+            return 0;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    private int drainTransmit(int index, Lane lane, PacketBurst burst) {
+        Virtqueue q = lane.queue;
+        int added = 0;
+        boolean any = false;
+        while (!burst.isFull()) {
+            ChainStatus s = q.pop(txChain);
+            if (s == ChainStatus.END) {
+                break;
+            }
+            if (s == ChainStatus.MALFORMED) {
+                markBroken("ring " + index + ": " + q.brokenReason());
+                return added;
+            }
+            any = true;
+            long readable = txChain.readableBytes();
+            long frameLength = readable - headerSize;
+            if (frameLength <= 0 || frameLength > PacketBurst.SLOT_SIZE
+                    || txChain.copyFromReadable(0, header, 0, headerSize) != headerSize) {
+                txDropped++;
+            } else {
+                headerView.wrap(header, 0);
+                if (headerView.flags() != 0 || headerView.gsoType() != VirtioNetHeader.GSO_NONE
+                        || headerView.checkTransmit(frameLength) != null) {
+                    // no offload was offered: a frame asking for checksum or segmentation would leave here wrong
+                    txDropped++;
+                    q.addUsed(txChain, 0);
+                    continue;
+                }
+                int slot = burst.append((int) frameLength);
+                txChain.copyFromReadable(headerSize, burst.data(), burst.offset(slot), frameLength);
+                added++;
+            }
+            q.addUsed(txChain, 0);
+        }
+        if (any) {
+            q.publishUsed();
+            notifyGuest(index, lane);
+        }
+        return added;
+    }
+
+    /** {@code burst} → guest receive. */
+    @Override
+    public int transmitBurst(PacketBurst burst) {
+        dataPath.lock();
+        try {
+            if (brokenReason != null) {
+                rxDropped += burst.count();
+                return 0;
+            }
+            int index = -1;
+            for (int n = 0; n < queuePairs; n++) {
+                int pair = nextRxPair;
+                nextRxPair = pair + 1 == queuePairs ? 0 : pair + 1;
+                if (lanes[pair * 2].queue != null) {
+                    index = pair * 2;
+                    break;
+                }
+            }
+            if (index < 0) {
+                rxDropped += burst.count();
+                return 0;
+            }
+            Lane lane = lanes[index];
+            int sent = 0;
+            for (int i = 0; i < burst.count(); i++) {
+                int r = deliver(index, lane, burst.data(), burst.offset(i), burst.length(i));
+                if (r < 0) {
+                    break; // no buffers or broken: drop the rest of the burst
+                }
+                sent += r;
+            }
+            lane.queue.publishUsed();
+            notifyGuest(index, lane);
+            rxFrames += sent;
+            rxDropped += burst.count() - sent;
+            return sent;
+        } catch (InternalError e) {
+            markBroken("guest memory fault on receive (memory shrunk under us?): " + e.getMessage());
+            return 0;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /** @return 1 delivered, 0 dropped (does not fit any buffers), -1 stop (no buffers now, or broken) */
+    private int deliver(int index, Lane lane, MemorySegment frames, long offset, int length) {
+        Virtqueue q = lane.queue;
+        long need = (long) headerSize + length;
+        long have = 0;
+        for (int i = 0; i < lane.stashed; i++) {
+            have += lane.stash[i].writableBytes();
+        }
+        int limit = mergeable ? MAX_MERGED_BUFFERS : 1;
+        while (have < need && lane.stashed < limit) {
+            DescriptorChain c = lane.stash[lane.stashed];
+            ChainStatus s = q.pop(c);
+            if (s == ChainStatus.END) {
+                return -1; // keep what we took for when the guest adds more
+            }
+            if (s == ChainStatus.MALFORMED) {
+                markBroken("ring " + index + ": " + q.brokenReason());
+                return -1;
+            }
+            lane.stashed++;
+            have += c.writableBytes();
+        }
+        if (have < need) {
+            // the buffers the guest gave cannot hold this frame: drop it; without merging keep the buffer for a
+            // smaller frame, with merging give them back empty (the driver drops a short buffer)
+            if (mergeable) {
+                completeStash(lane, 0);
+            }
+            return 0;
+        }
+        // header first (num_buffers = chains used), then the frame, each chain filled before the next
+        int used = lane.stashed;
+        MemorySegment hdr = header;
+        hdr.fill((byte) 0); // our segment is exactly one header; VirtioNetHeader.clear() would allocate a slice
+        headerView.wrap(hdr, 0);
+        if (headerSize == VirtioNetHeader.SIZE) {
+            headerView.numBuffers(used);
+        }
+        long written = 0;
+        long frameDone = 0;
+        for (int i = 0; i < used; i++) {
+            DescriptorChain c = lane.stash[i];
+            long room = c.writableBytes();
+            long inChain = 0;
+            if (i == 0) {
+                inChain = c.copyToWritable(0, hdr, 0, headerSize);
+            }
+            long n = Math.min(room - inChain, length - frameDone);
+            if (n > 0) {
+                inChain += c.copyToWritable(inChain, frames, offset + frameDone, n);
+                frameDone += n;
+            }
+            q.addUsed(c, inChain);
+            written += inChain;
+        }
+        lane.stashed = 0;
+        return written == need ? 1 : 0;
+    }
+
+    private void completeStash(Lane lane, long length) {
+        for (int i = 0; i < lane.stashed; i++) {
+            lane.queue.addUsed(lane.stash[i], length);
+        }
+        lane.stashed = 0;
+        lane.queue.publishUsed();
+    }
+
+    private void notifyGuest(int index, Lane lane) {
+        if (lane.call != null && lane.queue.needsNotification()) {
+            try {
+                lane.call.signal();
+            } catch (ErrnoException e) {
+                markBroken("ring " + index + ": call fd failed: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Sleeps until a guest kicks, a ring starts or stops, or {@code timeoutMillis} pass; asks the guest to kick
+     * first, and returns at once if it added buffers meanwhile. Call when a burst found nothing to do.
+     */
+    public void awaitWork(int timeoutMillis) {
+        boolean polling = false;
+        dataPath.lock();
+        try {
+            for (int i = 1; i < lanes.length; i += 2) {
+                Lane lane = lanes[i];
+                if (lane.queue != null) {
+                    if (lane.kick == null) {
+                        polling = true; // NOFD: the front-end wants us to poll
+                    }
+                    if (lane.queue.enableNotification()) {
+                        return;
+                    }
+                }
+            }
+        } catch (InternalError e) {
+            markBroken("guest memory fault: " + e.getMessage());
+        } finally {
+            dataPath.unlock();
+        }
+        try {
+            int ready = epoll.await(polling ? Math.min(1, timeoutMillis) : timeoutMillis);
+            for (int i = 0; i < ready; i++) {
+                drainKick(epoll.data(i));
+            }
+        } catch (ErrnoException e) {
+            markBroken("epoll failed: " + e.getMessage());
+        }
+        dataPath.lock();
+        try {
+            for (int i = 1; i < lanes.length; i += 2) {
+                if (lanes[i].queue != null) {
+                    lanes[i].queue.disableNotification();
+                }
+            }
+        } catch (InternalError e) {
+            markBroken("guest memory fault: " + e.getMessage());
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    private void drainKick(long data) throws ErrnoException {
+        if (data == WAKE) {
+            wake.drain();
+            return;
+        }
+        dataPath.lock();
+        try {
+            EventFd kick = lanes[(int) data].kick;
+            if (kick != null) {
+                kick.drain();
+            }
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /** Wakes a thread in {@link #awaitWork}. */
+    public void wakeUp() {
+        try {
+            wake.signal();
+        } catch (ErrnoException e) {
+            // the counter is saturated: the waiter wakes anyway
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ counters
+
+    /** Frames the guest transmitted and we took. */
+    public long guestTransmitted() {
+        return txFrames;
+    }
+
+    /** Frames delivered into the guest. */
+    public long guestReceived() {
+        return rxFrames;
+    }
+
+    public long receiveDropped() {
+        return rxDropped;
+    }
+
+    public long transmitDropped() {
+        return txDropped;
+    }
+
+    public boolean isStarted(int index) {
+        dataPath.lock();
+        try {
+            return lanes[index].queue != null;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /** Call after the data-path thread and the session have stopped. */
+    @Override
+    public void close() {
+        epoll.close();
+        wake.close();
+    }
+}

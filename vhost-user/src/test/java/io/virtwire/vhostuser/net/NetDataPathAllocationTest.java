@@ -1,0 +1,48 @@
+package io.virtwire.vhostuser.net;
+
+import com.sun.management.ThreadMXBean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.management.ManagementFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The device's data path (receiveBurst / transmitBurst) allocates nothing per packet once warmed up. */
+@Timeout(120)
+class NetDataPathAllocationTest {
+
+    @Test
+    void burstsAllocateNothingPerPacket() throws Exception {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "JVM cannot count allocations");
+        try (NetTestHarness h = new NetTestHarness("vw-alloc", false, true, true)) {
+            PacketBurst burst = new PacketBurst();
+            byte[] frame = GuestNet.frame(1000, 3);
+            long deviceAllocated = 0;
+            int measured = 0;
+            for (int round = 0; round < 400; round++) {
+                // the guest side (test code) allocates freely; only the device's calls are measured
+                for (int i = 0; i < 16; i++) {
+                    h.guest.send(frame);
+                }
+                h.guest.postReceiveBuffers(16, 1024); // 1000 + 12 fits one buffer
+                burst.clear();
+                long before = mx.getCurrentThreadAllocatedBytes();
+                int got = h.device.receiveBurst(burst);
+                int sent = h.device.transmitBurst(burst);
+                long after = mx.getCurrentThreadAllocatedBytes();
+                assertEquals(16, got);
+                assertEquals(16, sent);
+                h.guest.reapTransmitted();
+                assertEquals(16, h.guest.receive().size());
+                if (round >= 100) { // after JIT warm-up and the chains' storage has grown
+                    deviceAllocated += after - before;
+                    measured += got + sent;
+                }
+            }
+            assertTrue(deviceAllocated < 1024, "device allocated " + deviceAllocated + " bytes for " + measured + " packets");
+        }
+    }
+}
