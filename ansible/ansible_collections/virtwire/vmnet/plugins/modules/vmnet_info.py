@@ -42,7 +42,7 @@ options:
   doctor:
     description:
       - Also return the findings of C(virtwire host doctor). A failing check does not fail the module;
-        look at RV(doctor.summary.fail).
+        look at C(doctor.summary.fail) in the result.
     type: bool
     default: false
   doctor_for:
