@@ -104,23 +104,30 @@ class VmnetCli:
             argv += ['--host-root', host_root]
         return argv + list(args)
 
-    def run(self, args, connect=True, ok_rcs=(0,)):
+    def run(self, args, connect=True, ok_rcs=(0,), data=None):
         """Runs one subcommand and returns its JSON; raises VmnetCliError on any other exit code.
 
-        ok_rcs lets a caller accept exit codes that still carry a full report
-        (host doctor exits 1 when a check fails but prints every finding).
+        ok_rcs lets a caller accept exit codes that still carry a full report (host doctor exits 1
+        when a check fails, host apply 6 when a step failed and was rolled back); an error object
+        ({"error": {...}}) is never a report, whatever the exit code. data goes to the CLI's stdin.
         """
         argv = self.argv(args, connect=connect)
-        rc, stdout, stderr = self.module.run_command(argv)
+        if data is None:
+            rc, stdout, stderr = self.module.run_command(argv)
+        else:
+            rc, stdout, stderr = self.module.run_command(argv, data=data)
         if rc not in ok_rcs:
             raise cli_error(rc, stdout, stderr, argv)
         try:
-            return json.loads(stdout)
+            result = json.loads(stdout)
         except ValueError:
             raise VmnetCliError(
                 'virtwire exited %d but did not print JSON on stdout (is %s an older virtwire without '
                 '--output json?): %s' % (rc, self.binary, (stdout or stderr or '').strip()[:500]),
                 'INTERNAL', rc=rc, cmd=argv, stdout=stdout, stderr=stderr)
+        if rc != 0 and isinstance(result, dict) and isinstance(result.get('error'), dict):
+            raise cli_error(rc, stdout, stderr, argv)
+        return result
 
 
 def cli_error(rc, stdout, stderr, argv):
@@ -128,11 +135,12 @@ def cli_error(rc, stdout, stderr, argv):
     kind = EXIT_KINDS.get(rc, 'UNKNOWN')
     message = None
     try:
-        error = json.loads(stdout).get('error') or {}
+        error = json.loads(stdout).get('error')
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):  # host apply's report has "error" as a plain string: not this
         message = error.get('message')
         kind = error.get('kind') or kind
-    except (ValueError, AttributeError):
-        pass
     if not message:
         message = first_error_line(stderr)
     if not message:

@@ -82,6 +82,7 @@ class FakeVirtwire:
         self.interfaces = [dict(i) for i in (interfaces or [])]
         self.active = active
         self.calls = []
+        self.stdin = []
         self.canned = {}
 
     def on(self, subcommand, rc, stdout='', stderr=''):
@@ -91,8 +92,9 @@ class FakeVirtwire:
     def error(self, rc, kind, message):
         return rc, json.dumps({'error': {'kind': kind, 'message': message}}), 'virtwire: error: %s\n' % message
 
-    def __call__(self, argv):
+    def __call__(self, argv, data=None):
         self.calls.append(list(argv))
+        self.stdin.append(data)
         globals_, words, options, flags = parse(argv)
         assert globals_.get('--output') == 'json', 'modules must always ask for JSON'
         for key in (' '.join(words[:2]), words[0]):
@@ -186,7 +188,7 @@ def run_module(monkeypatch):
         monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
         monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
                             lambda self, name, required=False, opt_dirs=None: bin_path if name == 'virtwire' else None)
-        monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, argv, **kwargs: fake(argv))
+        monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, argv, **kwargs: fake(argv, **kwargs))
         try:
             module.main()
         except ModuleExit as done:

@@ -29,8 +29,9 @@ class StubModule:
         assert not required, 'VmnetCli must not let get_bin_path fail the module from a helper'
         return self.bin_path if name == 'virtwire' else None
 
-    def run_command(self, argv):
+    def run_command(self, argv, data=None):
         self.argv = argv
+        self.data = data
         return self.answer
 
 
@@ -156,3 +157,32 @@ def test_shared_options_default_to_the_system_uri():
     assert spec['connect_uri']['default'] == 'qemu:///system'
     assert spec['host_root']['type'] == 'path'
     assert spec['cli_path']['fallback'][1] == ['VIRTWIRE_CLI']
+
+
+def test_an_error_object_is_never_a_report_even_with_an_accepted_exit_code():
+    stdout = json.dumps({'error': {'kind': 'HOST_ERROR', 'message': 'cannot read /sys'}})
+    module = StubModule(answer=(6, stdout, 'virtwire: error: cannot read /sys\n'))
+
+    with pytest.raises(VmnetCliError) as raised:
+        VmnetCli(module).run(['host', 'apply', '-f', '/h.yaml'], ok_rcs=(0, 6))
+
+    assert raised.value.message == 'cannot read /sys'
+    assert raised.value.kind == 'HOST_ERROR'
+
+
+def test_a_report_whose_error_is_a_string_is_returned_for_an_accepted_exit_code():
+    stdout = json.dumps(dict(changed=False, failedStep='echo 2 > x', error='EBUSY'))
+    module = StubModule(answer=(6, stdout, 'virtwire: error: step failed: echo 2 > x: EBUSY\n'))
+
+    assert VmnetCli(module).run(['host', 'apply'], ok_rcs=(0, 6))['failedStep'] == 'echo 2 > x'
+    with pytest.raises(VmnetCliError) as raised:
+        VmnetCli(module).run(['host', 'apply'])
+    assert raised.value.message == 'step failed: echo 2 > x: EBUSY'
+
+
+def test_data_goes_to_stdin():
+    module = StubModule()
+
+    VmnetCli(module).run(['host', 'plan', '-f', '-'], data='{"pfs": []}')
+
+    assert module.data == '{"pfs": []}'

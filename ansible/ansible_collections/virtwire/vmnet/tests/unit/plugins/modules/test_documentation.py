@@ -15,9 +15,9 @@ import yaml
 from ansible.module_utils import basic
 
 from ansible_collections.virtwire.vmnet.plugins.doc_fragments.vmnet import ModuleDocFragment
-from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_info, vmnet_interface
+from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_host, vmnet_info, vmnet_interface
 
-MODULES = [vmnet_interface, vmnet_info]
+MODULES = [vmnet_interface, vmnet_info, vmnet_host]
 COLLECTION = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 
 
