@@ -20,6 +20,11 @@ for module in "$COLLECTION"/plugins/modules/*.py; do
   echo "  $name"
 done
 
+echo "run-all: fleet example (syntax and inventory)"
+ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" ansible-playbook --syntax-check -i "$COLLECTIONS/examples/fleet/inventory.yml" \
+  "$COLLECTIONS/examples/fleet/site.yml" | sed 's/^/  /'
+ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" ansible-inventory -i "$COLLECTIONS/examples/fleet/inventory.yml" --list >/dev/null
+
 # These sanity tests build a venv per test and pip-install pinned requirements from PyPI (after downloading
 # get-pip from ci-files.testing.ansible.com); neither is reachable offline, so they are not run here.
 # Their checks are covered offline by tests/unit/plugins/modules/test_documentation.py (docs vs argument_spec)
