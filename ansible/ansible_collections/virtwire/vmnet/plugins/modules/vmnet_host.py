@@ -42,7 +42,7 @@ notes:
   - I(connect_uri) is not used; host commands do not talk to libvirt.
   - A failed step fails the task with the CLI's message; C(rolled_back) in the result lists what was undone.
 author:
-  - virtwire contributors
+  - virtwire contributors (@virtwire)
 '''
 
 EXAMPLES = r'''

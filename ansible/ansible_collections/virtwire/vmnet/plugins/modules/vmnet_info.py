@@ -62,7 +62,7 @@ attributes:
 notes:
   - I(host) and I(doctor) need a virtwire with the C(host) commands; an older CLI fails with its own message.
 author:
-  - virtwire contributors
+  - virtwire contributors (@virtwire)
 '''
 
 EXAMPLES = r'''

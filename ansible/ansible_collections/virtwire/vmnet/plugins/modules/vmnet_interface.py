@@ -108,7 +108,7 @@ attributes:
     support: full
     description: Shows the interface XML before and after.
 author:
-  - virtwire contributors
+  - virtwire contributors (@virtwire)
 '''
 
 EXAMPLES = r'''
