@@ -59,7 +59,10 @@ playbook() { # name, log, extra args...
 # (a) a domain XML file: no libvirt needed
 "$CLI" -c test:///default define-domain --template vhostuser-memfd --name vw-ansible-file --virt-type qemu \
   --print-xml >"$WORK/vw-ansible-file.xml"
-playbook file_workflow.yml "$WORK/file_workflow.log" -e "domain_xml_file=$WORK/vw-ansible-file.xml"
+"$CLI" -c test:///default define-domain --template hostdev-q35 --name vw-ansible-nomem --virt-type qemu \
+  --print-xml >"$WORK/vw-ansible-nomem.xml"
+playbook file_workflow.yml "$WORK/file_workflow.log" -e "domain_xml_file=$WORK/vw-ansible-file.xml" \
+  -e "no_shared_memory_file=$WORK/vw-ansible-nomem.xml"
 
 # (b) the real libvirtd
 virtwire_ensure_libvirtd
