@@ -5,6 +5,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
 import pytest
 
 from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_interface
@@ -302,3 +304,33 @@ def test_absent_matches_the_mac_whatever_its_case(run_module):
     assert not failed
     assert result['changed'] is True
     assert fake.interfaces == []
+
+
+def test_config_and_live_check_both_definitions_and_attach_to_both(run_module):
+    fake = FakeVirtwire(active=True)
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, live=True), fake)
+
+    assert not failed, result
+    assert [c[5:] for c in fake.calls if 'domiflist' in c] == [['domiflist', 'vm1', '--inactive'],
+                                                               ['domiflist', 'vm1']]
+    assert fake.calls[-1][5:9] == ['attach-interface', 'vm1', '--config', '--live']
+    assert result['changed'] is True
+
+
+def test_a_nic_in_only_one_of_config_and_live_is_still_to_be_attached(run_module):
+    class ConfigOnly(FakeVirtwire):
+        def __call__(self, argv, data=None):
+            rc, out, err = FakeVirtwire.__call__(self, argv, data)
+            if 'domiflist' in argv and '--inactive' not in argv:
+                listing = json.loads(out)
+                listing['interfaces'] = []
+                out = json.dumps(listing)
+            return rc, out, err
+
+    fake = ConfigOnly(interfaces=[EXISTING_HOSTDEV], active=True)
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, live=True), fake, check_mode=True)
+
+    assert not failed
+    assert result['changed'] is True
