@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 virtwire contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: vmnet_info
+short_description: What fast NICs domains have, and what the host offers (virtwire domiflist, host show, host doctor)
+version_added: 0.1.0
+description:
+  - Lists the interfaces of libvirt domains or domain XML files with C(virtwire domiflist).
+  - Optionally reads the host inventory (C(virtwire host show)) and the host checks (C(virtwire host doctor)).
+  - Changes nothing.
+options:
+  domains:
+    description:
+      - Names of libvirt domains whose interfaces to list.
+    type: list
+    elements: str
+    default: []
+    aliases: [ domain ]
+  domain_xml:
+    description:
+      - Domain XML files on the managed host whose interfaces to list.
+    type: list
+    elements: path
+    default: []
+  inactive:
+    description:
+      - List the persistent definition even if a domain runs (the CLI's C(--inactive)).
+    type: bool
+    default: false
+  host:
+    description:
+      - Also return the host inventory from C(virtwire host show) (PFs, VFs, IOMMU, drivers, vDPA devices,
+        hugepages).
+    type: bool
+    default: false
+  doctor:
+    description:
+      - Also return the findings of C(virtwire host doctor). A failing check does not fail the module;
+        look at C(doctor.summary.fail) in the result.
+    type: bool
+    default: false
+  doctor_for:
+    description:
+      - Limit the doctor to what one NIC kind needs (the CLI's C(--for)). Implies I(doctor=true).
+    type: str
+    choices: [ hostdev, vdpa, vhostuser, dpdk ]
+extends_documentation_fragment:
+  - virtwire.vmnet.vmnet
+attributes:
+  check_mode:
+    support: full
+    description: Reads only, so it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+notes:
+  - I(host) and I(doctor) need a virtwire with the C(host) commands; an older CLI fails with its own message.
+author:
+  - virtwire contributors (@virtwire)
+'''
+
+EXAMPLES = r'''
+- name: Interfaces of two domains
+  virtwire.vmnet.vmnet_info:
+    domains: [vm1, vm2]
+  register: nics
+
+- name: Show the MACs of vm1
+  ansible.builtin.debug:
+    msg: "{{ nics.domains[0].interfaces | map(attribute='mac') | list }}"
+
+- name: What the host offers and what blocks vhost-user
+  virtwire.vmnet.vmnet_info:
+    host: true
+    doctor: true
+    doctor_for: vhostuser
+  register: hv
+
+- name: Stop when the host is not ready
+  ansible.builtin.assert:
+    that: hv.doctor.summary.fail == 0
+    fail_msg: "{{ hv.doctor.findings | selectattr('status', 'equalto', 'fail') | map(attribute='fix') | list }}"
+
+- name: Interfaces in a domain XML file
+  virtwire.vmnet.vmnet_info:
+    domain_xml: [/srv/vms/vm4.xml]
+'''
+
+RETURN = r'''
+domains:
+  description: One entry per domain or file, in the order asked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    domain:
+      description: Domain name.
+      type: str
+      sample: vm1
+    active:
+      description: Whether the listing is of the running domain.
+      type: bool
+      sample: false
+    source:
+      description: Where the list comes from, C(live), C(config) or C(file).
+      type: str
+      sample: config
+    interfaces:
+      description: The domain's interfaces.
+      type: list
+      elements: dict
+      sample:
+        - type: vhostuser
+          source: /run/virtwire/vm1-net0.sock
+          mode: client
+          mac: "52:54:00:00:00:13"
+          model: virtio
+          queues: 2
+          target: null
+host:
+  description: The JSON of C(virtwire host show) (PFs, VFs, IOMMU, drivers, vDPA devices, hugepages, AER counters).
+  returned: when I(host=true)
+  type: dict
+  sample: {}
+doctor:
+  description: The JSON of C(virtwire host doctor) with C(findings) (C(id), C(status), C(evidence), C(fix)) and C(summary).
+  returned: when I(doctor=true) or I(doctor_for) is set
+  type: dict
+  sample:
+    purpose: vhostuser
+    findings:
+      - id: hugepages-insufficient
+        status: warn
+        subject: node0
+        message: no 1GiB hugepages reserved
+        evidence: [{path: /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages, value: "0"}]
+        fix: echo 4 > /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
+    summary: {ok: 10, warn: 1, fail: 0}
+error_kind:
+  description: On failure, the CLI's error kind.
+  returned: failure
+  type: str
+  sample: NOT_FOUND
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
+    VmnetCli,
+    VmnetCliError,
+    fail_with,
+    vmnet_argument_spec,
+)
+
+# host doctor exits 1 when a check fails and still prints every finding: that is information, not an error.
+DOCTOR_OK_RCS = (0, 1)
+
+
+def gather(module, cli):
+    p = module.params
+    inactive = ['--inactive'] if p['inactive'] else []
+    result = dict(changed=False, domains=[])
+    for name in p['domains']:
+        result['domains'].append(cli.run(['domiflist', name] + inactive))
+    for path in p['domain_xml']:
+        result['domains'].append(cli.run(['domiflist', '--domain-xml', path], connect=False))
+    if p['host']:
+        result['host'] = cli.run(['host', 'show'], connect=False)
+    if p['doctor'] or p['doctor_for']:
+        args = ['host', 'doctor']
+        if p['doctor_for']:
+            args += ['--for', p['doctor_for']]
+        result['doctor'] = cli.run(args, connect=False, ok_rcs=DOCTOR_OK_RCS)
+    return result
+
+
+def main():
+    argument_spec = vmnet_argument_spec()
+    argument_spec.update(
+        domains=dict(type='list', elements='str', default=[], aliases=['domain']),
+        domain_xml=dict(type='list', elements='path', default=[]),
+        inactive=dict(type='bool', default=False),
+        host=dict(type='bool', default=False),
+        doctor=dict(type='bool', default=False),
+        doctor_for=dict(type='str', choices=['hostdev', 'vdpa', 'vhostuser', 'dpdk']),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        result = gather(module, VmnetCli(module))
+    except VmnetCliError as error:
+        fail_with(module, error)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

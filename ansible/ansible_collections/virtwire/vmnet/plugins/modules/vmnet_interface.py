@@ -1,0 +1,494 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 virtwire contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: vmnet_interface
+short_description: Fast NICs (SR-IOV VF, vDPA, vhost-user) on libvirt domains
+version_added: 0.1.0
+description:
+  - Makes sure a domain has, or does not have, one fast network interface, using the C(virtwire) CLI
+    (C(attach-interface), C(detach-interface) and C(domiflist)).
+  - An interface is identified by its MAC address when I(mac) is given, otherwise by I(type) and its
+    source (I(vf), I(vdpa_device) or I(socket)).
+  - The module first plans (it lists the domain's interfaces and renders the interface XML with
+    C(--print-xml)), then either reports the plan (check mode) or applies it.
+  - Works on a libvirt domain (I(domain)) or on a domain XML file (I(domain_xml)), which it rewrites in place.
+options:
+  state:
+    description:
+      - C(present) attaches the interface unless an identical one (same MAC, type and source) is there.
+      - C(absent) detaches the interface with I(mac), or every interface of I(type) with the given source
+        when I(mac) is not given.
+    type: str
+    choices: [ present, absent ]
+    default: present
+  domain:
+    description:
+      - Name of the libvirt domain.
+      - Exactly one of I(domain) and I(domain_xml) is required.
+    type: str
+    aliases: [ name ]
+  domain_xml:
+    description:
+      - A libvirt domain XML file on the managed host to edit instead of a libvirt domain (the CLI's
+        C(--domain-xml FILE --in-place)).
+      - The domain name is read from the file; I(config), I(live) and I(connect_uri) do not apply.
+    type: path
+  type:
+    description:
+      - The kind of NIC. Required with I(state=present), and with I(state=absent) when I(mac) is not given.
+    type: str
+    choices: [ hostdev, vdpa, vhostuser ]
+  vf:
+    description:
+      - For I(type=hostdev) the PCI address of the SR-IOV virtual function, for example C(0000:07:10.1).
+    type: str
+  vdpa_device:
+    description:
+      - For I(type=vdpa) the vhost-vdpa character device, for example C(/dev/vhost-vdpa-0).
+    type: str
+    aliases: [ dev ]
+  socket:
+    description:
+      - For I(type=vhostuser) the absolute path of the UNIX socket.
+    type: str
+    aliases: [ source ]
+  mode:
+    description:
+      - For I(type=vhostuser) QEMU's role on the socket. C(client) (the CLI's default) means the backend
+        listens and QEMU reconnects.
+      - When given, an existing interface with another mode is reported as a conflict.
+    type: str
+    choices: [ client, server ]
+  mac:
+    description:
+      - MAC address of the interface. When not given, the CLI picks a free C(52:54:00:xx:xx:xx) address
+        on attach, and the interface is found by I(type) and source.
+    type: str
+  vlan:
+    description:
+      - For I(type=hostdev) one VLAN tag (access) or several (trunk), each 0-4094.
+      - Set when the interface is attached. C(domiflist) does not report VLANs, so a changed VLAN on an
+        existing interface is not detected; remove and re-add the interface to change it.
+    type: list
+    elements: int
+  queues:
+    description:
+      - For I(type=vdpa) and I(type=vhostuser) the number of queue pairs, 1-256.
+      - When given, an existing interface with another queue count is reported as a conflict.
+    type: int
+  config:
+    description:
+      - Change the persistent definition (the CLI's C(--config)).
+      - When neither I(config) nor I(live) is set, the running domain is changed if it runs, else the
+        persistent definition (the CLI's C(--current)).
+    type: bool
+  live:
+    description:
+      - Change the running domain (the CLI's C(--live)). Fails when the domain is not running.
+    type: bool
+  fix_memory:
+    description:
+      - For I(type=vhostuser) add memfd shared memory to the persistent definition if it lacks shared
+        memory (vhost-user needs the guest RAM shared with the backend).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - virtwire.vmnet.vmnet
+attributes:
+  check_mode:
+    support: full
+    description: Lists the interfaces and renders the XML with C(--print-xml); nothing is changed.
+  diff_mode:
+    support: full
+    description: Shows the interface XML before and after.
+author:
+  - virtwire contributors (@virtwire)
+'''
+
+EXAMPLES = r'''
+- name: Give vm1 an SR-IOV VF on VLAN 100 (persistent definition)
+  virtwire.vmnet.vmnet_interface:
+    domain: vm1
+    type: hostdev
+    vf: "0000:07:10.1"
+    mac: "52:54:00:00:00:11"
+    vlan: [100]
+    config: true
+
+- name: Trunk two VLANs on a VF
+  virtwire.vmnet.vmnet_interface:
+    domain: vm1
+    type: hostdev
+    vf: "0000:07:10.2"
+    mac: "52:54:00:00:00:12"
+    vlan: [100, 200]
+    config: true
+
+- name: A vDPA device with two queue pairs, live and persistent
+  virtwire.vmnet.vmnet_interface:
+    domain: vm2
+    type: vdpa
+    vdpa_device: /dev/vhost-vdpa-0
+    mac: "52:54:00:00:00:21"
+    queues: 2
+    config: true
+    live: true
+
+- name: A vhost-user socket served by the virtwire forwarder; add shared memory if the domain lacks it
+  virtwire.vmnet.vmnet_interface:
+    domain: vm3
+    type: vhostuser
+    socket: /run/virtwire/vm3-net0.sock
+    mode: client
+    queues: 2
+    fix_memory: true
+    config: true
+
+- name: Edit a domain XML file before it is defined (no libvirt needed)
+  virtwire.vmnet.vmnet_interface:
+    domain_xml: /srv/vms/vm4.xml
+    type: vhostuser
+    socket: /run/virtwire/vm4-net0.sock
+    mac: "52:54:00:00:00:41"
+
+- name: Remove an interface by MAC
+  virtwire.vmnet.vmnet_interface:
+    domain: vm1
+    mac: "52:54:00:00:00:11"
+    state: absent
+    config: true
+
+- name: Remove whatever interface uses this VF
+  virtwire.vmnet.vmnet_interface:
+    domain: vm1
+    type: hostdev
+    vf: "0000:07:10.2"
+    state: absent
+    config: true
+'''
+
+RETURN = r'''
+domain:
+  description: Name of the domain (read from the file with I(domain_xml)).
+  returned: always
+  type: str
+  sample: vm1
+scope:
+  description: What the CLI changed or would change, C(config), C(live), C(current) or C(file).
+  returned: when the CLI was asked to attach or detach
+  type: str
+  sample: config
+interface:
+  description:
+    - The interface as the CLI reports it (with I(state=present) the one attached or found, with
+      I(state=absent) the first one removed).
+    - In check mode without I(mac), C(mac) is the one C(--print-xml) made up; the real one is picked on attach.
+  returned: when there is one
+  type: dict
+  sample:
+    type: hostdev
+    source: "0000:07:10.1"
+    mode: null
+    mac: "52:54:00:00:00:11"
+    model: null
+    queues: null
+    target: null
+removed:
+  description: Every interface removed (or that check mode would remove) with I(state=absent).
+  returned: when state is absent
+  type: list
+  elements: dict
+  sample: []
+device_xml:
+  description: The interface XML attached or removed (or that would be).
+  returned: when changed
+  type: str
+  sample: |
+    <interface type="hostdev" managed="yes">
+        <mac address="52:54:00:00:00:11"/>
+        ...
+    </interface>
+notes:
+  description: Remarks from the CLI, for example that the driver has no live attach and the definition was redefined.
+  returned: always
+  type: list
+  elements: str
+  sample: ["an identical interface with MAC 52:54:00:00:00:11 is already attached: nothing to do"]
+error_kind:
+  description: On failure, the CLI's error kind (C(INVALID_INPUT), C(NOT_FOUND), C(CONFLICT), ...).
+  returned: failure
+  type: str
+  sample: INVALID_INPUT
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
+    VmnetCli,
+    VmnetCliError,
+    fail_with,
+    normalize_mac,
+    vmnet_argument_spec,
+)
+
+SOURCE_OPTIONS = (('vf', '--vf'), ('vdpa_device', '--dev'), ('socket', '--source'))
+
+
+class InterfacePlanner:
+    """Works out what the domain has and what must change; applying is a separate step."""
+
+    def __init__(self, module, cli):
+        self.module = module
+        self.cli = cli
+        self.params = module.params
+        self.file_mode = bool(self.params['domain_xml'])
+
+    # --- command lines -------------------------------------------------------------------------
+
+    def target_args(self):
+        if self.file_mode:
+            return ['--domain-xml', self.params['domain_xml']]
+        args = [self.params['domain']]
+        if self.params['config']:
+            args.append('--config')
+        if self.params['live']:
+            args.append('--live')
+        return args
+
+    def nic_args(self, iface=None, with_mac=True):
+        """The NIC options, from the module's parameters or from an interface the CLI listed."""
+        if iface is not None:
+            args = ['--type', iface['type']]
+            source_flag = dict(hostdev='--vf', vdpa='--dev', vhostuser='--source')[iface['type']]
+            args += [source_flag, iface['source']]
+            if iface.get('mode'):
+                args += ['--mode', iface['mode']]
+            if iface.get('queues'):
+                args += ['--queues', str(iface['queues'])]
+            if iface.get('mac'):
+                args += ['--mac', iface['mac']]
+            return args
+        p = self.params
+        args = ['--type', p['type']]
+        for option, flag in SOURCE_OPTIONS:
+            if p[option] is not None:
+                args += [flag, p[option]]
+        if p['mode']:
+            args += ['--mode', p['mode']]
+        if p['queues'] is not None:
+            args += ['--queues', str(p['queues'])]
+        if with_mac and p['mac']:
+            args += ['--mac', p['mac']]
+        if with_mac and p['vlan']:
+            args += ['--vlan', ','.join(str(tag) for tag in p['vlan'])]
+        if p['fix_memory']:
+            args.append('--fix-memory')
+        return args
+
+    def run(self, args):
+        return self.cli.run(args, connect=not self.file_mode)
+
+    def render(self, nic_args):
+        """The interface XML the options describe; the CLI validates and normalizes them on the way."""
+        return self.run(['attach-interface'] + self.target_args() + nic_args + ['--print-xml'])
+
+    def listings(self):
+        """The interface lists that the chosen scope touches: (label, listing) pairs."""
+        if self.file_mode:
+            return [('file', self.run(['domiflist', '--domain-xml', self.params['domain_xml']]))]
+        domain = self.params['domain']
+        wanted = []
+        if self.params['config']:
+            wanted.append(('config', ['--inactive']))
+        if self.params['live']:
+            wanted.append(('live', []))
+        if not wanted:
+            wanted.append(('current', []))
+        result = []
+        for label, extra in wanted:
+            listing = self.run(['domiflist', domain] + extra)
+            if label == 'live' and not listing.get('active'):
+                raise VmnetCliError(
+                    "domain '%s' is not running: live needs a running domain (use config to change its "
+                    "persistent definition)" % listing.get('domain', domain), 'CONFLICT')
+            result.append((label, listing))
+        return result
+
+    # --- matching ------------------------------------------------------------------------------
+
+    @staticmethod
+    def matches(listing, mac=None, nic_type=None, source=None):
+        interfaces = listing.get('interfaces') or []
+        if mac:
+            return [i for i in interfaces if normalize_mac(i.get('mac')) == mac]
+        return [i for i in interfaces if i.get('type') == nic_type and i.get('source') == source]
+
+    def check_same(self, found, want, domain):
+        """An interface with our MAC (or source) must be the one we describe; the CLI never edits a NIC in place."""
+        if found.get('type') != want['type'] or found.get('source') != want['source']:
+            raise VmnetCliError(
+                "MAC %s is already used by a %s interface (%s) on '%s': pick another mac, or remove that "
+                "interface first (state: absent)" % (found.get('mac'), found.get('type'), found.get('source'), domain),
+                'CONFLICT')
+        p = self.params
+        drift = []
+        if p['queues'] is not None and found.get('queues') != p['queues']:
+            drift.append('queues %s, not %s' % (found.get('queues'), p['queues']))
+        if p['mode'] and found.get('mode') != p['mode']:
+            drift.append('mode %s, not %s' % (found.get('mode'), p['mode']))
+        if drift:
+            raise VmnetCliError(
+                "the %s interface %s (MAC %s) on '%s' has %s: virtwire does not change an interface in place; "
+                "remove it (state: absent) and add it again" % (
+                    found.get('type'), found.get('source'), found.get('mac'), domain, ' and '.join(drift)),
+                'CONFLICT')
+
+    # --- state=present -------------------------------------------------------------------------
+
+    def plan_present(self):
+        rendered = self.render(self.nic_args())
+        want = rendered['iface']
+        mac = normalize_mac(want['mac']) if self.params['mac'] else None
+        missing, existing = [], None
+        for label, listing in self.listings():
+            found = self.matches(listing, mac=mac, nic_type=want['type'], source=want['source'])
+            if len(found) > 1:
+                raise VmnetCliError(
+                    "'%s' has %d %s interfaces on %s: give mac to say which one you mean" % (
+                        listing.get('domain'), len(found), want['type'], want['source']), 'CONFLICT')
+            if not found:
+                missing.append(label)
+                continue
+            self.check_same(found[0], want, listing.get('domain'))
+            existing = found[0]
+        return dict(rendered=rendered, missing=missing, existing=existing)
+
+    def present(self):
+        plan = self.plan_present()
+        rendered = plan['rendered']
+        result = dict(changed=False, domain=rendered.get('domain'), notes=[])
+        if not plan['missing']:
+            result.update(interface=plan['existing'])
+            return result
+        if self.module.check_mode:
+            result.update(changed=True, scope=rendered.get('scope'), interface=rendered['iface'],
+                          device_xml=rendered['deviceXml'], notes=list(rendered.get('notes') or []))
+        else:
+            args = ['attach-interface'] + self.target_args() + self.nic_args()
+            if self.file_mode:
+                args.append('--in-place')
+            applied = self.run(args)
+            result.update(changed=bool(applied.get('changed')), scope=applied.get('scope'),
+                          interface=applied.get('iface'), device_xml=applied.get('deviceXml'),
+                          notes=list(applied.get('notes') or []))
+        if result['changed']:
+            result['diff'] = self.diff(result['domain'], '', result['device_xml'])
+        return result
+
+    # --- state=absent --------------------------------------------------------------------------
+
+    def plan_absent(self):
+        if self.params['mac']:
+            criteria = dict(mac=normalize_mac(self.params['mac']))
+        else:
+            want = self.render(self.nic_args(with_mac=False))['iface']
+            criteria = dict(nic_type=want['type'], source=want['source'])
+        domain, doomed = None, []
+        for dummy, listing in self.listings():
+            domain = listing.get('domain')
+            for iface in self.matches(listing, **criteria):
+                if normalize_mac(iface.get('mac')) not in [normalize_mac(d.get('mac')) for d in doomed]:
+                    doomed.append(iface)
+        return domain, doomed
+
+    def existing_xml(self, iface):
+        """The XML of an interface we are about to remove, without removing it."""
+        if self.file_mode:
+            # Without --in-place the CLI prints the edited XML and leaves the file alone.
+            return self.run(['detach-interface', '--domain-xml', self.params['domain_xml'],
+                             '--mac', iface['mac']]).get('deviceXml')
+        # libvirt has no dry-run detach: render the interface from what domiflist reports (no VLAN tags).
+        return self.render(self.nic_args(iface=iface)).get('deviceXml')
+
+    def absent(self):
+        domain, doomed = self.plan_absent()
+        result = dict(changed=False, domain=domain or self.params['domain'], removed=[], notes=[])
+        if not doomed:
+            return result
+        xmls = []
+        for iface in doomed:
+            if self.module.check_mode:
+                xmls.append(self.existing_xml(iface) or '')
+                result['removed'].append(iface)
+                continue
+            args = ['detach-interface'] + self.target_args() + ['--mac', iface['mac']]
+            if self.file_mode:
+                args.append('--in-place')
+            applied = self.run(args)
+            xmls.append(applied.get('deviceXml') or '')
+            result['removed'].append(applied.get('iface') or iface)
+            result['scope'] = applied.get('scope')
+            result['notes'] += list(applied.get('notes') or [])
+            result['domain'] = applied.get('domain') or result['domain']
+        result.update(changed=True, interface=result['removed'][0], device_xml=''.join(xmls))
+        result['diff'] = self.diff(result['domain'], result['device_xml'], '')
+        return result
+
+    def diff(self, domain, before, after):
+        where = self.params['domain_xml'] or 'domain %s' % domain
+        return dict(before=before or '', after=after or '',
+                    before_header='%s (interface XML before)' % where,
+                    after_header='%s (interface XML after)' % where)
+
+
+def main():
+    argument_spec = vmnet_argument_spec()
+    argument_spec.update(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        domain=dict(type='str', aliases=['name']),
+        domain_xml=dict(type='path'),
+        type=dict(type='str', choices=['hostdev', 'vdpa', 'vhostuser']),
+        vf=dict(type='str'),
+        vdpa_device=dict(type='str', aliases=['dev']),
+        socket=dict(type='str', aliases=['source']),
+        mode=dict(type='str', choices=['client', 'server']),
+        mac=dict(type='str'),
+        vlan=dict(type='list', elements='int'),
+        queues=dict(type='int'),
+        config=dict(type='bool'),
+        live=dict(type='bool'),
+        fix_memory=dict(type='bool', default=False),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_one_of=[('domain', 'domain_xml')],
+        mutually_exclusive=[('domain', 'domain_xml'), ('domain_xml', 'config'), ('domain_xml', 'live'),
+                            ('vf', 'vdpa_device', 'socket')],
+        required_if=[
+            ('state', 'present', ('type',)),
+            ('state', 'absent', ('mac', 'type'), True),
+            ('type', 'hostdev', ('vf',)),
+            ('type', 'vdpa', ('vdpa_device',)),
+            ('type', 'vhostuser', ('socket',)),
+        ],
+    )
+    try:
+        planner = InterfacePlanner(module, VmnetCli(module))
+        if module.params['state'] == 'present':
+            result = planner.present()
+        else:
+            result = planner.absent()
+    except VmnetCliError as error:
+        fail_with(module, error)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

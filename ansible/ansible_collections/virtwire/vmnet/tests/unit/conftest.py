@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 virtwire contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fixtures for the module tests: a fake virtwire behind AnsibleModule.run_command.
+
+The fake keeps a domain's interfaces between calls and answers like the CLI does
+(same JSON shapes, exit codes and error lines), so the tests can run a module twice,
+in check mode, and against failures, and assert the exact command lines it ran.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import sys
+
+import pytest
+
+# Make ansible_collections.virtwire.vmnet importable when pytest runs from anywhere.
+_COLLECTIONS_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), *(['..'] * 5)))
+if _COLLECTIONS_ROOT not in sys.path:
+    sys.path.insert(0, _COLLECTIONS_ROOT)
+
+from ansible.module_utils import basic  # noqa: E402
+from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
+
+CLI = '/usr/bin/virtwire'
+GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output')
+FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run')
+GENERATED_MAC = '52:54:00:12:34:56'
+
+
+class ModuleExit(Exception):
+    def __init__(self, result):
+        super(ModuleExit, self).__init__(result)
+        self.result = result
+
+
+class ModuleFail(Exception):
+    def __init__(self, result):
+        super(ModuleFail, self).__init__(result)
+        self.result = result
+
+
+def parse(argv):
+    """Splits a CLI command line into globals, subcommand words, options and flags."""
+    assert argv[0] == CLI
+    rest = list(argv[1:])
+    globals_ = {}
+    while rest and rest[0] in GLOBAL_WITH_VALUE:
+        globals_[rest[0]] = rest[1]
+        rest = rest[2:]
+    words, options, flags = [], {}, set()
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token in FLAGS:
+            flags.add(token)
+            i += 1
+        elif token.startswith('-'):
+            options[token] = rest[i + 1]
+            i += 2
+        else:
+            words.append(token)
+            i += 1
+    return globals_, words, options, flags
+
+
+def device_xml(iface):
+    return '<interface type="%s">\n  <mac address="%s"/>\n  <source>%s</source>\n</interface>\n' % (
+        iface['type'], iface['mac'], iface['source'])
+
+
+class FakeVirtwire:
+    """Answers virtwire command lines for one domain (and one domain XML file) like the CLI does."""
+
+    def __init__(self, domain='vm1', interfaces=None, active=False, file_domain='vm-file'):
+        self.domain = domain
+        self.file_domain = file_domain
+        self.interfaces = [dict(i) for i in (interfaces or [])]
+        self.active = active
+        self.calls = []
+        self.stdin = []
+        self.canned = {}
+
+    def on(self, subcommand, rc, stdout='', stderr=''):
+        """Answer a subcommand ('host show', 'domiflist', ...) with a fixed result."""
+        self.canned[subcommand] = (rc, stdout, stderr)
+
+    def error(self, rc, kind, message):
+        return rc, json.dumps({'error': {'kind': kind, 'message': message}}), 'virtwire: error: %s\n' % message
+
+    def __call__(self, argv, data=None):
+        self.calls.append(list(argv))
+        self.stdin.append(data)
+        globals_, words, options, flags = parse(argv)
+        assert globals_.get('--output') == 'json', 'modules must always ask for JSON'
+        for key in (' '.join(words[:2]), words[0]):
+            if key in self.canned:
+                return self.canned[key]
+        file_mode = '--domain-xml' in options
+        name = self.file_domain if file_mode else (words[1] if len(words) > 1 else None)
+        if name != (self.file_domain if file_mode else self.domain):
+            return self.error(3, 'NOT_FOUND', "no domain named '%s' on %s" % (name, globals_.get('-c')))
+        scope = 'file' if file_mode else ('config' if '--config' in flags else ('live' if '--live' in flags else 'current'))
+        applies = not file_mode or '--in-place' in flags
+        if words[0] == 'domiflist':
+            return 0, json.dumps(dict(domain=name, active=self.active and '--inactive' not in flags,
+                                      source='file' if file_mode else ('live' if self.active and '--inactive' not in flags else 'config'),
+                                      interfaces=self.interfaces)), ''
+        if words[0] == 'attach-interface':
+            return self.attach(name, options, flags, scope, applies)
+        if words[0] == 'detach-interface':
+            return self.detach(name, options, scope, applies)
+        return self.error(2, 'INVALID_INPUT', "Unmatched argument at index 3: '%s'" % words[0])
+
+    def attach(self, name, options, flags, scope, applies):
+        nic_type = options['--type']
+        source = options.get({'hostdev': '--vf', 'vdpa': '--dev', 'vhostuser': '--source'}[nic_type])
+        if source is None:
+            return self.error(2, 'INVALID_INPUT', '--type %s needs its source' % nic_type)
+        if nic_type == 'hostdev' and len(source) == 7:
+            source = '0000:' + source  # the CLI normalizes short PCI addresses
+        for tag in options.get('--vlan', '').split(',') if '--vlan' in options else []:
+            if not 0 <= int(tag) <= 4094:
+                return self.error(2, 'INVALID_INPUT', 'invalid VLAN tag %s: expected 0..4094' % tag)
+        iface = dict(type=nic_type, source=source,
+                     mode=options.get('--mode', 'client') if nic_type == 'vhostuser' else None,
+                     mac=options.get('--mac', GENERATED_MAC).lower(),
+                     model=None if nic_type == 'hostdev' else 'virtio',
+                     queues=int(options['--queues']) if '--queues' in options else None, target=None)
+        out = dict(action='attach', domain=name, changed=False, scope=scope, iface=iface,
+                   deviceXml=device_xml(iface), notes=[], diff=None)
+        if '--print-xml' in flags:
+            return 0, json.dumps(out), ''
+        for existing in self.interfaces:
+            if existing['mac'] == iface['mac']:
+                if existing['type'] == nic_type and existing['source'] == source:
+                    out['notes'] = ['an identical interface with MAC %s is already attached: nothing to do' % iface['mac']]
+                    return 0, json.dumps(out), ''
+                return self.error(4, 'CONFLICT', 'MAC %s is already used by a %s interface' % (iface['mac'], existing['type']))
+        if applies:
+            self.interfaces.append(iface)
+        out.update(changed=True, diff=dict(before='<domain/>', after='<domain>%s</domain>' % out['deviceXml']))
+        return 0, json.dumps(out), ''
+
+    def detach(self, name, options, scope, applies):
+        mac = options['--mac'].lower()
+        for existing in self.interfaces:
+            if existing['mac'] == mac:
+                if applies:
+                    self.interfaces.remove(existing)
+                return 0, json.dumps(dict(action='detach', domain=name, changed=True, scope=scope, iface=existing,
+                                          deviceXml=device_xml(existing), notes=[],
+                                          diff=dict(before='<domain/>', after='<domain/>'))), ''
+        return self.error(3, 'NOT_FOUND', "domain '%s' has no interface with MAC %s" % (name, mac))
+
+    def subcommands(self):
+        """The subcommand (and the domain, if any) of every call, for asserting the sequence."""
+        return [' '.join(parse(c)[1][:1]) for c in self.calls]
+
+
+@pytest.fixture
+def fake_virtwire():
+    return FakeVirtwire()
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(module, args, fake, check_mode=False, diff=False) -> (result, failed)."""
+
+    def exit_json(self, **kwargs):
+        kwargs.setdefault('changed', False)
+        raise ModuleExit(kwargs)
+
+    def fail_json(self, **kwargs):
+        kwargs['failed'] = True
+        raise ModuleFail(kwargs)
+
+    def run(module, args, fake, check_mode=False, diff=False, bin_path=CLI):
+        module_args = dict(args)
+        module_args['_ansible_check_mode'] = check_mode
+        module_args['_ansible_diff'] = diff
+        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': module_args})))
+        monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+        monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+        monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
+                            lambda self, name, required=False, opt_dirs=None: bin_path if name == 'virtwire' else None)
+        monkeypatch.setattr(basic.AnsibleModule, 'run_command', lambda self, argv, **kwargs: fake(argv, **kwargs))
+        try:
+            module.main()
+        except ModuleExit as done:
+            return done.result, False
+        except ModuleFail as failed:
+            return failed.result, True
+        raise AssertionError('the module returned without exit_json or fail_json')
+
+    return run

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 virtwire contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_info
+
+from conftest import CLI, FakeVirtwire
+
+NIC = dict(type='vdpa', source='/dev/vhost-vdpa-0', mode=None, mac='52:54:00:00:00:21', model='virtio', queues=2,
+           target=None)
+DOCTOR = dict(host=dict(root='/', kernelRelease='6.1.0'), purpose='vhostuser',
+              findings=[dict(id='hugepages-insufficient', status='fail', subject='node0', message='no hugepages',
+                             evidence=[dict(path='/proc/meminfo', value='HugePages_Total: 0')],
+                             fix='echo 512 > /proc/sys/vm/nr_hugepages')],
+              summary=dict(ok=3, warn=0, fail=1))
+
+
+def test_lists_each_domain_with_domiflist(run_module):
+    fake = FakeVirtwire(interfaces=[NIC], active=True)
+
+    result, failed = run_module(vmnet_info, dict(domains=['vm1']), fake)
+
+    assert not failed
+    assert fake.calls == [[CLI, '--output', 'json', '-c', 'qemu:///system', 'domiflist', 'vm1']]
+    assert result['changed'] is False
+    assert result['domains'] == [dict(domain='vm1', active=True, source='live', interfaces=[NIC])]
+    assert 'host' not in result and 'doctor' not in result
+
+
+def test_inactive_lists_the_persistent_definition(run_module):
+    fake = FakeVirtwire(interfaces=[NIC], active=True)
+
+    result, dummy = run_module(vmnet_info, dict(domain='vm1', inactive=True), fake)
+
+    assert fake.calls[0][-1] == '--inactive'
+    assert result['domains'][0]['source'] == 'config'
+
+
+def test_domain_xml_files_are_listed_without_a_connection(run_module):
+    fake = FakeVirtwire(interfaces=[NIC])
+
+    result, failed = run_module(vmnet_info, dict(domain_xml=['/srv/a.xml']), fake)
+
+    assert not failed
+    assert fake.calls == [[CLI, '--output', 'json', 'domiflist', '--domain-xml', '/srv/a.xml']]
+    assert result['domains'][0]['domain'] == 'vm-file'
+
+
+def test_host_show_and_a_failing_doctor_are_information_not_errors(run_module):
+    fake = FakeVirtwire()
+    fake.on('host show', 0, json.dumps(dict(kernelRelease='6.1.0', physicalFunctions=[])))
+    fake.on('host doctor', 1, json.dumps(DOCTOR))
+
+    result, failed = run_module(vmnet_info, dict(host=True, doctor_for='vhostuser', host_root='/srv/fixture'), fake)
+
+    assert not failed, result
+    assert fake.calls == [
+        [CLI, '--output', 'json', '--host-root', '/srv/fixture', 'host', 'show'],
+        [CLI, '--output', 'json', '--host-root', '/srv/fixture', 'host', 'doctor', '--for', 'vhostuser'],
+    ]
+    assert result['host'] == dict(kernelRelease='6.1.0', physicalFunctions=[])
+    assert result['doctor']['summary']['fail'] == 1
+    assert result['doctor']['findings'][0]['fix'] == 'echo 512 > /proc/sys/vm/nr_hugepages'
+
+
+def test_a_cli_without_host_commands_fails_with_its_own_words(run_module):
+    fake = FakeVirtwire()
+    fake.on('host show', 2, '', "virtwire: Unmatched argument at index 2: 'host'\n")
+
+    result, failed = run_module(vmnet_info, dict(host=True), fake)
+
+    assert failed
+    assert result['msg'] == "virtwire: Unmatched argument at index 2: 'host'"
+    assert result['error_kind'] == 'INVALID_INPUT'
+
+
+def test_an_unknown_domain_fails_not_found(run_module):
+    result, failed = run_module(vmnet_info, dict(domains=['vm1', 'nope']), FakeVirtwire())
+
+    assert failed
+    assert result['error_kind'] == 'NOT_FOUND'
+    assert "no domain named 'nope'" in result['msg']
+
+
+def test_check_mode_runs_the_same_reads(run_module):
+    fake = FakeVirtwire(interfaces=[NIC])
+
+    result, failed = run_module(vmnet_info, dict(domains=['vm1']), fake, check_mode=True)
+
+    assert not failed
+    assert result['domains'][0]['interfaces'] == [NIC]

@@ -1,0 +1,336 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 virtwire contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_interface
+
+from conftest import CLI, GENERATED_MAC, FakeVirtwire
+
+VF = '0000:07:10.1'
+MAC = '52:54:00:ab:cd:11'
+HOSTDEV = dict(domain='vm1', type='hostdev', vf=VF, mac=MAC)
+EXISTING_HOSTDEV = dict(type='hostdev', source=VF, mode=None, mac=MAC, model=None, queues=None, target=None)
+EXISTING_VHOSTUSER = dict(type='vhostuser', source='/run/vm1.sock', mode='client', mac='52:54:00:00:00:13',
+                          model='virtio', queues=2, target=None)
+
+
+def test_present_attaches_after_planning_and_reports_the_cli_answer(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, vlan=[100, 200]), fake_virtwire, diff=True)
+
+    assert not failed, result
+    assert fake_virtwire.calls == [
+        [CLI, '--output', 'json', '-c', 'qemu:///system', 'attach-interface', 'vm1', '--type', 'hostdev',
+         '--vf', VF, '--mac', MAC, '--vlan', '100,200', '--print-xml'],
+        [CLI, '--output', 'json', '-c', 'qemu:///system', 'domiflist', 'vm1'],
+        [CLI, '--output', 'json', '-c', 'qemu:///system', 'attach-interface', 'vm1', '--type', 'hostdev',
+         '--vf', VF, '--mac', MAC, '--vlan', '100,200'],
+    ]
+    assert result['changed'] is True
+    assert result['domain'] == 'vm1'
+    assert result['scope'] == 'current'
+    assert result['interface']['mac'] == MAC
+    assert result['diff']['before'] == ''
+    assert result['diff']['after'] == result['device_xml']
+    assert 'address="%s"' % MAC in result['device_xml']
+
+
+def test_present_a_second_time_changes_nothing(run_module, fake_virtwire):
+    run_module(vmnet_interface, HOSTDEV, fake_virtwire)
+    fake_virtwire.calls = []
+
+    result, failed = run_module(vmnet_interface, HOSTDEV, fake_virtwire)
+
+    assert not failed
+    assert result['changed'] is False
+    assert result['interface'] == EXISTING_HOSTDEV
+    assert fake_virtwire.subcommands() == ['attach-interface', 'domiflist'], 'no attach without --print-xml'
+    assert '--print-xml' in fake_virtwire.calls[0]
+
+
+def test_mac_is_matched_whatever_its_case(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, mac=MAC.upper()), fake)
+
+    assert not failed
+    assert result['changed'] is False
+
+
+def test_check_mode_reports_the_attach_without_doing_it(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, HOSTDEV, fake_virtwire, check_mode=True, diff=True)
+
+    assert not failed
+    assert result['changed'] is True
+    assert fake_virtwire.interfaces == []
+    assert all('--print-xml' in call for call in fake_virtwire.calls if 'attach-interface' in call)
+    assert result['diff']['after'].startswith('<interface type="hostdev">')
+    assert result['interface']['source'] == VF
+
+
+def test_check_mode_after_the_attach_reports_no_change(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, HOSTDEV, fake, check_mode=True, diff=True)
+
+    assert not failed
+    assert result['changed'] is False
+    assert 'diff' not in result
+
+
+def test_without_mac_the_interface_is_found_by_type_and_normalized_source(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', vf='07:10.1'), fake)
+
+    assert not failed, result
+    assert result['changed'] is False
+    assert result['interface']['mac'] == MAC
+    assert '--mac' not in fake.calls[0]
+
+
+def test_without_mac_a_new_source_is_attached_with_the_mac_the_cli_picks(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='vdpa', vdpa_device='/dev/vhost-vdpa-0',
+                                                      queues=2), fake_virtwire)
+
+    assert not failed
+    assert result['changed'] is True
+    assert fake_virtwire.calls[-1][5:] == ['attach-interface', 'vm1', '--type', 'vdpa', '--dev', '/dev/vhost-vdpa-0',
+                                           '--queues', '2']
+    assert result['interface']['mac'] == GENERATED_MAC
+
+
+def test_two_interfaces_on_one_source_without_mac_is_ambiguous(run_module):
+    other = dict(EXISTING_HOSTDEV, mac='52:54:00:00:00:99')
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV, other])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', vf=VF), fake)
+
+    assert failed
+    assert result['msg'] == "'vm1' has 2 hostdev interfaces on %s: give mac to say which one you mean" % VF
+
+
+def test_a_mac_used_by_another_interface_is_a_conflict_even_in_check_mode(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, vf='0000:07:10.2'), fake, check_mode=True)
+
+    assert failed
+    assert result['error_kind'] == 'CONFLICT'
+    assert result['msg'].startswith("MAC %s is already used by a hostdev interface (%s) on 'vm1'" % (MAC, VF))
+    assert fake.interfaces == [EXISTING_HOSTDEV]
+
+
+def test_a_different_queue_count_is_reported_not_silently_ignored(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_VHOSTUSER])
+    args = dict(domain='vm1', type='vhostuser', socket='/run/vm1.sock', mac=EXISTING_VHOSTUSER['mac'], queues=4)
+
+    result, failed = run_module(vmnet_interface, args, fake)
+
+    assert failed
+    assert 'has queues 2, not 4' in result['msg']
+    assert 'remove it (state: absent) and add it again' in result['msg']
+    assert fake.subcommands() == ['attach-interface', 'domiflist']
+
+
+def test_a_different_vhostuser_mode_is_reported(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_VHOSTUSER])
+    args = dict(domain='vm1', type='vhostuser', socket='/run/vm1.sock', mode='server')
+
+    result, failed = run_module(vmnet_interface, args, fake)
+
+    assert failed
+    assert 'mode client, not server' in result['msg']
+
+
+def test_invalid_input_fails_with_the_cli_text_and_kind(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, vlan=[5000]), fake_virtwire)
+
+    assert failed
+    assert result['msg'] == 'invalid VLAN tag 5000: expected 0..4094'
+    assert result['error_kind'] == 'INVALID_INPUT'
+    assert result['rc'] == 2
+    assert result['cmd'][-3:] == ['--vlan', '5000', '--print-xml']
+    assert fake_virtwire.interfaces == []
+
+
+def test_unknown_domain_fails_not_found(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, domain='nope'), fake_virtwire)
+
+    assert failed
+    assert result['error_kind'] == 'NOT_FOUND'
+    assert result['msg'] == "no domain named 'nope' on qemu:///system"
+
+
+def test_config_scope_lists_the_persistent_definition_and_attaches_with_config(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, connect_uri='qemu+ssh://hv1/system'),
+                                fake_virtwire)
+
+    assert not failed
+    assert fake_virtwire.calls[1] == [CLI, '--output', 'json', '-c', 'qemu+ssh://hv1/system', 'domiflist', 'vm1',
+                                      '--inactive']
+    assert fake_virtwire.calls[2][5:8] == ['attach-interface', 'vm1', '--config']
+    assert result['scope'] == 'config'
+
+
+def test_live_on_a_domain_that_does_not_run_fails_before_changing_anything(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, live=True), fake_virtwire, check_mode=True)
+
+    assert failed
+    assert result['msg'].startswith("domain 'vm1' is not running: live needs a running domain")
+
+
+def test_host_root_is_passed_as_a_global_option(run_module, fake_virtwire):
+    run_module(vmnet_interface, dict(HOSTDEV, host_root='/srv/fixture'), fake_virtwire)
+
+    assert fake_virtwire.calls[0][:7] == [CLI, '--output', 'json', '-c', 'qemu:///system', '--host-root',
+                                          '/srv/fixture']
+
+
+def test_absent_detaches_by_mac_and_shows_the_removed_xml(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', mac=MAC, state='absent', config=True), fake,
+                                diff=True)
+
+    assert not failed
+    assert fake.calls == [
+        [CLI, '--output', 'json', '-c', 'qemu:///system', 'domiflist', 'vm1', '--inactive'],
+        [CLI, '--output', 'json', '-c', 'qemu:///system', 'detach-interface', 'vm1', '--config', '--mac', MAC],
+    ]
+    assert result['changed'] is True
+    assert result['removed'] == [EXISTING_HOSTDEV]
+    assert result['diff']['before'] == result['device_xml']
+    assert result['diff']['after'] == ''
+    assert fake.interfaces == []
+
+
+def test_absent_a_second_time_changes_nothing(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', mac=MAC, state='absent'), fake_virtwire)
+
+    assert not failed
+    assert result['changed'] is False
+    assert result['removed'] == []
+    assert fake_virtwire.subcommands() == ['domiflist']
+
+
+def test_absent_in_check_mode_renders_the_interface_instead_of_detaching(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_VHOSTUSER])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', mac=EXISTING_VHOSTUSER['mac'], state='absent'),
+                                fake, check_mode=True, diff=True)
+
+    assert not failed
+    assert result['changed'] is True
+    assert fake.interfaces == [EXISTING_VHOSTUSER]
+    assert 'detach-interface' not in fake.subcommands()
+    assert fake.calls[1][5:] == ['attach-interface', 'vm1', '--type', 'vhostuser', '--source', '/run/vm1.sock',
+                                 '--mode', 'client', '--queues', '2', '--mac', EXISTING_VHOSTUSER['mac'], '--print-xml']
+    assert 'address="%s"' % EXISTING_VHOSTUSER['mac'] in result['diff']['before']
+
+
+def test_absent_by_source_removes_every_interface_on_it(run_module):
+    other = dict(EXISTING_HOSTDEV, mac='52:54:00:00:00:99')
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV, other, EXISTING_VHOSTUSER])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', vf=VF, state='absent'), fake)
+
+    assert not failed
+    assert [i['mac'] for i in result['removed']] == [MAC, '52:54:00:00:00:99']
+    assert fake.interfaces == [EXISTING_VHOSTUSER]
+
+
+def test_domain_xml_edits_the_file_in_place_without_a_connection(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(domain_xml='/srv/vm.xml', type='vhostuser',
+                                                      socket='/run/vm.sock', mac=MAC), fake_virtwire)
+
+    assert not failed
+    assert fake_virtwire.calls[-1] == [CLI, '--output', 'json', 'attach-interface', '--domain-xml', '/srv/vm.xml',
+                                       '--type', 'vhostuser', '--source', '/run/vm.sock', '--mac', MAC, '--in-place']
+    assert all('-c' not in call for call in fake_virtwire.calls)
+    assert result['domain'] == 'vm-file'
+    assert result['scope'] == 'file'
+
+
+def test_domain_xml_absent_in_check_mode_uses_the_cli_dry_run(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain_xml='/srv/vm.xml', mac=MAC, state='absent'), fake,
+                                check_mode=True, diff=True)
+
+    assert not failed
+    assert result['changed'] is True
+    assert fake.calls[-1] == [CLI, '--output', 'json', 'detach-interface', '--domain-xml', '/srv/vm.xml',
+                              '--mac', MAC]
+    assert fake.interfaces == [EXISTING_HOSTDEV]
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(domain='vm1', type='hostdev'), 'type is hostdev but all of the following are missing: vf'),
+    (dict(domain='vm1', state='absent'), 'state is absent but any of the following are missing: mac, type'),
+    (dict(domain='vm1', mac=MAC), 'state is present but all of the following are missing: type'),
+    (dict(type='hostdev', vf=VF), 'one of the following is required: domain, domain_xml'),
+    (dict(domain_xml='/x.xml', type='hostdev', vf=VF, config=True), 'parameters are mutually exclusive: domain_xml|config'),
+    (dict(domain='vm1', type='bridge'), 'value of type must be one of: hostdev, vdpa, vhostuser, got: bridge'),
+    (dict(domain='vm1', type='hostdev', vf=VF, vlan=['x']), "vlan"),
+])
+def test_bad_arguments_fail_before_the_cli_runs(run_module, fake_virtwire, args, message):
+    result, failed = run_module(vmnet_interface, args, fake_virtwire)
+
+    assert failed
+    assert message in result['msg']
+    assert fake_virtwire.calls == []
+
+
+def test_missing_cli_names_the_fix(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, HOSTDEV, fake_virtwire, bin_path=None)
+
+    assert failed
+    assert result['msg'].startswith('virtwire was not found on PATH')
+    assert result['error_kind'] == 'UNAVAILABLE'
+
+
+def test_absent_matches_the_mac_whatever_its_case(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', mac=MAC.upper(), state='absent'), fake)
+
+    assert not failed
+    assert result['changed'] is True
+    assert fake.interfaces == []
+
+
+def test_config_and_live_check_both_definitions_and_attach_to_both(run_module):
+    fake = FakeVirtwire(active=True)
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, live=True), fake)
+
+    assert not failed, result
+    assert [c[5:] for c in fake.calls if 'domiflist' in c] == [['domiflist', 'vm1', '--inactive'],
+                                                               ['domiflist', 'vm1']]
+    assert fake.calls[-1][5:9] == ['attach-interface', 'vm1', '--config', '--live']
+    assert result['changed'] is True
+
+
+def test_a_nic_in_only_one_of_config_and_live_is_still_to_be_attached(run_module):
+    class ConfigOnly(FakeVirtwire):
+        def __call__(self, argv, data=None):
+            rc, out, err = FakeVirtwire.__call__(self, argv, data)
+            if 'domiflist' in argv and '--inactive' not in argv:
+                listing = json.loads(out)
+                listing['interfaces'] = []
+                out = json.dumps(listing)
+            return rc, out, err
+
+    fake = ConfigOnly(interfaces=[EXISTING_HOSTDEV], active=True)
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, live=True), fake, check_mode=True)
+
+    assert not failed
+    assert result['changed'] is True
