@@ -43,6 +43,6 @@ if ! ansible-playbook -i "$HERE/inventory.ini" --diff "$HERE/host_profile.yml" -
   exit 1
 fi
 grep -E '^localhost ' "$WORK/host_profile.log" | sed 's/^/  /'
-grep -q 'ip link set enp1s0f0 vf 0 mac 52:54:00:10:00:00' "$WORK/host_profile.log" || {
+grep -q 'ip link set enp1s0f1 vf 0 mac 52:54:00:10:00:00' "$WORK/host_profile.log" || {
   cat "$WORK/host_profile.log"; echo "run-host-integration: FAILED: --diff did not show the plan" >&2; exit 1; }
 echo "run-host-integration: passed"
