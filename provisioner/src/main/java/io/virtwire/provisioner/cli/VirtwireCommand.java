@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
                 DefineDomainCommand.class,
                 XmlCommand.class,
                 HostCommand.class,
+                VhostUserCommand.class,
                 DemoCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
