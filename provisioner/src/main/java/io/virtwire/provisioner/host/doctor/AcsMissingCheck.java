@@ -7,21 +7,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The port above a NIC must have ACS with SrcValid, ReqRedir, CmpltRedir and UpstreamFwd enabled for its functions to get their own groups. */
-final class AcsMissingCheck implements Check {
+final class AcsMissingCheck extends BaseCheck {
 
     static final String ID = "acs-missing";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev);
+    AcsMissingCheck() {
+        super(ID, Purpose.hostdev);
     }
 
     @Override

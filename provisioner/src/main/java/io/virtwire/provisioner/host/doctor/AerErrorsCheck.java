@@ -3,24 +3,17 @@ package io.virtwire.provisioner.host.doctor;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Seed 004: the PF recovers from an AER error, its VFs inside guests do not (only "NIC Link is Down" in the guest).
  * Non-zero non-fatal/fatal counters on a PF whose VFs are assigned mean those guests need their VF re-attached.
  */
-final class AerErrorsCheck implements Check {
+final class AerErrorsCheck extends BaseCheck {
 
     static final String ID = "aer-errors";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev);
+    AerErrorsCheck() {
+        super(ID, Purpose.hostdev);
     }
 
     @Override

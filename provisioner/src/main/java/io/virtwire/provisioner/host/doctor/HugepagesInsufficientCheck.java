@@ -2,21 +2,14 @@ package io.virtwire.provisioner.host.doctor;
 
 import io.virtwire.provisioner.host.HugepagePool;
 import java.util.List;
-import java.util.Set;
 
 /** vhost-user and DPDK need shared, pinned guest memory: hugepages with free pages. */
-final class HugepagesInsufficientCheck implements Check {
+final class HugepagesInsufficientCheck extends BaseCheck {
 
     static final String ID = "hugepages-insufficient";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.vhostuser, Purpose.dpdk, Purpose.vdpa);
+    HugepagesInsufficientCheck() {
+        super(ID, Purpose.vhostuser, Purpose.dpdk, Purpose.vdpa);
     }
 
     @Override

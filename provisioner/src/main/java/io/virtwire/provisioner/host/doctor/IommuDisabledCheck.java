@@ -3,21 +3,14 @@ package io.virtwire.provisioner.host.doctor;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.IommuInfo;
 import java.util.List;
-import java.util.Set;
 
 /** Reads the IOMMU state the kernel has (groups exist), not what the command line asks for. */
-final class IommuDisabledCheck implements Check {
+final class IommuDisabledCheck extends BaseCheck {
 
     static final String ID = "iommu-disabled";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.vdpa, Purpose.dpdk);
+    IommuDisabledCheck() {
+        super(ID, Purpose.hostdev, Purpose.vdpa, Purpose.dpdk);
     }
 
     @Override

@@ -12,18 +12,12 @@ import java.util.Set;
  * A group is viable for VFIO only when every non-bridge member is on vfio-pci or unbound. Checked for groups
  * holding something meant for assignment: a device already on vfio-pci, or a VF.
  */
-final class IommuGroupNotIsolatedCheck implements Check {
+final class IommuGroupNotIsolatedCheck extends BaseCheck {
 
     static final String ID = "iommu-group-not-isolated";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.dpdk);
+    IommuGroupNotIsolatedCheck() {
+        super(ID, Purpose.hostdev, Purpose.dpdk);
     }
 
     @Override

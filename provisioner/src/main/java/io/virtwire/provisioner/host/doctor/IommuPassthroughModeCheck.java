@@ -2,21 +2,14 @@ package io.virtwire.provisioner.host.doctor;
 
 import io.virtwire.provisioner.host.IommuInfo;
 import java.util.List;
-import java.util.Set;
 
 /** With the IOMMU on, iommu=pt keeps host-owned devices out of DMA translation (seed 001/002 set it). */
-final class IommuPassthroughModeCheck implements Check {
+final class IommuPassthroughModeCheck extends BaseCheck {
 
     static final String ID = "iommu-passthrough-mode";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.vdpa, Purpose.dpdk);
+    IommuPassthroughModeCheck() {
+        super(ID, Purpose.hostdev, Purpose.vdpa, Purpose.dpdk);
     }
 
     @Override

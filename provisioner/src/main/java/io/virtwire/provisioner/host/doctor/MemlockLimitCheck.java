@@ -2,22 +2,15 @@ package io.virtwire.provisioner.host.doctor;
 
 import io.virtwire.provisioner.host.MemlockLimit;
 import java.util.List;
-import java.util.Set;
 
 /** VFIO pins all guest RAM and DPDK pins its hugepages; a small RLIMIT_MEMLOCK makes them fail or OOM. */
-final class MemlockLimitCheck implements Check {
+final class MemlockLimitCheck extends BaseCheck {
 
     static final String ID = "memlock-limit";
     static final long MIN_BYTES = 1L << 30;
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.dpdk);
+    MemlockLimitCheck() {
+        super(ID, Purpose.hostdev, Purpose.dpdk);
     }
 
     @Override

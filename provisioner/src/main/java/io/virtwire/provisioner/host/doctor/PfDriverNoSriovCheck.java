@@ -3,21 +3,14 @@ package io.virtwire.provisioner.host.doctor;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** sriov_numvfs works only through a bound PF driver with sriov_configure; an unbound PF answers ENOENT. */
-final class PfDriverNoSriovCheck implements Check {
+final class PfDriverNoSriovCheck extends BaseCheck {
 
     static final String ID = "pf-driver-no-sriov";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev);
+    PfDriverNoSriovCheck() {
+        super(ID, Purpose.hostdev);
     }
 
     @Override

@@ -3,21 +3,14 @@ package io.virtwire.provisioner.host.doctor;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** A PF handed to DPDK/VPP (vfio-pci, uio) cannot create VFs; keep PFs on their kernel driver and give VFs away (seed 003). */
-final class PfOnUserspaceDriverCheck implements Check {
+final class PfOnUserspaceDriverCheck extends BaseCheck {
 
     static final String ID = "pf-on-userspace-driver";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.dpdk);
+    PfOnUserspaceDriverCheck() {
+        super(ID, Purpose.hostdev, Purpose.dpdk);
     }
 
     @Override

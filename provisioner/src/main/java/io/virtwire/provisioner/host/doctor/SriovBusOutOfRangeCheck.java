@@ -5,24 +5,17 @@ import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.SriovCapability;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Predicts the kernel's sriov_enable refusal before anyone writes sriov_numvfs: VF n's bus is
  * (PF routing ID + First VF Offset + n * VF Stride) >> 8 and must lie inside the upstream bridge's bus range.
  */
-final class SriovBusOutOfRangeCheck implements Check {
+final class SriovBusOutOfRangeCheck extends BaseCheck {
 
     static final String ID = "sriov-bus-out-of-range";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev);
+    SriovBusOutOfRangeCheck() {
+        super(ID, Purpose.hostdev);
     }
 
     @Override

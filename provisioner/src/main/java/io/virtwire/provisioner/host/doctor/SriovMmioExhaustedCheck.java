@@ -3,21 +3,14 @@ package io.virtwire.provisioner.host.doctor;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** VF BARs (resources 7-12) with no address mean the firmware reserved no MMIO for SR-IOV. */
-final class SriovMmioExhaustedCheck implements Check {
+final class SriovMmioExhaustedCheck extends BaseCheck {
 
     static final String ID = "sriov-mmio-exhausted";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev);
+    SriovMmioExhaustedCheck() {
+        super(ID, Purpose.hostdev);
     }
 
     @Override

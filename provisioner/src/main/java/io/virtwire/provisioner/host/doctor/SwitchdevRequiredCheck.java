@@ -4,21 +4,14 @@ import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VirtualFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** vDPA on mlx5 VFs needs the eswitch in switchdev mode; switching needs the VFs unbound first (seed 001, step 6). */
-final class SwitchdevRequiredCheck implements Check {
+final class SwitchdevRequiredCheck extends BaseCheck {
 
     static final String ID = "switchdev-required";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.vdpa);
+    SwitchdevRequiredCheck() {
+        super(ID, Purpose.vdpa);
     }
 
     @Override

@@ -5,24 +5,17 @@ import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VirtualFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Seed 000: from kernel 6.8 (Ubuntu) the IOMMU is on by default, and DPDK/VPP refuse UIO-bound devices in an
  * IOMMU group ("device is bound to IOMMU group and vfio-pci driver is not loaded", "rte_eal_init returned -1").
  */
-final class UioWithIommuCheck implements Check {
+final class UioWithIommuCheck extends BaseCheck {
 
     static final String ID = "uio-with-iommu";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.dpdk);
+    UioWithIommuCheck() {
+        super(ID, Purpose.dpdk);
     }
 
     @Override

@@ -4,21 +4,14 @@ import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VirtualFunction;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** An all-zero admin MAC: the guest gets a random MAC the PF may drop, or sees no working VF (seed 001). */
-final class VfMacUnsetCheck implements Check {
+final class VfMacUnsetCheck extends BaseCheck {
 
     static final String ID = "vf-mac-unset";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.vdpa);
+    VfMacUnsetCheck() {
+        super(ID, Purpose.hostdev, Purpose.vdpa);
     }
 
     @Override

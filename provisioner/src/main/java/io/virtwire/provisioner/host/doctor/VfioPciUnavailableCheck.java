@@ -1,20 +1,13 @@
 package io.virtwire.provisioner.host.doctor;
 
 import java.util.List;
-import java.util.Set;
 
-final class VfioPciUnavailableCheck implements Check {
+final class VfioPciUnavailableCheck extends BaseCheck {
 
     static final String ID = "vfio-pci-unavailable";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.hostdev, Purpose.dpdk);
+    VfioPciUnavailableCheck() {
+        super(ID, Purpose.hostdev, Purpose.dpdk);
     }
 
     @Override

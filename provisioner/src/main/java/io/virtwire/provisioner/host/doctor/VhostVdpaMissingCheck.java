@@ -4,21 +4,14 @@ import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.VdpaDevice;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** libvirt's <interface type='vdpa'> needs /dev/vhost-vdpa-N, which only vhost_vdpa creates. */
-final class VhostVdpaMissingCheck implements Check {
+final class VhostVdpaMissingCheck extends BaseCheck {
 
     static final String ID = "vhost-vdpa-missing";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Set<Purpose> purposes() {
-        return Set.of(Purpose.vdpa);
+    VhostVdpaMissingCheck() {
+        super(ID, Purpose.vdpa);
     }
 
     @Override
