@@ -103,7 +103,9 @@ class ListenerConnectorTest {
         Thread.sleep(100);
         listener.close();
         Exception e = assertThrows(Exception.class, () -> accepted.get(10, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getCause() instanceof ErrnoException, String.valueOf(e.getCause()));
+        // blocked in accept: woken with an errno; not yet in accept when close ran (a loaded machine): the fd is gone
+        Throwable why = e.getCause().getCause();
+        assertTrue(why instanceof ErrnoException || why instanceof IllegalStateException, String.valueOf(e.getCause()));
     }
 
     @Test
