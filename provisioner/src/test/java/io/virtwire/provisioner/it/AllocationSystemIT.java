@@ -167,7 +167,8 @@ class AllocationSystemIT {
             while ((line = err.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
                 // wait for the pause
             }
-            assertTrue(line != null, "the attach ended before its test pause (exit " + p.waitFor() + ")");
+            // the message is a supplier: building it must not wait for the process
+            assertTrue(line != null, () -> "the attach ended before its test pause (exit " + p.exitValue() + ")");
             p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
             p.waitFor();
         }
