@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
                 XmlCommand.class,
                 HostCommand.class,
                 VfCommand.class,
+                HookCommand.class,
                 DemoCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
