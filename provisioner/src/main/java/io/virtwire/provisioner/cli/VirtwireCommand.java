@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
                 HostCommand.class,
                 VfCommand.class,
                 HookCommand.class,
+                WatchCommand.class,
                 DemoCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
