@@ -194,6 +194,18 @@ class AllocationCommandsTest {
     }
 
     @Test
+    void detachingAnAllocatedVfRestoresItsSettingsAtOnce() throws Exception {
+        JsonNode change = json("attach-interface", "lc-a", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "5", "--config");
+        String dev = change.get("allocation").get("device").asText();
+        assertEquals(5, vf(dev).vlan());
+        JsonNode detached = json("detach-interface", "lc-a", "--mac", change.get("allocation").get("mac").asText(), "--config");
+        assertTrue(detached.get("notes").toString().contains("VF settings restored"), detached.toString());
+        assertEquals(0, vf(dev).vlan());
+        assertEquals(VirtualFunction.ZERO_MAC, vf(dev).mac());
+        assertEquals(0, record().get("allocations").size());
+    }
+
+    @Test
     void noFreeVfUnknownPfAndStoppedDomainForLiveChangeNothing() throws Exception {
         for (String d : List.of("lc-a", "lc-b", "lc-c", "lc-d")) {
             json("attach-interface", d, "--type", "hostdev", "--pf", "enp1s0f0", "--config");
@@ -383,9 +395,9 @@ class AllocationCommandsTest {
         JsonNode second = json("attach-interface", "lc-a", "--type", "vhostuser", "--config");
         assertEquals(tmp.resolve("run").resolve("lc-a-1.sock").toString(), second.get("allocation").get("device").asText());
 
-        // detaching it: the next run releases the socket and the forwarder port
-        ok(cli().run("detach-interface", "lc-a", "--mac", change.get("allocation").get("mac").asText(), "--config"));
-        json("vf", "list");
+        // detaching it releases the socket and the forwarder port at once
+        JsonNode detached = json("detach-interface", "lc-a", "--mac", change.get("allocation").get("mac").asText(), "--config");
+        assertTrue(detached.get("notes").toString().contains("released from 'lc-a'"), detached.toString());
         assertTrue(forwarder.calls.contains("remove " + socket), forwarder.calls.toString());
         assertEquals(1, record().get("allocations").size());
     }
