@@ -10,6 +10,7 @@ import io.virtwire.provisioner.nic.NicType;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.lifecycle.AllocationRequest;
 import io.virtwire.provisioner.lifecycle.AllocationService;
+import io.virtwire.provisioner.lifecycle.HeldDevices;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.model.QueueCount;
 import io.virtwire.provisioner.model.VlanSpec;
@@ -151,6 +152,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         }
         NicChange change;
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+            refuseHeldElsewhere(gw, request);
             change = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
         }
         output.emit(change, out -> {
@@ -161,6 +163,26 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             }
         });
         return ExitCode.OK;
+    }
+
+    /**
+     * A VF or vhost-vdpa device can serve one guest: naming one that another domain holds (in its persistent or live
+     * XML) is refused before anything changes, instead of leaving two definitions that cannot both start.
+     */
+    private void refuseHeldElsewhere(LibvirtGateway gw, NicRequest request) {
+        String device = switch (request) {
+            case NicRequest.Hostdev h -> h.vf().toString();
+            case NicRequest.Vdpa v -> v.device();
+            case NicRequest.VhostUser u -> null;
+        };
+        if (device == null) {
+            return;
+        }
+        HeldDevices.scan(gw).holder(device).filter(h -> !h.domain().equals(domain)).ifPresent(h -> {
+            throw VirtwireException.conflict(device + " is held by domain '" + h.domain() + "': detach it there first"
+                    + " (virtwire detach-interface " + h.domain() + " --mac " + h.mac() + "), or let virtwire pick a free one with "
+                    + (request instanceof NicRequest.Hostdev ? "--pf DEV" : "--type vdpa without --dev"));
+        });
     }
 
     /** Present when virtwire is to pick the device: --pf/--pool, vdpa without --dev, vhostuser without --source. */

@@ -229,6 +229,15 @@ class AllocationCommandsTest {
         assertEquals(ExitCode.INVALID_INPUT, badTrust.exitCode());
         assertTrue(badTrust.err().contains("invalid --trust 'maybe': expected on or off"), badTrust.err());
 
+        CliRunner.Result heldVf = cli().run("attach-interface", "lc-e", "--type", "hostdev", "--config",
+                "--vf", record().get("allocations").get(0).get("device").asText());
+        assertEquals(ExitCode.CONFLICT, heldVf.exitCode(), heldVf.toString());
+        assertTrue(heldVf.err().contains("is held by domain 'lc-a'") && heldVf.err().contains("--pf DEV"), heldVf.err());
+
+        CliRunner.Result unknownList = cli().run("vf", "list", "--pf", "eth9");
+        assertEquals(ExitCode.NOT_FOUND, unknownList.exitCode(), unknownList.toString());
+        assertTrue(unknownList.err().contains("unknown PF 'eth9'"), unknownList.err());
+
         CliRunner.Result macTaken = cli().run("attach-interface", "lc-e", "--type", "hostdev", "--pf", "enp1s0f1", "--config",
                 "--mac", record().get("allocations").get(0).get("mac").asText());
         assertEquals(ExitCode.CONFLICT, macTaken.exitCode(), macTaken.toString());
