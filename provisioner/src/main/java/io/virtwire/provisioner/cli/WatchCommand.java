@@ -49,7 +49,7 @@ public final class WatchCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         if (!(interval >= 0.05 && interval <= 3600)) {
             throw VirtwireException.invalid("invalid --interval " + interval + ": expected seconds between 0.05 and 3600");
         }
@@ -66,14 +66,18 @@ public final class WatchCommand implements Callable<Integer> {
             });
             return ExitCode.OK;
         }
-        watcher.run(Duration.ofMillis((long) (interval * 1000)), e -> {
-            if (globals.json()) {
-                output.printJson(e);
-            } else {
-                print(output.out(), e);
-            }
-            output.out().flush();
-        });
+        try {
+            watcher.run(Duration.ofMillis((long) (interval * 1000)), e -> {
+                if (globals.json()) {
+                    output.printJson(e);
+                } else {
+                    print(output.out(), e);
+                }
+                output.out().flush();
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // asked to stop: a normal end for a foreground watcher
+        }
         return ExitCode.OK;
     }
 

@@ -147,6 +147,22 @@ class HookCommandsTest {
     }
 
     @Test
+    void prepareBindsVfioPciForAnUnmanagedVf() throws Exception {
+        assertEquals("igbvf", vf("0000:02:11.0").driver());
+        String xml = """
+                <domain type='kvm'><name>hk-a</name><memory unit='MiB'>128</memory><os><type>hvm</type></os><devices>
+                <interface type='hostdev' managed='no'><mac address='52:54:00:00:11:00'/><source><address type='pci' domain='0x0000' bus='0x02' slot='0x11' function='0x0'/></source></interface>
+                </devices></domain>""";
+        ok(hookCli(xml).run("hook", "qemu", "hk-a", "prepare", "begin", "-"));
+        assertEquals("vfio-pci", vf("0000:02:11.0").driver());
+        String log = Files.readString(state.resolve(HookQemuCommand.LOG));
+        assertTrue(log.contains("VF 0000:02:11.0: bound to vfio-pci (managed='no')") && log.contains("not allocated by virtwire"), log);
+        // already on vfio-pci: nothing more to do
+        ok(hookCli(xml).run("hook", "qemu", "hk-a", "prepare", "begin", "-"));
+        assertEquals(1, Files.readString(state.resolve(HookQemuCommand.LOG)).split("bound to vfio-pci", -1).length - 1);
+    }
+
+    @Test
     void releaseOfATransientDomainFreesItsDevicesAndOfAPersistentOneKeepsThem() throws Exception {
         JsonNode a = attach("--type", "hostdev", "--pf", "enp1s0f0", "--config");
         String dev = a.get("allocation").get("device").asText();

@@ -136,6 +136,7 @@ class WatchCommandTest {
         }
         t.interrupt();
         t.join(10_000);
+        assertEquals(0, result[0].exitCode(), "an interrupted watcher ends normally: " + result[0]);
         assertTrue(Files.readString(log).contains("re-plugged into 'guest1'"), Files.readString(log));
         assertEquals(MAC, vf().mac());
     }
