@@ -153,7 +153,8 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         NicChange change;
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
             refuseHeldElsewhere(gw, request);
-            change = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
+            NicChange attached = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
+            change = attached.changed() ? attached.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : attached;
         }
         output.emit(change, out -> {
             if (printXml) {

@@ -8,10 +8,7 @@ import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
 import io.virtwire.provisioner.lifecycle.AllocationService;
-import io.virtwire.provisioner.lifecycle.LifecycleContext;
-import io.virtwire.provisioner.lifecycle.StateStore;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -85,20 +82,9 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
 
     /**
      * Frees at once what virtwire had allocated for the NIC (restoring the VF's settings, removing the forwarder port)
-     * instead of waiting for the next command's reconciliation. Only where virtwire keeps a record; the detach itself
-     * has happened, so a failure here is a note, and the next run reconciles.
+     * instead of waiting for the next command's reconciliation.
      */
     private List<String> releaseAllocations(LibvirtGateway gw) {
-        if (!Files.exists(globals.stateDir().resolve(StateStore.RECORD))) {
-            return List.of();
-        }
-        try {
-            LifecycleContext ctx = contexts.open(gw);
-            try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
-                return allocations.reconcile(ctx, session).changes().stream().map(c -> "reconciled: " + c).toList();
-            }
-        } catch (VirtwireException e) {
-            return List.of("the allocation record was not updated (" + e.getMessage() + "); the next virtwire command reconciles it");
-        }
+        return contexts.reconcileIfRecorded(gw, allocations);
     }
 }

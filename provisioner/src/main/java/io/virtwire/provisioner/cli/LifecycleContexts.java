@@ -35,6 +35,26 @@ public final class LifecycleContexts {
         this.io = io;
     }
 
+    /**
+     * Reconciles the record with libvirt after a command that changed NICs without allocating (detach, attach --vf),
+     * so freed devices are released and named ones adopted at once. Only where virtwire keeps a record (no state
+     * directory is created for users who never allocate); the NIC change itself has happened, so a failure here is a
+     * note, and the next command reconciles.
+     */
+    public java.util.List<String> reconcileIfRecorded(LibvirtGateway gw, io.virtwire.provisioner.lifecycle.AllocationService allocations) {
+        if (!java.nio.file.Files.exists(globals.stateDir().resolve(StateStore.RECORD))) {
+            return java.util.List.of();
+        }
+        try {
+            LifecycleContext ctx = open(gw);
+            try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
+                return allocations.reconcile(ctx, session).changes().stream().map(c -> "reconciled: " + c).toList();
+            }
+        } catch (VirtwireException e) {
+            return java.util.List.of("the allocation record was not updated (" + e.getMessage() + "); the next virtwire command reconciles it");
+        }
+    }
+
     public LifecycleContext open(LibvirtGateway gw) {
         Environment env = globals.environment();
         Path runDir = Path.of(env.get("VIRTWIRE_RUN_DIR").orElse(DEFAULT_RUN_DIR));

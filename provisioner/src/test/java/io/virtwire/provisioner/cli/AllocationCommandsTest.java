@@ -169,8 +169,10 @@ class AllocationCommandsTest {
 
     @Test
     void vfListShowsEverySettingAndTheHolderAndAdoptsVfsAttachedWithoutVirtwireAllocation() throws Exception {
-        // attached by naming the VF (the old form): the record adopts it on the next run
-        ok(cli().run("attach-interface", "lc-c", "--type", "hostdev", "--vf", "0000:02:10.0", "--config"));
+        // attached by naming the VF (the old form): no record yet, so nothing is reconciled; vf list creates the record
+        // and adopts it
+        JsonNode named = json("attach-interface", "lc-c", "--type", "hostdev", "--vf", "0000:02:10.0", "--config");
+        assertFalse(named.get("notes").toString().contains("reconciled"), named.toString());
         JsonNode list = json("vf", "list", "--pf", "enp1s0f0");
         assertEquals(4, list.get("vfs").size());
         JsonNode first = list.get("vfs").get(0);
@@ -188,6 +190,12 @@ class AllocationCommandsTest {
         // the adopted VF is never handed out again
         JsonNode next = json("attach-interface", "lc-d", "--type", "hostdev", "--pf", "enp1s0f0", "--config");
         assertNotEquals("0000:02:10.0", next.get("allocation").get("device").asText());
+
+        // once the record exists, an attach naming a VF is adopted at once
+        JsonNode adoptedNow = json("attach-interface", "lc-e", "--type", "hostdev", "--vf", "0000:02:11.0", "--config");
+        assertTrue(adoptedNow.get("notes").toString().contains("hostdev 0000:02:11.0: adopted (held by 'lc-e'"), adoptedNow.toString());
+        assertEquals("lc-e", JSON.readTree(Files.readString(state.resolve(StateStore.RECORD))).get("allocations").findValues("domain")
+                .stream().map(JsonNode::asText).filter("lc-e"::equals).findFirst().orElse(null));
 
         String text = ok(cli().run("vf", "list")).out();
         assertTrue(text.contains("lc-c") && text.contains("0000:02:10.0") && text.contains("enp1s0f1"), text);
@@ -400,6 +408,12 @@ class AllocationCommandsTest {
         assertEquals(change.get("allocation").get("mac").asText(), forwarder.ports().getFirst().mac());
         assertTrue(change.get("notes").toString().contains("recording forwarder"), change.toString());
         assertTrue(Files.isDirectory(tmp.resolve("run")));
+        // QEMU (another user) must reach the socket: group-owned by its group, or open to all where that is not possible
+        Path run = tmp.resolve("run");
+        String group = Files.readAttributes(run, java.nio.file.attribute.PosixFileAttributes.class).group().getName();
+        String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(run));
+        assertTrue(List.of("libvirt-qemu", "qemu", "kvm").contains(group) && perms.equals("rwxrwx--x") || perms.equals("rwxrwxrwx"),
+                group + " " + perms);
 
         JsonNode second = json("attach-interface", "lc-a", "--type", "vhostuser", "--config");
         assertEquals(tmp.resolve("run").resolve("lc-a-1.sock").toString(), second.get("allocation").get("device").asText());
