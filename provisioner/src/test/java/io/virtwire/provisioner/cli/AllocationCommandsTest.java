@@ -273,6 +273,12 @@ class AllocationCommandsTest {
                 });
             }
         };
+        CliRunner.Result socket = cli(refusing).run("attach-interface", "lc-a", "--type", "vhostuser", "--config");
+        assertEquals(ExitCode.LIBVIRT_ERROR, socket.exitCode(), socket.toString());
+        assertTrue(socket.err().contains("removed the forwarder port and released the socket in the record"), socket.err());
+        assertEquals(List.of(), forwarder.ports());
+        assertEquals(2, forwarder.calls.size(), forwarder.calls.toString());
+
         VirtualFunction before = vf("0000:02:10.0");
         CliRunner.Result r = cli(refusing).run("attach-interface", "lc-a", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "7",
                 "--trust", "on", "--config");
