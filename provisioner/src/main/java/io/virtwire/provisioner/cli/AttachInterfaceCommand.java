@@ -7,7 +7,15 @@ import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
 import io.virtwire.provisioner.nic.NicRequest;
 import io.virtwire.provisioner.nic.NicType;
+import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.lifecycle.AllocationRequest;
+import io.virtwire.provisioner.lifecycle.AllocationService;
+import io.virtwire.provisioner.lifecycle.HeldDevices;
+import io.virtwire.provisioner.model.MacAddress;
+import io.virtwire.provisioner.model.QueueCount;
+import io.virtwire.provisioner.model.VlanSpec;
 import jakarta.inject.Inject;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,10 +35,28 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Option(names = "--vf", paramLabel = "PCI", description = "hostdev: the VF's PCI address, e.g. 0000:07:10.1")
     String vf;
 
-    @Option(names = "--dev", paramLabel = "DEV", description = "vdpa: the vhost-vdpa device, e.g. /dev/vhost-vdpa-0")
+    @Option(names = "--pf", paramLabel = "DEV",
+            description = "hostdev: pick a free VF of this PF (netdev or PCI address), configure it and record it")
+    String pf;
+
+    @Option(names = "--pool", paramLabel = "NAME",
+            description = "hostdev: pick a free VF of this libvirt hostdev network (its <pf>/<address> list)")
+    String pool;
+
+    @Option(names = "--trust", paramLabel = "on|off", description = "hostdev with --pf/--pool: the VF's trust setting")
+    String trust;
+
+    @Option(names = "--spoofchk", paramLabel = "on|off", description = "hostdev with --pf/--pool: the VF's MAC spoof check")
+    String spoofchk;
+
+    @Option(names = "--parent", paramLabel = "PF",
+            description = "vdpa without --dev: pick a free /dev/vhost-vdpa-N on this parent (PF netdev or PCI address)")
+    String parent;
+
+    @Option(names = "--dev", paramLabel = "DEV", description = "vdpa: the vhost-vdpa device, e.g. /dev/vhost-vdpa-0 (omit to get a free one)")
     String dev;
 
-    @Option(names = "--source", paramLabel = "PATH", description = "vhostuser: the UNIX socket path (absolute)")
+    @Option(names = "--source", paramLabel = "PATH", description = "vhostuser: the UNIX socket path (absolute; omit to get one under /run/virtwire, registered with the forwarder)")
     String source;
 
     @Option(names = "--mode", paramLabel = "MODE",
@@ -62,18 +88,52 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     private final LibvirtConnector connector;
     private final Output output;
     private final InterfaceService service;
+    private final AllocationService allocations;
+    private final LifecycleContexts contexts;
 
     @Inject
-    AttachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service) {
+    AttachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service,
+                           AllocationService allocations, LifecycleContexts contexts) {
         this.globals = globals;
         this.connector = connector;
         this.output = output;
         this.service = service;
+        this.allocations = allocations;
+        this.contexts = contexts;
     }
 
     @Override
     public Integer call() {
         file.checkCombination(domain, scope);
+        Optional<AllocationRequest> allocation = allocationRequest();
+        if (allocation.isPresent()) {
+            if (file.given()) {
+                throw VirtwireException.invalid("--domain-xml edits a file that may be meant for another host: name the device"
+                        + " (--vf, --dev or --source) instead of letting virtwire pick one here");
+            }
+            NicChange change;
+            try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+                change = allocations.attach(contexts.open(gw), domain, allocation.get(), scope.scope(), printXml);
+            }
+            output.emit(change, out -> {
+                if (printXml) {
+                    Output.printXml(out, change.deviceXml());
+                } else {
+                    NicText.print(out, change);
+                }
+            });
+            return ExitCode.OK;
+        }
+        if (trust != null || spoofchk != null) {
+            throw VirtwireException.invalid("--trust and --spoofchk apply to --type hostdev with --pf or --pool (virtwire sets them on the VF"
+                    + " it allocates); with --vf set them with 'ip link set PF vf N trust on' or a host profile");
+        }
+        if (parent != null) {
+            throw VirtwireException.invalid("--parent applies to --type vdpa without --dev (virtwire picks a free vhost-vdpa device on it)");
+        }
+        if (type == NicType.hostdev && vf == null) {
+            throw VirtwireException.invalid("--type hostdev needs --vf PCI (a VF you name), --pf DEV or --pool NAME (virtwire picks a free VF)");
+        }
         NicRequest request = NicRequest.of(type, vf, dev, source, mode, queues, mac, vlan);
         if (file.given()) {
             DomainXml xml = file.read(domain);
@@ -92,7 +152,9 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         }
         NicChange change;
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-            change = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
+            refuseHeldElsewhere(gw, request);
+            NicChange attached = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
+            change = attached.changed() ? attached.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : attached;
         }
         output.emit(change, out -> {
             if (printXml) {
@@ -102,5 +164,97 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             }
         });
         return ExitCode.OK;
+    }
+
+    /**
+     * A VF or vhost-vdpa device can serve one guest: naming one that another domain holds (in its persistent or live
+     * XML) is refused before anything changes, instead of leaving two definitions that cannot both start.
+     */
+    private void refuseHeldElsewhere(LibvirtGateway gw, NicRequest request) {
+        String device = switch (request) {
+            case NicRequest.Hostdev h -> h.vf().toString();
+            case NicRequest.Vdpa v -> v.device();
+            case NicRequest.VhostUser u -> null;
+        };
+        if (device == null) {
+            return;
+        }
+        HeldDevices.scan(gw).holder(device).filter(h -> !h.domain().equals(domain)).ifPresent(h -> {
+            throw VirtwireException.conflict(device + " is held by domain '" + h.domain() + "': detach it there first"
+                    + " (virtwire detach-interface " + h.domain() + " --mac " + h.mac() + "), or let virtwire pick a free one with "
+                    + (request instanceof NicRequest.Hostdev ? "--pf DEV" : "--type vdpa without --dev"));
+        });
+    }
+
+    /** Present when virtwire is to pick the device: --pf/--pool, vdpa without --dev, vhostuser without --source. */
+    private Optional<AllocationRequest> allocationRequest() {
+        try {
+            Optional<MacAddress> m = Optional.ofNullable(mac).map(MacAddress::parse);
+            Optional<QueueCount> q = Optional.ofNullable(queues).map(QueueCount::parse);
+            return switch (type) {
+                case hostdev -> {
+                    if (pf == null && pool == null) {
+                        yield Optional.empty();
+                    }
+                    if (pf != null && pool != null || vf != null) {
+                        throw VirtwireException.invalid("give one of --vf (a VF you name), --pf or --pool (virtwire picks one), not several");
+                    }
+                    if (dev != null || source != null || parent != null || q.isPresent()) {
+                        throw VirtwireException.invalid("--dev, --source, --parent and --queues do not apply to --type hostdev");
+                    }
+                    Optional<Integer> tag = Optional.ofNullable(vlan).map(v -> {
+                        VlanSpec spec = NicRequest.parseVlan(v);
+                        if (spec.trunk()) {
+                            throw VirtwireException.invalid("--vlan '" + v + "' is a trunk: a VF allocated with --pf/--pool takes one access tag"
+                                    + " (ip link set PF vf N vlan TAG); trunks need a switchdev representor or --vf with libvirt's <vlan trunk='yes'>");
+                        }
+                        return spec.tags().getFirst();
+                    });
+                    yield Optional.of(new AllocationRequest.Vf(Optional.ofNullable(pf), Optional.ofNullable(pool), m, tag,
+                            onOff(trust, "--trust"), onOff(spoofchk, "--spoofchk")));
+                }
+                case vdpa -> {
+                    if (dev != null) {
+                        yield Optional.empty();
+                    }
+                    refuseWithAllocation("vdpa");
+                    yield Optional.of(new AllocationRequest.Vdpa(Optional.ofNullable(parent), m, q));
+                }
+                case vhostuser -> {
+                    if (source != null) {
+                        yield Optional.empty();
+                    }
+                    refuseWithAllocation("vhostuser");
+                    if (parent != null) {
+                        throw VirtwireException.invalid("--parent applies to --type vdpa");
+                    }
+                    yield Optional.of(new AllocationRequest.VhostUser(
+                            NicRequest.parseMode(mode), m, q));
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            throw VirtwireException.invalid(e.getMessage());
+        }
+    }
+
+    private void refuseWithAllocation(String kind) {
+        if (vf != null || pf != null || pool != null || trust != null || spoofchk != null) {
+            throw VirtwireException.invalid("--vf, --pf, --pool, --trust and --spoofchk apply to --type hostdev, not " + kind);
+        }
+        if (vlan != null) {
+            throw VirtwireException.invalid("--vlan applies to --type hostdev (the VF is tagged by the PF); for " + kind
+                    + " tag on the backend instead (e.g. the virtwire forwarder port's VLAN)");
+        }
+    }
+
+    private static Optional<Boolean> onOff(String value, String option) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        return switch (value) {
+            case "on" -> Optional.of(true);
+            case "off" -> Optional.of(false);
+            default -> throw VirtwireException.invalid("invalid " + option + " '" + value + "': expected on or off");
+        };
     }
 }

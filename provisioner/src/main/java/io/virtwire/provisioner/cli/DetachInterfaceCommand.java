@@ -7,7 +7,9 @@ import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
+import io.virtwire.provisioner.lifecycle.AllocationService;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,13 +36,18 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
     private final LibvirtConnector connector;
     private final Output output;
     private final InterfaceService service;
+    private final AllocationService allocations;
+    private final LifecycleContexts contexts;
 
     @Inject
-    DetachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service) {
+    DetachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service,
+                           AllocationService allocations, LifecycleContexts contexts) {
         this.globals = globals;
         this.connector = connector;
         this.output = output;
         this.service = service;
+        this.allocations = allocations;
+        this.contexts = contexts;
     }
 
     @Override
@@ -65,9 +72,19 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
         }
         NicChange change;
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-            change = service.detach(gw, domain, address, scope.scope());
+            NicChange detached = service.detach(gw, domain, address, scope.scope());
+            change = detached.withAllocation(null, releaseAllocations(gw));
         }
-        output.emit(change, out -> NicText.print(out, change));
+        NicChange shown = change;
+        output.emit(shown, out -> NicText.print(out, shown));
         return ExitCode.OK;
+    }
+
+    /**
+     * Frees at once what virtwire had allocated for the NIC (restoring the VF's settings, removing the forwarder port)
+     * instead of waiting for the next command's reconciliation.
+     */
+    private List<String> releaseAllocations(LibvirtGateway gw) {
+        return contexts.reconcileIfRecorded(gw, allocations);
     }
 }

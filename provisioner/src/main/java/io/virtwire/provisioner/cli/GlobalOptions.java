@@ -15,6 +15,7 @@ public final class GlobalOptions {
     private String connectUri;
     private OutputFormat output = OutputFormat.text;
     private Path hostRoot;
+    private Path stateDir;
 
     public GlobalOptions(Environment environment) {
         this.environment = environment;
@@ -57,5 +58,23 @@ public final class GlobalOptions {
 
     void hostRoot(Path root) {
         this.hostRoot = root;
+    }
+
+    public static final String DEFAULT_STATE_DIR = "/var/lib/virtwire";
+
+    /** Where the allocation record, its lock and the hook log live: --state-dir, then VIRTWIRE_STATE_DIR, then /var/lib/virtwire. */
+    public Path stateDir() {
+        if (stateDir != null) {
+            return stateDir;
+        }
+        return Path.of(environment.get("VIRTWIRE_STATE_DIR").orElse(DEFAULT_STATE_DIR));
+    }
+
+    void stateDir(Path dir) {
+        this.stateDir = dir;
+    }
+
+    public Environment environment() {
+        return environment;
     }
 }

@@ -21,6 +21,9 @@ import picocli.CommandLine.Spec;
                 XmlCommand.class,
                 HostCommand.class,
                 VhostUserCommand.class,
+                VfCommand.class,
+                HookCommand.class,
+                WatchCommand.class,
                 DemoCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
@@ -51,6 +54,12 @@ public final class VirtwireCommand implements Runnable {
             description = "read /sys, /proc, /dev and /etc under DIR (default: $VIRTWIRE_HOST_ROOT, then /)")
     void hostRoot(Path root) {
         globals.hostRoot(root);
+    }
+
+    @Option(names = "--state-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "allocation record, lock and hook log (default: $VIRTWIRE_STATE_DIR, then /var/lib/virtwire)")
+    void stateDir(Path dir) {
+        globals.stateDir(dir);
     }
 
     @Override

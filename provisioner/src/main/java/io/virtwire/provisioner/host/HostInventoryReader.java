@@ -218,6 +218,11 @@ public final class HostInventoryReader {
         return new AerCounters(cor.orElse(0L), nonfatal.orElse(0L), fatal.orElse(0L));
     }
 
+    /** The AER counters of one PCI device (what the watcher polls, without reading the whole inventory); null without AER. */
+    public AerCounters aer(io.virtwire.provisioner.model.PciAddress device) {
+        return aer(paths.pciDevice(device));
+    }
+
     public Optional<Long> aerTotal(Path file) {
         return paths.read(file).map(text -> {
             Matcher m = TOTAL_ERR.matcher(text);

@@ -184,7 +184,8 @@ public final class InterfaceService {
 
     // ------------------------------------------------------------------------------------------ shared rules
 
-    private static DeviceScope effectiveScope(DomainState state, DeviceScope requested) {
+    /** The concrete scope for the domain's state; refuses --live on a stopped domain and --config on a transient one. */
+    public static DeviceScope effectiveScope(DomainState state, DeviceScope requested) {
         DeviceScope scope = requested.resolve(state.active());
         if (scope.live() && !state.active()) {
             throw VirtwireException.conflict("domain '" + state.name() + "' is not running: --live needs a running domain"

@@ -133,7 +133,7 @@ public sealed interface NicRequest {
         }
     }
 
-    private static VhostUserInterface.Mode parseMode(String mode) {
+    public static VhostUserInterface.Mode parseMode(String mode) {
         if (mode == null || mode.equals("client")) {
             return VhostUserInterface.Mode.CLIENT;
         }
@@ -145,7 +145,7 @@ public sealed interface NicRequest {
     }
 
     /** "10" is an access VLAN; "10,20,30" a trunk carrying those tags. */
-    static VlanSpec parseVlan(String text) {
+    public static VlanSpec parseVlan(String text) {
         List<Integer> tags = new ArrayList<>();
         for (String part : text.split(",", -1)) {
             try {

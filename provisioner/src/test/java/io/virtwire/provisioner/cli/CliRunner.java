@@ -15,6 +15,8 @@ public final class CliRunner {
     private final Module[] overrides;
     private String stdin = "";
 
+    private static final java.nio.file.Path TEST_STATE = java.nio.file.Path.of("target", "cli-runner-state").toAbsolutePath();
+
     public CliRunner(Module... overrides) {
         this.overrides = overrides;
     }
@@ -30,6 +32,9 @@ public final class CliRunner {
     }
 
     public Result run(String... args) {
+        // never the real /var/lib/virtwire or /run/virtwire from a test, unless a test names them
+        env.putIfAbsent("VIRTWIRE_STATE_DIR", TEST_STATE.resolve("state").toString());
+        env.putIfAbsent("VIRTWIRE_RUN_DIR", TEST_STATE.resolve("run").toString());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CliIo io = new CliIo(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out, true), new PrintWriter(err, true));

@@ -153,7 +153,8 @@ class InterfaceCommandsTest {
                 {"attach-interface", "vm1", "--type", "vhostuser", "--source", "relative.sock"},
                 {"attach-interface", "vm1", "--type", "vhostuser", "--source", "/" + "x".repeat(120)},
                 {"attach-interface", "vm1", "--type", "vhostuser", "--source", "/run/a.sock", "--mode", "both"},
-                {"attach-interface", "vm1", "--type", "vhostuser"},
+                {"attach-interface", "vm1", "--type", "vhostuser", "--mode", "both"},
+                {"attach-interface", "vm1", "--type", "vhostuser", "--vlan", "10"},
                 {"attach-interface", "vm1", "--type", "bridge", "--source", "br0"},
                 {"detach-interface", "vm1", "--mac", "nonsense"},
         };

@@ -1,0 +1,418 @@
+package io.virtwire.provisioner.lifecycle;
+
+import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.host.HostInventory;
+import io.virtwire.provisioner.host.IommuGroup;
+import io.virtwire.provisioner.host.PhysicalFunction;
+import io.virtwire.provisioner.host.VdpaDevice;
+import io.virtwire.provisioner.host.VirtualFunction;
+import io.virtwire.provisioner.libvirt.DeviceScope;
+import io.virtwire.provisioner.libvirt.DomainState;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.libvirt.xml.HostdevNetwork;
+import io.virtwire.provisioner.model.MacAddress;
+import io.virtwire.provisioner.model.PciAddress;
+import io.virtwire.provisioner.model.UnixSocketPath;
+import io.virtwire.provisioner.model.VlanSpec;
+import io.virtwire.provisioner.nic.InterfaceService;
+import io.virtwire.provisioner.nic.MacGenerator;
+import io.virtwire.provisioner.nic.NicChange;
+import io.virtwire.provisioner.nic.NicRequest;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Picks a free device, configures it on the host, records it, and attaches it, under the state lock so concurrent
+ * invocations never hand out one device twice. Order and rollback:
+ * <ol>
+ *   <li>every check (domain state, PF/pool, a free device, MAC) before any change;</li>
+ *   <li>record the allocation as {@code pending} (with the VF's previous settings) and save it;</li>
+ *   <li>change the host (VF MAC/VLAN/trust/spoofchk; forwarder port);</li>
+ *   <li>attach through {@link InterfaceService}; on failure restore the host and drop the entry, and say so;</li>
+ *   <li>mark the entry {@code held}.</li>
+ * </ol>
+ * A crash between 2 and 5 leaves a pending entry that the next run's reconciliation completes (libvirt has the
+ * device) or rolls back (it has not).
+ */
+public final class AllocationService {
+
+    private final InterfaceService nics;
+    private final MacGenerator macs = new MacGenerator();
+
+    @Inject
+    public AllocationService(InterfaceService nics) {
+        this.nics = nics;
+    }
+
+    /** Reconciles and saves; the caller holds the session. */
+    public Reconciler.Result reconcile(LifecycleContext ctx, StateStore.Session session) {
+        Reconciler.Result r = ctx.reconciler().reconcile(session.record(), HeldDevices.scan(ctx.gateway()), ctx.host().inventory());
+        session.save(r.record());
+        return r;
+    }
+
+    /** {@code virtwire vf list}'s JSON: every VF (of one PF with --pf) and what reconciliation changed first. */
+    public record VfList(java.util.List<VfRow> vfs, java.util.List<String> reconciled) {
+    }
+
+    public VfList listVfs(LifecycleContext ctx, Optional<String> pfFilter) {
+        try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
+            HeldDevices held = HeldDevices.scan(ctx.gateway());
+            HostInventory inventory = ctx.host().inventory();
+            Reconciler.Result rec = ctx.reconciler().reconcile(session.record(), held, inventory);
+            session.save(rec.record());
+            List<PhysicalFunction> pfs = pfFilter.map(name -> List.of(inventory.pf(name).orElseThrow(() -> VirtwireException.notFound(
+                    "unknown PF '" + name + "': this host's PFs are " + String.join(", ", inventory.pfs().stream()
+                            .map(p -> p.address() + (p.netdev() == null ? "" : " (" + p.netdev() + ")")).toList()))))).orElse(inventory.pfs());
+            List<VfRow> rows = new ArrayList<>();
+            for (PhysicalFunction pf : pfs) {
+                for (VirtualFunction vf : pf.vfs()) {
+                    Optional<HeldDevices.Held> h = held.holder(vf.address());
+                    Optional<String> problem = isolationProblem(inventory, vf);
+                    String state = h.isPresent() ? "held" : problem.isPresent() ? "unusable" : "free";
+                    rows.add(new VfRow(pf.address(), pf.netdev(), vf.index(), vf.address(), vf.driver(), vf.mac(), vf.vlan(), vf.qos(), vf.trust(),
+                            vf.spoofchk(), vf.linkState(), vf.iommuGroup(), h.map(HeldDevices.Held::domain).orElse(null), state,
+                            rec.record().find(vf.address()).isPresent(), problem.orElse(null)));
+                }
+            }
+            return new VfList(rows, rec.changes());
+        }
+    }
+
+    public NicChange attach(LifecycleContext ctx, String domain, AllocationRequest request, DeviceScope requested, boolean printOnly) {
+        LibvirtGateway gw = ctx.gateway();
+        DomainState state = gw.domain(domain);
+        DeviceScope scope = InterfaceService.effectiveScope(state, requested);
+        try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
+            HeldDevices held = HeldDevices.scan(gw);
+            HostInventory inventory = ctx.host().inventory();
+            Reconciler.Result rec = ctx.reconciler().reconcile(session.record(), held, inventory);
+            session.save(rec.record());
+            List<String> notes = new ArrayList<>();
+            rec.changes().forEach(c -> notes.add("reconciled: " + c));
+            return switch (request) {
+                case AllocationRequest.Vf vf -> attachVf(ctx, session, held, inventory, domain, vf, scope, printOnly, notes);
+                case AllocationRequest.Vdpa v -> attachVdpa(ctx, session, held, inventory, domain, v, scope, printOnly, notes);
+                case AllocationRequest.VhostUser u -> attachSocket(ctx, session, held, domain, u, scope, printOnly, notes);
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ VFs
+
+    private NicChange attachVf(LifecycleContext ctx, StateStore.Session session, HeldDevices held, HostInventory inventory, String domain,
+                               AllocationRequest.Vf req, DeviceScope scope, boolean printOnly, List<String> notes) {
+        List<Candidate> candidates = req.pool().isPresent() ? poolCandidates(ctx.gateway(), inventory, req.pool().get())
+                : pfCandidates(inventory, req.pf().orElseThrow());
+        String from = req.pool().map(p -> "hostdev network '" + p + "'").orElseGet(() -> "PF " + req.pf().orElseThrow());
+        Candidate pick = pickFree(candidates, held, session.record(), inventory, from);
+        MacAddress mac = chooseMac(req.mac(), held, session.record(), inventory);
+        VirtualFunction vf = pick.vf();
+        PhysicalFunction pf = pick.pf();
+        if (pf.netdev() == null) {
+            throw new VirtwireException(VirtwireException.Kind.HOST, "PF " + pf.address() + " has no netdev (driver " + pf.driver()
+                    + "): VF settings are set through the PF's kernel driver; bind it to its kernel driver");
+        }
+        VfSettings previous = VfSettings.of(vf);
+        VfSettings wanted = new VfSettings(mac.toString(), req.vlan().orElse(0), req.trust().orElse(previous.trust()),
+                req.spoofchk().orElse(previous.spoofchk()));
+        NicRequest.Hostdev nic = new NicRequest.Hostdev(PciAddress.parse(vf.address()), Optional.of(mac), req.vlan().map(VlanSpec::access));
+        Allocation pending = new Allocation("hostdev", vf.address(), domain, Allocation.PENDING, pf.address(), pf.netdev(), vf.index(),
+                wanted, previous, mac.toString(), ProcessHandle.current().pid());
+        if (req.pool().isPresent()) {
+            notes.add("picked VF " + vf.address() + " from hostdev network '" + req.pool().get()
+                    + "' and attached it as type='hostdev' (virtwire, not libvirt, tracks which VF the domain has)");
+        }
+        if (printOnly) {
+            NicChange preview = nics.attach(ctx.gateway(), domain, nic, scope, false, true);
+            notes.add("would set on VF " + vf.index() + " of " + pf.netdev() + ": " + wanted);
+            return preview.withAllocation(pending, notes);
+        }
+        session.save(session.record().with(pending));
+        List<String> ran;
+        try {
+            ran = VfSettingsWriter.apply(ctx.host().actions(), pf.netdev(), vf.index(), previous, wanted);
+        } catch (RuntimeException e) {
+            String restored = restoreAndDrop(ctx, session, pending);
+            throw new VirtwireException(VirtwireException.Kind.HOST, "configuring VF " + vf.index() + " (" + vf.address() + ") of " + pf.netdev()
+                    + " failed: " + e.getMessage() + "; " + restored + "; nothing was attached", e);
+        }
+        ctx.afterHostChange().run();
+        NicChange change;
+        try {
+            change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
+        } catch (RuntimeException e) {
+            String restored = restoreAndDrop(ctx, session, pending);
+            VirtwireException.Kind kind = e instanceof VirtwireException ve ? ve.kind() : VirtwireException.Kind.LIBVIRT;
+            throw new VirtwireException(kind, "attaching VF " + vf.address() + " to '" + domain + "' failed: " + e.getMessage()
+                    + "; rolled back: " + restored, e);
+        }
+        Allocation done = pending.held(domain);
+        session.save(session.record().with(done));
+        ran.forEach(c -> notes.add("host: " + c));
+        return change.withAllocation(done, notes);
+    }
+
+    private String restoreAndDrop(LifecycleContext ctx, StateStore.Session session, Allocation a) {
+        String what;
+        try {
+            VfSettingsWriter.apply(ctx.host().actions(), a.pfNetdev(), a.vfIndex(), null, a.previous());
+            what = "restored VF " + a.vfIndex() + " of " + a.pfNetdev() + " to " + a.previous();
+        } catch (RuntimeException e) {
+            what = "could not restore VF " + a.vfIndex() + " of " + a.pfNetdev() + " (" + e.getMessage() + ")";
+        }
+        session.save(session.record().without(a.device()));
+        return what + " and released " + a.device() + " in the record";
+    }
+
+    record Candidate(PhysicalFunction pf, VirtualFunction vf) {
+    }
+
+    private static List<Candidate> pfCandidates(HostInventory inventory, String pfName) {
+        PhysicalFunction pf = inventory.pf(pfName).orElseThrow(() -> VirtwireException.notFound("unknown PF '" + pfName + "': this host's PFs are "
+                + (inventory.pfs().isEmpty() ? "none" : String.join(", ", inventory.pfs().stream()
+                .map(p -> p.address() + (p.netdev() == null ? "" : " (" + p.netdev() + ")")).toList()))
+                + " (see 'virtwire host show')"));
+        if (pf.vfs().isEmpty()) {
+            throw VirtwireException.conflict("PF " + pfName + " has no VFs (sriov_numvfs is " + pf.numVfs() + "): create them with"
+                    + " 'echo N > /sys/bus/pci/devices/" + pf.address() + "/sriov_numvfs' or a host profile (virtwire host apply)");
+        }
+        return pf.vfs().stream().map(v -> new Candidate(pf, v)).toList();
+    }
+
+    private static List<Candidate> poolCandidates(LibvirtGateway gw, HostInventory inventory, String pool) {
+        HostdevNetwork net;
+        try {
+            net = HostdevNetwork.parse(gw.networkXml(pool));
+        } catch (IllegalArgumentException e) {
+            throw VirtwireException.invalid("network '" + pool + "' is not a hostdev network (<forward mode='hostdev'>): " + e.getMessage());
+        }
+        List<Candidate> out = new ArrayList<>();
+        for (String pfName : net.pfs()) {
+            out.addAll(pfCandidates(inventory, pfName));
+        }
+        for (PciAddress a : net.vfs()) {
+            for (PhysicalFunction pf : inventory.pfs()) {
+                pf.vfs().stream().filter(v -> v.address().equals(a.toString())).forEach(v -> out.add(new Candidate(pf, v)));
+            }
+        }
+        if (out.isEmpty()) {
+            throw VirtwireException.notFound("hostdev network '" + pool + "' names no VF of this host (pfs " + net.pfs() + ", addresses "
+                    + net.vfs() + "; see 'virtwire host show')");
+        }
+        return out;
+    }
+
+    private static Candidate pickFree(List<Candidate> candidates, HeldDevices held, AllocationRecord record, HostInventory inventory, String from) {
+        List<String> why = new ArrayList<>();
+        for (Candidate c : candidates) {
+            String addr = c.vf().address();
+            Optional<HeldDevices.Held> h = held.holder(addr);
+            if (h.isPresent()) {
+                why.add(addr + " held by '" + h.get().domain() + "'");
+                continue;
+            }
+            Optional<Allocation> r = record.find(addr);
+            if (r.isPresent()) {
+                why.add(addr + " reserved for '" + r.get().domain() + "'");
+                continue;
+            }
+            Optional<String> isolation = isolationProblem(inventory, c.vf());
+            if (isolation.isPresent()) {
+                why.add(addr + " " + isolation.get());
+                continue;
+            }
+            return c;
+        }
+        throw VirtwireException.conflict("no free VF on " + from + ": " + String.join("; ", why)
+                + " (detach one with 'virtwire detach-interface', or create more VFs)");
+    }
+
+    /** Empty when the VF's IOMMU group holds only it (bridges aside), which VFIO needs to assign it alone. */
+    static Optional<String> isolationProblem(HostInventory inventory, VirtualFunction vf) {
+        if (vf.iommuGroup() == null) {
+            return Optional.of("has no IOMMU group (the IOMMU is off: enable intel_iommu=on / amd_iommu=on)");
+        }
+        Optional<IommuGroup> group = inventory.iommu().groups().stream().filter(g -> g.id().equals(vf.iommuGroup())).findFirst();
+        if (group.isEmpty()) {
+            return Optional.of("is in IOMMU group " + vf.iommuGroup() + " which the host does not list");
+        }
+        List<String> others = group.get().devices().stream().filter(m -> !m.bridge() && !m.address().equals(vf.address()))
+                .map(IommuGroup.GroupMember::address).toList();
+        return others.isEmpty() ? Optional.empty()
+                : Optional.of("shares IOMMU group " + vf.iommuGroup() + " with " + String.join(", ", others) + " (not isolated)");
+    }
+
+    private MacAddress chooseMac(Optional<MacAddress> given, HeldDevices held, AllocationRecord record, HostInventory inventory) {
+        Set<MacAddress> taken = new HashSet<>(held.macs());
+        record.allocations().stream().map(Allocation::mac).filter(m -> m != null).map(MacAddress::parse).forEach(taken::add);
+        if (given.isPresent()) {
+            if (taken.contains(given.get())) {
+                throw VirtwireException.conflict("MAC " + given.get() + " is already used by a NIC on this connection or in the allocation record:"
+                        + " pick another --mac, or omit it to get a generated one");
+            }
+            return given.get();
+        }
+        inventory.pfs().stream().flatMap(p -> p.vfs().stream()).map(VirtualFunction::mac)
+                .filter(m -> m != null && !m.equals(VirtualFunction.ZERO_MAC)).forEach(m -> taken.add(MacAddress.parse(m)));
+        return macs.next(taken);
+    }
+
+    // ------------------------------------------------------------------------------------------ vDPA
+
+    private NicChange attachVdpa(LifecycleContext ctx, StateStore.Session session, HeldDevices held, HostInventory inventory, String domain,
+                                 AllocationRequest.Vdpa req, DeviceScope scope, boolean printOnly, List<String> notes) {
+        List<VdpaDevice> usable = inventory.vdpaDevices().stream().filter(d -> d.chardev() != null && "vhost_vdpa".equals(d.driver())).toList();
+        if (req.parent().isPresent()) {
+            String parent = req.parent().get();
+            Optional<PhysicalFunction> pf = inventory.pf(parent);
+            Set<String> parents = new HashSet<>();
+            parents.add(parent);
+            pf.ifPresent(p -> {
+                parents.add(p.address());
+                p.vfs().forEach(v -> parents.add(v.address()));
+            });
+            if (pf.isEmpty() && usable.stream().noneMatch(d -> parent.equals(d.parent()) || parent.equals(d.mgmtdev()))) {
+                throw VirtwireException.notFound("unknown vDPA parent '" + parent + "': not a PF of this host nor the parent of a vhost-vdpa device"
+                        + " (see 'virtwire host show')");
+            }
+            usable = usable.stream().filter(d -> parents.contains(d.parent()) || parent.equals(d.mgmtdev())
+                    || parents.contains(String.valueOf(d.mgmtdev()).replace("pci/", ""))).toList();
+        }
+        List<String> why = new ArrayList<>();
+        VdpaDevice pick = null;
+        for (VdpaDevice d : usable) {
+            Optional<HeldDevices.Held> h = held.holder(d.chardev());
+            Optional<Allocation> r = session.record().find(d.chardev());
+            if (h.isPresent()) {
+                why.add(d.chardev() + " held by '" + h.get().domain() + "'");
+            } else if (r.isPresent()) {
+                why.add(d.chardev() + " reserved for '" + r.get().domain() + "'");
+            } else {
+                pick = d;
+                break;
+            }
+        }
+        if (pick == null) {
+            throw VirtwireException.conflict("no free vhost-vdpa device" + req.parent().map(p -> " on " + p).orElse("") + ": "
+                    + (why.isEmpty() ? "the host has none bound to vhost_vdpa (vdpa dev add ...; see 'virtwire host doctor --for vdpa')" : String.join("; ", why)));
+        }
+        MacAddress mac = chooseMac(req.mac(), held, session.record(), inventory);
+        NicRequest.Vdpa nic = new NicRequest.Vdpa(pick.chardev(), Optional.of(mac), req.queues());
+        Allocation pending = new Allocation("vdpa", pick.chardev(), domain, Allocation.PENDING, null, null, null, null, null, mac.toString(),
+                ProcessHandle.current().pid());
+        if (printOnly) {
+            return nics.attach(ctx.gateway(), domain, nic, scope, false, true).withAllocation(pending, notes);
+        }
+        session.save(session.record().with(pending));
+        NicChange change;
+        try {
+            change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
+        } catch (RuntimeException e) {
+            session.save(session.record().without(pending.device()));
+            throw rethrow(e, "attaching " + pick.chardev() + " to '" + domain + "' failed: ", "; released " + pick.chardev() + " in the record");
+        }
+        Allocation done = pending.held(domain);
+        session.save(session.record().with(done));
+        return change.withAllocation(done, notes);
+    }
+
+    // ------------------------------------------------------------------------------------------ vhost-user
+
+    private NicChange attachSocket(LifecycleContext ctx, StateStore.Session session, HeldDevices held, String domain,
+                                   AllocationRequest.VhostUser req, DeviceScope scope, boolean printOnly, List<String> notes) {
+        String base = domain.replaceAll("[^A-Za-z0-9_.-]", "_");
+        UnixSocketPath socket = null;
+        for (int n = 0; n < 4096 && socket == null; n++) {
+            String p = ctx.socketDir().resolve(base + "-" + n + ".sock").toString();
+            if (held.holder(p).isEmpty() && session.record().find(p).isEmpty() && !Files.exists(Path.of(p))) {
+                try {
+                    socket = new UnixSocketPath(p);
+                } catch (IllegalArgumentException e) {
+                    throw VirtwireException.invalid(e.getMessage() + " (the domain name makes it too long; set VIRTWIRE_RUN_DIR to a shorter directory)");
+                }
+            }
+        }
+        if (socket == null) {
+            throw VirtwireException.conflict("no free socket name for '" + domain + "' under " + ctx.socketDir());
+        }
+        MacAddress mac = chooseMac(req.mac(), held, session.record(), ctx.host().inventory());
+        NicRequest.VhostUser nic = new NicRequest.VhostUser(socket, req.mode(), Optional.of(mac), req.queues(),
+                req.mode() == io.virtwire.provisioner.libvirt.xml.VhostUserInterface.Mode.CLIENT
+                        ? Optional.of(NicRequest.DEFAULT_RECONNECT_SECONDS) : Optional.empty());
+        Allocation pending = new Allocation("vhostuser", socket.toString(), domain, Allocation.PENDING, null, null, null, null, null,
+                mac.toString(), ProcessHandle.current().pid());
+        if (printOnly) {
+            return nics.attach(ctx.gateway(), domain, nic, scope, false, true).withAllocation(pending, notes);
+        }
+        prepareSocketDir(ctx.socketDir());
+        session.save(session.record().with(pending));
+        ForwarderClient.Port port = new ForwarderClient.Port(domain, socket.toString(), mac.toString());
+        NicChange change;
+        try {
+            ctx.forwarder().addPort(port);
+            ctx.afterHostChange().run();
+            change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
+        } catch (RuntimeException e) {
+            try {
+                ctx.forwarder().removePort(socket.toString());
+            } catch (RuntimeException ignored) {
+                // the port may never have been added
+            }
+            session.save(session.record().without(pending.device()));
+            throw rethrow(e, "attaching vhost-user socket " + socket + " to '" + domain + "' failed: ",
+                    "; removed the forwarder port and released the socket in the record");
+        }
+        Allocation done = pending.held(domain);
+        session.save(session.record().with(done));
+        notes.add(ctx.forwarder().describe());
+        return change.withAllocation(done, notes);
+    }
+
+    /**
+     * The socket directory must let QEMU (user libvirt-qemu, or qemu) reach the socket and, in server mode, create it:
+     * group-writable for the QEMU user's group when that group exists, else world-writable like /tmp.
+     */
+    static void prepareSocketDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+            GroupPrincipal group = null;
+            for (String g : List.of("libvirt-qemu", "qemu", "kvm")) {
+                try {
+                    group = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(g);
+                    break;
+                } catch (IOException | UnsupportedOperationException e) {
+                    // try the next name
+                }
+            }
+            if (group != null) {
+                try {
+                    view.setGroup(group);
+                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx--x"));
+                    return;
+                } catch (IOException e) {
+                    // not allowed to change the group (not root): fall through
+                }
+            }
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        } catch (IOException e) {
+            throw new VirtwireException(VirtwireException.Kind.HOST, "cannot prepare the vhost-user socket directory " + dir + ": " + e, e);
+        }
+    }
+
+    private static VirtwireException rethrow(RuntimeException e, String prefix, String suffix) {
+        VirtwireException.Kind kind = e instanceof VirtwireException ve ? ve.kind() : VirtwireException.Kind.LIBVIRT;
+        return new VirtwireException(kind, prefix + e.getMessage() + suffix, e);
+    }
+}

@@ -1,0 +1,21 @@
+package io.virtwire.provisioner.lifecycle;
+
+import io.virtwire.provisioner.host.profile.HostAccess;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What one allocation run works on.
+ *
+ * @param socketDir       where vhost-user sockets are allocated (/run/virtwire)
+ * @param lockTimeout     how long to wait for a concurrent invocation
+ * @param afterHostChange called after the VF was configured and before libvirt is asked (a test hook pauses here)
+ */
+public record LifecycleContext(LibvirtGateway gateway, HostAccess host, StateStore store, ForwarderClient forwarder, Path socketDir,
+                               Duration lockTimeout, Runnable afterHostChange) {
+
+    public Reconciler reconciler() {
+        return new Reconciler(host.actions(), forwarder, socketDir);
+    }
+}

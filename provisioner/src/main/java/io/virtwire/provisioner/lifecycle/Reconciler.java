@@ -1,0 +1,121 @@
+package io.virtwire.provisioner.lifecycle;
+
+import io.virtwire.provisioner.host.HostInventory;
+import io.virtwire.provisioner.host.PhysicalFunction;
+import io.virtwire.provisioner.host.VdpaDevice;
+import io.virtwire.provisioner.host.VirtualFunction;
+import io.virtwire.provisioner.host.profile.HostActions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Brings the record in line with libvirt, which is the truth: an entry whose domain no longer holds the device is
+ * released (a pending one is the trace of a crashed attach; its VF settings are rolled back), a device that moved to
+ * another domain follows it, and a device a domain holds that the record lacks is adopted (a VF of a PF on this
+ * host, a vhost-vdpa device of this host, a socket under virtwire's socket directory; anything else is not ours).
+ */
+public final class Reconciler {
+
+    /** The reconciled record and one line per change made. */
+    public record Result(AllocationRecord record, List<String> changes) {
+    }
+
+    private final HostActions actions;
+    private final ForwarderClient forwarder;
+    private final Path socketDir;
+
+    public Reconciler(HostActions actions, ForwarderClient forwarder, Path socketDir) {
+        this.actions = actions;
+        this.forwarder = forwarder;
+        this.socketDir = socketDir;
+    }
+
+    public Result reconcile(AllocationRecord record, HeldDevices held, HostInventory inventory) {
+        List<String> changes = new ArrayList<>();
+        AllocationRecord out = record;
+        for (Allocation a : record.allocations()) {
+            Optional<HeldDevices.Held> holder = held.holder(a.device());
+            if (holder.isPresent()) {
+                if (!holder.get().domain().equals(a.domain()) || a.pending()) {
+                    out = out.with(a.held(holder.get().domain()));
+                    changes.add(a.kind() + " " + a.device() + ": " + (a.pending() ? "pending attach to '" + a.domain()
+                            + "' completed in libvirt" : "now held by '" + holder.get().domain() + "' (was '" + a.domain() + "')"));
+                }
+                continue;
+            }
+            out = out.without(a.device());
+            changes.add(a.kind() + " " + a.device() + ": released from '" + a.domain() + "' (" + (a.pending()
+                    ? "an interrupted attach: libvirt never got it" : "no domain holds it any more") + ")" + release(a, inventory));
+        }
+        for (HeldDevices.Held h : held.all().values()) {
+            if (out.find(h.device()).isPresent()) {
+                continue;
+            }
+            Optional<Allocation> adopted = adopt(h, inventory);
+            if (adopted.isPresent()) {
+                out = out.with(adopted.get());
+                changes.add(h.kind() + " " + h.device() + ": adopted (held by '" + h.domain() + "', missing from the record)");
+            }
+        }
+        return new Result(out, changes);
+    }
+
+    /** Undoes what the allocation changed on the host; best effort, the result says what happened. */
+    String release(Allocation a, HostInventory inventory) {
+        if (a.hostdev() && a.previous() != null && a.pfNetdev() != null && a.vfIndex() != null) {
+            Optional<VirtualFunction> vf = findVf(inventory, a.device());
+            if (vf.isEmpty()) {
+                return "; VF is gone from the host, nothing to restore";
+            }
+            try {
+                VfSettingsWriter.apply(actions, a.pfNetdev(), a.vfIndex(), VfSettings.of(vf.get()), a.previous());
+                return "; VF settings restored (" + a.previous() + ")";
+            } catch (RuntimeException e) {
+                return "; restoring VF settings failed: " + e.getMessage();
+            }
+        }
+        if ("vhostuser".equals(a.kind())) {
+            try {
+                forwarder.removePort(a.device());
+                return "; forwarder port removed";
+            } catch (RuntimeException e) {
+                return "; removing the forwarder port failed: " + e.getMessage();
+            }
+        }
+        return "";
+    }
+
+    private Optional<Allocation> adopt(HeldDevices.Held h, HostInventory inventory) {
+        switch (h.kind()) {
+            case "hostdev" -> {
+                for (PhysicalFunction pf : inventory.pfs()) {
+                    for (VirtualFunction vf : pf.vfs()) {
+                        if (vf.address().equals(h.device())) {
+                            return Optional.of(new Allocation("hostdev", h.device(), h.domain(), Allocation.HELD, pf.address(), pf.netdev(),
+                                    vf.index(), VfSettings.of(vf), null, h.mac(), null));
+                        }
+                    }
+                }
+                return Optional.empty();
+            }
+            case "vdpa" -> {
+                return inventory.vdpaDevices().stream().map(VdpaDevice::chardev).filter(h.device()::equals).findFirst()
+                        .map(d -> new Allocation("vdpa", d, h.domain(), Allocation.HELD, null, null, null, null, null, h.mac(), null));
+            }
+            case "vhostuser" -> {
+                Path p = Path.of(h.device()).normalize();
+                return p.startsWith(socketDir) ? Optional.of(new Allocation("vhostuser", h.device(), h.domain(), Allocation.HELD, null, null,
+                        null, null, null, h.mac(), null)) : Optional.empty();
+            }
+            default -> {
+                return Optional.empty();
+            }
+        }
+    }
+
+    static Optional<VirtualFunction> findVf(HostInventory inventory, String address) {
+        return inventory.pfs().stream().flatMap(p -> p.vfs().stream()).filter(v -> v.address().equals(address)).findFirst();
+    }
+}

@@ -1,0 +1,31 @@
+package io.virtwire.provisioner.lifecycle;
+
+import java.util.List;
+
+/**
+ * The binding used until the forwarder (forwarder/ module) exists: records nothing. Commands put
+ * {@link #describe()} in their notes so operators see that the socket has no backend yet.
+ */
+public final class UnconfiguredForwarderClient implements ForwarderClient {
+
+    public static final String NOTE = "forwarder not configured: the vhost-user port was not registered with a backend;"
+            + " start one that listens on the socket (e.g. DPDK testpmd's vhost PMD) until the virtwire forwarder is installed";
+
+    @Override
+    public void addPort(Port port) {
+    }
+
+    @Override
+    public void removePort(String socketPath) {
+    }
+
+    @Override
+    public List<Port> ports() {
+        return List.of();
+    }
+
+    @Override
+    public String describe() {
+        return NOTE;
+    }
+}

@@ -1,0 +1,65 @@
+package io.virtwire.provisioner.libvirt;
+
+import java.util.List;
+
+/** Delegates everything to another gateway; tests override single calls (to fail them) and ignore close(). */
+public class ForwardingGateway implements LibvirtGateway {
+
+    protected final LibvirtGateway g;
+
+    public ForwardingGateway(LibvirtGateway g) {
+        this.g = g;
+    }
+
+    public String uri() {
+        return g.uri();
+    }
+
+    public DomainState domain(String name) {
+        return g.domain(name);
+    }
+
+    public List<String> domainNames() {
+        return g.domainNames();
+    }
+
+    public String domainXml(String name, boolean inactive) {
+        return g.domainXml(name, inactive);
+    }
+
+    public String defineDomain(String xml) {
+        return g.defineDomain(xml);
+    }
+
+    public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
+        g.attachDevice(domain, deviceXml, scope);
+    }
+
+    public void detachDevice(String domain, String deviceXml, DeviceScope scope) {
+        g.detachDevice(domain, deviceXml, scope);
+    }
+
+    public void start(String domain) {
+        g.start(domain);
+    }
+
+    public void destroy(String domain) {
+        g.destroy(domain);
+    }
+
+    public void undefine(String domain) {
+        g.undefine(domain);
+    }
+
+    public String defineNetwork(String xml) {
+        return g.defineNetwork(xml);
+    }
+
+    public String networkXml(String name) {
+        return g.networkXml(name);
+    }
+
+    /** The shared connection outlives each command. */
+    public void close() {
+    }
+}
