@@ -38,7 +38,8 @@ public final class ForwarderModule extends AbstractModule {
     @Provides
     @Singleton
     Forwarder forwarder(PortFactory factory, Heartbeat heartbeat) throws ErrnoException {
-        return new Forwarder(Forwarder.Mode.SWITCH, config.workersOrDefault(),
+        return new Forwarder(config.isCrossConnect() ? Forwarder.Mode.XCONNECT : Forwarder.Mode.SWITCH,
+                config.workersOrDefault(),
                 config.workerCpus() == null ? List.of() : config.workerCpus(),
                 Duration.ofSeconds(config.macAgingSecondsOrDefault()), factory, heartbeat.previous());
     }

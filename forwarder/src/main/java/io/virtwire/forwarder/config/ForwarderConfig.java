@@ -17,6 +17,7 @@ import java.util.Set;
  * control: /run/virtwire/forwarder.sock
  * controlGroup: virtwire          # members may use the control socket (root always may)
  * stateDir: /run/virtwire         # heartbeat file: outage measurement across restarts
+ * mode: switch                   # or xconnect: exactly two ports wired to each other
  * workers: 1
  * workerCpus: [1]                 # worker i pinned to workerCpus[i]
  * macAgingSeconds: 300
@@ -24,13 +25,13 @@ import java.util.Set;
  * </pre>
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
-public record ForwarderConfig(String control, String controlGroup, String stateDir, Integer workers,
+public record ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                               List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports) {
 
     public static final String DEFAULT_CONTROL = "/run/virtwire/forwarder.sock";
 
     public static ForwarderConfig empty() {
-        return new ForwarderConfig(null, null, null, null, null, null, null);
+        return new ForwarderConfig(null, null, null, null, null, null, null, null);
     }
 
     public static ForwarderConfig load(Path file) throws IOException {
@@ -56,6 +57,12 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
         if (workers != null && (workers < 1 || workers > 64)) {
             throw new IllegalArgumentException("workers " + workers + " is outside 1..64");
         }
+        if (mode != null && !mode.equals("switch") && !mode.equals("xconnect")) {
+            throw new IllegalArgumentException("mode '" + mode + "' is neither 'switch' nor 'xconnect'");
+        }
+        if ("xconnect".equals(mode) && portsOrEmpty().size() > 2) {
+            throw new IllegalArgumentException("mode xconnect wires two ports; the config lists " + portsOrEmpty().size());
+        }
         if (macAgingSeconds != null && macAgingSeconds < 1) {
             throw new IllegalArgumentException("macAgingSeconds " + macAgingSeconds + " must be at least 1");
         }
@@ -73,6 +80,10 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
         return ports == null ? List.of() : ports;
     }
 
+    public boolean isCrossConnect() {
+        return "xconnect".equals(mode);
+    }
+
     public int workersOrDefault() {
         return workers == null ? 1 : workers;
     }
@@ -82,6 +93,6 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
     }
 
     public ForwarderConfig withControl(String socket) {
-        return new ForwarderConfig(socket, controlGroup, stateDir, workers, workerCpus, macAgingSeconds, ports);
+        return new ForwarderConfig(socket, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports);
     }
 }

@@ -33,7 +33,7 @@ class ControlApiTest {
     @BeforeEach
     void start() throws Exception {
         ForwarderConfig config = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
-                dir.resolve("state").toString(), 1, null, 60,
+                dir.resolve("state").toString(), null, 1, null, 60,
                 List.of(PortConfig.vhostUser("boot", dir.resolve("boot.sock").toString(), "server")));
         daemon = Daemon.start(config);
         client = new ControlClient(dir.resolve("control.sock"));
@@ -98,18 +98,6 @@ class ControlApiTest {
     }
 
     @Test
-    void tapPortsAreAddedToo() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/net/tun")),
-                "creating a TAP needs /dev/net/tun and CAP_NET_ADMIN");
-        String name = "vwt" + (ProcessHandle.current().pid() % 100000);
-        JsonNode added = ok("{\"op\":\"port.add\",\"port\":{\"name\":\"t\",\"type\":\"tap\",\"iface\":\"" + name + "\"}}");
-        assertEquals(name, added.get("port").get("iface").asText());
-        assertTrue(Files.exists(Path.of("/sys/class/net", name)), "the TAP interface exists");
-        ok("{\"op\":\"port.del\",\"name\":\"t\"}");
-        assertFalse(Files.exists(Path.of("/sys/class/net", name)), "closing the last fd removes a non-persistent TAP");
-    }
-
-    @Test
     void statsAndMacsAnswerForAllPortsAndOne() throws Exception {
         JsonNode stats = ok("{\"op\":\"stats\"}");
         assertEquals(1, stats.get("ports").size());
@@ -166,7 +154,7 @@ class ControlApiTest {
     @Test
     void aSecondDaemonCannotTakeTheControlSocket() throws Exception {
         ForwarderConfig second = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
-                dir.resolve("state2").toString(), 1, null, null, null);
+                dir.resolve("state2").toString(), null, 1, null, null, null);
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Daemon.start(second));
         assertTrue(e.getMessage().contains("another forwarder"), e.getMessage());
         assertEquals("ok", ok("{\"op\":\"health\"}").get("status").asText());
