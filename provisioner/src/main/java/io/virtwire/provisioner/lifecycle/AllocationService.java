@@ -357,7 +357,8 @@ public final class AllocationService {
         }
         prepareSocketDir(ctx.socketDir());
         session.save(session.record().with(pending));
-        ForwarderClient.Port port = new ForwarderClient.Port(domain, socket.toString(), mac.toString());
+        ForwarderClient.Port port = new ForwarderClient.Port(domain, socket.toString(), mac.toString(),
+                req.mode() == io.virtwire.provisioner.libvirt.xml.VhostUserInterface.Mode.CLIENT);
         NicChange change;
         try {
             ctx.forwarder().addPort(port);
