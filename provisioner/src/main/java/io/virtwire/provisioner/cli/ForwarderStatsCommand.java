@@ -99,7 +99,7 @@ public final class ForwarderStatsCommand implements Runnable {
             t.row(p.path("name").asText(), p.path("rxPackets").asLong(), p.path("rxBytes").asLong(), p.path("txPackets").asLong(),
                     p.path("txBytes").asLong(), ForwarderText.sum(p.path("drops")) + drops(p.path("drops")), p.path("errors").asLong(),
                     link.path("up").asBoolean() ? "up" : "down " + link.path("downForMillis").asLong() + " ms",
-                    ForwarderText.text(link.get("lastOutageMillis")));
+                    link.path("lastOutageMillis").asLong(-1) < 0 ? null : link.get("lastOutageMillis").asLong());
         }
         t.print(out);
         JsonNode macs = r.path("macTable");
