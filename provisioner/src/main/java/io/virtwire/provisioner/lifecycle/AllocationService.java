@@ -353,7 +353,7 @@ public final class AllocationService {
         Allocation pending = new Allocation("vhostuser", socket.toString(), domain, Allocation.PENDING, null, null, null, null, null,
                 mac.toString(), ProcessHandle.current().pid());
         if (printOnly) {
-            return nics.attach(ctx.gateway(), domain, nic, scope, false, true).withAllocation(pending, notes);
+            return nics.attach(ctx.gateway(), domain, nic, scope, req.fixMemory(), true).withAllocation(pending, notes);
         }
         prepareSocketDir(ctx.socketDir());
         session.save(session.record().with(pending));
@@ -363,7 +363,7 @@ public final class AllocationService {
         try {
             ctx.forwarder().addPort(port);
             ctx.afterHostChange().run();
-            change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
+            change = nics.attach(ctx.gateway(), domain, nic, scope, req.fixMemory(), false);
         } catch (RuntimeException e) {
             try {
                 ctx.forwarder().removePort(socket.toString());

@@ -68,8 +68,10 @@ class ForwarderLifecycleTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (libvirt.gateway().domainNames().contains(DOMAIN)) {
-            libvirt.gateway().undefine(DOMAIN);
+        for (String d : List.of(DOMAIN, "fw-b")) {
+            if (libvirt.gateway().domainNames().contains(d)) {
+                libvirt.gateway().undefine(d);
+            }
         }
         libvirt.close();
         fwd.close();
@@ -181,6 +183,21 @@ class ForwarderLifecycleTest {
         assertEquals(before, libvirt.gateway().domainXml(DOMAIN, true), "libvirt was not asked");
         assertEquals(0, recordEntries());
         assertFalse(Files.exists(tmp.resolve("run").resolve("fw-a-0.sock")));
+    }
+
+    @Test
+    void fixMemoryAddsSharedMemoryOnTheAllocationPathAndWithoutItThePortIsRemovedAgain() throws Exception {
+        ok(cli().run("define-domain", "--template", "hostdev-q35", "--name", "fw-b", "--virt-type", "qemu", "--memory", "128MiB"));
+        CliRunner.Result refused = cli().run("attach-interface", "fw-b", "--type", "vhostuser", "--config");
+        assertEquals(ExitCode.CONFLICT, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("--fix-memory"), refused.err());
+        assertEquals(List.of(), fwd.portNames(), "the refused attach removed its forwarder port");
+
+        JsonNode a = json(cli(), "attach-interface", "fw-b", "--type", "vhostuser", "--fix-memory", "--config");
+        assertEquals(List.of("fw-b-0"), fwd.portNames());
+        String xml = libvirt.gateway().domainXml("fw-b", true);
+        assertTrue(xml.contains("memfd") && xml.contains("shared"), xml);
+        assertTrue(xml.contains(a.get("allocation").get("device").asText()), xml);
     }
 
     @Test
