@@ -201,6 +201,20 @@ class ForwarderLifecycleTest {
     }
 
     @Test
+    void hookInstallFixesTheForwarderSocketInTheScript() throws Exception {
+        // libvirtd runs the hook without our environment: the socket given at install time must be in the script
+        Path launcher = tmp.resolve("virtwire");
+        Files.writeString(launcher, "#!/bin/sh\n");
+        launcher.toFile().setExecutable(true);
+        Path hooks = tmp.resolve("hooks");
+        JsonNode installed = json(cli(), "--forwarder", fwd.control().toString(), "hook", "install", "--hooks-dir", hooks.toString(),
+                "--libvirt-version", "9.0.0", "--launcher", launcher.toString());
+        assertEquals(fwd.control().toString(), installed.get("forwarder").asText());
+        String script = Files.readString(hooks.resolve("qemu.d/virtwire"));
+        assertTrue(script.contains(" --forwarder '" + fwd.control() + "' hook qemu \"$@\""), script);
+    }
+
+    @Test
     void withoutAControlSocketTheAttachSaysTheForwarderIsNotConfigured() throws Exception {
         Path none = tmp.resolve("none.sock");
         JsonNode a = json(cli().env("VIRTWIRE_FORWARDER_SOCK", none.toString()), "attach-interface", DOMAIN, "--type", "vhostuser", "--config");
