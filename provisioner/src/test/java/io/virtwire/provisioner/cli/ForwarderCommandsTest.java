@@ -84,6 +84,7 @@ class ForwarderCommandsTest {
         assertEquals(9000, added.get("mtu").asInt());
         assertEquals("{\"mode\":\"trunk\",\"allowed\":[10,20],\"native\":1}", added.get("vlan").toString());
         assertTrue(Files.exists(Path.of(sock("vm1"))), "the forwarder listens on the socket");
+        io.virtwire.provisioner.forwarder.SocketForwarderClientTest.assertQemuCanConnect(Path.of(sock("vm1")));
         assertEquals(List.of("vm1"), fwd.portNames());
 
         CliRunner.Result text = ok(cli().run("forwarder", "port", "add", "vm2", "--type", "vhostuser", "--socket", sock("vm2"),

@@ -125,6 +125,7 @@ class ForwarderLifecycleTest {
         assertEquals(socket, fwd.socketOf("fw-a-0"));
         assertEquals("server", fwd.daemon().forwarder().configOf("fw-a-0").mode(), "QEMU is the client: the forwarder listens");
         assertTrue(Files.exists(Path.of(socket)), "the forwarder listens before libvirt attaches the NIC");
+        io.virtwire.provisioner.forwarder.SocketForwarderClientTest.assertQemuCanConnect(Path.of(socket));
         assertTrue(a.get("notes").toString().contains("registered with the forwarder at " + fwd.control()), a.toString());
 
         // QEMU as the server: the forwarder connects (and keeps retrying until QEMU listens)
