@@ -30,35 +30,65 @@ public final class AfPacketPort implements Port {
     private static final int BLOCKS = 16;
     private static final int RETIRE_MILLIS = 2;
 
+    private static final java.util.concurrent.atomic.AtomicInteger FANOUT_GROUPS =
+            new java.util.concurrent.atomic.AtomicInteger((int) (ProcessHandle.current().pid() * 31));
+
     private final String name;
     private final String iface;
-    private final PacketSocket socket;
-    private final MemorySegment ring;
+    private final Queue[] queues;
     private final long[] offsets;
     private final int[] lengths;
-    private int block;
-    private int packetsLeft;
-    private long packetAt;
+    private int nextQueue;
     private volatile String brokenReason;
 
-    private AfPacketPort(String name, String iface, PacketSocket socket) {
-        this.name = name;
-        this.iface = iface;
-        this.socket = socket;
-        this.ring = socket.ring();
-        this.offsets = new long[socket.sendBatch()];
-        this.lengths = new int[socket.sendBatch()];
+    /** One socket of the fanout group and where we are in its ring. */
+    private static final class Queue {
+        final PacketSocket socket;
+        final MemorySegment ring;
+        int block;
+        int packetsLeft;
+        long packetAt;
+
+        Queue(PacketSocket socket) {
+            this.socket = socket;
+            this.ring = socket.ring();
+        }
     }
 
-    /** @throws NoSuchInterfaceException if {@code iface} does not exist */
-    public static AfPacketPort open(String name, String iface) throws IOException {
+    private AfPacketPort(String name, String iface, Queue[] queues) {
+        this.name = name;
+        this.iface = iface;
+        this.queues = queues;
+        this.offsets = new long[PacketBurst.DEFAULT_CAPACITY];
+        this.lengths = new int[PacketBurst.DEFAULT_CAPACITY];
+    }
+
+    /**
+     * @param queueCount sockets in a PACKET_FANOUT group (flows spread by hash), each with its own ring
+     * @throws NoSuchInterfaceException if {@code iface} does not exist
+     */
+    public static AfPacketPort open(String name, String iface, int queueCount) throws IOException {
         int index = PacketSocket.ifNameToIndex(iface);
         if (index == 0) {
             throw new NoSuchInterfaceException("interface '" + iface + "' does not exist on this host"
                     + " (ip -br link shows the interfaces)");
         }
-        return new AfPacketPort(name, iface, PacketSocket.open(index, BLOCK_SIZE, BLOCKS, RETIRE_MILLIS, 0,
-                PacketBurst.DEFAULT_CAPACITY));
+        int group = queueCount > 1 ? (FANOUT_GROUPS.incrementAndGet() & 0xFFFF) | 1 : 0;
+        Queue[] queues = new Queue[queueCount];
+        try {
+            for (int i = 0; i < queueCount; i++) {
+                queues[i] = new Queue(PacketSocket.open(index, BLOCK_SIZE, BLOCKS, RETIRE_MILLIS, group,
+                        PacketBurst.DEFAULT_CAPACITY));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Queue q : queues) {
+                if (q != null) {
+                    q.socket.close();
+                }
+            }
+            throw e;
+        }
+        return new AfPacketPort(name, iface, queues);
     }
 
     @Override
@@ -71,44 +101,55 @@ public final class AfPacketPort implements Port {
         return "af-packet";
     }
 
-    private long blockBase() {
-        return (long) block * BLOCK_SIZE;
+    private static long blockBase(Queue q) {
+        return (long) q.block * BLOCK_SIZE;
     }
 
-    private boolean blockReady() {
-        boolean ready = (ring.get(U32, blockBase() + Tpacket3.BLOCK_STATUS) & Tpacket3.TP_STATUS_USER) != 0;
+    private static boolean blockReady(Queue q) {
+        boolean ready = (q.ring.get(U32, blockBase(q) + Tpacket3.BLOCK_STATUS) & Tpacket3.TP_STATUS_USER) != 0;
         VarHandle.acquireFence(); // the block's contents after its status
         return ready;
     }
 
-    private void releaseBlock() {
+    private static void releaseBlock(Queue q) {
         VarHandle.releaseFence(); // we are done reading before the kernel may reuse it
-        ring.set(U32, blockBase() + Tpacket3.BLOCK_STATUS, Tpacket3.TP_STATUS_KERNEL);
-        block = block + 1 == BLOCKS ? 0 : block + 1;
+        q.ring.set(U32, blockBase(q) + Tpacket3.BLOCK_STATUS, Tpacket3.TP_STATUS_KERNEL);
+        q.block = q.block + 1 == BLOCKS ? 0 : q.block + 1;
     }
 
     @Override
     public int receive(PacketBurst burst) {
         int added = 0;
+        for (int n = 0; n < queues.length && !burst.isFull(); n++) {
+            Queue q = queues[nextQueue];
+            nextQueue = nextQueue + 1 == queues.length ? 0 : nextQueue + 1;
+            added += receive(q, burst);
+        }
+        return added;
+    }
+
+    private static int receive(Queue q, PacketBurst burst) {
+        MemorySegment ring = q.ring;
+        int added = 0;
         while (!burst.isFull()) {
-            if (packetsLeft == 0) {
-                if (!blockReady()) {
+            if (q.packetsLeft == 0) {
+                if (!blockReady(q)) {
                     break;
                 }
-                packetsLeft = ring.get(U32, blockBase() + Tpacket3.BLOCK_NUM_PKTS);
-                packetAt = blockBase() + (ring.get(U32, blockBase() + Tpacket3.BLOCK_FIRST_PKT) & 0xFFFF_FFFFL);
-                if (packetsLeft == 0) {
-                    releaseBlock();
+                q.packetsLeft = ring.get(U32, blockBase(q) + Tpacket3.BLOCK_NUM_PKTS);
+                q.packetAt = blockBase(q) + (ring.get(U32, blockBase(q) + Tpacket3.BLOCK_FIRST_PKT) & 0xFFFF_FFFFL);
+                if (q.packetsLeft == 0) {
+                    releaseBlock(q);
                     continue;
                 }
             }
-            long hdr = packetAt;
+            long hdr = q.packetAt;
             int snap = ring.get(U32, hdr + Tpacket3.PKT_SNAPLEN);
             int status = ring.get(U32, hdr + Tpacket3.PKT_STATUS);
             long mac = hdr + (ring.get(U16, hdr + Tpacket3.PKT_MAC) & 0xFFFF);
             boolean retag = (status & Tpacket3.TP_STATUS_VLAN_VALID) != 0;
             int length = snap + (retag ? 4 : 0);
-            if (snap >= 12 && length <= PacketBurst.SLOT_SIZE && mac + snap <= blockBase() + BLOCK_SIZE) {
+            if (snap >= 12 && length <= PacketBurst.SLOT_SIZE && mac + snap <= blockBase(q) + BLOCK_SIZE) {
                 int slot = burst.append(length);
                 MemorySegment out = burst.data();
                 long to = burst.offset(slot);
@@ -124,10 +165,10 @@ public final class AfPacketPort implements Port {
                 }
                 added++;
             }
-            if (--packetsLeft == 0) {
-                releaseBlock();
+            if (--q.packetsLeft == 0) {
+                releaseBlock(q);
             } else {
-                packetAt = hdr + (ring.get(U32, hdr + Tpacket3.PKT_NEXT_OFFSET) & 0xFFFF_FFFFL);
+                q.packetAt = hdr + (ring.get(U32, hdr + Tpacket3.PKT_NEXT_OFFSET) & 0xFFFF_FFFFL);
             }
         }
         return added;
@@ -147,7 +188,8 @@ public final class AfPacketPort implements Port {
                     offsets[i] = burst.offset(sent + i);
                     lengths[i] = burst.length(sent + i);
                 }
-                int r = socket.send(burst.data(), offsets, lengths, n);
+                // one transmitting socket keeps the order of frames; fanout only spreads receiving
+                int r = queues[0].socket.send(burst.data(), offsets, lengths, n);
                 sent += r;
                 if (r < n) {
                     break;
@@ -162,14 +204,29 @@ public final class AfPacketPort implements Port {
         return sent;
     }
 
+    /** The first queue's socket: the others are {@link #extraPollFds()}. */
     @Override
     public Fd pollFd() {
-        return socket.fd();
+        return queues[0].socket.fd();
+    }
+
+    @Override
+    public Fd[] extraPollFds() {
+        Fd[] extra = new Fd[queues.length - 1];
+        for (int i = 1; i < queues.length; i++) {
+            extra[i - 1] = queues[i].socket.fd();
+        }
+        return extra;
     }
 
     @Override
     public int armWakeup() {
-        return packetsLeft > 0 || blockReady() ? WORK_PENDING : ARMED;
+        for (Queue q : queues) {
+            if (q.packetsLeft > 0 || blockReady(q)) {
+                return WORK_PENDING;
+            }
+        }
+        return ARMED;
     }
 
     @Override
@@ -190,12 +247,15 @@ public final class AfPacketPort implements Port {
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("iface", iface);
-        m.put("ring", BLOCKS + " x " + BLOCK_SIZE + " bytes (TPACKET_V3)");
+        m.put("queues", queues.length);
+        m.put("ring", BLOCKS + " x " + BLOCK_SIZE + " bytes (TPACKET_V3) per queue");
         return m;
     }
 
     @Override
     public void close() {
-        socket.close();
+        for (Queue q : queues) {
+            q.socket.close();
+        }
     }
 }

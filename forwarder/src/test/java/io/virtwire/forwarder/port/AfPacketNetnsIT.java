@@ -4,7 +4,6 @@ import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.vhostuser.net.TestGuest;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,9 +53,10 @@ class AfPacketNetnsIT {
         }
     }
 
-    @Test
-    void aGuestReachesAHostInANetworkNamespaceThroughAfPacket() throws Exception {
-        long id = ProcessHandle.current().pid() % 100000;
+    @org.junit.jupiter.params.ParameterizedTest(name = "queues={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void aGuestReachesAHostInANetworkNamespaceThroughAfPacket(int queues) throws Exception {
+        long id = ProcessHandle.current().pid() % 10000 * 10 + queues;
         String ns = "vwfns" + id;
         String outer = "vwfo" + id;
         String inner = "vwfi" + id;
@@ -68,7 +68,7 @@ class AfPacketNetnsIT {
             run("ip", "netns", "exec", ns, "ip", "link", "set", inner, "up");
             run("ip", "link", "set", outer, "up");
             try (Forwarder f = new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1)) {
-                SwitchPort uplink = f.addPort(new PortConfig("uplink", "af-packet", null, null, null, null, outer, null, null));
+                SwitchPort uplink = f.addPort(new PortConfig("uplink", "af-packet", null, null, queues, null, outer, null, null));
                 f.addPort(new PortConfig("vm", "vhost-user", dir.resolve("vm.sock").toString(), "server",
                         null, null, null, null, null));
                 try (TestGuest guest = TestGuest.connect(dir.resolve("vm.sock"), "netns-guest")) {
