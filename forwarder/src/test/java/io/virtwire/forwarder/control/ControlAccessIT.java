@@ -75,6 +75,38 @@ class ControlAccessIT {
         }
     }
 
+    private static JsonNode callAs(Path sock, String... setprivIds) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("setpriv"));
+        cmd.addAll(java.util.List.of(setprivIds));
+        cmd.addAll(java.util.List.of("/usr/bin/python3", "-c",
+                "import socket,sys\n"
+                        + "s=socket.socket(socket.AF_UNIX)\n"
+                        + "s.connect(sys.argv[1])\n"
+                        + "s.sendall(b'{\"op\":\"health\"}\\n')\n"
+                        + "print(s.makefile().readline(), end='')\n", sock.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the client finished");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            return new ObjectMapper().readTree(out);
+        } catch (Exception e) {
+            throw new AssertionError("client output: " + out, e);
+        }
+    }
+
+    @Test
+    void membersOfTheControlGroupAreAllowedByPrimaryOrSupplementaryGroup() throws Exception {
+        Path sock = dir.resolve("group.sock");
+        try (Daemon grouped = Daemon.start(new ForwarderConfig(sock.toString(), "nogroup",
+                dir.resolve("state-g").toString(), null, 1, null, null, null))) {
+            assertEquals(65534, (int) (Integer) Files.getAttribute(sock, "unix:gid"), "the socket belongs to the group");
+            JsonNode primary = callAs(sock, "--reuid=65534", "--regid=65534", "--clear-groups");
+            assertTrue(primary.get("ok").asBoolean(), "primary group member: " + primary);
+            JsonNode supplementary = callAs(sock, "--reuid=65533", "--regid=65533", "--groups=65534");
+            assertTrue(supplementary.get("ok").asBoolean(), "supplementary group member: " + supplementary);
+        }
+    }
+
     @Test
     void aTapPortCreatesItsInterfaceAndRemovingItDeletesIt() throws Exception {
         String name = "vwt" + (ProcessHandle.current().pid() % 100000);
