@@ -74,6 +74,20 @@ public final class GlobalOptions {
         this.stateDir = dir;
     }
 
+    private Path forwarderSocket;
+
+    /** The forwarder's control socket: --forwarder, then VIRTWIRE_FORWARDER_SOCK, then /run/virtwire/forwarder.sock. */
+    public Path forwarderSocket() {
+        if (forwarderSocket != null) {
+            return forwarderSocket;
+        }
+        return Path.of(environment.get("VIRTWIRE_FORWARDER_SOCK").orElse(io.virtwire.provisioner.forwarder.ForwarderControlClient.DEFAULT_SOCKET));
+    }
+
+    void forwarderSocket(Path socket) {
+        this.forwarderSocket = socket;
+    }
+
     public Environment environment() {
         return environment;
     }

@@ -16,8 +16,8 @@ public class ProvisionerModule extends AbstractModule {
     protected void configure() {
         bind(LibvirtConnector.class).to(LibvirtJavaConnector.class);
         bind(io.virtwire.provisioner.host.profile.HostAccess.Factory.class).to(DefaultHostAccessFactory.class);
-        // until the forwarder exists: registers nothing and says "forwarder not configured" in the notes
-        bind(io.virtwire.provisioner.lifecycle.ForwarderClient.class).to(io.virtwire.provisioner.lifecycle.UnconfiguredForwarderClient.class);
+        // the forwarder's control socket when it exists, else "forwarder not configured" in the notes
+        bind(io.virtwire.provisioner.lifecycle.ForwarderClient.class).to(SelectedForwarderClient.class);
     }
 
     @Provides

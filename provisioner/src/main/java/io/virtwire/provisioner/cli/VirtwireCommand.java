@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
                 HookCommand.class,
                 WatchCommand.class,
                 DemoCommand.class,
+                ForwarderCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
 
@@ -60,6 +61,12 @@ public final class VirtwireCommand implements Runnable {
             description = "allocation record, lock and hook log (default: $VIRTWIRE_STATE_DIR, then /var/lib/virtwire)")
     void stateDir(Path dir) {
         globals.stateDir(dir);
+    }
+
+    @Option(names = "--forwarder", paramLabel = "SOCK", scope = ScopeType.INHERIT,
+            description = "the forwarder's control socket (default: $VIRTWIRE_FORWARDER_SOCK, then /run/virtwire/forwarder.sock)")
+    void forwarder(Path socket) {
+        globals.forwarderSocket(socket);
     }
 
     @Override

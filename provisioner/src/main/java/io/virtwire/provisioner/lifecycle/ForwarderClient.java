@@ -7,13 +7,23 @@ import java.util.List;
  * provisioner registers a port before libvirt attaches the NIC (QEMU in client mode needs a listener), removes it
  * when the domain lets the socket go, and the libvirt hook re-registers a domain's ports on every start.
  *
- * <p>Until the forwarder exists the production binding is {@link UnconfiguredForwarderClient}: it registers nothing
- * and says so in the command's notes, so the NIC is attached but has no backend.
+ * <p>The CLI binds {@code io.virtwire.provisioner.cli.SelectedForwarderClient}: the forwarder's control socket
+ * (io.virtwire.provisioner.forwarder.SocketForwarderClient) when it exists, else {@link UnconfiguredForwarderClient},
+ * which registers nothing and says so in the command's notes, so the NIC is attached but has no backend.
  */
 public interface ForwarderClient {
 
-    /** A port as the forwarder needs it: the socket it listens on and the guest NIC's MAC (for its MAC table). */
-    record Port(String domain, String socketPath, String mac) {
+    /**
+     * A port as the forwarder needs it: the socket, the guest NIC's MAC, and which side listens. {@code forwarderListens}
+     * is true for libvirt {@code <source mode='client'>} (QEMU connects to the forwarder, and reconnects after a forwarder
+     * restart) and false for {@code mode='server'} (QEMU listens, the forwarder connects).
+     */
+    record Port(String domain, String socketPath, String mac, boolean forwarderListens) {
+
+        /** A port the forwarder listens on (QEMU in client mode: virtwire's default). */
+        public Port(String domain, String socketPath, String mac) {
+            this(domain, socketPath, mac, true);
+        }
     }
 
     /** Registers (or confirms) a port; idempotent. */

@@ -126,7 +126,8 @@ public final class QemuHook {
                 String path = u.socketPath().toString();
                 boolean ours = session.record().find(path).isPresent() || Path.of(path).normalize().startsWith(socketDir);
                 if (ours) {
-                    forwarder.addPort(new ForwarderClient.Port(domain, path, i.mac().map(Object::toString).orElse(null)));
+                    forwarder.addPort(new ForwarderClient.Port(domain, path, i.mac().map(Object::toString).orElse(null),
+                            u.mode() == VhostUserInterface.Mode.CLIENT));
                     actions.add("vhost-user " + path + ": port registered (" + forwarder.describe() + ")");
                 }
             }

@@ -32,9 +32,10 @@ public final class CliRunner {
     }
 
     public Result run(String... args) {
-        // never the real /var/lib/virtwire or /run/virtwire from a test, unless a test names them
+        // never the real /var/lib/virtwire, /run/virtwire or forwarder from a test, unless a test names them
         env.putIfAbsent("VIRTWIRE_STATE_DIR", TEST_STATE.resolve("state").toString());
         env.putIfAbsent("VIRTWIRE_RUN_DIR", TEST_STATE.resolve("run").toString());
+        env.putIfAbsent("VIRTWIRE_FORWARDER_SOCK", TEST_STATE.resolve("run").resolve("no-forwarder.sock").toString());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CliIo io = new CliIo(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out, true), new PrintWriter(err, true));

@@ -1,0 +1,40 @@
+package io.virtwire.provisioner.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.inject.Inject;
+import picocli.CommandLine.Command;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+@Command(name = "health", mixinStandardHelpOptions = true,
+        description = "Is the forwarder running and are its ports healthy (status ok or degraded, uptime, workers, outage after a restart).")
+public final class ForwarderHealthCommand implements Runnable {
+
+    private final ForwarderControlFactory controls;
+    private final Output output;
+
+    @Inject
+    ForwarderHealthCommand(ForwarderControlFactory controls, Output output) {
+        this.controls = controls;
+        this.output = output;
+    }
+
+    @Override
+    public void run() {
+        JsonNode h = controls.open().health();
+        output.emit(h, out -> {
+            out.println("status:   " + h.path("status").asText() + " (pid " + h.path("pid").asText() + ", mode " + h.path("mode").asText()
+                    + ", up " + Duration.ofMillis(h.path("uptimeMillis").asLong()).toSeconds() + " s)");
+            out.println("ports:    " + h.path("ports").asInt() + ", " + h.path("portsUp").asInt() + " with a connected peer");
+            List<String> workers = new ArrayList<>();
+            h.path("workers").forEach(w -> workers.add(w.path("name").asText() + " (" + w.path("ports").asInt() + " ports)"));
+            out.println("workers:  " + String.join(", ", workers));
+            if (h.hasNonNull("restartedAfterMillis")) {
+                out.println("restart:  came back " + h.get("restartedAfterMillis").asLong() + " ms after the previous process's last heartbeat");
+            }
+            h.path("brokenPorts").forEach(b -> out.println("broken:   " + b.path("name").asText() + ": " + b.path("reason").asText()));
+        });
+    }
+}

@@ -1,0 +1,120 @@
+package io.virtwire.provisioner.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.forwarder.ForwarderControlClient;
+import jakarta.inject.Inject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Per-port counters (packets, bytes, drops by reason, errors, link outages) and the MAC table's size."
+                + " With --watch: redraw every --interval seconds until interrupted (JSON: one compact object per line).")
+public final class ForwarderStatsCommand implements Runnable {
+
+    private static final String CLEAR_SCREEN = "\033[H\033[2J";
+    private static final ObjectMapper COMPACT = new ObjectMapper();
+
+    @Option(names = "--port", paramLabel = "NAME", description = "only this port")
+    String port;
+
+    @Option(names = "--watch", description = "redraw every --interval seconds until interrupted")
+    boolean watch;
+
+    @Option(names = "--interval", paramLabel = "S", description = "with --watch: seconds between samples (default 1; fractions allowed)")
+    double interval = 1;
+
+    @Option(names = "--count", paramLabel = "N", description = "with --watch: stop after N samples (default: until interrupted)")
+    Integer count;
+
+    private final ForwarderControlFactory controls;
+    private final Output output;
+    private final GlobalOptions globals;
+
+    @Inject
+    ForwarderStatsCommand(ForwarderControlFactory controls, Output output, GlobalOptions globals) {
+        this.controls = controls;
+        this.output = output;
+        this.globals = globals;
+    }
+
+    @Override
+    public void run() {
+        if (!watch && (count != null || interval != 1)) {
+            throw VirtwireException.invalid("--interval and --count only apply with --watch");
+        }
+        if (!(interval >= 0.05 && interval <= 3600)) {
+            throw VirtwireException.invalid("--interval " + interval + " must be seconds between 0.05 and 3600");
+        }
+        if (count != null && count < 1) {
+            throw VirtwireException.invalid("--count " + count + " must be at least 1");
+        }
+        ForwarderControlClient control = controls.open();
+        if (!watch) {
+            JsonNode r = control.stats(Optional.ofNullable(port));
+            output.emit(r, out -> table(out, r));
+            return;
+        }
+        // a terminal gets the screen redrawn; a pipe or a file gets each sample appended under a time stamp
+        boolean terminal = !globals.json() && System.console() != null && System.console().isTerminal();
+        for (int n = 0; count == null || n < count; n++) {
+            if (n > 0) {
+                try {
+                    Thread.sleep((long) (interval * 1000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // asked to stop: a normal end for a watch
+                    return;
+                }
+            }
+            JsonNode r = control.stats(Optional.ofNullable(port));
+            PrintWriter out = output.out();
+            if (globals.json()) {
+                try {
+                    out.println(COMPACT.writeValueAsString(r));
+                } catch (JsonProcessingException e) {
+                    throw new UncheckedIOException(e);
+                }
+            } else {
+                out.print(terminal ? CLEAR_SCREEN : "");
+                out.println("forwarder stats at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " (every " + interval + " s)");
+                table(out, r);
+                out.println();
+            }
+            out.flush();
+        }
+    }
+
+    private static void table(PrintWriter out, JsonNode r) {
+        TextTable t = new TextTable("Port", "RX pkts", "RX bytes", "TX pkts", "TX bytes", "Drops", "Errors", "Link", "Last outage (ms)");
+        for (JsonNode p : r.path("ports")) {
+            JsonNode link = p.path("link");
+            t.row(p.path("name").asText(), p.path("rxPackets").asLong(), p.path("rxBytes").asLong(), p.path("txPackets").asLong(),
+                    p.path("txBytes").asLong(), ForwarderText.sum(p.path("drops")) + drops(p.path("drops")), p.path("errors").asLong(),
+                    link.path("up").asBoolean() ? "up" : "down " + link.path("downForMillis").asLong() + " ms",
+                    link.path("lastOutageMillis").asLong(-1) < 0 ? null : link.get("lastOutageMillis").asLong());
+        }
+        t.print(out);
+        JsonNode macs = r.path("macTable");
+        out.println("MAC table: " + macs.path("entries").asLong() + " entries" + (macs.path("refusedForSpace").asLong() > 0
+                ? ", " + macs.path("refusedForSpace").asLong() + " refused for lack of space" : ""));
+    }
+
+    /** The non-zero drop reasons, e.g. " (no_buffers 3, mtu 1)"; empty when nothing was dropped. */
+    private static String drops(JsonNode drops) {
+        StringBuilder b = new StringBuilder();
+        drops.properties().forEach(e -> {
+            if (e.getValue().asLong() > 0) {
+                b.append(b.isEmpty() ? " (" : ", ").append(e.getKey()).append(' ').append(e.getValue().asLong());
+            }
+        });
+        return b.isEmpty() ? "" : b.append(')').toString();
+    }
+}
