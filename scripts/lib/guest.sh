@@ -131,7 +131,7 @@ vw_guest_qemu_args() {
   vw_guest_image
   VW_QEMU_ARGS=(-accel tcg -machine pc -cpu "${VW_QEMU_CPU:-qemu64}" -smp 1 -m "$mem" -nodefaults -nographic -no-reboot
     -serial "${serial:-stdio}" -kernel "$VW_KERNEL" -initrd "$VW_INITRD"
-    -append "console=ttyS0 panic=-1 $append")
+    -append "console=ttyS0 panic=-1 no_timer_check $append")
   for i in "${!nic_kinds[@]}"; do
     kind="${nic_kinds[$i]}"
     local mac="${macs[$i]:-52:54:00:00:00:$(printf %02x $((i + 1)))}" dev="-device"
@@ -262,7 +262,7 @@ vw_libvirt_domain_xml() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$VW_KERNEL</kernel>
     <initrd>$VW_INITRD</initrd>
-    <cmdline>console=ttyS0 panic=-1 $xml_cmdline</cmdline>
+    <cmdline>console=ttyS0 panic=-1 no_timer_check $xml_cmdline</cmdline>
   </os>
   <features><acpi/></features>
   <on_poweroff>destroy</on_poweroff>

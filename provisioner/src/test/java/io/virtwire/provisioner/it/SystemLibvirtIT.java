@@ -86,7 +86,7 @@ class SystemLibvirtIT {
         cliJson("define-domain", "--template", "vhostuser-memfd", "--name", name, "--memory", "256MiB", "--vcpus", "1",
                 "--kernel", guest.resolve("vmlinuz").toString(), "--initrd", guest.resolve("initramfs.cpio.gz").toString(),
                 // pci=nomsi: QEMU 7.2 under TCG crashes when a vhost-user virtio-net device uses MSI-X
-                "--cmdline", "console=ttyS0 panic=-1 pci=nomsi", "--serial-log", serial.toString());
+                "--cmdline", "console=ttyS0 panic=-1 pci=nomsi no_timer_check", "--serial-log", serial.toString());
 
         // --config attach of every kind: libvirt validates and stores them (no VFIO/vDPA here, so no start with them)
         cliJson("attach-interface", name, "--type", "hostdev", "--vf", "0000:07:10.1", "--vlan", "10", "--config");
