@@ -27,7 +27,7 @@ from ansible.module_utils import basic  # noqa: E402
 from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
 
 CLI = '/usr/bin/virtwire'
-GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output')
+GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output', '--state-dir', '--forwarder')
 FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run')
 GENERATED_MAC = '52:54:00:12:34:56'
 
@@ -84,6 +84,9 @@ class FakeVirtwire:
         self.calls = []
         self.stdin = []
         self.canned = {}
+        # the host's PFs and their VFs, for 'vf list' and the allocation forms of attach-interface
+        self.pfs = {'enp1s0f0': ['0000:02:10.0', '0000:02:10.4']}
+        self.vdpa_devices = ['/dev/vhost-vdpa-0', '/dev/vhost-vdpa-1']
 
     def on(self, subcommand, rc, stdout='', stderr=''):
         """Answer a subcommand ('host show', 'domiflist', ...) with a fixed result."""
@@ -100,6 +103,8 @@ class FakeVirtwire:
         for key in (' '.join(words[:2]), words[0]):
             if key in self.canned:
                 return self.canned[key]
+        if words[:2] == ['vf', 'list']:
+            return self.vf_list(options.get('--pf'))
         file_mode = '--domain-xml' in options
         name = self.file_domain if file_mode else (words[1] if len(words) > 1 else None)
         if name != (self.file_domain if file_mode else self.domain):
@@ -116,9 +121,55 @@ class FakeVirtwire:
             return self.detach(name, options, scope, applies)
         return self.error(2, 'INVALID_INPUT', "Unmatched argument at index 3: '%s'" % words[0])
 
+    def vf_list(self, pf):
+        if pf is not None and pf not in self.pfs:
+            return self.error(3, 'NOT_FOUND', "unknown PF '%s': this host's PFs are %s" % (pf, ', '.join(self.pfs)))
+        held = dict((i['source'], self.domain) for i in self.interfaces if i['type'] == 'hostdev')
+        rows = [dict(pf='0000:01:00.0', pfNetdev=name, index=index, address=address, domain=held.get(address),
+                     state='held' if address in held else 'free', mac='00:00:00:00:00:00', vlan=0)
+                for name, addresses in sorted(self.pfs.items()) if pf in (None, name)
+                for index, address in enumerate(addresses)]
+        return 0, json.dumps(dict(vfs=rows, reconciled=[])), ''
+
+    def allocate(self, nic_type, options):
+        """The device the CLI would pick for an allocation form, or an error triple."""
+        mac = options.get('--mac', '').lower()
+        if mac and any(i['mac'] == mac for i in self.interfaces):
+            return None, self.error(4, 'CONFLICT', 'MAC %s is already used by a NIC on this connection or in the '
+                                               'allocation record' % mac)
+        used = set(i['source'] for i in self.interfaces)
+        if nic_type == 'hostdev':
+            pf = options.get('--pf')
+            if '--pool' in options:
+                pf = 'enp1s0f0'
+            if pf not in self.pfs:
+                return None, self.error(3, 'NOT_FOUND', "unknown PF '%s'" % pf)
+            free = [a for a in self.pfs[pf] if a not in used]
+            if not free:
+                return None, self.error(4, 'CONFLICT', 'no free VF on %s' % pf)
+            return dict(kind='hostdev', device=free[0], pfNetdev=pf, vfIndex=self.pfs[pf].index(free[0]),
+                        settings=dict(trust=options.get('--trust') == 'on')), None
+        if nic_type == 'vdpa':
+            free = [d for d in self.vdpa_devices if d not in used]
+            if not free:
+                return None, self.error(4, 'CONFLICT', 'no free vhost-vdpa device')
+            return dict(kind='vdpa', device=free[0]), None
+        n = 0
+        while '/run/virtwire/%s-%d.sock' % (self.domain, n) in used:
+            n += 1
+        return dict(kind='vhostuser', device='/run/virtwire/%s-%d.sock' % (self.domain, n)), None
+
     def attach(self, name, options, flags, scope, applies):
         nic_type = options['--type']
         source = options.get({'hostdev': '--vf', 'vdpa': '--dev', 'vhostuser': '--source'}[nic_type])
+        allocation = None
+        if source is None and (nic_type != 'hostdev' or '--pf' in options or '--pool' in options):
+            allocation, error = self.allocate(nic_type, options)
+            if error:
+                return error
+            source = allocation['device']
+            allocation.update(domain=name, state='pending' if '--print-xml' in flags else 'held',
+                              mac=options.get('--mac', GENERATED_MAC).lower())
         if source is None:
             return self.error(2, 'INVALID_INPUT', '--type %s needs its source' % nic_type)
         if nic_type == 'hostdev' and len(source) == 7:
@@ -133,6 +184,8 @@ class FakeVirtwire:
                      queues=int(options['--queues']) if '--queues' in options else None, target=None)
         out = dict(action='attach', domain=name, changed=False, scope=scope, iface=iface,
                    deviceXml=device_xml(iface), notes=[], diff=None)
+        if allocation:
+            out['allocation'] = allocation
         if '--print-xml' in flags:
             return 0, json.dumps(out), ''
         for existing in self.interfaces:
