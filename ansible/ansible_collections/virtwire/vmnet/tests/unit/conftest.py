@@ -215,6 +215,69 @@ class FakeVirtwire:
         return [' '.join(parse(c)[1][:1]) for c in self.calls]
 
 
+class FakeForwarder:
+    """Answers 'virtwire forwarder port add|del|list' like the CLI in front of a running daemon."""
+
+    def __init__(self, ports=None, running=True):
+        self.ports = [dict(p) for p in (ports or [])]
+        self.running = running
+        self.calls = []
+
+    def error(self, rc, kind, message):
+        return rc, json.dumps({'error': {'kind': kind, 'message': message}}), 'virtwire: error: %s\n' % message
+
+    def __call__(self, argv, data=None):
+        self.calls.append(list(argv))
+        globals_, words, options, flags = parse(argv)
+        assert globals_.get('--output') == 'json', 'modules must always ask for JSON'
+        assert '-c' not in globals_, 'the forwarder commands need no libvirt connection'
+        if not self.running:
+            sock = globals_.get('--forwarder', '/run/virtwire/forwarder.sock')
+            return self.error(69, 'UNAVAILABLE', 'the virtwire forwarder is not running: there is no control socket '
+                                                 'at %s' % sock)
+        verb = words[2] if len(words) > 2 else None
+        if words[:2] != ['forwarder', 'port']:
+            return self.error(2, 'INVALID_INPUT', 'unexpected command %s' % words)
+        if verb == 'list':
+            return 0, json.dumps(dict(ports=self.ports)), ''
+        name = words[3]
+        if verb == 'del':
+            for port in self.ports:
+                if port['name'] == name:
+                    self.ports.remove(port)
+                    return 0, json.dumps(dict(removed=name)), ''
+            return self.error(3, 'NOT_FOUND', "forwarder refused port.del (UNKNOWN_PORT): no port named '%s'" % name)
+        if verb == 'add':
+            return self.add(name, options)
+        return self.error(2, 'INVALID_INPUT', 'unexpected command %s' % words)
+
+    def add(self, name, options):
+        if any(p['name'] == name for p in self.ports):
+            return self.error(4, 'CONFLICT', "forwarder refused port.add (DUPLICATE_NAME): a port named '%s' exists "
+                                             "already" % name)
+        if options.get('--type', 'vhostuser') == 'tap':
+            port = dict(name=name, type='tap', iface=options['--ifname'])
+        else:
+            for other in self.ports:
+                if other.get('socket') == options['--socket']:
+                    return self.error(4, 'CONFLICT', "forwarder refused port.add (SOCKET_IN_USE): socket %s is "
+                                                     "already used by port '%s'" % (other['socket'], other['name']))
+            port = dict(name=name, type='vhost-user', socket=options['--socket'], mode=options.get('--mode', 'server'),
+                        queues=int(options.get('--queues', 1)), connected=False, sessions=0)
+        port.update(slot=len(self.ports), up=False, broken=None, mtu=int(options.get('--mtu', 1500)))
+        if '--trunk' in options:
+            port['vlan'] = dict(mode='trunk', allowed=[int(t) for t in options['--trunk'].split(',')])
+            if '--native' in options:
+                port['vlan']['native'] = int(options['--native'])
+        else:
+            port['vlan'] = dict(mode='access', id=int(options.get('--vlan', 1)))
+        self.ports.append(port)
+        return 0, json.dumps(dict(port=port)), ''
+
+    def verbs(self):
+        return [parse(c)[1][2] for c in self.calls]
+
+
 @pytest.fixture
 def fake_virtwire():
     return FakeVirtwire()
