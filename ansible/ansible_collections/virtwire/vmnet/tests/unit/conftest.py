@@ -135,8 +135,8 @@ class FakeVirtwire:
         """The device the CLI would pick for an allocation form, or an error triple."""
         mac = options.get('--mac', '').lower()
         if mac and any(i['mac'] == mac for i in self.interfaces):
-            return None, self.error(4, 'CONFLICT', 'MAC %s is already used by a NIC on this connection or in the '
-                                               'allocation record' % mac)
+            message = 'MAC %s is already used by a NIC on this connection or in the allocation record' % mac
+            return None, self.error(4, 'CONFLICT', message)
         used = set(i['source'] for i in self.interfaces)
         if nic_type == 'hostdev':
             pf = options.get('--pf')
