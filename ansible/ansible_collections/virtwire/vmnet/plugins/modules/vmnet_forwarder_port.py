@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: vmnet_forwarder_port
 short_description: Ports of the virtwire forwarder (vhost-user sockets and TAP interfaces)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Makes sure the running virtwire forwarder (C(bin/virtwire-forwarder)) has, or does not have, one port,
     using the C(virtwire forwarder port add|del|list) commands over the forwarder's control socket
