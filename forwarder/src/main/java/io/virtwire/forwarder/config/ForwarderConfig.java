@@ -39,7 +39,10 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         ForwarderConfig c;
         try {
-            c = yaml.readValue(file.toFile(), ForwarderConfig.class);
+            String text = java.nio.file.Files.readString(file);
+            // an empty file (or only comments) means every default
+            c = text.lines().allMatch(l -> l.isBlank() || l.strip().startsWith("#"))
+                    ? null : yaml.readValue(text, ForwarderConfig.class);
         } catch (IOException e) {
             throw new IOException("config " + file + ": " + e.getMessage(), e);
         }

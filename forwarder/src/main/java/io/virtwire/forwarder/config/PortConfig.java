@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  * One port, in the YAML config or a control-API {@code port.add}:
  * <pre>
  * {name: vm1, type: vhost-user, socket: /run/virtwire/vm1.sock, mode: server, queues: 1, mtu: 1500, vlan: {...}}
- * {name: tap0, type: tap, interface: vwtap0, mtu: 1500, vlan: {...}}
+ * {name: tap0, type: tap, iface: vwtap0, mtu: 1500, vlan: {...}}
+ * {name: uplink, type: af-packet, iface: eth1, vlan: {...}}
  * </pre>
  * {@code mode} is the forwarder's side: {@code server} (we listen; libvirt {@code <source mode='client'>}) or
  * {@code client} (QEMU listens; libvirt {@code <source mode='server'>}).
@@ -47,16 +48,16 @@ public record PortConfig(String name, String type, String socket, String mode, I
                     throw new IllegalArgumentException("port " + name + ": 'iface' is for tap ports, not vhost-user");
                 }
             }
-            case "tap" -> {
+            case "tap", "af-packet" -> {
                 if (iface == null || iface.isEmpty() || iface.length() > 15) {
-                    throw new IllegalArgumentException("port " + name + ": a tap port needs 'iface', 1..15 characters");
+                    throw new IllegalArgumentException("port " + name + ": a " + t + " port needs 'iface', 1..15 characters");
                 }
                 if (socket != null || mode != null) {
                     throw new IllegalArgumentException("port " + name + ": 'socket' and 'mode' are for vhost-user ports");
                 }
             }
             default -> throw new IllegalArgumentException("port " + name + ": type '" + t
-                    + "' is not one of vhost-user, tap");
+                    + "' is not one of vhost-user, tap, af-packet");
         }
         if (queues != null && (queues < 1 || queues > 128)) {
             throw new IllegalArgumentException("port " + name + ": queues " + queues + " is outside 1..128");

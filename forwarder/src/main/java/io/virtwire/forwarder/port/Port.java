@@ -36,6 +36,11 @@ public interface Port extends AutoCloseable {
     /** A descriptor that becomes readable when {@link #receive} may find frames; null if the port must be polled. */
     Fd pollFd();
 
+    /** More descriptors to watch besides {@link #pollFd()} (one per queue of a multi-socket port). */
+    default Fd[] extraPollFds() {
+        return new Fd[0];
+    }
+
     /** @return {@link #ARMED}, {@link #WORK_PENDING} or {@link #POLL} */
     int armWakeup();
 

@@ -14,6 +14,7 @@ public class PortFactory {
                     c.modeOrDefault().equals("client") ? VhostUserPort.Mode.CLIENT : VhostUserPort.Mode.SERVER,
                     c.queuesOrDefault(), c.queueSizeOrDefault());
             case "tap" -> TapPort.open(c.name(), c.iface());
+            case "af-packet" -> AfPacketPort.open(c.name(), c.iface(), c.queuesOrDefault());
             default -> throw new IllegalArgumentException("port type '" + c.type() + "' is not supported");
         };
     }

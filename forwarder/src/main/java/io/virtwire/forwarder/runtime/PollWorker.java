@@ -139,6 +139,9 @@ public final class PollWorker implements AutoCloseable {
         if (fd != null) {
             epoll.add(fd, Epoll.EPOLLIN, port.slot());
         }
+        for (Fd extra : port.port().extraPollFds()) {
+            epoll.add(extra, Epoll.EPOLLIN, port.slot());
+        }
         SwitchPort[] next = Arrays.copyOf(owned, owned.length + 1);
         next[next.length - 1] = port;
         owned = next;
@@ -148,12 +151,15 @@ public final class PollWorker implements AutoCloseable {
     /** Stops receiving from {@code port}; when this returns the worker no longer touches it. */
     public synchronized void disown(SwitchPort port) {
         owned = Arrays.stream(owned).filter(p -> p != port).toArray(SwitchPort[]::new);
-        Fd fd = port.port().pollFd();
-        if (fd != null) {
-            try {
-                epoll.delete(fd);
-            } catch (ErrnoException e) {
-                // not registered
+        java.util.List<Fd> fds = new java.util.ArrayList<>(java.util.Arrays.asList(port.port().extraPollFds()));
+        fds.add(port.port().pollFd());
+        for (Fd fd : fds) {
+            if (fd != null) {
+                try {
+                    epoll.delete(fd);
+                } catch (ErrnoException e) {
+                    // not registered
+                }
             }
         }
         quiesce();

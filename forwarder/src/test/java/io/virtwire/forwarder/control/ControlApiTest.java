@@ -131,6 +131,10 @@ class ControlApiTest {
         refused("{\"op\":\"port.add\",\"port\":{\"name\":\"v\",\"socket\":\"" + dir.resolve("v.sock")
                 + "\",\"vlan\":{\"mode\":\"trunk\",\"allowed\":[10,5000]}}}", "INVALID_ARGUMENT", "5000");
         refused("{\"op\":\"port.add\",\"port\":{\"name\":\"v\",\"socket\":\"relative.sock\"}}", "INVALID_ARGUMENT", "absolute");
+        refused("{\"op\":\"port.add\",\"port\":{\"name\":\"up\",\"type\":\"af-packet\",\"iface\":\"vwnosuch0\"}}",
+                "NO_SUCH_INTERFACE", "vwnosuch0");
+        refused("{\"op\":\"port.add\",\"port\":{\"name\":\"up\",\"type\":\"af-packet\",\"iface\":\"much-too-long-name\"}}",
+                "INVALID_ARGUMENT", "iface");
         refused("{\"op\":\"port.add\",\"port\":{\"name\":\"v\",\"type\":\"warp\"}}", "INVALID_ARGUMENT", "warp");
         refused("{\"op\":\"port.add\",\"port\":{\"name\":\"v\",\"sockett\":\"/x\"}}", "INVALID_ARGUMENT", "sockett");
         refused("{\"op\":\"port.add\",\"port\":{\"name\":\"bad name!\",\"socket\":\"/tmp/x.sock\"}}", "INVALID_ARGUMENT", "bad name!");

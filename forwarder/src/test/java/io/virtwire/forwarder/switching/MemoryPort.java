@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A port backed by Java lists: frames queued to be received, frames transmitted, and a room limit. */
-final class MemoryPort implements Port {
+class MemoryPort implements Port {
 
     final String name;
     final Deque<byte[]> toReceive = new ArrayDeque<>();

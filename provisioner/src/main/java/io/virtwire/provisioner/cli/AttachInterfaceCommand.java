@@ -229,7 +229,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                         throw VirtwireException.invalid("--parent applies to --type vdpa");
                     }
                     yield Optional.of(new AllocationRequest.VhostUser(
-                            NicRequest.parseMode(mode), m, q));
+                            NicRequest.parseMode(mode), m, q, fixMemory));
                 }
             };
         } catch (IllegalArgumentException e) {

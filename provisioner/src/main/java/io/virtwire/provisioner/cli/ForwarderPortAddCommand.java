@@ -12,13 +12,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "add", mixinStandardHelpOptions = true,
-        description = "Add a port to the forwarder: a vhost-user socket for a guest, or a TAP interface on the host.")
+        description = "Add a port to the forwarder: a vhost-user socket for a guest, a TAP interface, or a host interface through AF_PACKET.")
 public final class ForwarderPortAddCommand implements Runnable {
 
     @Parameters(index = "0", paramLabel = "NAME", description = "port name: 1..64 letters, digits, '_', '.', ':', '-'")
     String name;
 
-    @Option(names = "--type", paramLabel = "TYPE", description = "vhostuser (default) or tap")
+    @Option(names = "--type", paramLabel = "TYPE", description = "vhostuser (default), tap, or afpacket")
     String type = "vhostuser";
 
     @Option(names = "--socket", paramLabel = "PATH", description = "vhostuser: the UNIX socket (absolute path)")
@@ -28,10 +28,10 @@ public final class ForwarderPortAddCommand implements Runnable {
             + " or client (QEMU listens; libvirt <source mode='server'>)")
     String mode;
 
-    @Option(names = "--queues", paramLabel = "N", description = "vhostuser: queue pairs, 1..128 (default 1)")
+    @Option(names = "--queues", paramLabel = "N", description = "vhostuser: queue pairs; afpacket: fanout sockets; 1..128 (default 1)")
     Integer queues;
 
-    @Option(names = "--ifname", paramLabel = "IF", description = "tap: the host interface name (created if missing)")
+    @Option(names = "--ifname", paramLabel = "IF", description = "tap: the TAP interface (created if missing); afpacket: an existing host interface")
     String ifname;
 
     @Option(names = "--vlan", paramLabel = "TAG", description = "access port on VLAN TAG (1..4094; default: access VLAN 1)")
@@ -59,16 +59,21 @@ public final class ForwarderPortAddCommand implements Runnable {
     public void run() {
         PortSpec spec = spec();
         JsonNode result = controls.open().portAdd(spec);
+        // the forwarder (root) made the socket with its umask: QEMU's user must be able to connect
+        String problem = spec.socket() != null && !"client".equals(spec.mode())
+                ? io.virtwire.provisioner.lifecycle.QemuSocketAccess.openSocket(java.nio.file.Path.of(spec.socket())) : null;
         output.emit(result, out -> out.println("added port " + ForwarderText.describe(result.path("port"))));
+        if (problem != null) {
+            output.err().println("virtwire: warning: " + problem);
+        }
     }
 
     PortSpec spec() {
         String t = switch (type) {
             case "vhostuser", "vhost-user" -> PortSpec.VHOST_USER;
             case "tap" -> PortSpec.TAP;
-            case "afpacket" -> throw VirtwireException.invalid("--type afpacket: this forwarder has no AF_PACKET ports yet"
-                    + " (its port types: vhost-user, tap); use --type tap --ifname IF and bridge the TAP with the host interface");
-            default -> throw VirtwireException.invalid("--type '" + type + "' is not one of vhostuser, tap");
+            case "afpacket", "af-packet" -> PortSpec.AF_PACKET;
+            default -> throw VirtwireException.invalid("--type '" + type + "' is not one of vhostuser, tap, afpacket");
         };
         if (vlan != null && trunk != null) {
             throw VirtwireException.invalid("--vlan (access port) and --trunk (trunk port) exclude each other; give one");
@@ -79,7 +84,7 @@ public final class ForwarderPortAddCommand implements Runnable {
         PortSpec.Vlan v = vlan != null ? PortSpec.Vlan.access(vlan)
                 : trunk != null ? PortSpec.Vlan.trunk(new ArrayList<>(trunk), nativeVlan) : null;
         if (t.equals(PortSpec.VHOST_USER) && ifname != null) {
-            throw VirtwireException.invalid("--ifname is for --type tap; a vhostuser port takes --socket PATH");
+            throw VirtwireException.invalid("--ifname is for --type tap and afpacket; a vhostuser port takes --socket PATH");
         }
         return new PortSpec(name, t, socket, mode, queues, null, ifname, mtu, v);
     }

@@ -37,6 +37,9 @@ final class ForwarderText {
         }
         if (p.hasNonNull("iface")) {
             b.append(", interface ").append(p.get("iface").asText());
+            if (p.hasNonNull("queues")) {
+                b.append(", queues ").append(p.get("queues").asText());
+            }
         }
         b.append(", mtu ").append(p.path("mtu").asText()).append(", vlan ").append(vlan(p.path("vlan"))).append(')');
         return b.toString();

@@ -43,13 +43,13 @@ public final class HookInstallCommand implements Runnable {
             throw VirtwireException.invalid("--launcher " + exe + " is not an executable file: point it at bin/virtwire");
         }
         HookInstaller.Installed done = new HookInstaller().install(hooksDir, version, exe, globals.stateDir().toAbsolutePath(),
-                globals.hostRoot().toAbsolutePath());
+                globals.hostRoot().toAbsolutePath(), globals.forwarderSocket().toAbsolutePath());
         String note = done.note();
         if (reload) {
             note = LibvirtdReload.sighup();
         }
         HookInstaller.Installed result = new HookInstaller.Installed(done.path(), done.layout(), done.launcher(), done.stateDir(), done.hostRoot(),
-                done.changed(), note);
+                done.forwarder(), done.changed(), note);
         output.emit(result, out -> {
             out.println((result.changed() ? "Installed " : "Already installed: ") + result.path() + " (runs " + result.launcher() + ")");
             out.println("note: " + result.note());

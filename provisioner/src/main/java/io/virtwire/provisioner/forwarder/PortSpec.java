@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * A forwarder port as {@code port.add} takes it (the daemon's PortConfig):
- * {@code {name, type: vhost-user|tap, socket, mode: server|client, queues, mtu, iface, vlan}}. The constructor
+ * {@code {name, type: vhost-user|tap|af-packet, socket, mode: server|client, queues, mtu, iface, vlan}}. The constructor
  * refuses what the CLI can tell is wrong before anything is sent (names the value, the rule and the fix); what only
  * the daemon can tell (a socket in use, a missing interface) comes back as its error.
  *
@@ -22,6 +22,7 @@ public record PortSpec(String name, String type, String socket, String mode, Int
 
     public static final String VHOST_USER = "vhost-user";
     public static final String TAP = "tap";
+    public static final String AF_PACKET = "af-packet";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
 
     /** {@code {mode: access, id}} or {@code {mode: trunk, allowed, native}}; absent means access VLAN 1. */
@@ -78,18 +79,22 @@ public record PortSpec(String name, String type, String socket, String mode, Int
                     throw VirtwireException.invalid("--mode '" + mode + "' is neither server (the forwarder listens) nor client (QEMU listens)");
                 }
                 if (iface != null) {
-                    throw VirtwireException.invalid("--ifname is for --type tap; a vhost-user port has --socket");
+                    throw VirtwireException.invalid("--ifname is for --type tap and afpacket; a vhost-user port has --socket");
                 }
             }
-            case TAP -> {
+            case TAP, AF_PACKET -> {
+                String cli = type.equals(TAP) ? "tap" : "afpacket";
                 if (iface == null || iface.isEmpty() || iface.length() > 15 || iface.contains("/") || iface.isBlank()) {
-                    throw VirtwireException.invalid("--type tap needs --ifname IF, 1..15 characters without '/' (got '" + iface + "')");
+                    throw VirtwireException.invalid("--type " + cli + " needs --ifname IF, 1..15 characters without '/' (got '" + iface + "')");
                 }
-                if (socket != null || mode != null || queues != null) {
-                    throw VirtwireException.invalid("--socket, --mode and --queues are for --type vhostuser, not tap");
+                if (socket != null || mode != null) {
+                    throw VirtwireException.invalid("--socket and --mode are for --type vhostuser, not " + cli);
+                }
+                if (type.equals(TAP) && queues != null) {
+                    throw VirtwireException.invalid("--queues is for --type vhostuser and afpacket (fanout), not tap");
                 }
             }
-            default -> throw VirtwireException.invalid("port type '" + type + "' is not one of vhostuser, tap");
+            default -> throw VirtwireException.invalid("port type '" + type + "' is not one of vhostuser, tap, afpacket");
         }
         if (queues != null && (queues < 1 || queues > 128)) {
             throw VirtwireException.invalid("--queues " + queues + " is outside 1..128");

@@ -3,7 +3,9 @@ package io.virtwire.provisioner.forwarder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.lifecycle.ForwarderClient;
+import io.virtwire.provisioner.lifecycle.QemuSocketAccess;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -14,10 +16,14 @@ import java.util.Set;
  * forwarder by name: the name is the socket's file name without {@code .sock} (virtwire's sockets are
  * {@code DOMAIN-N.sock}, so {@code port list} reads as the domains), made unique if another port has it.
  * Adding a socket the forwarder already serves is a no-op (the hook re-registers on every start).
+ *
+ * <p>The forwarder (root) creates a server socket with its umask, which QEMU's user cannot connect to; after adding
+ * (or confirming) a port, its socket is opened to the QEMU group ({@link QemuSocketAccess}).
  */
 public final class SocketForwarderClient implements ForwarderClient {
 
     private final ForwarderControlClient control;
+    private volatile String accessProblem;
 
     public SocketForwarderClient(ForwarderControlClient control) {
         this.control = control;
@@ -29,6 +35,7 @@ public final class SocketForwarderClient implements ForwarderClient {
         Set<String> names = new HashSet<>();
         for (JsonNode p : ports) {
             if (port.socketPath().equals(p.path("socket").asText(null))) {
+                openToQemu(port);
                 return;
             }
             names.add(p.path("name").asText());
@@ -40,6 +47,16 @@ public final class SocketForwarderClient implements ForwarderClient {
             name = base.substring(0, Math.min(base.length(), 64 - suffix.length())) + suffix;
         }
         control.portAdd(PortSpec.vhostUser(name, port.socketPath(), port.forwarderListens() ? "server" : "client"));
+        openToQemu(port);
+    }
+
+    private void openToQemu(Port port) {
+        if (port.forwarderListens()) {
+            String problem = QemuSocketAccess.openSocket(Path.of(port.socketPath()));
+            if (problem != null) {
+                accessProblem = problem;
+            }
+        }
     }
 
     @Override
@@ -71,7 +88,8 @@ public final class SocketForwarderClient implements ForwarderClient {
 
     @Override
     public String describe() {
-        return "vhost-user port registered with the forwarder at " + control.socket();
+        String problem = accessProblem;
+        return "vhost-user port registered with the forwarder at " + control.socket() + (problem == null ? "" : "; but " + problem);
     }
 
     /** The forwarder port name for a socket path: its file name without .sock, in the daemon's name alphabet. */

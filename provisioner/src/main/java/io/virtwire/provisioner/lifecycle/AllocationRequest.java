@@ -25,7 +25,15 @@ public sealed interface AllocationRequest {
     record Vdpa(Optional<String> parent, Optional<MacAddress> mac, Optional<QueueCount> queues) implements AllocationRequest {
     }
 
-    /** A new socket under virtwire's socket directory, registered with the forwarder. */
-    record VhostUser(VhostUserInterface.Mode mode, Optional<MacAddress> mac, Optional<QueueCount> queues) implements AllocationRequest {
+    /**
+     * A new socket under virtwire's socket directory, registered with the forwarder. {@code fixMemory}: add memfd shared
+     * memory to the persistent definition when it lacks it (attach-interface --fix-memory).
+     */
+    record VhostUser(VhostUserInterface.Mode mode, Optional<MacAddress> mac, Optional<QueueCount> queues, boolean fixMemory)
+            implements AllocationRequest {
+
+        public VhostUser(VhostUserInterface.Mode mode, Optional<MacAddress> mac, Optional<QueueCount> queues) {
+            this(mode, mac, queues, false);
+        }
     }
 }

@@ -19,12 +19,8 @@ import io.virtwire.provisioner.nic.MacGenerator;
 import io.virtwire.provisioner.nic.NicChange;
 import io.virtwire.provisioner.nic.NicRequest;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -353,7 +349,7 @@ public final class AllocationService {
         Allocation pending = new Allocation("vhostuser", socket.toString(), domain, Allocation.PENDING, null, null, null, null, null,
                 mac.toString(), ProcessHandle.current().pid());
         if (printOnly) {
-            return nics.attach(ctx.gateway(), domain, nic, scope, false, true).withAllocation(pending, notes);
+            return nics.attach(ctx.gateway(), domain, nic, scope, req.fixMemory(), true).withAllocation(pending, notes);
         }
         prepareSocketDir(ctx.socketDir());
         session.save(session.record().with(pending));
@@ -363,7 +359,7 @@ public final class AllocationService {
         try {
             ctx.forwarder().addPort(port);
             ctx.afterHostChange().run();
-            change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
+            change = nics.attach(ctx.gateway(), domain, nic, scope, req.fixMemory(), false);
         } catch (RuntimeException e) {
             try {
                 ctx.forwarder().removePort(socket.toString());
@@ -385,32 +381,9 @@ public final class AllocationService {
      * group-writable for the QEMU user's group when that group exists, else world-writable like /tmp.
      */
     static void prepareSocketDir(Path dir) {
-        try {
-            Files.createDirectories(dir);
-            PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
-            GroupPrincipal group = null;
-            for (String g : List.of("libvirt-qemu", "qemu", "kvm")) {
-                try {
-                    group = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(g);
-                    break;
-                } catch (IOException | UnsupportedOperationException e) {
-                    // try the next name
-                }
-            }
-            if (group != null) {
-                try {
-                    view.setGroup(group);
-                    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwx--x"));
-                    return;
-                } catch (IOException e) {
-                    // not allowed to change the group (not root): fall through
-                }
-            }
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-        } catch (IOException e) {
-            throw new VirtwireException(VirtwireException.Kind.HOST, "cannot prepare the vhost-user socket directory " + dir + ": " + e, e);
-        }
+        QemuSocketAccess.prepareDirectory(dir);
     }
+
 
     private static VirtwireException rethrow(RuntimeException e, String prefix, String suffix) {
         VirtwireException.Kind kind = e instanceof VirtwireException ve ? ve.kind() : VirtwireException.Kind.LIBVIRT;

@@ -26,7 +26,8 @@ public final class HookInstaller {
     public static final int TIMEOUT_SECONDS = 60;
 
     /** Where the script went and what it runs. */
-    public record Installed(String path, String layout, String launcher, String stateDir, String hostRoot, boolean changed, String note) {
+    public record Installed(String path, String layout, String launcher, String stateDir, String hostRoot, String forwarder, boolean changed,
+                            String note) {
     }
 
     /** "libvirtd (libvirt) 9.0.0" -> 9000000 (libvirt's own encoding: major * 1,000,000 + minor * 1,000 + micro). */
@@ -38,7 +39,8 @@ public final class HookInstaller {
         return Long.parseLong(m.group(1)) * 1_000_000 + Long.parseLong(m.group(2)) * 1_000 + (m.group(3) == null ? 0 : Long.parseLong(m.group(3)));
     }
 
-    public static String script(Path launcher, Path stateDir, Path hostRoot) {
+    /** {@code forwarder}: the forwarder's control socket, fixed in the script since libvirtd's environment has no VIRTWIRE_FORWARDER_SOCK. */
+    public static String script(Path launcher, Path stateDir, Path hostRoot, Path forwarder) {
         String ignored = String.join("|", QemuHook.IGNORED.stream().sorted().toList());
         return "#!/bin/sh\n"
                 + MARKER + " (written by 'virtwire hook install'; remove with 'virtwire hook uninstall')\n"
@@ -47,17 +49,17 @@ public final class HookInstaller {
                 + "  " + ignored + ") exit 0 ;;\n"
                 + "esac\n"
                 + "exec timeout -k 5 " + TIMEOUT_SECONDS + " " + quote(launcher.toString()) + " --state-dir " + quote(stateDir.toString())
-                + " --host-root " + quote(hostRoot.toString()) + " hook qemu \"$@\"\n";
+                + " --host-root " + quote(hostRoot.toString()) + " --forwarder " + quote(forwarder.toString()) + " hook qemu \"$@\"\n";
     }
 
     private static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    public Installed install(Path hooksDir, long libvirtVersion, Path launcher, Path stateDir, Path hostRoot) {
+    public Installed install(Path hooksDir, long libvirtVersion, Path launcher, Path stateDir, Path hostRoot, Path forwarder) {
         boolean qemuD = libvirtVersion >= QEMU_D_SINCE;
         Path target = qemuD ? hooksDir.resolve("qemu.d").resolve("virtwire") : hooksDir.resolve("qemu");
-        String content = script(launcher, stateDir, hostRoot);
+        String content = script(launcher, stateDir, hostRoot, forwarder);
         try {
             if (Files.exists(target)) {
                 String existing = Files.readString(target, StandardCharsets.UTF_8);
@@ -67,7 +69,7 @@ public final class HookInstaller {
                 }
                 if (existing.equals(content)) {
                     return new Installed(target.toString(), qemuD ? "qemu.d" : "qemu", launcher.toString(), stateDir.toString(),
-                            hostRoot.toString(), false, "already installed");
+                            hostRoot.toString(), forwarder.toString(), false, "already installed");
                 }
             }
             Files.createDirectories(target.getParent());
@@ -78,7 +80,7 @@ public final class HookInstaller {
         } catch (IOException e) {
             throw new VirtwireException(VirtwireException.Kind.HOST, "cannot install the hook at " + target + ": " + e, e);
         }
-        return new Installed(target.toString(), qemuD ? "qemu.d" : "qemu", launcher.toString(), stateDir.toString(), hostRoot.toString(), true,
+        return new Installed(target.toString(), qemuD ? "qemu.d" : "qemu", launcher.toString(), stateDir.toString(), hostRoot.toString(), forwarder.toString(), true,
                 "libvirtd reads hooks when it starts and on SIGHUP: restart it (systemctl restart libvirtd) or 'kill -HUP $(pidof libvirtd)'"
                         + " (hook install --reload does the latter)");
     }

@@ -84,6 +84,7 @@ class ForwarderCommandsTest {
         assertEquals(9000, added.get("mtu").asInt());
         assertEquals("{\"mode\":\"trunk\",\"allowed\":[10,20],\"native\":1}", added.get("vlan").toString());
         assertTrue(Files.exists(Path.of(sock("vm1"))), "the forwarder listens on the socket");
+        io.virtwire.provisioner.forwarder.SocketForwarderClientTest.assertQemuCanConnect(Path.of(sock("vm1")));
         assertEquals(List.of("vm1"), fwd.portNames());
 
         CliRunner.Result text = ok(cli().run("forwarder", "port", "add", "vm2", "--type", "vhostuser", "--socket", sock("vm2"),
@@ -116,6 +117,38 @@ class ForwarderCommandsTest {
         assertTrue(ok(cli().run("forwarder", "port", "list")).out().contains(ifname));
         ok(cli().run("forwarder", "port", "del", "host0"));
         assertEquals(List.of(), fwd.portNames());
+    }
+
+    private static void ip(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "ip " + String.join(" ", args) + ": " + out);
+    }
+
+    @Test
+    void afPacketPortOnAnExistingHostInterfaceAndOnAMissingOne() throws Exception {
+        String a = "vwa" + ProcessHandle.current().pid() % 100000;
+        String b = "vwb" + ProcessHandle.current().pid() % 100000;
+        ip("link", "add", a, "type", "veth", "peer", "name", b);
+        try {
+            ip("link", "set", a, "up");
+            ip("link", "set", b, "up");
+            JsonNode added = json("forwarder", "port", "add", "uplink", "--type", "afpacket", "--ifname", a, "--queues", "2", "--trunk", "10,20")
+                    .get("port");
+            assertEquals("af-packet", added.get("type").asText());
+            assertEquals(a, added.get("iface").asText());
+            assertEquals(2, added.get("queues").asInt());
+            String text = ok(cli().run("forwarder", "port", "list")).out();
+            assertTrue(text.lines().map(String::strip).anyMatch(l -> l.matches("uplink\\s+af-packet\\s+" + a + "\\s+-\\s+2\\s+1500\\s+trunk 10,20\\s+.*")),
+                    text);
+            refused(ExitCode.CONFLICT, "CONFLICT", "INTERFACE_IN_USE", "forwarder", "port", "add", "uplink2", "--type", "afpacket", "--ifname", a);
+            ok(cli().run("forwarder", "port", "del", "uplink"));
+        } finally {
+            ip("link", "del", a);
+        }
+        refused(ExitCode.NOT_FOUND, "NOT_FOUND", "NO_SUCH_INTERFACE", "forwarder", "port", "add", "uplink", "--type", "afpacket", "--ifname", a);
     }
 
     @Test
@@ -213,7 +246,11 @@ class ForwarderCommandsTest {
         refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--mode 'both'", "forwarder", "port", "add", "v", "--socket", sock("v"), "--mode", "both");
         refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--queues 0", "forwarder", "port", "add", "v", "--socket", sock("v"), "--queues", "0");
         refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--mtu 20000", "forwarder", "port", "add", "v", "--socket", sock("v"), "--mtu", "20000");
-        refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "no AF_PACKET ports", "forwarder", "port", "add", "v", "--type", "afpacket", "--ifname", "eth0");
+        refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--socket and --mode are for --type vhostuser, not afpacket",
+                "forwarder", "port", "add", "v", "--type", "afpacket", "--ifname", "eth0", "--socket", sock("v"));
+        refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--type afpacket needs --ifname", "forwarder", "port", "add", "v", "--type", "afpacket");
+        refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--queues is for --type vhostuser and afpacket",
+                "forwarder", "port", "add", "v", "--type", "tap", "--ifname", "vwq0", "--queues", "2");
         refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--type 'warp'", "forwarder", "port", "add", "v", "--type", "warp");
         refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--type tap needs --ifname", "forwarder", "port", "add", "v", "--type", "tap");
         refused(ExitCode.INVALID_INPUT, "INVALID_INPUT", "--ifname is for --type tap",

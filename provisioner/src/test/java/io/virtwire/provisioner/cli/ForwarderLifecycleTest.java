@@ -68,8 +68,10 @@ class ForwarderLifecycleTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (libvirt.gateway().domainNames().contains(DOMAIN)) {
-            libvirt.gateway().undefine(DOMAIN);
+        for (String d : List.of(DOMAIN, "fw-b")) {
+            if (libvirt.gateway().domainNames().contains(d)) {
+                libvirt.gateway().undefine(d);
+            }
         }
         libvirt.close();
         fwd.close();
@@ -123,6 +125,7 @@ class ForwarderLifecycleTest {
         assertEquals(socket, fwd.socketOf("fw-a-0"));
         assertEquals("server", fwd.daemon().forwarder().configOf("fw-a-0").mode(), "QEMU is the client: the forwarder listens");
         assertTrue(Files.exists(Path.of(socket)), "the forwarder listens before libvirt attaches the NIC");
+        io.virtwire.provisioner.forwarder.SocketForwarderClientTest.assertQemuCanConnect(Path.of(socket));
         assertTrue(a.get("notes").toString().contains("registered with the forwarder at " + fwd.control()), a.toString());
 
         // QEMU as the server: the forwarder connects (and keeps retrying until QEMU listens)
@@ -181,6 +184,35 @@ class ForwarderLifecycleTest {
         assertEquals(before, libvirt.gateway().domainXml(DOMAIN, true), "libvirt was not asked");
         assertEquals(0, recordEntries());
         assertFalse(Files.exists(tmp.resolve("run").resolve("fw-a-0.sock")));
+    }
+
+    @Test
+    void fixMemoryAddsSharedMemoryOnTheAllocationPathAndWithoutItThePortIsRemovedAgain() throws Exception {
+        ok(cli().run("define-domain", "--template", "hostdev-q35", "--name", "fw-b", "--virt-type", "qemu", "--memory", "128MiB"));
+        CliRunner.Result refused = cli().run("attach-interface", "fw-b", "--type", "vhostuser", "--config");
+        assertEquals(ExitCode.CONFLICT, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("--fix-memory"), refused.err());
+        assertEquals(List.of(), fwd.portNames(), "the refused attach removed its forwarder port");
+
+        JsonNode a = json(cli(), "attach-interface", "fw-b", "--type", "vhostuser", "--fix-memory", "--config");
+        assertEquals(List.of("fw-b-0"), fwd.portNames());
+        String xml = libvirt.gateway().domainXml("fw-b", true);
+        assertTrue(xml.contains("memfd") && xml.contains("shared"), xml);
+        assertTrue(xml.contains(a.get("allocation").get("device").asText()), xml);
+    }
+
+    @Test
+    void hookInstallFixesTheForwarderSocketInTheScript() throws Exception {
+        // libvirtd runs the hook without our environment: the socket given at install time must be in the script
+        Path launcher = tmp.resolve("virtwire");
+        Files.writeString(launcher, "#!/bin/sh\n");
+        launcher.toFile().setExecutable(true);
+        Path hooks = tmp.resolve("hooks");
+        JsonNode installed = json(cli(), "--forwarder", fwd.control().toString(), "hook", "install", "--hooks-dir", hooks.toString(),
+                "--libvirt-version", "9.0.0", "--launcher", launcher.toString());
+        assertEquals(fwd.control().toString(), installed.get("forwarder").asText());
+        String script = Files.readString(hooks.resolve("qemu.d/virtwire"));
+        assertTrue(script.contains(" --forwarder '" + fwd.control() + "' hook qemu \"$@\""), script);
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** virtwire's socket-keyed ForwarderClient over the real daemon's name-keyed ports. */
 @Timeout(60)
-class SocketForwarderClientTest {
+public class SocketForwarderClientTest {
 
     @TempDir
     Path dir;
@@ -26,6 +26,15 @@ class SocketForwarderClientTest {
         assertEquals("odd_name_", SocketForwarderClient.nameFor("/x/odd name!"));
         assertEquals("p_hidden", SocketForwarderClient.nameFor("/x/_hidden.sock"));
         assertEquals(64, SocketForwarderClient.nameFor("/x/" + "a".repeat(100) + ".sock").length());
+    }
+
+    /** QEMU runs as its own user: the socket must be its group's (rw) or everyone's. */
+    public static void assertQemuCanConnect(Path socket) throws Exception {
+        String group = Files.readAttributes(socket, java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .group().getName();
+        String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(List.of("libvirt-qemu", "qemu", "kvm").contains(group) && perms.equals("rw-rw----") || perms.equals("rw-rw-rw-"),
+                socket + ": " + group + " " + perms);
     }
 
     @Test
@@ -39,6 +48,7 @@ class SocketForwarderClientTest {
             c.addPort(new ForwarderClient.Port("dom", connects, "52:54:00:00:00:02", false));
             assertEquals(List.of("dom-0", "dom-1"), fwd.portNames());
             assertTrue(Files.exists(Path.of(listens)), "server side: the forwarder listens");
+            assertQemuCanConnect(Path.of(listens));
             assertFalse(Files.exists(Path.of(connects)), "client side: QEMU will create it; the forwarder keeps trying to connect");
             assertEquals(List.of(new ForwarderClient.Port(null, listens, null, true), new ForwarderClient.Port(null, connects, null, false)),
                     c.ports());

@@ -676,11 +676,20 @@ public final class BackendSession implements Runnable, AutoCloseable {
             }
         } else {
             SplitQueue s = new SplitQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
-            s.setNextAvail((int) (v.base & 0xFFFF));
+            int base = (int) (v.base & 0xFFFF);
             MemorySegment region = inflight != null && inflight.queueSize() >= size ? inflight.queueRegion(v.index) : null;
-            queue = region != null && (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) != 0
-                    ? new InflightSplitQueue(s, region)
-                    : s;
+            boolean withInflight = region != null && (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) != 0;
+            if (!withInflight && s.nextUsed() != base) {
+                // A front-end reconnecting to a restarted back-end without inflight tracking (DPDK's virtio-user in
+                // server mode sends 0) cannot know where we stopped; the used ring in guest memory can: resume
+                // there, as DPDK's vhost library does. Chains taken but never completed by the dead process are
+                // lost (the guest's TX frames were sent or dropped; RX buffers are reposted by its driver).
+                LOG.log(System.Logger.Level.INFO, name + ": ring " + v.index + ": SET_VRING_BASE " + base
+                        + " but used.idx is " + s.nextUsed() + "; resuming at used.idx");
+                base = s.nextUsed();
+            }
+            s.setNextAvail(base);
+            queue = withInflight ? new InflightSplitQueue(s, region) : s;
             v.core = s;
             if (logging()) {
                 queue = new LoggingQueue(queue, log, new long[] {usedGpa}, new long[] {SplitRingLayout.usedRingSize(size)});

@@ -4,8 +4,8 @@ package io.virtwire.vhostuser.protocol;
  * A vring state request: SET_VRING_NUM, SET_VRING_BASE, GET_VRING_BASE, SET_VRING_ENABLE.
  *
  * @param index the vring index, below {@link WireLimits#MAX_VRINGS} (the codec also checks the device's count)
- * @param num   u32: ring size (SET_VRING_NUM, 1..32768), next avail index (SET_VRING_BASE), 0 (GET_VRING_BASE,
- *              "reserved and must be set to 0"), 0 or 1 (SET_VRING_ENABLE)
+ * @param num   u32: ring size (SET_VRING_NUM, 1..32768), next avail index (SET_VRING_BASE), reserved (GET_VRING_BASE: "must be 0",
+ *              ignored because DPDK's virtio-user sends other values), 0 or 1 (SET_VRING_ENABLE)
  */
 public record VringState(FrontendRequest request, int index, long num) implements FrontendMessage {
 
@@ -25,9 +25,9 @@ public record VringState(FrontendRequest request, int index, long num) implement
                 }
             }
             case GET_VRING_BASE -> {
-                if (num != 0) {
-                    throw new IllegalArgumentException("num is " + num + ", the spec reserves it and requires 0");
-                }
+                // the spec reserves num ("must be 0"), but DPDK's virtio-user sends its last ring state there
+                // (seen on reconnect in server mode); the field carries nothing we use, so it is ignored like
+                // libvhost-user and DPDK's vhost library do, rather than dropping a working front-end
             }
             case SET_VRING_ENABLE -> {
                 if (num != 0 && num != 1) {

@@ -1,0 +1,261 @@
+package io.virtwire.forwarder.port;
+
+import io.virtwire.linux.ErrnoException;
+import io.virtwire.linux.Fd;
+import io.virtwire.linux.PacketSocket;
+import io.virtwire.linux.Tpacket3;
+import io.virtwire.vhostuser.net.PacketBurst;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A host interface through AF_PACKET: frames arrive in a TPACKET_V3 ring mapped into our memory (no system call
+ * per frame, the kernel hands over whole blocks) and leave in one sendmmsg per burst. Frames this socket sends
+ * are not seen again (PACKET_IGNORE_OUTGOING). An 802.1Q tag the kernel took off on receive (VLAN offload) is put
+ * back, so trunk ports see tags.
+ */
+public final class AfPacketPort implements Port {
+
+    private static final System.Logger LOG = System.getLogger(AfPacketPort.class.getName());
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int BLOCK_SIZE = 1 << 18;
+    private static final int BLOCKS = 16;
+    private static final int RETIRE_MILLIS = 2;
+
+    private static final java.util.concurrent.atomic.AtomicInteger FANOUT_GROUPS =
+            new java.util.concurrent.atomic.AtomicInteger((int) (ProcessHandle.current().pid() * 31));
+
+    private final String name;
+    private final String iface;
+    private final Queue[] queues;
+    private final long[] offsets;
+    private final int[] lengths;
+    private int nextQueue;
+    private volatile String brokenReason;
+
+    /** One socket of the fanout group and where we are in its ring. */
+    private static final class Queue {
+        final PacketSocket socket;
+        final MemorySegment ring;
+        int block;
+        int packetsLeft;
+        long packetAt;
+
+        Queue(PacketSocket socket) {
+            this.socket = socket;
+            this.ring = socket.ring();
+        }
+    }
+
+    private AfPacketPort(String name, String iface, Queue[] queues) {
+        this.name = name;
+        this.iface = iface;
+        this.queues = queues;
+        this.offsets = new long[PacketBurst.DEFAULT_CAPACITY];
+        this.lengths = new int[PacketBurst.DEFAULT_CAPACITY];
+    }
+
+    /**
+     * @param queueCount sockets in a PACKET_FANOUT group (flows spread by hash), each with its own ring
+     * @throws NoSuchInterfaceException if {@code iface} does not exist
+     */
+    public static AfPacketPort open(String name, String iface, int queueCount) throws IOException {
+        int index = PacketSocket.ifNameToIndex(iface);
+        if (index == 0) {
+            throw new NoSuchInterfaceException("interface '" + iface + "' does not exist on this host"
+                    + " (ip -br link shows the interfaces)");
+        }
+        int group = queueCount > 1 ? (FANOUT_GROUPS.incrementAndGet() & 0xFFFF) | 1 : 0;
+        Queue[] queues = new Queue[queueCount];
+        try {
+            for (int i = 0; i < queueCount; i++) {
+                queues[i] = new Queue(PacketSocket.open(index, BLOCK_SIZE, BLOCKS, RETIRE_MILLIS, group,
+                        PacketBurst.DEFAULT_CAPACITY));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Queue q : queues) {
+                if (q != null) {
+                    q.socket.close();
+                }
+            }
+            throw e;
+        }
+        return new AfPacketPort(name, iface, queues);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return "af-packet";
+    }
+
+    private static long blockBase(Queue q) {
+        return (long) q.block * BLOCK_SIZE;
+    }
+
+    private static boolean blockReady(Queue q) {
+        boolean ready = (q.ring.get(U32, blockBase(q) + Tpacket3.BLOCK_STATUS) & Tpacket3.TP_STATUS_USER) != 0;
+        VarHandle.acquireFence(); // the block's contents after its status
+        return ready;
+    }
+
+    private static void releaseBlock(Queue q) {
+        VarHandle.releaseFence(); // we are done reading before the kernel may reuse it
+        q.ring.set(U32, blockBase(q) + Tpacket3.BLOCK_STATUS, Tpacket3.TP_STATUS_KERNEL);
+        q.block = q.block + 1 == BLOCKS ? 0 : q.block + 1;
+    }
+
+    @Override
+    public int receive(PacketBurst burst) {
+        int added = 0;
+        for (int n = 0; n < queues.length && !burst.isFull(); n++) {
+            Queue q = queues[nextQueue];
+            nextQueue = nextQueue + 1 == queues.length ? 0 : nextQueue + 1;
+            added += receive(q, burst);
+        }
+        return added;
+    }
+
+    private static int receive(Queue q, PacketBurst burst) {
+        MemorySegment ring = q.ring;
+        int added = 0;
+        while (!burst.isFull()) {
+            if (q.packetsLeft == 0) {
+                if (!blockReady(q)) {
+                    break;
+                }
+                q.packetsLeft = ring.get(U32, blockBase(q) + Tpacket3.BLOCK_NUM_PKTS);
+                q.packetAt = blockBase(q) + (ring.get(U32, blockBase(q) + Tpacket3.BLOCK_FIRST_PKT) & 0xFFFF_FFFFL);
+                if (q.packetsLeft == 0) {
+                    releaseBlock(q);
+                    continue;
+                }
+            }
+            long hdr = q.packetAt;
+            int snap = ring.get(U32, hdr + Tpacket3.PKT_SNAPLEN);
+            int status = ring.get(U32, hdr + Tpacket3.PKT_STATUS);
+            long mac = hdr + (ring.get(U16, hdr + Tpacket3.PKT_MAC) & 0xFFFF);
+            boolean retag = (status & Tpacket3.TP_STATUS_VLAN_VALID) != 0;
+            int length = snap + (retag ? 4 : 0);
+            if (snap >= 12 && length <= PacketBurst.SLOT_SIZE && mac + snap <= blockBase(q) + BLOCK_SIZE) {
+                int slot = burst.append(length);
+                MemorySegment out = burst.data();
+                long to = burst.offset(slot);
+                if (retag) {
+                    int tpid = (status & Tpacket3.TP_STATUS_VLAN_TPID_VALID) != 0
+                            ? ring.get(U16, hdr + Tpacket3.PKT_VLAN_TPID) & 0xFFFF : 0x8100;
+                    MemorySegment.copy(ring, mac, out, to, 12);
+                    out.set(BE16, to + 12, (short) tpid);
+                    out.set(BE16, to + 14, (short) ring.get(U32, hdr + Tpacket3.PKT_VLAN_TCI));
+                    MemorySegment.copy(ring, mac + 12, out, to + 16, snap - 12);
+                } else {
+                    MemorySegment.copy(ring, mac, out, to, snap);
+                }
+                added++;
+            }
+            if (--q.packetsLeft == 0) {
+                releaseBlock(q);
+            } else {
+                q.packetAt = hdr + (ring.get(U32, hdr + Tpacket3.PKT_NEXT_OFFSET) & 0xFFFF_FFFFL);
+            }
+        }
+        return added;
+    }
+
+    @Override
+    public synchronized int transmit(PacketBurst burst) {
+        if (brokenReason != null) {
+            return 0;
+        }
+        int sent = 0;
+        int count = burst.count();
+        try {
+            while (sent < count) {
+                int n = Math.min(offsets.length, count - sent);
+                for (int i = 0; i < n; i++) {
+                    offsets[i] = burst.offset(sent + i);
+                    lengths[i] = burst.length(sent + i);
+                }
+                // one transmitting socket keeps the order of frames; fanout only spreads receiving
+                int r = queues[0].socket.send(burst.data(), offsets, lengths, n);
+                sent += r;
+                if (r < n) {
+                    break;
+                }
+            }
+        } catch (ErrnoException e) {
+            if (e.errno() != io.virtwire.linux.Errno.ENOBUFS && !"ENETDOWN".equals(e.errnoName())) {
+                brokenReason = "sendmmsg: " + e.getMessage();
+                LOG.log(System.Logger.Level.WARNING, name + ": AF_PACKET on " + iface + " broken: " + brokenReason);
+            }
+        }
+        return sent;
+    }
+
+    /** The first queue's socket: the others are {@link #extraPollFds()}. */
+    @Override
+    public Fd pollFd() {
+        return queues[0].socket.fd();
+    }
+
+    @Override
+    public Fd[] extraPollFds() {
+        Fd[] extra = new Fd[queues.length - 1];
+        for (int i = 1; i < queues.length; i++) {
+            extra[i - 1] = queues[i].socket.fd();
+        }
+        return extra;
+    }
+
+    @Override
+    public int armWakeup() {
+        for (Queue q : queues) {
+            if (q.packetsLeft > 0 || blockReady(q)) {
+                return WORK_PENDING;
+            }
+        }
+        return ARMED;
+    }
+
+    @Override
+    public void disarmWakeup() {
+    }
+
+    @Override
+    public boolean isUp() {
+        return brokenReason == null;
+    }
+
+    @Override
+    public String brokenReason() {
+        return brokenReason;
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("iface", iface);
+        m.put("queues", queues.length);
+        m.put("ring", BLOCKS + " x " + BLOCK_SIZE + " bytes (TPACKET_V3) per queue");
+        return m;
+    }
+
+    @Override
+    public void close() {
+        for (Queue q : queues) {
+            q.socket.close();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.virtwire.forwarder.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two QEMU/TCG guests (the repository's test guest) on the forwarder daemon's vhost-user server ports, QEMU in
+ * client mode with reconnect: they ping each other and move a megabyte whose checksum is compared end to end;
+ * and a guest keeps pinging across a {@code kill -9} and restart of the forwarder, without being restarted.
+ */
+@Timeout(300)
+class TcgGuestsIT {
+
+    @TempDir
+    Path dir;
+
+    private Path config() throws Exception {
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path config = dir.resolve("forwarder.yaml");
+        Files.writeString(config, """
+                control: %s
+                stateDir: %s
+                ports:
+                  - {name: vm1, socket: %s}
+                  - {name: vm2, socket: %s}
+                """.formatted(dir.resolve("control.sock"), dir.resolve("state"), dir.resolve("vm1.sock"),
+                dir.resolve("vm2.sock")));
+        return config;
+    }
+
+    private void awaitSockets(ForwarderProcess fwd) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!(Files.exists(dir.resolve("vm1.sock")) && Files.exists(dir.resolve("vm2.sock")))) {
+            if (System.nanoTime() > deadline || !fwd.isAlive()) {
+                throw new AssertionError("the forwarder did not open its sockets:\n" + fwd.log());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void twoGuestsPingEachOtherAndAMegabyteArrivesIntact() throws Exception {
+        try (ForwarderProcess fwd = ForwarderProcess.start(dir.resolve("fwd.log"), "--config", config().toString())) {
+            awaitSockets(fwd);
+            try (TcgGuest receiver = TcgGuest.start("g2", dir.resolve("vm2.sock"), "52:54:00:00:00:02", "10.77.0.2",
+                    "nc -l -p 5001 > /tmp/data; echo RECEIVED $(md5sum < /tmp/data) $(wc -c < /tmp/data)", dir);
+                 TcgGuest sender = TcgGuest.start("g1", dir.resolve("vm1.sock"), "52:54:00:00:00:01", "10.77.0.1",
+                         "ping -c 3 -W 5 10.77.0.2 && dd if=/dev/urandom of=/tmp/data bs=1024 count=1024 2>/dev/null"
+                                 + " && echo SENT $(md5sum < /tmp/data) && sleep 1 && nc 10.77.0.2 5001 < /tmp/data", dir)) {
+                String out = sender.await("VIRTWIRE-GUEST-RESULT", 180);
+                assertTrue(out.contains("3 packets transmitted, 3 packets received"), "ping through the forwarder:\n" + out);
+                assertTrue(out.contains("VIRTWIRE-GUEST-RESULT rc=0"), out);
+                String in = receiver.await("RECEIVED", 60);
+                Matcher sent = Pattern.compile("SENT ([0-9a-f]{32})").matcher(out);
+                Matcher got = Pattern.compile("RECEIVED ([0-9a-f]{32}) +- +(\\d+)").matcher(in);
+                assertTrue(sent.find() && got.find(), "checksums printed:\n" + out + "\n---\n" + in);
+                assertEquals("1048576", got.group(2), "every byte arrived");
+                assertEquals(sent.group(1), got.group(1), "the megabyte arrived intact");
+            }
+        }
+    }
+
+    @Test
+    void aGuestKeepsPingingAcrossAKillNineOfTheForwarder() throws Exception {
+        Path config = config();
+        ForwarderProcess first = ForwarderProcess.start(dir.resolve("fwd.log"), "--config", config.toString());
+        ForwarderProcess second = null;
+        try (TcgGuest target = TcgGuest.start("g2", dir.resolve("vm2.sock"), "52:54:00:00:00:02", "10.77.0.2",
+                "sleep 240", dir)) {
+            awaitSockets(first);
+            try (TcgGuest pinger = TcgGuest.start("g1", dir.resolve("vm1.sock"), "52:54:00:00:00:01", "10.77.0.1",
+                    "ping -c 60 -i 0.5 -W 1 10.77.0.2", dir)) {
+                pinger.await("seq=4 ", 120);
+                first.kill9();
+                Thread.sleep(1000);
+                second = ForwarderProcess.start(dir.resolve("fwd.log"), "--config", config.toString());
+                String out = pinger.await("VIRTWIRE-GUEST-RESULT", 120);
+                Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) packets received").matcher(out);
+                assertTrue(m.find(), out);
+                int received = Integer.parseInt(m.group(2));
+                assertTrue(received >= 30, "most pings answered, only the outage lost: " + received + "/60\n" + out);
+                assertTrue(out.contains("seq=59 "), "the last pings, long after the restart, were answered:\n" + out);
+                assertTrue(target.isAlive(), "the other guest was never restarted");
+                try (ControlClientForIT c = new ControlClientForIT(dir.resolve("control.sock"))) {
+                    JsonNode stats = c.call("{\"op\":\"stats\"}").get("result").get("ports");
+                    for (JsonNode p : stats) {
+                        long outage = p.get("link").get("lastOutageMillis").asLong();
+                        assertTrue(outage >= 1000 && outage < 60_000, p.get("name") + ": outage " + outage + " ms");
+                    }
+                    assertTrue(c.call("{\"op\":\"health\"}").get("result").get("restartedAfterMillis").asLong() >= 1000);
+                }
+            }
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.virtwire.provisioner.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.libvirt.LibvirtJavaGateway;
+import io.virtwire.provisioner.lifecycle.HookInstaller;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bin/virtwire and bin/virtwire-forwarder as separate processes with the real libvirtd (qemu:///system) and a TCG
+ * guest: `attach-interface --type vhostuser` registers the port, QEMU (another user) connects to it when the domain
+ * starts, `kill -9` of the forwarder is reported as "not running", and after a restart and `forwarder port add` QEMU
+ * reconnects by itself while the guest keeps running.
+ */
+class ForwarderSystemIT {
+
+    private static final String URI = "qemu:///system";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String domain = "vw-fwd-" + ProcessHandle.current().pid();
+    private Path base;
+    private Path control;
+    private Process forwarder;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        // under /tmp and traversable: QEMU (libvirt-qemu) must reach the socket directory
+        base = Files.createTempDirectory(Path.of("/tmp"), "vw-fwd-");
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+        control = base.resolve("ctl.sock");
+        Files.writeString(base.resolve("forwarder.yaml"), "control: " + control + "\nstateDir: " + base.resolve("fwd-state") + "\n");
+        startForwarder();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+            if (gw.domainNames().contains(domain)) {
+                if (gw.domain(domain).active()) {
+                    gw.destroy(domain);
+                }
+                gw.undefine(domain);
+            }
+        } finally {
+            stopForwarder();
+            try (var files = Files.walk(base)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static Path root() {
+        return Path.of(System.getProperty("virtwire.root", "..")).toAbsolutePath().normalize();
+    }
+
+    private void startForwarder() throws Exception {
+        Path bin = root().resolve("bin/virtwire-forwarder");
+        assertTrue(Files.exists(root().resolve("forwarder/target/virtwire-forwarder.jar")), "run mvn verify: the forwarder jar is missing");
+        forwarder = new ProcessBuilder(bin.toString(), "--config", base.resolve("forwarder.yaml").toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(base.resolve("forwarder.log").toFile())).start();
+        waitFor(() -> virtwire("forwarder", "health").exit() == 0, Duration.ofSeconds(60), "the forwarder's control socket");
+    }
+
+    private void stopForwarder() throws Exception {
+        if (forwarder != null && forwarder.isAlive()) {
+            forwarder.destroy();
+            if (!forwarder.waitFor(15, TimeUnit.SECONDS)) {
+                forwarder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private Run virtwire(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(root().resolve("bin/virtwire").toString(), "-c", URI));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("VIRTWIRE_FORWARDER_SOCK", control.toString());
+        pb.environment().put("VIRTWIRE_RUN_DIR", base.resolve("run").toString());
+        pb.environment().put("VIRTWIRE_STATE_DIR", base.resolve("state").toString());
+        try {
+            Path out = Files.createTempFile(base, "out", ".txt");
+            Path err = Files.createTempFile(base, "err", ".txt");
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(3, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("bin/virtwire " + args[0] + " did not finish");
+            }
+            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private JsonNode json(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--output", "json"));
+        all.addAll(List.of(args));
+        Run r = virtwire(all.toArray(String[]::new));
+        assertEquals(0, r.exit(), r.toString());
+        return JSON.readTree(r.out());
+    }
+
+    private JsonNode port(String name) throws Exception {
+        for (JsonNode p : json("forwarder", "port", "list").get("ports")) {
+            if (p.get("name").asText().equals(name)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier cond, Duration timeout, String what) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private boolean portIs(String name, Predicate<JsonNode> test) {
+        try {
+            JsonNode p = port(name);
+            return p != null && test.test(p);
+        } catch (Exception | AssertionError e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aGuestConnectsToItsForwarderPortAndReconnectsAfterTheForwarderIsKilled() throws Exception {
+        Run defined = virtwire("define-domain", "--template", "vhostuser-memfd", "--name", domain, "--virt-type", "qemu", "--memory", "64MiB");
+        assertEquals(0, defined.exit(), defined.toString());
+        JsonNode attached = json("attach-interface", domain, "--type", "vhostuser", "--config");
+        String socket = attached.get("allocation").get("device").asText();
+        String name = domain + "-0";
+        assertEquals(socket, port(name).get("socket").asText());
+
+        try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+            gw.start(domain);
+            waitFor(() -> portIs(name, p -> p.get("connected").asBoolean()), Duration.ofSeconds(60), "QEMU connecting to " + socket);
+            // (portsUp counts links whose guest driver is up: this guest has no OS, so only the session is asserted)
+            assertEquals(1, port(name).get("sessions").asInt(), "one QEMU session on the port");
+
+            forwarder.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL: the control socket file stays behind
+            Run down = virtwire("forwarder", "health");
+            assertEquals(69, down.exit(), down.toString());
+            assertTrue(down.err().contains("the virtwire forwarder is not running") && down.err().contains("bin/virtwire-forwarder --control " + control),
+                    down.toString());
+            assertTrue(gw.domain(domain).active(), "the guest keeps running without its backend");
+
+            startForwarder();
+            assertTrue(json("forwarder", "health").hasNonNull("restartedAfterMillis"), "the restart is measured from the heartbeat");
+            // a port added over the control socket is not in the forwarder's config: add it again, as the hook would at a start
+            Run again = virtwire("forwarder", "port", "add", name, "--type", "vhostuser", "--socket", socket);
+            assertEquals(0, again.exit(), again.toString());
+            assertEquals("", again.err(), "the socket was opened to QEMU's group");
+            waitFor(() -> portIs(name, p -> p.get("connected").asBoolean()), Duration.ofSeconds(60), "QEMU reconnecting (reconnect timeout 5 s)");
+            assertTrue(gw.domain(domain).active(), "the same guest, never restarted");
+            gw.destroy(domain);
+        }
+    }
+
+    /** Sends SIGHUP to libvirtd so it re-reads its hooks directory. */
+    private static void reloadLibvirtd() throws Exception {
+        String pid = Files.readString(Path.of("/run/libvirtd.pid")).strip();
+        assertEquals(0, new ProcessBuilder("kill", "-HUP", pid).inheritIO().start().waitFor());
+        Thread.sleep(1000);
+    }
+
+    @Test
+    void libvirtdsHookRegistersThePortOnStartAndRemovesItOnDestroy() throws Exception {
+        Run defined = virtwire("define-domain", "--template", "vhostuser-memfd", "--name", domain, "--virt-type", "qemu", "--memory", "64MiB");
+        assertEquals(0, defined.exit(), defined.toString());
+        String socket = json("attach-interface", domain, "--type", "vhostuser", "--config").get("allocation").get("device").asText();
+        String name = domain + "-0";
+        // the forwarder lost the port (restarted without it in its config)
+        assertEquals(0, virtwire("forwarder", "port", "del", name).exit());
+
+        // the script 'virtwire hook install' writes, under a name of its own in qemu.d so that no other installation's
+        // hook is replaced (libvirt runs every executable there)
+        Path hook = Path.of("/etc/libvirt/hooks/qemu.d/virtwire-it-" + ProcessHandle.current().pid());
+        Files.createDirectories(hook.getParent());
+        Files.writeString(hook, HookInstaller.script(root().resolve("bin/virtwire"), base.resolve("state"), Path.of("/"), control));
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try {
+            reloadLibvirtd();
+            try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+                gw.start(domain);
+                // prepare ran before QEMU: the port is there, opened to QEMU's group, and QEMU connects
+                assertTrue(port(name) != null, "the prepare hook registered " + name + "; hook log: " + hookLog());
+                waitFor(() -> portIs(name, p -> p.get("connected").asBoolean()), Duration.ofSeconds(60), "QEMU connecting to " + socket);
+                gw.destroy(domain);
+                waitFor(() -> portIs(name, p -> false) || portGone(name), Duration.ofSeconds(30), "the release hook removing " + name);
+            }
+            String log = hookLog();
+            assertTrue(log.contains("vhost-user " + socket + ": port registered (vhost-user port registered with the forwarder at " + control), log);
+            assertTrue(log.contains("vhost-user " + socket + ": port removed from the forwarder"), log);
+        } finally {
+            Files.deleteIfExists(hook);
+            reloadLibvirtd();
+        }
+    }
+
+    private boolean portGone(String name) {
+        try {
+            return port(name) == null;
+        } catch (Exception | AssertionError e) {
+            return false;
+        }
+    }
+
+    private String hookLog() throws IOException {
+        Path f = base.resolve("state").resolve("hook.log");
+        return Files.exists(f) ? Files.readString(f) : "(no hook log)";
+    }
+}
