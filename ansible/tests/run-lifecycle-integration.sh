@@ -4,7 +4,8 @@
 #    vmnet_info's vfs and probe, on the real libvirtd (qemu:///system) with two defined, inactive domains
 #    (config scope) and two bundled fixture hosts (--host-root: i350-igb-8vfs for VFs, cx6dx-switchdev for vDPA),
 #    a libvirt hostdev network over a fixture PF, and a real forwarder daemon;
-#  - forwarder_port.yml: vmnet_forwarder_port against that daemon.
+#  - forwarder_port.yml: vmnet_forwarder_port against that daemon (vhost-user, TAP, and AF_PACKET on a veth pair
+#    vwit-a/vwit-b made here and deleted at the end).
 # The daemon is bin/virtwire-forwarder --control $WORK/fw.sock, started here and stopped (by its pid) at the end;
 # the domains vw-ansible-alloc, vw-ansible-vdpa and the network vw-ansible-pool are removed at the end.
 # Needs what ./scripts/setup installs and builds; root (libvirtd, TAP interfaces). Installs nothing.
@@ -31,7 +32,11 @@ WORK="$(mktemp -d /tmp/vmnet-lifecycle-it.XXXXXX)"
 FW_PID=""
 DEFINED=()
 POOL_DEFINED=0
+VETH=""
 cleanup() {
+  if [ -n "$VETH" ]; then
+    ip link del "$VETH" 2>/dev/null || true
+  fi
   for domain in "${DEFINED[@]}"; do
     virsh -c qemu:///system undefine "$domain" >/dev/null 2>&1 || echo "run-lifecycle-integration: could not undefine $domain" >&2
   done
@@ -90,6 +95,11 @@ fi
 virsh -c qemu:///system net-define "$WORK/pool.xml" >/dev/null
 POOL_DEFINED=1
 
+# an existing interface for an AF_PACKET port
+ip link del vwit-a 2>/dev/null || true   # left over from an interrupted run; the name is reserved for it
+ip link add vwit-a type veth peer name vwit-b
+VETH=vwit-a
+
 printf '[defaults]\n' >"$WORK/ansible.cfg"
 export ANSIBLE_CONFIG="$WORK/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$ROOT/ansible"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCAL_TEMP="$WORK/ansible-local"
@@ -117,6 +127,6 @@ playbook() { # name, diff pattern, extra args...
 playbook allocation.yml '^\+<interface type="hostdev"' -e "i350_root=$WORK/i350-igb-8vfs" -e "cx6_root=$WORK/cx6dx-switchdev" \
   -e "state_i350=$WORK/state-i350" -e "state_cx6=$WORK/state-cx6" -e "run_dir=$WORK/run" \
   -e "alloc_domain=$ALLOC_DOMAIN" -e "vdpa_domain=$VDPA_DOMAIN" -e "pool_network=$POOL"
-playbook forwarder_port.yml '^\+    "vlan"'
+playbook forwarder_port.yml '^\+    "vlan"' -e "veth=$VETH"
 
 echo "run-lifecycle-integration: passed"

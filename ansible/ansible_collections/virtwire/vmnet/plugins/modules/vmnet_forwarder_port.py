@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: vmnet_forwarder_port
-short_description: Ports of the virtwire forwarder (vhost-user sockets and TAP interfaces)
+short_description: Ports of the virtwire forwarder (vhost-user sockets, TAP and AF_PACKET interfaces)
 version_added: 0.1.0
 description:
   - Makes sure the running virtwire forwarder (C(bin/virtwire-forwarder)) has, or does not have, one port,
@@ -35,9 +35,10 @@ options:
     required: true
   type:
     description:
-      - C(vhostuser) is a vhost-user socket for a guest, C(tap) a TAP interface on the host.
+      - C(vhostuser) is a vhost-user socket for a guest, C(tap) a TAP interface on the host (created if missing),
+        C(afpacket) an existing host interface reached through AF_PACKET sockets.
     type: str
-    choices: [ vhostuser, tap ]
+    choices: [ vhostuser, tap, afpacket ]
     default: vhostuser
   socket:
     description:
@@ -45,8 +46,8 @@ options:
     type: path
   ifname:
     description:
-      - For I(type=tap) the host interface name (created if missing, removed with the port). Required with
-        I(state=present).
+      - For I(type=tap) the TAP interface (created if missing, removed with the port); for I(type=afpacket) an
+        existing host interface. Required with I(state=present) for both.
     type: str
   mode:
     description:
@@ -57,7 +58,8 @@ options:
     choices: [ server, client ]
   queues:
     description:
-      - For I(type=vhostuser) the number of queue pairs, 1-128 (the CLI's default is 1).
+      - For I(type=vhostuser) the number of queue pairs, for I(type=afpacket) the number of sockets in one
+        fanout group, 1-128 (the CLI's default is 1).
     type: int
   vlan:
     description:
@@ -179,7 +181,7 @@ from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
 
 NAME = re.compile(r'^[A-Za-z0-9_.:-]{1,64}$')
 # the forwarder's type names in port.list, by the CLI's --type names
-LISTED_TYPE = dict(vhostuser='vhost-user', tap='tap')
+LISTED_TYPE = dict(vhostuser='vhost-user', tap='tap', afpacket='af-packet')
 
 
 def argument_problem(p):
@@ -198,10 +200,10 @@ def argument_problem(p):
             return 'ifname is for type tap, not vhostuser'
     else:
         if not p['ifname']:
-            return 'type tap needs ifname (the host interface name)'
-        for option in ('socket', 'mode', 'queues'):
+            return 'type %s needs ifname (the host interface name)' % p['type']
+        for option in ('socket', 'mode') + (('queues',) if p['type'] == 'tap' else ()):
             if p[option] is not None:
-                return '%s is for type vhostuser, not tap' % option
+                return '%s is not for type %s' % (option, p['type'])
     ranges = [('queues', p['queues'], 1, 128), ('mtu', p['mtu'], 68, 9000), ('vlan', p['vlan'], 1, 4094),
               ('native', p['native'], 1, 4094)] + [('trunk', tag, 1, 4094) for tag in p['trunk'] or []]
     for option, value, low, high in ranges:
@@ -359,7 +361,7 @@ def main():
     argument_spec.update(
         state=dict(type='str', default='present', choices=['present', 'absent']),
         name=dict(type='str', required=True),
-        type=dict(type='str', default='vhostuser', choices=['vhostuser', 'tap']),
+        type=dict(type='str', default='vhostuser', choices=['vhostuser', 'tap', 'afpacket']),
         socket=dict(type='path'),
         ifname=dict(type='str'),
         mode=dict(type='str', choices=['server', 'client']),

@@ -257,6 +257,8 @@ class FakeForwarder:
                                              "already" % name)
         if options.get('--type', 'vhostuser') == 'tap':
             port = dict(name=name, type='tap', iface=options['--ifname'])
+        elif options.get('--type') == 'afpacket':
+            port = dict(name=name, type='af-packet', iface=options['--ifname'], queues=int(options.get('--queues', 1)))
         else:
             for other in self.ports:
                 if other.get('socket') == options['--socket']:

@@ -189,7 +189,9 @@ def test_a_forwarder_that_does_not_run_fails_with_the_cli_text(run_module):
     (dict(name='vm1'), 'type vhostuser needs socket'),
     (dict(name='vm1', socket='rel.sock'), "socket 'rel.sock' must be an absolute path"),
     (dict(name='vm1', type='tap'), 'type tap needs ifname'),
-    (dict(name='vm1', type='tap', ifname='t0', queues=2), 'queues is for type vhostuser, not tap'),
+    (dict(name='vm1', type='tap', ifname='t0', queues=2), 'queues is not for type tap'),
+    (dict(name='vm1', type='afpacket'), 'type afpacket needs ifname'),
+    (dict(name='vm1', type='afpacket', ifname='eth1', mode='server'), 'mode is not for type afpacket'),
     (dict(name='vm1', socket='/s', vlan=5000), 'vlan 5000 is outside 1..4094'),
     (dict(name='vm1', socket='/s', trunk=[10, 0]), 'trunk 0 is outside 1..4094'),
     (dict(name='vm1', socket='/s', mtu=67), 'mtu 67 is outside 68..9000'),
@@ -205,3 +207,16 @@ def test_bad_arguments_fail_before_the_cli_runs_even_in_check_mode(run_module, a
     assert failed
     assert message in result['msg']
     assert fake.calls == []
+
+
+def test_an_afpacket_port_with_fanout_queues_is_added_once(run_module):
+    fake = FakeForwarder()
+    args = dict(name='uplink', type='afpacket', ifname='eth1', queues=2, forwarder_socket=FW)
+
+    first, failed = run_module(vmnet_forwarder_port, args, fake)
+    assert not failed, first
+    assert fake.calls[-1][7:] == ['add', 'uplink', '--type', 'afpacket', '--ifname', 'eth1', '--queues', '2']
+
+    second, failed = run_module(vmnet_forwarder_port, args, fake)
+    assert not failed
+    assert second['changed'] is False
