@@ -28,6 +28,7 @@ public final class PacketSocket implements AutoCloseable {
     private static final int PACKET_VERSION = 10;
     private static final int PACKET_FANOUT = 18;
     private static final int PACKET_IGNORE_OUTGOING = 23;
+    private static final int PACKET_STATISTICS = 6;
     private static final int TPACKET_V3 = 2;
     private static final int MSG_DONTWAIT = 0x40;
     /** struct sockaddr_ll: family u16, protocol be16, ifindex i32, hatype u16, pkttype u8, halen u8, addr[8]. */
@@ -46,6 +47,8 @@ public final class PacketSocket implements AutoCloseable {
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_INT));
     private static final MethodHandle BIND = Native.downcall("bind",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle GETSOCKOPT = Native.downcall("getsockopt",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle SENDMMSG = Native.downcall("sendmmsg",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
 
@@ -206,6 +209,26 @@ public final class PacketSocket implements AutoCloseable {
                 return 0;
             }
             return Syscall.check(r, "sendmmsg", fd);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.linkageBug(t);
+        }
+    }
+
+    /**
+     * PACKET_STATISTICS (struct tpacket_stats_v3): frames the kernel queued to this socket and frames it dropped
+     * because the ring was full, since the previous call (reading resets the kernel's counters).
+     */
+    public long[] statistics() throws ErrnoException {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment stats = tmp.allocate(12, 4);
+            MemorySegment len = tmp.allocate(C_INT);
+            len.set(C_INT, 0, 12);
+            int r = (int) GETSOCKOPT.invokeExact(Native.scratch().errno, fd.value(), SOL_PACKET, PACKET_STATISTICS,
+                    stats, len);
+            Syscall.check(r, "getsockopt", "PACKET_STATISTICS");
+            return new long[] {stats.get(C_INT, 0) & 0xFFFF_FFFFL, stats.get(C_INT, 4) & 0xFFFF_FFFFL};
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {

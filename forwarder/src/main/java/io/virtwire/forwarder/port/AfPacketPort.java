@@ -48,6 +48,11 @@ public final class AfPacketPort implements Port {
         int block;
         int packetsLeft;
         long packetAt;
+        /** Frames taken from this queue's ring (written by the receiving worker only). */
+        volatile long received;
+        /** The kernel's PACKET_STATISTICS, accumulated (reading resets them). */
+        long kernelQueued;
+        long kernelDropped;
 
         Queue(PacketSocket socket) {
             this.socket = socket;
@@ -123,7 +128,11 @@ public final class AfPacketPort implements Port {
         for (int n = 0; n < queues.length && !burst.isFull(); n++) {
             Queue q = queues[nextQueue];
             nextQueue = nextQueue + 1 == queues.length ? 0 : nextQueue + 1;
-            added += receive(q, burst);
+            int got = receive(q, burst);
+            if (got > 0) {
+                q.received += got;
+            }
+            added += got;
         }
         return added;
     }
@@ -248,6 +257,26 @@ public final class AfPacketPort implements Port {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("iface", iface);
         m.put("queues", queues.length);
+        java.util.List<Map<String, Object>> perQueue = new java.util.ArrayList<>();
+        for (int i = 0; i < queues.length; i++) {
+            Queue q = queues[i];
+            synchronized (q) {
+                try {
+                    long[] st = q.socket.statistics();
+                    q.kernelQueued += st[0];
+                    q.kernelDropped += st[1];
+                } catch (ErrnoException e) {
+                    // closed under us: report what we have
+                }
+                Map<String, Object> qm = new LinkedHashMap<>();
+                qm.put("queue", i);
+                qm.put("rxPackets", q.received);
+                qm.put("kernelQueued", q.kernelQueued);
+                qm.put("ringFullDrops", q.kernelDropped);
+                perQueue.add(qm);
+            }
+        }
+        m.put("queueStats", perQueue);
         m.put("ring", BLOCKS + " x " + BLOCK_SIZE + " bytes (TPACKET_V3) per queue");
         return m;
     }

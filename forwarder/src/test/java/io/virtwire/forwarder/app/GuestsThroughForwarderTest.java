@@ -138,6 +138,26 @@ class GuestsThroughForwarderTest {
     }
 
     @Test
+    void aMultiqueueGuestSendsOnItsSecondPairAndReceivesOnBoth() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
+        f.addPort(new PortConfig("mq", "vhost-user", dir.resolve("mq.sock").toString(), "server", 2, null, null,
+                null, null));
+        vhostPort(f, "single", null);
+        TestGuest mq = keep(TestGuest.connectTwoPairs(dir.resolve("mq.sock"), "mq"));
+        TestGuest single = keep(TestGuest.connect(dir.resolve("single.sock"), "single"));
+        byte[] out = frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 70);
+        mq.send(out); // pair 1's transmit ring
+        assertArrayEquals(out, single.receive(1, WAIT).get(0), "the frame from the second pair was switched");
+        List<byte[]> back = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            single.send(frame(MAC_1, MAC_2, 10 + i, 90));
+            waitReaped(single, 1);
+            back.addAll(mq.receive(1, WAIT));
+        }
+        assertEquals(6, back.size(), "frames into the multiqueue guest arrive (spread over its receive rings)");
+    }
+
+    @Test
     void guestsOnDifferentVlansCannotReachEachOther() throws Exception {
         Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
         vhostPort(f, "red", new VlanConfig("access", 10, null, null));

@@ -90,6 +90,16 @@ class AfPacketNetnsIT {
                     assertTrue(uplink.counters().txPackets() >= 2, "frames went out through sendmmsg");
                     assertEquals(uplink.slot(), f.macs().lookup(1, mac(hostMac), System.nanoTime()),
                             "the host's MAC was learned on the AF_PACKET port");
+                    @SuppressWarnings("unchecked")
+                    List<java.util.Map<String, Object>> perQueue =
+                            (List<java.util.Map<String, Object>>) uplink.port().describe().get("queueStats");
+                    assertEquals(queues, perQueue.size(), "a counter set per fanout queue");
+                    long sum = 0;
+                    for (var q : perQueue) {
+                        sum += (Long) q.get("rxPackets");
+                        assertEquals(0L, q.get("ringFullDrops"));
+                    }
+                    assertEquals(uplink.counters().rxPackets(), sum, "the queues' frames add up to the port's");
                 }
             }
         } finally {

@@ -47,6 +47,30 @@ public final class TestGuest implements AutoCloseable {
         return new TestGuest(f, socket, ram, net);
     }
 
+    /**
+     * A guest with two queue pairs (VIRTIO_NET_F_MQ): {@link #send} uses pair 1's transmit ring, frames are
+     * received on both pairs' receive rings.
+     */
+    public static TestGuest connectTwoPairs(Path socketPath, String name) throws Exception {
+        UnixSocket socket = connectSocket(socketPath);
+        Frontend f = new Frontend(new Connection(socket));
+        GuestRam ram = GuestRam.standard(name);
+        f.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
+        f.setFeatures(VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask()
+                | VirtioFeature.VIRTIO_NET_F_MRG_RXBUF.mask() | VirtioFeature.VIRTIO_NET_F_MQ.mask());
+        f.setMemTable(ram);
+        GuestNet pair0 = new GuestNet(f, ram, 0, 256, false, true, 0x1000);
+        GuestNet pair1 = new GuestNet(f, ram, 1, 256, false, true, 0x20000);
+        pair0.postReceiveBuffers(RX_BUFFERS, 2048);
+        pair1.postReceiveBuffers(RX_BUFFERS, 2048);
+        TestGuest g = new TestGuest(f, socket, ram, pair1);
+        g.other = pair0;
+        return g;
+    }
+
+    /** Pair 0 of a two-pair guest (null otherwise): receives too. */
+    private GuestNet other;
+
     public static UnixSocket connectSocket(Path socketPath) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
@@ -91,9 +115,16 @@ public final class TestGuest implements AutoCloseable {
 
     /** Whatever arrived by now, without waiting. */
     public List<byte[]> receiveNow() throws Exception {
-        List<byte[]> got = net.receive();
+        List<byte[]> got = new ArrayList<>(net.receive());
         if (!got.isEmpty()) {
             net.postReceiveBuffers(got.size(), 2048);
+        }
+        if (other != null) {
+            List<byte[]> more = other.receive();
+            if (!more.isEmpty()) {
+                other.postReceiveBuffers(more.size(), 2048);
+                got.addAll(more);
+            }
         }
         return got;
     }
@@ -102,6 +133,9 @@ public final class TestGuest implements AutoCloseable {
     public void close() throws Exception {
         frontend.close();
         net.close();
+        if (other != null) {
+            other.close();
+        }
         ram.close();
     }
 }

@@ -136,7 +136,6 @@ public final class ForwarderControlClient {
     private String exchange(String request) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (SocketChannel ch = connect(); Selector selector = Selector.open()) {
-            ch.configureBlocking(false);
             SelectionKey key = ch.register(selector, SelectionKey.OP_WRITE);
             ByteBuffer out = ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) {
@@ -179,12 +178,20 @@ public final class ForwarderControlClient {
         SocketChannel ch = null;
         try {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            // a UNIX stream connect completes or fails at once (no handshake), so blocking here is bounded
-            ch.connect(UnixDomainSocketAddress.of(socket));
+            // non-blocking: a UNIX stream connect completes at once, or fails with EAGAIN when the daemon's accept
+            // backlog is full (a blocking connect would wait for it without bound)
+            ch.configureBlocking(false);
+            if (!ch.connect(UnixDomainSocketAddress.of(socket))) {
+                throw new IOException("the connection did not complete at once (accept backlog full?)");
+            }
             return ch;
         } catch (IOException e) {
             closeQuietly(ch);
             String why = String.valueOf(e.getMessage());
+            if (why.contains("temporarily unavailable") || why.contains("did not complete")) {
+                throw new VirtwireException(VirtwireException.Kind.UNAVAILABLE, "forwarder at " + socket + " accepts no connection now ("
+                        + why + "): it is overloaded or stuck; see its log (journalctl -u virtwire-forwarder)", e);
+            }
             if (why.contains("ermission denied")) {
                 throw new VirtwireException(VirtwireException.Kind.UNAVAILABLE, "not allowed to use the forwarder control socket "
                         + socket + " (" + why + "): run as root or as a member of the forwarder's controlGroup", e);

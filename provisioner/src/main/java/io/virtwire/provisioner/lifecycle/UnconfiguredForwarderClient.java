@@ -3,8 +3,8 @@ package io.virtwire.provisioner.lifecycle;
 import java.util.List;
 
 /**
- * The binding used until the forwarder (forwarder/ module) exists: records nothing. Commands put
- * {@link #describe()} in their notes so operators see that the socket has no backend yet.
+ * The binding when no forwarder control socket exists (cli.SelectedForwarderClient decides): records nothing.
+ * Commands put {@link #describe()} in their notes so operators see that the socket has no backend.
  */
 public final class UnconfiguredForwarderClient implements ForwarderClient {
 

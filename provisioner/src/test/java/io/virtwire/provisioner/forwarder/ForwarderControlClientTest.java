@@ -16,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,35 @@ class ForwarderControlClientTest {
             fakeDaemon(server, reply);
             ForwarderControlClient c = new ForwarderControlClient(sock, timeout);
             return refusal(c, c::health);
+        }
+    }
+
+    @Test
+    void aDaemonThatAcceptsNothingIsRefusedAtOnceNotWaitedForWithoutBound() throws Exception {
+        Path sock = dir.resolve("full.sock");
+        List<SocketChannel> queued = new java.util.ArrayList<>();
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock), 1); // never accepts: its backlog fills up
+            for (int i = 0; i < 8; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                queued.add(c);
+                try {
+                    c.connect(UnixDomainSocketAddress.of(sock));
+                } catch (IOException full) {
+                    break;
+                }
+            }
+            ForwarderControlClient c = new ForwarderControlClient(sock, Duration.ofSeconds(30));
+            long t0 = System.nanoTime();
+            VirtwireException e = refusal(c, c::health);
+            assertEquals(VirtwireException.Kind.UNAVAILABLE, e.kind());
+            assertTrue(e.getMessage().contains("accepts no connection now"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused at once, not after the 30 s timeout");
+        } finally {
+            for (SocketChannel q : queued) {
+                q.close();
+            }
         }
     }
 
