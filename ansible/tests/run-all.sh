@@ -33,3 +33,6 @@ echo "run-all: integration tests"
 
 echo "run-all: host profile integration (fixture host, simulated kernel)"
 "$HERE/run-host-integration.sh"
+
+echo "run-all: allocation and forwarder integration (fixture hosts, real libvirtd, a forwarder daemon)"
+"$HERE/run-lifecycle-integration.sh"

@@ -28,6 +28,21 @@ options:
       - Path of the C(virtwire) launcher on the managed host.
       - When unset, the environment variable C(VIRTWIRE_CLI) is used, then C(virtwire) found on C(PATH).
     type: path
+  state_dir:
+    description:
+      - Directory of virtwire's allocation record (C(allocations.json)) and its lock (the CLI's C(--state-dir)).
+      - Used when virtwire allocates a device (I(pf), I(pool), vDPA or vhost-user without a named device),
+        frees one on detach, and by C(vf list).
+      - When unset, the CLI uses C(VIRTWIRE_STATE_DIR) from the managed host's environment, then C(/var/lib/virtwire).
+    type: path
+  forwarder_socket:
+    description:
+      - The virtwire forwarder's control socket (the CLI's C(--forwarder)).
+      - Used by M(virtwire.vmnet.vmnet_forwarder_port), and by vhost-user NICs whose socket virtwire allocates
+        (it registers the port with the forwarder).
+      - When unset, the CLI uses C(VIRTWIRE_FORWARDER_SOCK) from the managed host's environment, then
+        C(/run/virtwire/forwarder.sock).
+    type: path
 requirements:
   - the virtwire CLI on the managed host (C(scripts/setup) in a virtwire checkout builds C(bin/virtwire))
 notes:

@@ -39,6 +39,8 @@ def vmnet_argument_spec():
         connect_uri=dict(type='str', default=DEFAULT_URI, aliases=['uri']),
         host_root=dict(type='path'),
         cli_path=dict(type='path', fallback=(env_fallback, ['VIRTWIRE_CLI'])),
+        state_dir=dict(type='path'),
+        forwarder_socket=dict(type='path'),
     )
 
 
@@ -102,6 +104,14 @@ class VmnetCli:
         host_root = self.module.params.get('host_root')
         if host_root:
             argv += ['--host-root', host_root]
+        # Left to the CLI's own defaults (VIRTWIRE_STATE_DIR, VIRTWIRE_FORWARDER_SOCK, then /var/lib/virtwire and
+        # /run/virtwire/forwarder.sock) when unset, so an older CLI without these options keeps working.
+        state_dir = self.module.params.get('state_dir')
+        if state_dir:
+            argv += ['--state-dir', state_dir]
+        forwarder_socket = self.module.params.get('forwarder_socket')
+        if forwarder_socket:
+            argv += ['--forwarder', forwarder_socket]
         return argv + list(args)
 
     def run(self, args, connect=True, ok_rcs=(0,), data=None):

@@ -12,8 +12,11 @@ short_description: What fast NICs domains have, and what the host offers (virtwi
 version_added: 0.1.0
 description:
   - Lists the interfaces of libvirt domains or domain XML files with C(virtwire domiflist).
-  - Optionally reads the host inventory (C(virtwire host show)) and the host checks (C(virtwire host doctor)).
-  - Changes nothing.
+  - Optionally reads the host inventory (C(virtwire host show)), the host checks (C(virtwire host doctor)),
+    every VF with its settings and holder (C(virtwire vf list)), and what a vhost-user backend offers
+    (C(virtwire vhost-user probe)).
+  - Changes nothing on the host or in libvirt. C(vf list) reconciles virtwire's allocation record with libvirt
+    first (as every CLI command that reads the record does); what it changed is in C(vfs_reconciled).
 options:
   domains:
     description:
@@ -50,6 +53,23 @@ options:
       - Limit the doctor to what one NIC kind needs (the CLI's C(--for)). Implies I(doctor=true).
     type: str
     choices: [ hostdev, vdpa, vhostuser, dpdk ]
+  vfs:
+    description:
+      - Also return every SR-IOV VF of the host (C(virtwire vf list)) with its admin settings (MAC, VLAN, trust,
+        spoofchk), driver, IOMMU group, the domain that holds it and whether virtwire's allocation record has it.
+    type: bool
+    default: false
+  vfs_pf:
+    description:
+      - Only the VFs of this PF (netdev or PCI address; the CLI's C(vf list --pf)). Implies I(vfs=true).
+    type: str
+  probe:
+    description:
+      - Also connect to the vhost-user backend listening on this socket the way QEMU does and return what it
+        offers (C(virtwire vhost-user probe)). Shares no memory and starts no ring, so it is safe against a
+        production backend.
+      - Fails (C(NOT_FOUND)) when nothing listens on the socket.
+    type: path
 extends_documentation_fragment:
   - virtwire.vmnet.vmnet
 attributes:
@@ -86,6 +106,21 @@ EXAMPLES = r'''
   ansible.builtin.assert:
     that: hv.doctor.summary.fail == 0
     fail_msg: "{{ hv.doctor.findings | selectattr('status', 'equalto', 'fail') | map(attribute='fix') | list }}"
+
+- name: Which VFs of ens2f0 are free, and who holds the others
+  virtwire.vmnet.vmnet_info:
+    vfs_pf: ens2f0
+    state_dir: /var/lib/virtwire
+  register: pf
+
+- name: Free VFs
+  ansible.builtin.debug:
+    msg: "{{ pf.vfs | selectattr('state', 'equalto', 'free') | map(attribute='address') | list }}"
+
+- name: What the forwarder's socket for vm3 offers (features, queue pairs, MTU)
+  virtwire.vmnet.vmnet_info:
+    probe: /run/virtwire/vm3-net0.sock
+  register: backend
 
 - name: Interfaces in a domain XML file
   virtwire.vmnet.vmnet_info:
@@ -142,6 +177,39 @@ doctor:
         evidence: [{path: /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages, value: "0"}]
         fix: echo 4 > /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
     summary: {ok: 10, warn: 1, fail: 0}
+vfs:
+  description: The VFs from C(virtwire vf list), one entry per VF.
+  returned: when I(vfs=true) or I(vfs_pf) is set
+  type: list
+  elements: dict
+  sample:
+    - pf: "0000:01:00.0"
+      pfNetdev: enp1s0f0
+      index: 0
+      address: "0000:02:10.0"
+      driver: vfio-pci
+      mac: "52:54:00:0c:ce:be"
+      vlan: 42
+      qos: 0
+      trust: true
+      spoofchk: true
+      linkState: auto
+      iommuGroup: "16"
+      domain: vm1
+      state: held
+      recorded: true
+      note: null
+vfs_reconciled:
+  description: What C(vf list) changed in the allocation record before listing (entries dropped, adopted, restored).
+  returned: when I(vfs=true) or I(vfs_pf) is set
+  type: list
+  elements: str
+  sample: []
+probe:
+  description: The JSON of C(virtwire vhost-user probe) (virtio features, protocol features, queue pairs, memory slots, MTU).
+  returned: when I(probe) is set
+  type: dict
+  sample: {}
 error_kind:
   description: On failure, the CLI's error kind.
   returned: failure
@@ -177,6 +245,15 @@ def gather(module, cli):
         if p['doctor_for']:
             args += ['--for', p['doctor_for']]
         result['doctor'] = cli.run(args, connect=False, ok_rcs=DOCTOR_OK_RCS)
+    if p['vfs'] or p['vfs_pf']:
+        args = ['vf', 'list']
+        if p['vfs_pf']:
+            args += ['--pf', p['vfs_pf']]
+        listing = cli.run(args)  # with a connection: who holds a VF is libvirt's answer
+        result['vfs'] = listing.get('vfs') or []
+        result['vfs_reconciled'] = listing.get('reconciled') or []
+    if p['probe']:
+        result['probe'] = cli.run(['vhost-user', 'probe', p['probe']], connect=False)
     return result
 
 
@@ -189,6 +266,9 @@ def main():
         host=dict(type='bool', default=False),
         doctor=dict(type='bool', default=False),
         doctor_for=dict(type='str', choices=['hostdev', 'vdpa', 'vhostuser', 'dpdk']),
+        vfs=dict(type='bool', default=False),
+        vfs_pf=dict(type='str'),
+        probe=dict(type='path'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     try:

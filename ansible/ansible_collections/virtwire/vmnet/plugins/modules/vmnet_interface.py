@@ -14,7 +14,12 @@ description:
   - Makes sure a domain has, or does not have, one fast network interface, using the C(virtwire) CLI
     (C(attach-interface), C(detach-interface) and C(domiflist)).
   - An interface is identified by its MAC address when I(mac) is given, otherwise by I(type) and its
-    source (I(vf), I(vdpa_device) or I(socket)).
+    source (I(vf), I(vdpa_device) or I(socket)), or, with I(pf), by being on any VF of that PF.
+  - Without a named device (I(pf), I(pool), I(type=vdpa) without I(vdpa_device), I(type=vhostuser) without
+    I(socket)) virtwire allocates one (a free VF, a free C(/dev/vhost-vdpa-N), a new socket under
+    C($VIRTWIRE_RUN_DIR)), configures it and records it in its allocation record (I(state_dir)).
+    The second run finds the NIC by I(mac), which these forms therefore require, except I(pf); without
+    I(mac) a NIC on any VF of the PF (as C(virtwire vf list --pf) lists them) counts as present.
   - The module first plans (it lists the domain's interfaces and renders the interface XML with
     C(--print-xml)), then either reports the plan (check mode) or applies it.
   - Works on a libvirt domain (I(domain)) or on a domain XML file (I(domain_xml)), which it rewrites in place.
@@ -47,15 +52,55 @@ options:
   vf:
     description:
       - For I(type=hostdev) the PCI address of the SR-IOV virtual function, for example C(0000:07:10.1).
+      - Exactly one of I(vf), I(pf) and I(pool) is required for I(type=hostdev) with I(state=present).
     type: str
+  pf:
+    description:
+      - For I(type=hostdev) let virtwire allocate a free VF of this PF (netdev such as C(ens2f0), or PCI
+        address), set its MAC, VLAN, I(trust) and I(spoofchk) through the PF, record it, and attach it
+        (the CLI's C(--pf)).
+      - A VF is free when no domain refers to it, the allocation record does not reserve it, and it is alone
+        in its IOMMU group.
+      - With I(state=absent) and no I(mac), every NIC of the domain on a VF of this PF is removed; virtwire
+        gives each VF its previous settings back.
+      - Not with I(domain_xml).
+    type: str
+  pool:
+    description:
+      - For I(type=hostdev) allocate a free VF from this libvirt hostdev network (its C(<pf dev>) or
+        C(<address>) list) and attach it as a C(type=hostdev) NIC (the CLI's C(--pool)).
+      - Requires I(mac). Membership of an existing NIC's VF in the pool is not checked (the CLI has no
+        command that lists a pool's VFs); the MAC and the type are.
+      - Not with I(domain_xml).
+    type: str
+  parent:
+    description:
+      - For I(type=vdpa) without I(vdpa_device), allocate only a vhost-vdpa device on this PF or its VFs
+        (the CLI's C(--parent)).
+    type: str
+  trust:
+    description:
+      - With I(pf) or I(pool), the VF's trust setting (C(ip link set PF vf N trust on|off)).
+      - Applied when the VF is allocated; a changed value on an existing NIC is not detected (remove and
+        re-add the NIC). Unset leaves the VF's current setting.
+    type: bool
+  spoofchk:
+    description:
+      - With I(pf) or I(pool), the VF's MAC spoof checking (C(ip link set PF vf N spoofchk on|off)).
+      - Applied when the VF is allocated, like I(trust).
+    type: bool
   vdpa_device:
     description:
       - For I(type=vdpa) the vhost-vdpa character device, for example C(/dev/vhost-vdpa-0).
+      - When not given, virtwire allocates a free one (on I(parent) if given); then I(mac) is required.
     type: str
     aliases: [ dev ]
   socket:
     description:
       - For I(type=vhostuser) the absolute path of the UNIX socket.
+      - When not given, virtwire creates C($VIRTWIRE_RUN_DIR/DOMAIN-N.sock) (default directory C(/run/virtwire);
+        set it with the task's C(environment)) and registers it with the forwarder (I(forwarder_socket));
+        then I(mac) is required.
     type: str
     aliases: [ source ]
   mode:
@@ -68,11 +113,12 @@ options:
   mac:
     description:
       - MAC address of the interface. When not given, the CLI picks a free C(52:54:00:xx:xx:xx) address
-        on attach, and the interface is found by I(type) and source.
+        on attach, and the interface is found by I(type) and source (or, with I(pf), by the PF's VFs).
+      - Required with I(pool), and with I(type=vdpa) or I(type=vhostuser) when virtwire allocates the device.
     type: str
   vlan:
     description:
-      - For I(type=hostdev) one VLAN tag (access) or several (trunk), each 0-4094.
+      - For I(type=hostdev) one VLAN tag (access) or several (trunk), each 0-4094. With I(pf) or I(pool) one tag.
       - Set when the interface is attached. C(domiflist) does not report VLANs, so a changed VLAN on an
         existing interface is not detected; remove and re-add the interface to change it.
     type: list
@@ -103,7 +149,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Lists the interfaces and renders the XML with C(--print-xml); nothing is changed.
+    description:
+      - Lists the interfaces and renders the XML with C(--print-xml); nothing is changed.
+      - Where virtwire would allocate, C(--print-xml) also picks the device (a C(pending) I(allocation) in the
+        result, nothing written to the record or the host); the real attach may pick another one if the host
+        changed meanwhile. With I(pf), C(virtwire vf list) runs too (it reconciles the allocation record with
+        libvirt, as every CLI command that reads the record does).
   diff_mode:
     support: full
     description: Shows the interface XML before and after.
@@ -164,6 +215,50 @@ EXAMPLES = r'''
     state: absent
     config: true
 
+- name: A free VF of ens2f0 on VLAN 42, trusted; virtwire picks, configures and records the VF
+  virtwire.vmnet.vmnet_interface:
+    domain: vm5
+    type: hostdev
+    pf: ens2f0
+    mac: "52:54:00:00:00:51"
+    vlan: [42]
+    trust: true
+    spoofchk: false
+    config: true
+    state_dir: /var/lib/virtwire
+
+- name: A VF from a libvirt hostdev network (mac required)
+  virtwire.vmnet.vmnet_interface:
+    domain: vm5
+    type: hostdev
+    pool: sriov-pool
+    mac: "52:54:00:00:00:52"
+    config: true
+
+- name: Any free vDPA device on PF 0000:07:00.0
+  virtwire.vmnet.vmnet_interface:
+    domain: vm6
+    type: vdpa
+    parent: "0000:07:00.0"
+    mac: "52:54:00:00:00:61"
+    config: true
+
+- name: A vhost-user NIC on a socket virtwire creates and registers with the forwarder
+  virtwire.vmnet.vmnet_interface:
+    domain: vm7
+    type: vhostuser
+    mac: "52:54:00:00:00:71"
+    forwarder_socket: /run/virtwire/forwarder.sock
+    config: true
+
+- name: Remove every NIC of vm5 on a VF of ens2f0 (the VFs get their previous settings back)
+  virtwire.vmnet.vmnet_interface:
+    domain: vm5
+    type: hostdev
+    pf: ens2f0
+    state: absent
+    config: true
+
 - name: Remove whatever interface uses this VF
   virtwire.vmnet.vmnet_interface:
     domain: vm1
@@ -199,6 +294,23 @@ interface:
     model: null
     queues: null
     target: null
+allocation:
+  description:
+    - What virtwire allocated for the NIC (C(state=held)), or in check mode what it would allocate (C(pending)).
+    - Fields that do not apply are left out (C(pf), C(pfNetdev), C(vfIndex), C(settings), C(previous) are for VFs).
+  returned: when virtwire allocated (or would allocate) the device
+  type: dict
+  sample:
+    kind: hostdev
+    device: "0000:02:10.0"
+    domain: vm5
+    state: held
+    pf: "0000:01:00.0"
+    pfNetdev: ens2f0
+    vfIndex: 0
+    settings: {mac: "52:54:00:00:00:51", vlan: 42, trust: true, spoofchk: false}
+    previous: {mac: "00:00:00:00:00:00", vlan: 0, trust: false, spoofchk: true}
+    mac: "52:54:00:00:00:51"
 removed:
   description: Every interface removed (or that check mode would remove) with I(state=absent).
   returned: when state is absent
@@ -237,7 +349,50 @@ from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
     vmnet_argument_spec,
 )
 
-SOURCE_OPTIONS = (('vf', '--vf'), ('vdpa_device', '--dev'), ('socket', '--source'))
+SOURCE_OPTIONS = (('vf', '--vf'), ('vdpa_device', '--dev'), ('socket', '--source'),
+                  ('pf', '--pf'), ('pool', '--pool'), ('parent', '--parent'))
+SWITCH_OPTIONS = (('trust', '--trust'), ('spoofchk', '--spoofchk'))
+
+
+def allocates(params):
+    """Whether virtwire picks the device (the CLI's allocation forms) rather than being told which one."""
+    nic_type = params['type']
+    if nic_type == 'hostdev':
+        return bool(params['pf'] or params['pool'])
+    if nic_type == 'vdpa':
+        return not params['vdpa_device']
+    if nic_type == 'vhostuser':
+        return not params['socket']
+    return False
+
+
+def argument_problem(params):
+    """Combinations argument_spec cannot express; None when the arguments are consistent."""
+    nic_type, present = params['type'], params['state'] == 'present'
+    if (params['pf'] or params['pool']) and nic_type != 'hostdev':
+        return 'pf and pool are for type hostdev (they pick a VF), not %s' % nic_type
+    if params['parent'] and nic_type != 'vdpa':
+        return 'parent is for type vdpa (it limits which vhost-vdpa device is picked), not %s' % nic_type
+    if (params['trust'] is not None or params['spoofchk'] is not None) and not (params['pf'] or params['pool']):
+        return ('trust and spoofchk are set on a VF that virtwire allocates: give pf or pool (for a VF named with '
+                'vf, set them in the host profile, virtwire.vmnet.vmnet_host)')
+    if nic_type == 'hostdev' and not (params['vf'] or params['pf'] or params['pool'] or
+                                      (params['mac'] and not present)):
+        return 'type hostdev needs one of vf (a VF you name), pf or pool (a VF virtwire allocates)'
+    if nic_type and allocates(params):
+        if params['domain_xml']:
+            return ('virtwire allocates devices only for libvirt domains (a domain XML file may be meant for '
+                    'another host): name the device with vf, vdpa_device or socket, or use domain')
+        if not params['mac'] and not params['pf'] and not present:
+            return 'state absent with type %s needs mac or the device (%s)' % (
+                nic_type, dict(hostdev='vf or pf', vdpa='vdpa_device', vhostuser='socket')[nic_type])
+        if not params['mac'] and not params['pf']:
+            what = dict(hostdev='a VF from pool %s' % params['pool'], vdpa='a vhost-vdpa device',
+                        vhostuser='a vhost-user socket')[nic_type]
+            return ('mac is required when virtwire allocates %s: the MAC is how the next run finds the NIC it '
+                    'attached (or name the device: %s)' % (what, dict(hostdev='vf or pf', vdpa='vdpa_device',
+                                                                      vhostuser='socket')[nic_type]))
+    return None
 
 
 class InterfacePlanner:
@@ -283,6 +438,9 @@ class InterfacePlanner:
             args += ['--mode', p['mode']]
         if p['queues'] is not None:
             args += ['--queues', str(p['queues'])]
+        for option, flag in SWITCH_OPTIONS:
+            if p[option] is not None:
+                args += [flag, 'on' if p[option] else 'off']
         if with_mac and p['mac']:
             args += ['--mac', p['mac']]
         if with_mac and p['vlan']:
@@ -323,11 +481,19 @@ class InterfacePlanner:
     # --- matching ------------------------------------------------------------------------------
 
     @staticmethod
-    def matches(listing, mac=None, nic_type=None, source=None):
+    def matches(listing, mac=None, nic_type=None, source=None, sources=None):
+        """Interfaces with this MAC, else of this type on this source (or on any of sources)."""
         interfaces = listing.get('interfaces') or []
         if mac:
             return [i for i in interfaces if normalize_mac(i.get('mac')) == mac]
+        if sources is not None:
+            return [i for i in interfaces if i.get('type') == nic_type and i.get('source') in sources]
         return [i for i in interfaces if i.get('type') == nic_type and i.get('source') == source]
+
+    def pf_vfs(self):
+        """The PCI addresses of the PF's VFs, as 'vf list' reports them (it fails when the PF is unknown)."""
+        listing = self.run(['vf', 'list', '--pf', self.params['pf']])
+        return set(row.get('address') for row in listing.get('vfs') or [])
 
     def check_same(self, found, want, domain):
         """An interface with our MAC (or source) must be the one we describe; the CLI never edits a NIC in place."""
@@ -336,6 +502,9 @@ class InterfacePlanner:
                 "MAC %s is already used by a %s interface (%s) on '%s': pick another mac, or remove that "
                 "interface first (state: absent)" % (found.get('mac'), found.get('type'), found.get('source'), domain),
                 'CONFLICT')
+        self.check_drift(found, domain)
+
+    def check_drift(self, found, domain):
         p = self.params
         drift = []
         if p['queues'] is not None and found.get('queues') != p['queues']:
@@ -369,7 +538,59 @@ class InterfacePlanner:
             existing = found[0]
         return dict(rendered=rendered, missing=missing, existing=existing)
 
+    def present_allocated(self):
+        """Allocation forms: look first, render or attach only when the NIC is missing.
+
+        Rendering first, as for a named device, would fail on the second run: the MAC is then in use and the
+        PF may have no free VF left, although nothing needs to change.
+        """
+        p = self.params
+        mac = normalize_mac(p['mac']) if p['mac'] else None
+        vfs = self.pf_vfs() if p['pf'] else None
+        missing, existing, domain = [], None, p['domain']
+        for label, listing in self.listings():
+            domain = listing.get('domain') or domain
+            found = self.matches(listing, mac=mac, nic_type=p['type'], sources=vfs)
+            if not found:
+                missing.append(label)
+                continue
+            self.check_allocated(found[0], vfs, domain)
+            existing = found[0]
+        result = dict(changed=False, domain=domain, notes=[])
+        if not missing:
+            result.update(interface=existing)
+            return result
+        args = ['attach-interface'] + self.target_args() + self.nic_args()
+        if self.module.check_mode:
+            args.append('--print-xml')
+        applied = self.run(args)
+        result.update(changed=self.module.check_mode or bool(applied.get('changed')), scope=applied.get('scope'),
+                      interface=applied.get('iface'), device_xml=applied.get('deviceXml'),
+                      notes=list(applied.get('notes') or []))
+        if applied.get('allocation'):
+            result['allocation'] = applied['allocation']
+        if result['changed']:
+            result['diff'] = self.diff(result['domain'], '', result['device_xml'])
+        return result
+
+    def check_allocated(self, found, vfs, domain):
+        """The NIC with our MAC must be of our type (and, with pf, on one of its VFs)."""
+        p = self.params
+        if found.get('type') != p['type']:
+            raise VmnetCliError(
+                "MAC %s is already used by a %s interface (%s) on '%s': pick another mac, or remove that "
+                "interface first (state: absent)" % (found.get('mac'), found.get('type'), found.get('source'), domain),
+                'CONFLICT')
+        if vfs is not None and found.get('source') not in vfs:
+            raise VmnetCliError(
+                "MAC %s is on %s, which is not a VF of PF %s, on '%s': pick another mac, or remove that "
+                "interface first (state: absent)" % (found.get('mac'), found.get('source'), p['pf'], domain),
+                'CONFLICT')
+        self.check_drift(found, domain)
+
     def present(self):
+        if allocates(self.params):
+            return self.present_allocated()
         plan = self.plan_present()
         rendered = plan['rendered']
         result = dict(changed=False, domain=rendered.get('domain'), notes=[])
@@ -396,6 +617,8 @@ class InterfacePlanner:
     def plan_absent(self):
         if self.params['mac']:
             criteria = dict(mac=normalize_mac(self.params['mac']))
+        elif self.params['pf']:
+            criteria = dict(nic_type='hostdev', sources=self.pf_vfs())
         else:
             want = self.render(self.nic_args(with_mac=False))['iface']
             criteria = dict(nic_type=want['type'], source=want['source'])
@@ -455,6 +678,11 @@ def main():
         domain_xml=dict(type='path'),
         type=dict(type='str', choices=['hostdev', 'vdpa', 'vhostuser']),
         vf=dict(type='str'),
+        pf=dict(type='str'),
+        pool=dict(type='str'),
+        parent=dict(type='str'),
+        trust=dict(type='bool'),
+        spoofchk=dict(type='bool'),
         vdpa_device=dict(type='str', aliases=['dev']),
         socket=dict(type='str', aliases=['source']),
         mode=dict(type='str', choices=['client', 'server']),
@@ -470,15 +698,15 @@ def main():
         supports_check_mode=True,
         required_one_of=[('domain', 'domain_xml')],
         mutually_exclusive=[('domain', 'domain_xml'), ('domain_xml', 'config'), ('domain_xml', 'live'),
-                            ('vf', 'vdpa_device', 'socket')],
+                            ('vf', 'pf', 'pool', 'vdpa_device', 'socket'), ('vdpa_device', 'parent')],
         required_if=[
             ('state', 'present', ('type',)),
             ('state', 'absent', ('mac', 'type'), True),
-            ('type', 'hostdev', ('vf',)),
-            ('type', 'vdpa', ('vdpa_device',)),
-            ('type', 'vhostuser', ('socket',)),
         ],
     )
+    problem = argument_problem(module.params)
+    if problem:
+        module.fail_json(msg=problem, error_kind='INVALID_INPUT')
     try:
         planner = InterfacePlanner(module, VmnetCli(module))
         if module.params['state'] == 'present':

@@ -27,7 +27,7 @@ from ansible.module_utils import basic  # noqa: E402
 from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
 
 CLI = '/usr/bin/virtwire'
-GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output')
+GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output', '--state-dir', '--forwarder')
 FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run')
 GENERATED_MAC = '52:54:00:12:34:56'
 
@@ -84,6 +84,9 @@ class FakeVirtwire:
         self.calls = []
         self.stdin = []
         self.canned = {}
+        # the host's PFs and their VFs, for 'vf list' and the allocation forms of attach-interface
+        self.pfs = {'enp1s0f0': ['0000:02:10.0', '0000:02:10.4']}
+        self.vdpa_devices = ['/dev/vhost-vdpa-0', '/dev/vhost-vdpa-1']
 
     def on(self, subcommand, rc, stdout='', stderr=''):
         """Answer a subcommand ('host show', 'domiflist', ...) with a fixed result."""
@@ -100,6 +103,8 @@ class FakeVirtwire:
         for key in (' '.join(words[:2]), words[0]):
             if key in self.canned:
                 return self.canned[key]
+        if words[:2] == ['vf', 'list']:
+            return self.vf_list(options.get('--pf'))
         file_mode = '--domain-xml' in options
         name = self.file_domain if file_mode else (words[1] if len(words) > 1 else None)
         if name != (self.file_domain if file_mode else self.domain):
@@ -116,9 +121,55 @@ class FakeVirtwire:
             return self.detach(name, options, scope, applies)
         return self.error(2, 'INVALID_INPUT', "Unmatched argument at index 3: '%s'" % words[0])
 
+    def vf_list(self, pf):
+        if pf is not None and pf not in self.pfs:
+            return self.error(3, 'NOT_FOUND', "unknown PF '%s': this host's PFs are %s" % (pf, ', '.join(self.pfs)))
+        held = dict((i['source'], self.domain) for i in self.interfaces if i['type'] == 'hostdev')
+        rows = [dict(pf='0000:01:00.0', pfNetdev=name, index=index, address=address, domain=held.get(address),
+                     state='held' if address in held else 'free', mac='00:00:00:00:00:00', vlan=0)
+                for name, addresses in sorted(self.pfs.items()) if pf in (None, name)
+                for index, address in enumerate(addresses)]
+        return 0, json.dumps(dict(vfs=rows, reconciled=[])), ''
+
+    def allocate(self, nic_type, options):
+        """The device the CLI would pick for an allocation form, or an error triple."""
+        mac = options.get('--mac', '').lower()
+        if mac and any(i['mac'] == mac for i in self.interfaces):
+            message = 'MAC %s is already used by a NIC on this connection or in the allocation record' % mac
+            return None, self.error(4, 'CONFLICT', message)
+        used = set(i['source'] for i in self.interfaces)
+        if nic_type == 'hostdev':
+            pf = options.get('--pf')
+            if '--pool' in options:
+                pf = 'enp1s0f0'
+            if pf not in self.pfs:
+                return None, self.error(3, 'NOT_FOUND', "unknown PF '%s'" % pf)
+            free = [a for a in self.pfs[pf] if a not in used]
+            if not free:
+                return None, self.error(4, 'CONFLICT', 'no free VF on %s' % pf)
+            return dict(kind='hostdev', device=free[0], pfNetdev=pf, vfIndex=self.pfs[pf].index(free[0]),
+                        settings=dict(trust=options.get('--trust') == 'on')), None
+        if nic_type == 'vdpa':
+            free = [d for d in self.vdpa_devices if d not in used]
+            if not free:
+                return None, self.error(4, 'CONFLICT', 'no free vhost-vdpa device')
+            return dict(kind='vdpa', device=free[0]), None
+        n = 0
+        while '/run/virtwire/%s-%d.sock' % (self.domain, n) in used:
+            n += 1
+        return dict(kind='vhostuser', device='/run/virtwire/%s-%d.sock' % (self.domain, n)), None
+
     def attach(self, name, options, flags, scope, applies):
         nic_type = options['--type']
         source = options.get({'hostdev': '--vf', 'vdpa': '--dev', 'vhostuser': '--source'}[nic_type])
+        allocation = None
+        if source is None and (nic_type != 'hostdev' or '--pf' in options or '--pool' in options):
+            allocation, error = self.allocate(nic_type, options)
+            if error:
+                return error
+            source = allocation['device']
+            allocation.update(domain=name, state='pending' if '--print-xml' in flags else 'held',
+                              mac=options.get('--mac', GENERATED_MAC).lower())
         if source is None:
             return self.error(2, 'INVALID_INPUT', '--type %s needs its source' % nic_type)
         if nic_type == 'hostdev' and len(source) == 7:
@@ -133,6 +184,8 @@ class FakeVirtwire:
                      queues=int(options['--queues']) if '--queues' in options else None, target=None)
         out = dict(action='attach', domain=name, changed=False, scope=scope, iface=iface,
                    deviceXml=device_xml(iface), notes=[], diff=None)
+        if allocation:
+            out['allocation'] = allocation
         if '--print-xml' in flags:
             return 0, json.dumps(out), ''
         for existing in self.interfaces:
@@ -160,6 +213,71 @@ class FakeVirtwire:
     def subcommands(self):
         """The subcommand (and the domain, if any) of every call, for asserting the sequence."""
         return [' '.join(parse(c)[1][:1]) for c in self.calls]
+
+
+class FakeForwarder:
+    """Answers 'virtwire forwarder port add|del|list' like the CLI in front of a running daemon."""
+
+    def __init__(self, ports=None, running=True):
+        self.ports = [dict(p) for p in (ports or [])]
+        self.running = running
+        self.calls = []
+
+    def error(self, rc, kind, message):
+        return rc, json.dumps({'error': {'kind': kind, 'message': message}}), 'virtwire: error: %s\n' % message
+
+    def __call__(self, argv, data=None):
+        self.calls.append(list(argv))
+        globals_, words, options, flags = parse(argv)
+        assert globals_.get('--output') == 'json', 'modules must always ask for JSON'
+        assert '-c' not in globals_, 'the forwarder commands need no libvirt connection'
+        if not self.running:
+            sock = globals_.get('--forwarder', '/run/virtwire/forwarder.sock')
+            return self.error(69, 'UNAVAILABLE', 'the virtwire forwarder is not running: there is no control socket '
+                                                 'at %s' % sock)
+        verb = words[2] if len(words) > 2 else None
+        if words[:2] != ['forwarder', 'port']:
+            return self.error(2, 'INVALID_INPUT', 'unexpected command %s' % words)
+        if verb == 'list':
+            return 0, json.dumps(dict(ports=self.ports)), ''
+        name = words[3]
+        if verb == 'del':
+            for port in self.ports:
+                if port['name'] == name:
+                    self.ports.remove(port)
+                    return 0, json.dumps(dict(removed=name)), ''
+            return self.error(3, 'NOT_FOUND', "forwarder refused port.del (UNKNOWN_PORT): no port named '%s'" % name)
+        if verb == 'add':
+            return self.add(name, options)
+        return self.error(2, 'INVALID_INPUT', 'unexpected command %s' % words)
+
+    def add(self, name, options):
+        if any(p['name'] == name for p in self.ports):
+            return self.error(4, 'CONFLICT', "forwarder refused port.add (DUPLICATE_NAME): a port named '%s' exists "
+                                             "already" % name)
+        if options.get('--type', 'vhostuser') == 'tap':
+            port = dict(name=name, type='tap', iface=options['--ifname'])
+        elif options.get('--type') == 'afpacket':
+            port = dict(name=name, type='af-packet', iface=options['--ifname'], queues=int(options.get('--queues', 1)))
+        else:
+            for other in self.ports:
+                if other.get('socket') == options['--socket']:
+                    return self.error(4, 'CONFLICT', "forwarder refused port.add (SOCKET_IN_USE): socket %s is "
+                                                     "already used by port '%s'" % (other['socket'], other['name']))
+            port = dict(name=name, type='vhost-user', socket=options['--socket'], mode=options.get('--mode', 'server'),
+                        queues=int(options.get('--queues', 1)), connected=False, sessions=0)
+        port.update(slot=len(self.ports), up=False, broken=None, mtu=int(options.get('--mtu', 1500)))
+        if '--trunk' in options:
+            port['vlan'] = dict(mode='trunk', allowed=[int(t) for t in options['--trunk'].split(',')])
+            if '--native' in options:
+                port['vlan']['native'] = int(options['--native'])
+        else:
+            port['vlan'] = dict(mode='access', id=int(options.get('--vlan', 1)))
+        self.ports.append(port)
+        return 0, json.dumps(dict(port=port)), ''
+
+    def verbs(self):
+        return [parse(c)[1][2] for c in self.calls]
 
 
 @pytest.fixture

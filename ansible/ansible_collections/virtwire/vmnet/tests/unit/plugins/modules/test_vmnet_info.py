@@ -94,3 +94,54 @@ def test_check_mode_runs_the_same_reads(run_module):
 
     assert not failed
     assert result['domains'][0]['interfaces'] == [NIC]
+
+
+def test_vfs_lists_every_vf_with_its_holder_and_the_reconciliation(run_module):
+    fake = FakeVirtwire(interfaces=[dict(NIC, type='hostdev', source='0000:02:10.4')])
+
+    result, failed = run_module(vmnet_info, dict(vfs=True, state_dir='/srv/state'), fake)
+
+    assert not failed, result
+    assert fake.calls == [[CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state', 'vf', 'list']]
+    assert [(v['address'], v['state'], v['domain']) for v in result['vfs']] == [
+        ('0000:02:10.0', 'free', None), ('0000:02:10.4', 'held', 'vm1')]
+    assert result['vfs_reconciled'] == []
+    assert result['changed'] is False
+
+
+def test_vfs_pf_limits_the_list_and_an_unknown_pf_fails_with_the_cli_text(run_module):
+    fake = FakeVirtwire()
+
+    result, failed = run_module(vmnet_info, dict(vfs_pf='enp1s0f0'), fake)
+    assert not failed
+    assert fake.calls[-1][-3:] == ['list', '--pf', 'enp1s0f0']
+    assert len(result['vfs']) == 2
+
+    result, failed = run_module(vmnet_info, dict(vfs_pf='enp9s0'), fake)
+    assert failed
+    assert result['error_kind'] == 'NOT_FOUND'
+    assert result['msg'].startswith("unknown PF 'enp9s0'")
+
+
+def test_probe_returns_what_the_backend_offers_and_needs_no_connection(run_module):
+    fake = FakeVirtwire()
+    offer = dict(socket='/run/vm1.sock', queuePairs=2, mtu=1500, features=['VIRTIO_F_VERSION_1'])
+    fake.on('vhost-user probe', 0, json.dumps(offer))
+
+    result, failed = run_module(vmnet_info, dict(probe='/run/vm1.sock'), fake, check_mode=True)
+
+    assert not failed
+    assert fake.calls == [[CLI, '--output', 'json', 'vhost-user', 'probe', '/run/vm1.sock']]
+    assert result['probe'] == offer
+
+
+def test_probe_of_a_socket_nobody_listens_on_fails_not_found(run_module):
+    fake = FakeVirtwire()
+    fake.on('vhost-user probe', *fake.error(3, 'NOT_FOUND', 'no vhost-user socket at /run/x.sock: is the backend '
+                                                            'running, and listening (server mode)?'))
+
+    result, failed = run_module(vmnet_info, dict(probe='/run/x.sock'), fake)
+
+    assert failed
+    assert result['error_kind'] == 'NOT_FOUND'
+    assert result['msg'].startswith('no vhost-user socket at /run/x.sock')

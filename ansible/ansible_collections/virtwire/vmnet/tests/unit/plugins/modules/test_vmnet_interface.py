@@ -272,7 +272,7 @@ def test_domain_xml_absent_in_check_mode_uses_the_cli_dry_run(run_module):
 
 
 @pytest.mark.parametrize('args, message', [
-    (dict(domain='vm1', type='hostdev'), 'type is hostdev but all of the following are missing: vf'),
+    (dict(domain='vm1', type='hostdev'), 'type hostdev needs one of vf (a VF you name), pf or pool'),
     (dict(domain='vm1', state='absent'), 'state is absent but any of the following are missing: mac, type'),
     (dict(domain='vm1', mac=MAC), 'state is present but all of the following are missing: type'),
     (dict(type='hostdev', vf=VF), 'one of the following is required: domain, domain_xml'),
@@ -334,3 +334,209 @@ def test_a_nic_in_only_one_of_config_and_live_is_still_to_be_attached(run_module
 
     assert not failed
     assert result['changed'] is True
+
+
+# --- allocation forms: pf, pool, vdpa without a device, vhostuser without a socket ---------------------------
+
+PF_NIC = dict(domain='vm1', type='hostdev', pf='enp1s0f0', mac=MAC, vlan=[42], trust=True, config=True)
+
+
+def test_pf_lists_first_then_attaches_with_the_allocation_flags(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(PF_NIC, state_dir='/srv/state'), fake_virtwire, diff=True)
+
+    assert not failed, result
+    globals_ = [CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state']
+    assert fake_virtwire.calls == [
+        globals_ + ['vf', 'list', '--pf', 'enp1s0f0'],
+        globals_ + ['domiflist', 'vm1', '--inactive'],
+        globals_ + ['attach-interface', 'vm1', '--config', '--type', 'hostdev', '--pf', 'enp1s0f0',
+                    '--trust', 'on', '--mac', MAC, '--vlan', '42'],
+    ]
+    assert result['changed'] is True
+    assert result['interface']['source'] == '0000:02:10.0'
+    assert result['allocation']['state'] == 'held'
+    assert result['allocation']['device'] == '0000:02:10.0'
+    assert result['diff']['after'] == result['device_xml']
+
+
+def test_pf_a_second_time_finds_the_nic_by_mac_without_rendering(run_module, fake_virtwire):
+    run_module(vmnet_interface, PF_NIC, fake_virtwire)
+    fake_virtwire.calls = []
+
+    result, failed = run_module(vmnet_interface, PF_NIC, fake_virtwire)
+
+    assert not failed, result
+    assert result['changed'] is False
+    assert result['interface']['mac'] == MAC
+    assert 'allocation' not in result
+    # no attach-interface at all: a --print-xml with the MAC in use (or a full PF) would be refused
+    assert fake_virtwire.subcommands() == ['vf', 'domiflist']
+
+
+def test_pf_without_mac_is_present_when_the_domain_has_any_vf_of_that_pf(run_module, fake_virtwire):
+    args = dict(domain='vm1', type='hostdev', pf='enp1s0f0', config=True)
+    first, failed = run_module(vmnet_interface, args, fake_virtwire)
+    assert not failed and first['changed'] is True
+    fake_virtwire.pfs['enp1s0f0'] = ['0000:02:10.0']   # the PF is now full: a second attach would be refused
+
+    second, failed = run_module(vmnet_interface, args, fake_virtwire)
+
+    assert not failed, second
+    assert second['changed'] is False
+    assert second['interface']['source'] == '0000:02:10.0'
+    assert len(fake_virtwire.interfaces) == 1
+
+
+def test_pf_without_mac_ignores_a_vf_of_another_pf(run_module):
+    fake = FakeVirtwire(interfaces=[dict(EXISTING_HOSTDEV, source='0000:07:10.1')])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', pf='enp1s0f0'), fake)
+
+    assert not failed
+    assert result['changed'] is True
+    assert [i['source'] for i in fake.interfaces] == ['0000:07:10.1', '0000:02:10.0']
+
+
+def test_pf_check_mode_reports_the_vf_it_would_pick_and_changes_nothing(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, PF_NIC, fake_virtwire, check_mode=True, diff=True)
+
+    assert not failed, result
+    assert result['changed'] is True
+    assert result['allocation']['state'] == 'pending'
+    assert result['allocation']['device'] == '0000:02:10.0'
+    assert fake_virtwire.calls[-1][-1] == '--print-xml'
+    assert fake_virtwire.interfaces == []
+    assert result['diff']['after'].startswith('<interface type="hostdev">')
+
+
+def test_pf_check_mode_after_the_attach_reports_no_change(run_module, fake_virtwire):
+    run_module(vmnet_interface, PF_NIC, fake_virtwire)
+
+    result, failed = run_module(vmnet_interface, PF_NIC, fake_virtwire, check_mode=True)
+
+    assert not failed
+    assert result['changed'] is False
+
+
+def test_pf_with_a_mac_on_a_vf_of_another_pf_is_a_conflict(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, PF_NIC, fake)
+
+    assert failed
+    assert result['error_kind'] == 'CONFLICT'
+    assert result['msg'].startswith("MAC %s is on %s, which is not a VF of PF enp1s0f0" % (MAC, VF))
+
+
+def test_unknown_pf_fails_with_the_cli_text(run_module, fake_virtwire):
+    result, failed = run_module(vmnet_interface, dict(PF_NIC, pf='enp9s0'), fake_virtwire, check_mode=True)
+
+    assert failed
+    assert result['error_kind'] == 'NOT_FOUND'
+    assert result['msg'].startswith("unknown PF 'enp9s0'")
+
+
+def test_no_free_vf_fails_with_the_cli_text(run_module):
+    fake = FakeVirtwire()
+    fake.pfs['enp1s0f0'] = []
+
+    result, failed = run_module(vmnet_interface, PF_NIC, fake)
+
+    assert failed
+    assert result['error_kind'] == 'CONFLICT'
+    assert result['msg'] == 'no free VF on enp1s0f0'
+
+
+def test_absent_with_pf_removes_every_nic_on_its_vfs(run_module):
+    on_pf = [dict(EXISTING_HOSTDEV, source='0000:02:10.0', mac='52:54:00:00:00:01'),
+             dict(EXISTING_HOSTDEV, source='0000:02:10.4', mac='52:54:00:00:00:02')]
+    fake = FakeVirtwire(interfaces=on_pf + [EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', pf='enp1s0f0', state='absent'),
+                                fake)
+
+    assert not failed, result
+    assert [i['mac'] for i in result['removed']] == ['52:54:00:00:00:01', '52:54:00:00:00:02']
+    assert fake.interfaces == [EXISTING_HOSTDEV]
+    assert fake.subcommands()[0] == 'vf'
+
+
+def test_pool_attaches_with_pool_and_finds_the_nic_by_mac_next_time(run_module, fake_virtwire):
+    args = dict(domain='vm1', type='hostdev', pool='sriov-pool', mac=MAC, spoofchk=False)
+    first, failed = run_module(vmnet_interface, args, fake_virtwire)
+    assert not failed, first
+    assert fake_virtwire.calls[-1][5:] == ['attach-interface', 'vm1', '--type', 'hostdev', '--pool', 'sriov-pool',
+                                           '--spoofchk', 'off', '--mac', MAC]
+    assert 'vf' not in fake_virtwire.subcommands()
+    fake_virtwire.calls = []
+
+    second, failed = run_module(vmnet_interface, args, fake_virtwire)
+
+    assert not failed
+    assert second['changed'] is False
+    assert fake_virtwire.subcommands() == ['domiflist']
+
+
+def test_vdpa_without_a_device_is_allocated_on_the_parent(run_module, fake_virtwire):
+    args = dict(domain='vm1', type='vdpa', parent='0000:07:00.0', mac=MAC, queues=2)
+    first, failed = run_module(vmnet_interface, args, fake_virtwire)
+    assert not failed, first
+    assert fake_virtwire.calls[-1][5:] == ['attach-interface', 'vm1', '--type', 'vdpa', '--parent', '0000:07:00.0',
+                                           '--queues', '2', '--mac', MAC]
+    assert first['allocation']['device'] == '/dev/vhost-vdpa-0'
+
+    second, failed = run_module(vmnet_interface, args, fake_virtwire)
+
+    assert not failed
+    assert second['changed'] is False
+
+
+def test_vdpa_allocated_nic_with_other_queues_is_a_conflict(run_module, fake_virtwire):
+    run_module(vmnet_interface, dict(domain='vm1', type='vdpa', mac=MAC, queues=2), fake_virtwire)
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='vdpa', mac=MAC, queues=4), fake_virtwire)
+
+    assert failed
+    assert 'has queues 2, not 4' in result['msg']
+
+
+def test_vhostuser_without_a_socket_is_allocated_and_registered_through_the_forwarder(run_module, fake_virtwire):
+    args = dict(domain='vm1', type='vhostuser', mac=MAC, forwarder_socket='/run/fw.sock')
+    first, failed = run_module(vmnet_interface, args, fake_virtwire)
+    assert not failed, first
+    assert fake_virtwire.calls[-1][5:9] == ['--forwarder', '/run/fw.sock', 'attach-interface', 'vm1']
+    assert first['interface']['source'] == '/run/virtwire/vm1-0.sock'
+
+    second, failed = run_module(vmnet_interface, args, fake_virtwire)
+
+    assert not failed
+    assert second['changed'] is False
+
+
+def test_an_allocated_mac_used_by_another_type_is_a_conflict(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='vhostuser', mac=MAC), fake)
+
+    assert failed
+    assert result['msg'].startswith("MAC %s is already used by a hostdev interface" % MAC)
+
+
+@pytest.mark.parametrize('args, message', [
+    (dict(domain='vm1', type='hostdev', pool='p'), 'mac is required when virtwire allocates a VF from pool p'),
+    (dict(domain='vm1', type='vdpa'), 'mac is required when virtwire allocates a vhost-vdpa device'),
+    (dict(domain='vm1', type='vhostuser'), 'mac is required when virtwire allocates a vhost-user socket'),
+    (dict(domain='vm1', type='vdpa', state='absent'), 'state absent with type vdpa needs mac or the device'),
+    (dict(domain='vm1', type='vdpa', pf='enp1s0f0', mac=MAC), 'pf and pool are for type hostdev'),
+    (dict(domain='vm1', type='hostdev', vf=VF, parent='x'), 'parent is for type vdpa'),
+    (dict(domain='vm1', type='hostdev', vf=VF, trust=True), 'trust and spoofchk are set on a VF that virtwire'),
+    (dict(domain_xml='/x.xml', type='hostdev', pf='enp1s0f0'), 'virtwire allocates devices only for libvirt domains'),
+    (dict(domain='vm1', type='hostdev', vf=VF, pf='enp1s0f0'), 'mutually exclusive'),
+    (dict(domain='vm1', type='vdpa', vdpa_device='/dev/vhost-vdpa-0', parent='x'), 'mutually exclusive'),
+])
+def test_bad_allocation_arguments_fail_before_the_cli_runs(run_module, fake_virtwire, args, message):
+    result, failed = run_module(vmnet_interface, args, fake_virtwire)
+
+    assert failed
+    assert message in result['msg']
+    assert fake_virtwire.calls == []
