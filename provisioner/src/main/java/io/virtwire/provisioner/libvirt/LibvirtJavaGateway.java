@@ -72,9 +72,21 @@ public final class LibvirtJavaGateway implements LibvirtGateway {
         try {
             List<String> names = new ArrayList<>();
             for (int id : connect.listDomains()) {
-                names.add(connect.domainLookupByID(id).getName());
+                try {
+                    names.add(connect.domainLookupByID(id).getName());
+                } catch (LibvirtException e) {
+                    // a domain that stopped between the listing and the lookup: transient ones are gone, persistent
+                    // ones show up in listDefinedDomains below
+                    if (code(e) != ErrorNumber.VIR_ERR_NO_DOMAIN) {
+                        throw e;
+                    }
+                }
             }
-            names.addAll(List.of(connect.listDefinedDomains()));
+            for (String defined : connect.listDefinedDomains()) {
+                if (!names.contains(defined)) {
+                    names.add(defined);
+                }
+            }
             return names;
         } catch (LibvirtException e) {
             throw failure("list domains", e);
