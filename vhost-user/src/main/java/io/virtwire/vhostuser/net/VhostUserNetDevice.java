@@ -95,7 +95,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         this.maxQueueSize = maxQueueSize;
         VirtioFeatures f = VirtioFeatures.of(VirtioFeature.VIRTIO_F_VERSION_1, VirtioFeature.VIRTIO_NET_F_MRG_RXBUF,
                 VirtioFeature.VIRTIO_F_RING_EVENT_IDX, VirtioFeature.VIRTIO_F_RING_INDIRECT_DESC,
-                VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VHOST_F_LOG_ALL);
+                VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VHOST_F_LOG_ALL, VirtioFeature.VIRTIO_F_ACCESS_PLATFORM);
         if (queuePairs > 1) {
             f = f.with(VirtioFeature.VIRTIO_NET_F_MQ);
         }
@@ -137,10 +137,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     @Override
     public long protocolFeatures() {
-        // LOG_SHMFD: the session wraps rings in a dirty-logging queue while VHOST_F_LOG_ALL is acked
+        // LOG_SHMFD: the session wraps rings in a dirty-logging queue while VHOST_F_LOG_ALL is acked.
+        // BACKEND_REQ + REPLY_ACK: QEMU demands both before it accepts ACCESS_PLATFORM (IOTLB misses travel there).
         return ProtocolFeatures.of(ProtocolFeature.MQ, ProtocolFeature.REPLY_ACK, ProtocolFeature.CONFIGURE_MEM_SLOTS,
                 ProtocolFeature.INFLIGHT_SHMFD, ProtocolFeature.STATUS, ProtocolFeature.RESET_DEVICE,
-                ProtocolFeature.LOG_SHMFD).bits();
+                ProtocolFeature.LOG_SHMFD, ProtocolFeature.BACKEND_REQ).bits();
     }
 
     @Override
