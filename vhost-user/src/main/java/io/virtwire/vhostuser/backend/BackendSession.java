@@ -743,6 +743,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 queue = new LoggingQueue(queue, log, new long[] {usedGpa}, new long[] {SplitRingLayout.usedRingSize(size)});
             }
         }
+        watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
     }
@@ -792,8 +793,33 @@ public final class BackendSession implements Runnable, AutoCloseable {
                     : s;
             v.core = s;
         }
+        watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+    }
+
+    /**
+     * SET_VRING_ERR: the ring's error eventfd is signalled when its queue latches broken. The fd cannot change
+     * while the queue runs (SET_VRING_ERR pauses its ring), so the data-path thread may signal the one captured here.
+     */
+    private void watchErrors(Vring v) {
+        EventFd err = v.err;
+        if (err == null) {
+            return;
+        }
+        String ring = name + " ring " + v.index;
+        Runnable signal = () -> {
+            try {
+                err.signal();
+            } catch (ErrnoException e) {
+                LOG.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: " + e.getMessage());
+            }
+        };
+        switch (v.core) {
+            case SplitQueue s -> s.onBroken(signal);
+            case PackedQueue p -> p.onBroken(signal);
+            default -> throw new IllegalStateException("unexpected core queue " + v.core.getClass().getName());
+        }
     }
 
     /** Whether [iova, iova + length) is in {@code view}; if not, asks for the first missing address and parks the ring. */

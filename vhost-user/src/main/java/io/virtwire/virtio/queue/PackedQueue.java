@@ -62,6 +62,7 @@ public final class PackedQueue implements Virtqueue {
     private int slotsSinceSignal;
     private boolean signalledValid;
     private String brokenReason;
+    private Runnable onBroken;
 
     /**
      * @param size           1..32768 (packed rings need not be a power of two)
@@ -365,6 +366,18 @@ public final class PackedQueue implements Virtqueue {
     public void markBroken(String reason) {
         if (brokenReason == null) {
             brokenReason = reason;
+            Runnable listener = onBroken;
+            if (listener != null) {
+                listener.run();
+            }
         }
+    }
+
+    /**
+     * Runs {@code listener} once, on the thread that latches this queue broken (vhost-user signals the ring's
+     * SET_VRING_ERR eventfd from it). Set it before the queue is handed to a data-path thread.
+     */
+    public void onBroken(Runnable listener) {
+        this.onBroken = listener;
     }
 }

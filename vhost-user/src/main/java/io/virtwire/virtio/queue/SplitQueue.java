@@ -58,6 +58,7 @@ public final class SplitQueue implements Virtqueue {
     private int signalledUsed;
     private boolean signalledUsedValid;
     private String brokenReason;
+    private Runnable onBroken;
 
     /**
      * @param size     power of two, 1..32768
@@ -360,6 +361,18 @@ public final class SplitQueue implements Virtqueue {
     public void markBroken(String reason) {
         if (brokenReason == null) {
             brokenReason = reason;
+            Runnable listener = onBroken;
+            if (listener != null) {
+                listener.run();
+            }
         }
+    }
+
+    /**
+     * Runs {@code listener} once, on the thread that latches this queue broken (vhost-user signals the ring's
+     * SET_VRING_ERR eventfd from it). Set it before the queue is handed to a data-path thread.
+     */
+    public void onBroken(Runnable listener) {
+        this.onBroken = listener;
     }
 }
