@@ -1,10 +1,11 @@
 package io.virtwire.virtio.queue;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.virtwire.virtio.queue.testing.TestGuestMemory;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 import static io.virtwire.virtio.queue.RingLayout.U16;
 import static io.virtwire.virtio.queue.testing.TestGuestMemory.AVAIL;
@@ -22,19 +23,23 @@ class DescriptorChainFuzzTest {
 
     private static final int SIZE = 32;
 
+    /** Input: avail.idx (u16), four avail ring entries (u16), an EVENT_IDX byte, then descriptor table and indirect area. */
     @FuzzTest(maxDuration = "30s")
-    void splitPop(FuzzedDataProvider data) {
+    void splitPop(byte[] input) {
+        ByteBuffer data = ByteBuffer.wrap(input).order(ByteOrder.LITTLE_ENDIAN);
         try (TestGuestMemory mem = new TestGuestMemory()) {
             MemorySegment low = mem.memory().regionSegment(0);
-            byte[] table = data.consumeBytes(SIZE * 16);
-            MemorySegment.copy(MemorySegment.ofArray(table), 0, low, DESC, table.length);
-            byte[] indirect = data.consumeBytes(SIZE * 16);
-            MemorySegment.copy(MemorySegment.ofArray(indirect), 0, low, DATA, indirect.length);
-            low.set(U16, AVAIL + SplitRingLayout.AVAIL_IDX, data.consumeShort());
+            low.set(U16, AVAIL + SplitRingLayout.AVAIL_IDX, shortOrZero(data));
             for (int i = 0; i < 4; i++) {
-                low.set(U16, AVAIL + SplitRingLayout.availRingOffset(i), data.consumeShort());
+                low.set(U16, AVAIL + SplitRingLayout.availRingOffset(i), shortOrZero(data));
             }
-            SplitQueue q = new SplitQueue(SIZE, DESC, AVAIL, USED, data.consumeBoolean(), mem.memory());
+            boolean eventIdx = data.hasRemaining() && (data.get() & 1) != 0;
+            int tableBytes = Math.min(data.remaining(), SIZE * 16);
+            MemorySegment.copy(MemorySegment.ofArray(input), data.position(), low, DESC, tableBytes);
+            data.position(data.position() + tableBytes);
+            int indirectBytes = Math.min(data.remaining(), SIZE * 16);
+            MemorySegment.copy(MemorySegment.ofArray(input), data.position(), low, DATA, indirectBytes);
+            SplitQueue q = new SplitQueue(SIZE, DESC, AVAIL, USED, eventIdx, mem.memory());
             DescriptorChain chain = new DescriptorChain();
             for (int i = 0; i < 4; i++) {
                 ChainStatus s = q.pop(chain);
@@ -55,5 +60,9 @@ class DescriptorChainFuzzTest {
                 }
             }
         }
+    }
+
+    private static short shortOrZero(ByteBuffer data) {
+        return data.remaining() >= 2 ? data.getShort() : 0;
     }
 }
