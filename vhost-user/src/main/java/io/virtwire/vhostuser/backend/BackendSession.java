@@ -652,11 +652,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
         for (Vring v : vrings) {
             stop(v);
         }
-        InflightRegion.Created created = InflightRegion.create(d.numQueues(), d.queueSize());
+        InflightRegion.Created created = InflightRegion.create(d.numQueues(), d.queueSize(), packed());
         closeInflight();
         inflight = created.region();
         byte[] reply = MessageCodec.encodeReplyInflight(InflightDesc.reply(
-                InflightRegion.totalSize(d.numQueues(), d.queueSize()), 0, d.numQueues(), d.queueSize()));
+                InflightRegion.totalSize(d.numQueues(), d.queueSize(), packed()), 0, d.numQueues(), d.queueSize()));
         return new Result(true, reply, created.fd(), null);
     }
 
@@ -723,9 +723,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
             PackedQueue p = new PackedQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
             // The low half is the next avail slot and wrap counter. The used side restarts there too, as DPDK's
             // vhost and rust-vmm do: nothing is in flight when a ring starts, and DPDK's virtio-user sends 0 in the
-            // high half (QEMU sends the used position, which is then the same).
+            // high half (QEMU sends the used position, which is then the same). With an inflight buffer from a
+            // back-end that died, the buffer's positions win (InflightPackedQueue).
             p.setVringBase((int) (v.base & 0xFFFF));
-            queue = p;
+            queue = trackPacked(v, p);
             v.core = p;
             if (logging()) {
                 queue = new LoggingQueue(p, log, new long[] {descGpa, usedGpa},
@@ -782,7 +783,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
         if (packed) {
             PackedQueue p = new PackedQueue(size, desc, avail, used, eventIdx, mem);
             p.setVringBase((int) (v.base & 0xFFFF));
-            queue = p;
+            queue = trackPacked(v, p);
             v.core = p;
         } else {
             SplitQueue s = new SplitQueue(size, desc, avail, used, eventIdx, mem);
@@ -796,6 +797,16 @@ public final class BackendSession implements Runnable, AutoCloseable {
         watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+    }
+
+    /** INFLIGHT_SHMFD for a packed ring: wrapped for tracking if the buffer has a packed region for it. */
+    private Virtqueue trackPacked(Vring v, PackedQueue p) {
+        if (inflight == null || inflight.queueSize() < p.size()
+                || (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) == 0) {
+            return p;
+        }
+        MemorySegment region = inflight.packedQueueRegion(v.index);
+        return region == null ? p : new InflightPackedQueue(p, region);
     }
 
     /**

@@ -50,6 +50,9 @@ public final class DescriptorChain {
     private static final long MAX_CHAIN_BYTES = 0xFFFF_FFFFL;
 
     private long[] addrs = new long[INITIAL_CAPACITY];
+    private long[] ringAddrs = new long[INITIAL_CAPACITY];
+    private int[] ringLens = new int[INITIAL_CAPACITY];
+    private int[] ringIdFlags = new int[INITIAL_CAPACITY];
     private int[] lens = new int[INITIAL_CAPACITY];
     private int count;
     private int firstWritable;
@@ -345,11 +348,20 @@ public final class DescriptorChain {
 
     ChainStatus loadPacked(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment ring, int size, int start,
                            int headFlags) {
+        return loadPacked(mem, writeMem, iommu, ring, size, size, start, headFlags);
+    }
+
+    /**
+     * As above, where {@code ring} holds {@code ringLength} descriptors (the queue's ring, or a copy of one chain's
+     * descriptors kept for inflight resubmission) and {@code size} is the queue size the rules are checked against.
+     */
+    ChainStatus loadPacked(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment ring, int ringLength,
+                           int size, int start, int headFlags) {
         clear(ChainStatus.OK, mem, writeMem, iommu);
         int slot = start;
         int slots = 0;
         while (true) {
-            if (slots == size) {
+            if (slots == ringLength) {
                 return malformed("descriptor loop: packed chain longer than queue size " + size + " at slot " + start);
             }
             long off = (long) slot * DESC_SIZE;
@@ -357,6 +369,7 @@ public final class DescriptorChain {
             dLen = Integer.toUnsignedLong(ring.get(U32, off + DESC_LEN));
             dNextOrId = Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_ID));
             dFlags = slots == 0 ? headFlags : Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_FLAGS));
+            keepRingDescriptor(slots);
             slots++;
             id = dNextOrId;
             if ((dFlags & F_INDIRECT) != 0) {
@@ -378,9 +391,53 @@ public final class DescriptorChain {
                 ringSlots = slots;
                 return ChainStatus.OK;
             }
-            if (++slot == size) {
+            if (++slot == ringLength) {
                 slot = 0;
             }
+        }
+    }
+
+    /** Packed: the ring descriptor just read, as it was read (inflight tracking stores it, spec DescStatePacked). */
+    private void keepRingDescriptor(int i) {
+        if (i == ringAddrs.length) {
+            int grown = Math.min(Math.max(i * 2, INITIAL_CAPACITY), RingLayout.MAX_QUEUE_SIZE);
+            ringAddrs = Arrays.copyOf(ringAddrs, grown);
+            ringLens = Arrays.copyOf(ringLens, grown);
+            ringIdFlags = Arrays.copyOf(ringIdFlags, grown);
+        }
+        ringAddrs[i] = dAddr;
+        ringLens[i] = (int) dLen;
+        ringIdFlags[i] = dNextOrId | dFlags << 16;
+    }
+
+    /**
+     * Packed ring, after an OK pop: descriptor {@code i} (0 ≤ i &lt; {@link #ringSlots()}) as it sat in the ring
+     * when the chain was taken (for an indirect chain, the one descriptor naming the table). Kept so inflight
+     * tracking can record the chain without reading guest memory again.
+     */
+    public long ringDescriptorAddress(int i) {
+        checkRingSlot(i);
+        return ringAddrs[i];
+    }
+
+    public long ringDescriptorLength(int i) {
+        checkRingSlot(i);
+        return Integer.toUnsignedLong(ringLens[i]);
+    }
+
+    public int ringDescriptorId(int i) {
+        checkRingSlot(i);
+        return ringIdFlags[i] & 0xFFFF;
+    }
+
+    public int ringDescriptorFlags(int i) {
+        checkRingSlot(i);
+        return ringIdFlags[i] >>> 16;
+    }
+
+    private void checkRingSlot(int i) {
+        if (status != ChainStatus.OK || i < 0 || i >= ringSlots) {
+            throw new IndexOutOfBoundsException("ring descriptor " + i + " of a chain occupying " + ringSlots + " slots");
         }
     }
 

@@ -224,6 +224,43 @@ public final class PackedQueue implements Virtqueue {
         return status;
     }
 
+    /**
+     * Takes a chain again from a copy of its ring descriptors ({@code count} of them, 16 bytes each in ring layout),
+     * without touching the ring: inflight resubmission after a back-end restart, when the ring slots may already
+     * hold later used descriptors. Validated like {@link #pop}; the chain occupies {@code count} slots when used.
+     */
+    public ChainStatus resubmit(DescriptorChain chain, MemorySegment descriptors, int count) {
+        if (brokenReason != null) {
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        if (count < 1 || count > size || descriptors.byteSize() < (long) count * RingLayout.DESC_SIZE) {
+            markBroken("resubmitted chain of " + count + " descriptors in a queue of size " + size);
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        int headFlags = Short.toUnsignedInt(descriptors.get(U16, PackedRingLayout.DESC_FLAGS));
+        ChainStatus status = chain.loadPacked(memory, writeMemory, missListener != null, descriptors, count, size, 0, headFlags);
+        if (status == ChainStatus.MALFORMED) {
+            if (chain.iotlbMissed()) {
+                return waitForTranslation(chain);
+            }
+            markBroken("resubmitted chain: " + chain.malformedReason());
+        } else if (chain.ringSlots() != count) {
+            markBroken("resubmitted chain ends after " + chain.ringSlots() + " of its " + count + " descriptors");
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        return status;
+    }
+
+    /** Whether the descriptor at {@code slot} was made used with used wrap counter {@code wrap} (inflight recovery). */
+    public boolean isUsedAt(int slot, boolean wrap) {
+        checkSlot(slot);
+        int flags = Short.toUnsignedInt(ring.get(U16, PackedRingLayout.descOffset(slot) + PackedRingLayout.DESC_FLAGS));
+        return PackedRingLayout.isUsed(flags, wrap);
+    }
+
     /** An IOTLB miss: ask once per distinct address, and report nothing available until the queue is rebuilt. */
     private ChainStatus waitForTranslation(DescriptorChain chain) {
         long iova = chain.missIova();
