@@ -307,6 +307,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
             send(MessageCodec.encodeAck(request.get(), false));
             return true;
         }
+        if (request.isPresent() && request.get() == FrontendRequest.IOTLB_MSG) {
+            // its own reply is a status: a malformed IOTLB message can be refused without ending the session
+            send(MessageCodec.encodeReplyU64(FrontendRequest.IOTLB_MSG, 1));
+            return true;
+        }
         end("rejected " + e.getMessage() + "; the front-end cannot be told, closing the connection");
         return false;
     }

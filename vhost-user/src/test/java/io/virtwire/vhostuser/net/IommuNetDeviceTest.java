@@ -354,6 +354,13 @@ class IommuNetDeviceTest {
                 IotlbMsg.Permission.READ_WRITE, IotlbMsg.Type.UPDATE)));
         assertEquals(0, frontend.iotlbMsg(new IotlbMsg(0x1000_0000L, PAGE, GuestRam.userAddr(0x5000),
                 IotlbMsg.Permission.READ, IotlbMsg.Type.UPDATE)));
+        // an undefined permission is refused with u64 1; the session goes on (it used to close)
+        byte[] bad = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putLong(0x2000_0000L).putLong(PAGE)
+                .putLong(GuestRam.userAddr(0x5000)).put((byte) 6).put((byte) IotlbMsg.Type.UPDATE.wire()).array();
+        frontend.sendRaw(FrontendRequest.IOTLB_MSG.code(), io.virtwire.vhostuser.protocol.MessageHeader.VERSION, bad);
+        try (RawMessage reply = frontend.receiveReply()) {
+            assertEquals(1L, ByteBuffer.wrap(reply.payload()).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        }
         // overlapping updates of a ring page: the newest wins and the ring still starts
         until(() -> device.isStarted(1), Duration.ofSeconds(5), "the transmit ring");
         assertEquals(0, frontend.iotlbMsg(new IotlbMsg(iova(TX_RING) - PAGE, 2 * PAGE, GuestRam.userAddr(TX_RING - PAGE),
