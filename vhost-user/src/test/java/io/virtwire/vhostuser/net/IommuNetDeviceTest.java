@@ -6,6 +6,7 @@ import io.virtwire.vhostuser.backend.BackendSession;
 import io.virtwire.vhostuser.frontend.Frontend;
 import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
+import io.virtwire.vhostuser.frontend.driver.DriverPackedQueue;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
 import io.virtwire.vhostuser.frontend.driver.UsedElement;
 import io.virtwire.vhostuser.protocol.BackendRequest;
@@ -18,8 +19,9 @@ import io.virtwire.vhostuser.protocol.VringState;
 import io.virtwire.vhostuser.transport.Connection;
 import io.virtwire.vhostuser.transport.RawMessage;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -70,8 +72,17 @@ class IommuNetDeviceTest {
     private final Map<Long, Integer> iommuPerm = new HashMap<>();
     /** When false the IOMMU never answers (a hung front-end). */
     private boolean answering = true;
-    private DriverSplitQueue rx;
-    private DriverSplitQueue tx;
+    /** The guest driver's view of one ring, split or packed. */
+    private interface Ring {
+        int addChain(DriverBuffer... buffers);
+
+        void publish();
+
+        UsedElement pollUsed();
+    }
+
+    private Ring rx;
+    private Ring tx;
     private final EventFd rxKick = EventFd.create();
     private final EventFd rxCall = EventFd.create();
     private final EventFd txKick = EventFd.create();
@@ -82,8 +93,11 @@ class IommuNetDeviceTest {
     IommuNetDeviceTest() throws Exception {
     }
 
-    @BeforeEach
-    void start() throws Exception {
+    private void start() throws Exception {
+        start(false);
+    }
+
+    private void start(boolean packed) throws Exception {
         device = new VhostUserNetDevice("iommu", 1, SIZE);
         Connection[] pair = Connection.pair();
         session = new BackendSession(pair[1], device, "iommu");
@@ -100,16 +114,54 @@ class IommuNetDeviceTest {
         iommuChannel = new Connection(channel[0]);
         iommuReader = Thread.ofPlatform().name("iommu channel").start(this::readMisses);
         frontend.setFeatures(VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask()
-                | VirtioFeature.VIRTIO_F_ACCESS_PLATFORM.mask());
+                | VirtioFeature.VIRTIO_F_ACCESS_PLATFORM.mask() | (packed ? VirtioFeature.VIRTIO_F_RING_PACKED.mask() : 0));
         frontend.setMemTable(ram);
-        rx = new DriverSplitQueue(ram.memory(), SIZE, RX_RING, RX_RING + 0x1000, RX_RING + 0x2000);
-        tx = new DriverSplitQueue(ram.memory(), SIZE, TX_RING, TX_RING + 0x1000, TX_RING + 0x2000);
-        startRing(0, rx, rxKick, rxCall);
-        startRing(1, tx, txKick, txCall);
+        // both layouts: descriptors at +0, avail ring / driver event area at +0x1000, used ring / device event area at +0x2000
+        rx = packed ? packedRing(0, RX_RING, rxKick, rxCall) : splitRing(0, RX_RING, rxKick, rxCall);
+        tx = packed ? packedRing(1, TX_RING, txKick, txCall) : splitRing(1, TX_RING, txKick, txCall);
+    }
+
+    private Ring splitRing(int index, long base, EventFd kick, EventFd call) throws Exception {
+        DriverSplitQueue q = new DriverSplitQueue(ram.memory(), SIZE, base, base + 0x1000, base + 0x2000);
+        startRing(index, 0, base, base + 0x1000, base + 0x2000, kick, call);
+        return new Ring() {
+            public int addChain(DriverBuffer... b) {
+                return q.addChain(b);
+            }
+
+            public void publish() {
+                q.publish();
+            }
+
+            public UsedElement pollUsed() {
+                return q.pollUsed();
+            }
+        };
+    }
+
+    private Ring packedRing(int index, long base, EventFd kick, EventFd call) throws Exception {
+        DriverPackedQueue q = new DriverPackedQueue(ram.memory(), SIZE, base, base + 0x1000, base + 0x2000);
+        startRing(index, 0x8000 | 0x8000L << 16, base, base + 0x1000, base + 0x2000, kick, call);
+        return new Ring() {
+            public int addChain(DriverBuffer... b) {
+                return q.addChain(b);
+            }
+
+            public void publish() {
+                // packed descriptors are available as soon as they are written
+            }
+
+            public UsedElement pollUsed() {
+                return q.pollUsed();
+            }
+        };
     }
 
     @AfterEach
     void stop() throws Exception {
+        if (frontend == null) {
+            return;
+        }
         frontend.close();
         sessionThread.join(Duration.ofSeconds(10));
         iommuChannel.close();
@@ -122,10 +174,11 @@ class IommuNetDeviceTest {
     }
 
     /** QEMU's vhost_virtqueue_start with an IOMMU: the ring addresses are the guest's DMA addresses. */
-    private void startRing(int index, DriverSplitQueue q, EventFd kick, EventFd call) throws Exception {
+    private void startRing(int index, long base, long desc, long avail, long used, EventFd kick, EventFd call)
+            throws Exception {
         frontend.setVringNum(index, SIZE);
-        frontend.setVringBase(index, 0);
-        frontend.request(new VringAddr(index, 0, iova(q.descGpa()), iova(q.usedGpa()), iova(q.availGpa()), 0));
+        frontend.setVringBase(index, base);
+        frontend.request(new VringAddr(index, 0, iova(desc), iova(used), iova(avail), 0));
         frontend.setVringKick(index, kick);
         frontend.setVringCall(index, call);
         frontend.request(new VringState(FrontendRequest.SET_VRING_ENABLE, index, 1));
@@ -235,14 +288,16 @@ class IommuNetDeviceTest {
         return allMisses.stream().anyMatch(m -> (m[0] & ~(PAGE - 1)) == page && m[1] == (write ? 2 : 1));
     }
 
-    private UsedElement awaitUsed(DriverSplitQueue q) throws Exception {
+    private UsedElement awaitUsed(Ring q) throws Exception {
         UsedElement[] used = new UsedElement[1];
         until(() -> (used[0] = q.pollUsed()) != null, Duration.ofSeconds(5), "a used element");
         return used[0];
     }
 
-    @Test
-    void framesFlowBothWaysThroughTranslatedAddressesOnceMissesAreAnswered() throws Exception {
+    @ParameterizedTest(name = "packed={0}")
+    @ValueSource(booleans = {false, true})
+    void framesFlowBothWaysThroughTranslatedAddressesOnceMissesAreAnswered(boolean packed) throws Exception {
+        start(packed);
         until(() -> device.isStarted(0) && device.isStarted(1), Duration.ofSeconds(5), "both rings to start after ring misses");
         assertTrue(missedPage(TX_RING, false), "the descriptor table was asked for, read-only");
         assertTrue(missedPage(TX_RING + 0x2000, true), "the used ring was asked for, writable");
@@ -275,6 +330,7 @@ class IommuNetDeviceTest {
 
     @Test
     void aReadOnlyMappedReceiveBufferIsNeverWrittenAndTheDeviceWaits() throws Exception {
+        start();
         iommuPerm.put(iova(RX_BUFFERS), 1); // the guest mapped this buffer DMA_TO_DEVICE: read only
         until(() -> device.isStarted(0), Duration.ofSeconds(5), "the receive ring");
         long gpa = guestPostsReceiveBuffer(0);
@@ -303,6 +359,7 @@ class IommuNetDeviceTest {
 
     @Test
     void invalidationWhileRunningStopsUseOfTheRangeUntilItIsMappedAgain() throws Exception {
+        start();
         until(() -> device.isStarted(1), Duration.ofSeconds(5), "the transmit ring");
         guestSends(frame(1, 100));
         assertEquals(1, pump(1, Duration.ofSeconds(5)).size());
@@ -332,6 +389,7 @@ class IommuNetDeviceTest {
 
     @Test
     void anUnansweredMissLeavesTheRingWaitingAndAsksOnlyOnce() throws Exception {
+        start();
         until(() -> device.isStarted(1), Duration.ofSeconds(5), "the transmit ring");
         answering = false;
         guestSends(frame(1, 100));
@@ -350,6 +408,7 @@ class IommuNetDeviceTest {
 
     @Test
     void updatesOutsideGuestMemoryAreRefusedAndTheSessionGoesOn() throws Exception {
+        start();
         assertEquals(1, frontend.iotlbMsg(new IotlbMsg(0x1000_0000L, PAGE, GuestRam.userAddr(0x200000),
                 IotlbMsg.Permission.READ_WRITE, IotlbMsg.Type.UPDATE)));
         assertEquals(0, frontend.iotlbMsg(new IotlbMsg(0x1000_0000L, PAGE, GuestRam.userAddr(0x5000),
