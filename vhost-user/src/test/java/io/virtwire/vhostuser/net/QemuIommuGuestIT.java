@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Seed 001's setup in small: a QEMU guest behind a virtual Intel IOMMU ({@code intel-iommu,device-iotlb=on}, the
  * guest booted with {@code intel_iommu=on}) whose virtio-net device has {@code iommu_platform=on,ats=on}, so
  * QEMU acks VIRTIO_F_ACCESS_PLATFORM and every ring and buffer address our backend sees is an IOVA it must have
- * translated through IOTLB misses and updates. The IOMMU guest pings a plain guest and sends it 256 KiB whose
+ * translated through IOTLB misses and updates. The IOMMU guest pings a plain guest and sends it 128 KiB whose
  * checksum the other prints. Same tiny guest as {@link QemuGuestIT} (scripts/build-guest), TCG, vectors=0.
  */
 @Timeout(400)
@@ -93,7 +93,7 @@ class QemuIommuGuestIT {
                 waitFor(serialB, "VIRTWIRE-GUEST-READY", BOOT, guestB);
                 guestA = boot("a", sockA, "52:54:00:00:0a:02", "vw.ip=10.0.0.1/24 vw.timeout=300 "
                         + run64("ls /sys/class/iommu; ping -c 10 -w 120 10.0.0.2;"
-                        + " dd if=/dev/urandom of=/tmp/tx bs=1024 count=256 2>/dev/null"
+                        + " dd if=/dev/urandom of=/tmp/tx bs=1024 count=128 2>/dev/null"
                         + " && md5sum /tmp/tx && sleep 2 && nc -w 20 10.0.0.2 5000 < /tmp/tx"), serialA, true);
                 waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
                 String outA = Files.readString(serialA);
