@@ -8,6 +8,7 @@ import io.virtwire.vhostuser.memory.GuestMemory;
 import io.virtwire.vhostuser.memory.GuestMemoryException;
 import io.virtwire.vhostuser.memory.GuestMemoryHolder;
 import io.virtwire.vhostuser.memory.GuestMemoryMapper;
+import io.virtwire.vhostuser.memory.IotlbCache;
 import io.virtwire.vhostuser.memory.RegionDescription;
 import io.virtwire.vhostuser.protocol.ConfigSpace;
 import io.virtwire.vhostuser.protocol.DeviceStatus;
@@ -37,6 +38,7 @@ import io.virtwire.vhostuser.transport.Connection;
 import io.virtwire.vhostuser.transport.PeerDisconnectedException;
 import io.virtwire.vhostuser.transport.RawMessage;
 import io.virtwire.vhostuser.transport.ReceivedFds;
+import io.virtwire.virtio.queue.IovaMemory;
 import io.virtwire.virtio.queue.PackedQueue;
 import io.virtwire.virtio.queue.PackedRingLayout;
 import io.virtwire.virtio.queue.SplitRingLayout;
@@ -107,7 +109,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private int status;
     private DirtyLog log;
     private InflightRegion inflight;
-    private Fd backendRequestFd;
+    private volatile BackendChannel backendChannel;
+    private final IotlbCache iotlb = new IotlbCache();
+    /** Built from {@link #iotlb} and the memory table when a ring starts under ACCESS_PLATFORM; null when stale. */
+    private IotlbCache.View iovaView;
     private volatile String endReason;
     private boolean closed;
 
@@ -208,8 +213,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
             memory.close();
             closeLog();
             closeInflight();
-            if (backendRequestFd != null) {
-                backendRequestFd.close();
+            if (backendChannel != null) {
+                backendChannel.close();
             }
             connection.close();
         }
@@ -302,6 +307,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
             send(MessageCodec.encodeAck(request.get(), false));
             return true;
         }
+        if (request.isPresent() && request.get() == FrontendRequest.IOTLB_MSG) {
+            // its own reply is a status: a malformed IOTLB message can be refused without ending the session
+            send(MessageCodec.encodeReplyU64(FrontendRequest.IOTLB_MSG, 1));
+            return true;
+        }
         end("rejected " + e.getMessage() + "; the front-end cannot be told, closing the connection");
         return false;
     }
@@ -384,7 +394,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
             case MemoryTable t -> setMemTable(t, fds);
             case SingleMemoryRegion r -> r.request() == FrontendRequest.ADD_MEM_REG ? addMemReg(r.region(), fds) : remMemReg(r.region());
             case LogBase l -> setLogBase(l, fds);
-            case IotlbMsg m -> Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.IOTLB_MSG, 1));
+            case IotlbMsg m -> iotlbMsg(m);
             case ConfigSpace c -> config(c);
             case InflightDesc d -> d.request() == FrontendRequest.GET_INFLIGHT_FD ? getInflight(d) : setInflight(d, fds);
             case DeviceStatus s -> {
@@ -424,14 +434,17 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 ackedFeatures = 0;
                 featuresAcked = false;
                 status = 0;
+                iotlb.clear();
+                iovaView = null;
                 yield Result.OK;
             }
             case SET_LOG_FD -> Result.OK; // legacy log fd; the descriptor is closed with the message
             case SET_BACKEND_REQ_FD -> {
-                if (backendRequestFd != null) {
-                    backendRequestFd.close();
+                BackendChannel old = backendChannel;
+                backendChannel = new BackendChannel(fds.take(0), name);
+                if (old != null) {
+                    old.close();
                 }
-                backendRequestFd = fds.take(0);
                 yield Result.OK;
             }
             case GET_QUEUE_NUM -> u64Reply(e.request(), device.queueNumReply());
@@ -558,8 +571,53 @@ public final class BackendSession implements Runnable, AutoCloseable {
         return new RegionDescription(d.gpa(), d.size(), d.userAddr(), d.mmapOffset());
     }
 
+    /**
+     * IOTLB_MSG (every ring is paused): update or invalidate the device IOTLB, then let every ring try to start
+     * again with a view built from the new cache; a ring whose addresses are no longer translated asks the
+     * front-end again and waits. Answered with u64 0, or 1 for an update outside guest memory or without
+     * ACCESS_PLATFORM negotiated.
+     */
+    private Result iotlbMsg(IotlbMsg m) {
+        if (!iommu()) {
+            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: " + m);
+            return u64Reply(FrontendRequest.IOTLB_MSG, 1);
+        }
+        try {
+            if (m.type() == IotlbMsg.Type.UPDATE) {
+                iotlb.update(m.iova(), m.size(), m.userAddr(), m.permission().wire(), memory.memory());
+            } else {
+                iotlb.invalidate(m.iova(), m.size());
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG refused: " + e.getMessage());
+            return u64Reply(FrontendRequest.IOTLB_MSG, 1);
+        }
+        iovaView = null;
+        for (Vring v : vrings) {
+            v.configChanged();
+        }
+        return u64Reply(FrontendRequest.IOTLB_MSG, 0);
+    }
+
+    /** VIRTIO_F_ACCESS_PLATFORM acked: ring and buffer addresses are IOVAs, translated through the IOTLB. */
+    private boolean iommu() {
+        return (ackedFeatures & VirtioFeature.VIRTIO_F_ACCESS_PLATFORM.mask()) != 0;
+    }
+
+    /** Asks the front-end for a translation (data-path threads call this too). */
+    private void iotlbMiss(long iova, boolean write) {
+        BackendChannel channel = backendChannel;
+        if (channel == null) {
+            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB miss at iova 0x" + Long.toHexString(iova)
+                    + " but the front-end gave no back-end request channel (SET_BACKEND_REQ_FD); the ring waits");
+            return;
+        }
+        channel.iotlbMiss(iova, write);
+    }
+
     /** Every ring is stopped (ALL_QUEUES pause), so the old table can be unmapped at once. */
     private void install(io.virtwire.vhostuser.memory.MemoryTable next) {
+        iovaView = null;
         io.virtwire.vhostuser.memory.MemoryTable old = memory.swap(next);
         memory.retire(old);
         for (Vring v : vrings) {
@@ -599,11 +657,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
         for (Vring v : vrings) {
             stop(v);
         }
-        InflightRegion.Created created = InflightRegion.create(d.numQueues(), d.queueSize());
+        InflightRegion.Created created = InflightRegion.create(d.numQueues(), d.queueSize(), packed());
         closeInflight();
         inflight = created.region();
         byte[] reply = MessageCodec.encodeReplyInflight(InflightDesc.reply(
-                InflightRegion.totalSize(d.numQueues(), d.queueSize()), 0, d.numQueues(), d.queueSize()));
+                InflightRegion.totalSize(d.numQueues(), d.queueSize(), packed()), 0, d.numQueues(), d.queueSize()));
         return new Result(true, reply, created.fd(), null);
     }
 
@@ -655,6 +713,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
     }
 
     private void start(Vring v) {
+        if (iommu()) {
+            startTranslated(v);
+            return;
+        }
         GuestMemory mem = memory.memory();
         long descGpa = mem.userAddrToGpa(v.addr.descUserAddr());
         long availGpa = mem.userAddrToGpa(v.addr.availUserAddr());
@@ -666,9 +728,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
             PackedQueue p = new PackedQueue(size, descGpa, availGpa, usedGpa, eventIdx, mem);
             // The low half is the next avail slot and wrap counter. The used side restarts there too, as DPDK's
             // vhost and rust-vmm do: nothing is in flight when a ring starts, and DPDK's virtio-user sends 0 in the
-            // high half (QEMU sends the used position, which is then the same).
+            // high half (QEMU sends the used position, which is then the same). With an inflight buffer from a
+            // back-end that died, the buffer's positions win (InflightPackedQueue).
             p.setVringBase((int) (v.base & 0xFFFF));
-            queue = p;
+            queue = trackPacked(v, p);
             v.core = p;
             if (logging()) {
                 queue = new LoggingQueue(p, log, new long[] {descGpa, usedGpa},
@@ -695,8 +758,106 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 queue = new LoggingQueue(queue, log, new long[] {usedGpa}, new long[] {SplitRingLayout.usedRingSize(size)});
             }
         }
+        watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+    }
+
+    /**
+     * Under ACCESS_PLATFORM the SET_VRING_ADDR addresses are IOVAs (QEMU passes the guest's DMA addresses). Each
+     * ring part must be translated with the permission the device needs; if one is not, the front-end is asked
+     * (BACKEND_IOTLB_MSG miss) and the ring waits, without error, until an IOTLB_MSG update lets it start.
+     */
+    private void startTranslated(Vring v) {
+        if (logging()) {
+            throw new QueueConfigException("dirty logging (VHOST_F_LOG_ALL) under VIRTIO_F_ACCESS_PLATFORM is not "
+                    + "implemented: the log needs guest-physical addresses, the rings carry IOVAs");
+        }
+        if (iovaView == null) {
+            iovaView = iotlb.view(memory.memory());
+        }
+        IotlbCache.View view = iovaView;
+        int size = (int) v.num;
+        boolean packed = packed();
+        long desc = v.addr.descUserAddr();
+        long avail = v.addr.availUserAddr();
+        long used = v.addr.usedUserAddr();
+        long descLen = packed ? PackedRingLayout.descRingSize(size) : SplitRingLayout.descTableSize(size);
+        long availLen = packed ? PackedRingLayout.EVENT_SIZE : SplitRingLayout.availRingSize(size);
+        long usedLen = packed ? PackedRingLayout.EVENT_SIZE : SplitRingLayout.usedRingSize(size);
+        if (!translated(v, view.readable(), desc, descLen, false)
+                || packed && !translated(v, view.writable(), desc, descLen, true)
+                || !translated(v, view.readable(), avail, availLen, false)
+                || !translated(v, view.writable(), used, usedLen, true)) {
+            return;
+        }
+        boolean eventIdx = (ackedFeatures & VirtioFeature.VIRTIO_F_RING_EVENT_IDX.mask()) != 0;
+        IovaMemory mem = new IovaMemory(view.readable(), view.writable(), this::iotlbMiss);
+        Virtqueue queue;
+        if (packed) {
+            PackedQueue p = new PackedQueue(size, desc, avail, used, eventIdx, mem);
+            p.setVringBase((int) (v.base & 0xFFFF));
+            queue = trackPacked(v, p);
+            v.core = p;
+        } else {
+            SplitQueue s = new SplitQueue(size, desc, avail, used, eventIdx, mem);
+            s.setNextAvail((int) (v.base & 0xFFFF));
+            MemorySegment region = inflight != null && inflight.queueSize() >= size ? inflight.queueRegion(v.index) : null;
+            queue = region != null && (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) != 0
+                    ? new InflightSplitQueue(s, region)
+                    : s;
+            v.core = s;
+        }
+        watchErrors(v);
+        device.queueStarted(v.index, queue, v.kick, v.call);
+        v.started = queue;
+    }
+
+    /** INFLIGHT_SHMFD for a packed ring: wrapped for tracking if the buffer has a packed region for it. */
+    private Virtqueue trackPacked(Vring v, PackedQueue p) {
+        if (inflight == null || inflight.queueSize() < p.size()
+                || (ackedProtocolFeatures & ProtocolFeature.INFLIGHT_SHMFD.mask()) == 0) {
+            return p;
+        }
+        MemorySegment region = inflight.packedQueueRegion(v.index);
+        return region == null ? p : new InflightPackedQueue(p, region);
+    }
+
+    /**
+     * SET_VRING_ERR: the ring's error eventfd is signalled when its queue latches broken. The fd cannot change
+     * while the queue runs (SET_VRING_ERR pauses its ring), so the data-path thread may signal the one captured here.
+     */
+    private void watchErrors(Vring v) {
+        EventFd err = v.err;
+        if (err == null) {
+            return;
+        }
+        String ring = name + " ring " + v.index;
+        Runnable signal = () -> {
+            try {
+                err.signal();
+            } catch (ErrnoException e) {
+                LOG.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: " + e.getMessage());
+            }
+        };
+        switch (v.core) {
+            case SplitQueue s -> s.onBroken(signal);
+            case PackedQueue p -> p.onBroken(signal);
+            default -> throw new IllegalStateException("unexpected core queue " + v.core.getClass().getName());
+        }
+    }
+
+    /** Whether [iova, iova + length) is in {@code view}; if not, asks for the first missing address and parks the ring. */
+    private boolean translated(Vring v, GuestMemory view, long iova, long length, boolean write) {
+        long missing = IovaMemory.firstUnmapped(view, iova, length);
+        if (missing < 0) {
+            return true;
+        }
+        // not a failure: no retry until the next IOTLB_MSG (or configuration change) makes one worth trying
+        v.startFailure = "ring " + v.index + " waits for the IOTLB translation of iova 0x" + Long.toHexString(missing)
+                + (write ? " (write)" : " (read)");
+        iotlbMiss(missing, write);
+        return false;
     }
 
     /** VHOST_F_LOG_ALL acked and a log to write: live migration is copying guest memory. */

@@ -21,6 +21,9 @@ public final class InflightRegion implements AutoCloseable {
 
     static final int HEADER_SIZE = 16;
     static final int DESC_STATE_SIZE = 16;
+    /** QueueRegionPacked: 29 bytes of header padded to the 8-byte alignment of DescStatePacked's counter. */
+    static final int PACKED_HEADER_SIZE = 32;
+    static final int PACKED_DESC_STATE_SIZE = 32;
     private static final int ALIGNMENT = 64;
 
     private final Arena arena;
@@ -45,9 +48,25 @@ public final class InflightRegion implements AutoCloseable {
         return queueRegionSize(queueSize) * numQueues;
     }
 
+    /** Bytes one packed queue's region takes ({@code QueueRegionPacked}). */
+    public static long packedQueueRegionSize(int queueSize) {
+        long raw = PACKED_HEADER_SIZE + (long) PACKED_DESC_STATE_SIZE * queueSize;
+        return (raw + ALIGNMENT - 1) & -ALIGNMENT;
+    }
+
+    /** The buffer size GET_INFLIGHT_FD answers: split or packed layout, as the acked features say (as DPDK does). */
+    public static long totalSize(int numQueues, int queueSize, boolean packed) {
+        return (packed ? packedQueueRegionSize(queueSize) : queueRegionSize(queueSize)) * numQueues;
+    }
+
     /** A fresh, zeroed buffer for GET_INFLIGHT_FD; the returned fd is the caller's to send and close. */
     public static Created create(int numQueues, int queueSize) throws ErrnoException {
-        long size = totalSize(numQueues, queueSize);
+        return create(numQueues, queueSize, false);
+    }
+
+    /** The same, laid out for packed rings when {@code packed}. */
+    public static Created create(int numQueues, int queueSize, boolean packed) throws ErrnoException {
+        long size = totalSize(numQueues, queueSize, packed);
         Fd fd = Memfd.create("virtwire-inflight", size);
         try {
             return new Created(map(fd, size, 0, numQueues, queueSize), fd);
@@ -110,6 +129,18 @@ public final class InflightRegion implements AutoCloseable {
             return null;
         }
         long size = queueRegionSize(queueSize);
+        return area.asSlice(index * size, size);
+    }
+
+    /**
+     * Queue {@code index}'s packed region, or null if the buffer does not track that queue or is too small for the
+     * packed layout (a buffer created before the front-end acked RING_PACKED: that ring then runs untracked).
+     */
+    MemorySegment packedQueueRegion(int index) {
+        long size = packedQueueRegionSize(queueSize);
+        if (index < 0 || index >= numQueues || area.byteSize() < size * numQueues) {
+            return null;
+        }
         return area.asSlice(index * size, size);
     }
 

@@ -112,7 +112,11 @@ public final class InflightSplitQueue implements Virtqueue {
     @Override
     public ChainStatus pop(DescriptorChain chain) {
         if (resubmitNext < resubmitCount) {
-            return queue.reload(chain, resubmit[resubmitNext++]);
+            ChainStatus resubmitted = queue.reload(chain, resubmit[resubmitNext]);
+            if (resubmitted != ChainStatus.END) { // END: an IOTLB miss, the same head is tried again later
+                resubmitNext++;
+            }
+            return resubmitted;
         }
         ChainStatus status = queue.pop(chain);
         if (status == ChainStatus.OK) {

@@ -8,6 +8,7 @@ import io.virtwire.vhostuser.protocol.ConfigSpace;
 import io.virtwire.vhostuser.protocol.Empty;
 import io.virtwire.vhostuser.protocol.FrontendMessage;
 import io.virtwire.vhostuser.protocol.FrontendRequest;
+import io.virtwire.vhostuser.protocol.IotlbMsg;
 import io.virtwire.vhostuser.protocol.InflightDesc;
 import io.virtwire.vhostuser.protocol.MemoryTable;
 import io.virtwire.vhostuser.protocol.MessageCodec;
@@ -135,6 +136,25 @@ public final class Frontend implements AutoCloseable {
             fds[i] = ram.fd(i);
         }
         request(new MemoryTable(ram.regions()), fds);
+    }
+
+    /** SET_BACKEND_REQ_FD: hands the back-end its end of the channel for back-end requests (IOTLB misses). */
+    public void setBackendReqFd(Fd backendEnd) throws IOException {
+        request(new Empty(FrontendRequest.SET_BACKEND_REQ_FD), backendEnd);
+    }
+
+    /**
+     * IOTLB_MSG (update or invalidate), as QEMU's vhost_backend_update_device_iotlb sends it.
+     *
+     * @return the back-end's u64 answer: 0 success, anything else failure
+     */
+    public long iotlbMsg(IotlbMsg message) throws IOException {
+        send(message, false);
+        try (RawMessage reply = receiveReply()) {
+            return ReplyDecoder.u64(FrontendRequest.IOTLB_MSG, header(reply), reply.payload());
+        } catch (ProtocolException e) {
+            throw new IOException("bad IOTLB_MSG reply: " + e.getMessage(), e);
+        }
     }
 
     // ---------------------------------------------------------------------------------- rings

@@ -66,6 +66,9 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private int nextRxPair;
     private int nextTxPair;
     private volatile String brokenReason;
+    /** SEND_RARP: an announcement the next {@link #receiveBurst} hands out as if the guest had sent it. */
+    private volatile byte[] pendingRarp;
+    private long rarpAnnounced;
 
     private long rxFrames;
     private long txFrames;
@@ -95,7 +98,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         this.maxQueueSize = maxQueueSize;
         VirtioFeatures f = VirtioFeatures.of(VirtioFeature.VIRTIO_F_VERSION_1, VirtioFeature.VIRTIO_NET_F_MRG_RXBUF,
                 VirtioFeature.VIRTIO_F_RING_EVENT_IDX, VirtioFeature.VIRTIO_F_RING_INDIRECT_DESC,
-                VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VHOST_F_LOG_ALL);
+                VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VHOST_F_LOG_ALL, VirtioFeature.VIRTIO_F_ACCESS_PLATFORM);
         if (queuePairs > 1) {
             f = f.with(VirtioFeature.VIRTIO_NET_F_MQ);
         }
@@ -137,10 +140,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     @Override
     public long protocolFeatures() {
-        // LOG_SHMFD: the session wraps rings in a dirty-logging queue while VHOST_F_LOG_ALL is acked
+        // LOG_SHMFD: the session wraps rings in a dirty-logging queue while VHOST_F_LOG_ALL is acked.
+        // BACKEND_REQ + REPLY_ACK: QEMU demands both before it accepts ACCESS_PLATFORM (IOTLB misses travel there).
         return ProtocolFeatures.of(ProtocolFeature.MQ, ProtocolFeature.REPLY_ACK, ProtocolFeature.CONFIGURE_MEM_SLOTS,
                 ProtocolFeature.INFLIGHT_SHMFD, ProtocolFeature.STATUS, ProtocolFeature.RESET_DEVICE,
-                ProtocolFeature.LOG_SHMFD).bits();
+                ProtocolFeature.LOG_SHMFD, ProtocolFeature.BACKEND_REQ, ProtocolFeature.RARP).bits();
     }
 
     @Override
@@ -211,6 +215,17 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
+    /**
+     * SEND_RARP (after live migration, for a guest without GUEST_ANNOUNCE): the next {@link #receiveBurst} returns a
+     * broadcast RARP from {@code mac} ahead of the guest's frames, so whatever switches this port learns the MAC
+     * here. A second request before that burst replaces the first.
+     */
+    @Override
+    public void sendRarp(byte[] mac) {
+        pendingRarp = RarpFrame.announce(mac);
+        wakeUp();
+    }
+
     @Override
     public void sessionClosed() {
         // a new front-end starts from a clean slate; a device broken by the last guest works again
@@ -234,6 +249,15 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
+    /** Latches every started ring broken (their SET_VRING_ERR eventfds fire); under the data-path lock. */
+    private void breakQueues(String reason) {
+        for (Lane lane : lanes) {
+            if (lane.queue != null) {
+                lane.queue.markBroken(reason);
+            }
+        }
+    }
+
     /** Guest transmit → {@code burst}. */
     @Override
     public int receiveBurst(PacketBurst burst) {
@@ -243,6 +267,14 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 return 0;
             }
             int added = 0;
+            int announced = 0;
+            byte[] rarp = pendingRarp;
+            if (rarp != null && !burst.isFull()) {
+                pendingRarp = null;
+                burst.add(rarp);
+                rarpAnnounced++;
+                announced = 1;
+            }
             for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
                 int pair = nextTxPair;
                 nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
@@ -252,9 +284,10 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 }
             }
             txFrames += added;
-            return added;
+            return added + announced;
         } catch (InternalError e) {
             markBroken("guest memory fault on transmit (memory shrunk under us?): " + e.getMessage());
+            breakQueues("guest memory fault: " + e.getMessage());
             return 0;
         } finally {
             dataPath.unlock();
@@ -340,6 +373,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             return sent;
         } catch (InternalError e) {
             markBroken("guest memory fault on receive (memory shrunk under us?): " + e.getMessage());
+            breakQueues("guest memory fault: " + e.getMessage());
             return 0;
         } finally {
             dataPath.unlock();
@@ -539,6 +573,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     /** Frames the guest transmitted and we took. */
     public long guestTransmitted() {
         return txFrames;
+    }
+
+    /** RARP announcements handed out after SEND_RARP. */
+    public long rarpAnnounced() {
+        return rarpAnnounced;
     }
 
     /** Frames delivered into the guest. */

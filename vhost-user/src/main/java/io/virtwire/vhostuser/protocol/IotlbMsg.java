@@ -6,7 +6,8 @@ package io.virtwire.vhostuser.protocol;
  *
  * <p>UPDATE must describe a non-empty range whose IOVA and user address ends do not wrap (the Linux vhost
  * driver rejects the same). INVALIDATE uses only iova and size, and size 0 is accepted: QEMU computes it as
- * {@code addr_mask + 1}, which wraps to 0 for a whole-space invalidation.
+ * {@code addr_mask + 1}, which wraps to 0 for a whole-space invalidation. An INVALIDATE keeps no user address
+ * or permission (both read as 0 / NONE): QEMU sends whatever was on its stack there.
  */
 public record IotlbMsg(long iova, long size, long userAddr, Permission permission, Type type) implements FrontendMessage {
 
@@ -61,6 +62,11 @@ public record IotlbMsg(long iova, long size, long userAddr, Permission permissio
     public IotlbMsg {
         if (type != Type.UPDATE && type != Type.INVALIDATE) {
             throw new IllegalArgumentException("IOTLB message type " + type + " is sent by the back-end, not the front-end");
+        }
+        if (type == Type.INVALIDATE) {
+            // only iova and size mean anything; QEMU leaves the rest uninitialised, so it is not kept
+            userAddr = 0;
+            permission = Permission.NONE;
         }
         if (type == Type.UPDATE) {
             if (size == 0) {

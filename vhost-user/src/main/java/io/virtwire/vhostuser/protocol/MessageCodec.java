@@ -139,12 +139,23 @@ public final class MessageCodec {
             case MEMORY_REGIONS -> parseMemoryTable(request, p);
             case SINGLE_MEMORY_REGION -> new SingleMemoryRegion(request, region(p, 8));
             case LOG -> new LogBase(p.getLong(0), p.getLong(8));
-            case IOTLB -> new IotlbMsg(p.getLong(0), p.getLong(8), p.getLong(16), IotlbMsg.Permission.ofWire(p.get(24) & 0xFF),
-                    IotlbMsg.Type.ofWire(p.get(25) & 0xFF));
+            case IOTLB -> iotlb(p);
             case CONFIG -> parseConfig(request, p);
             case INFLIGHT -> new InflightDesc(request, p.getLong(0), p.getLong(8), p.getShort(16) & 0xFFFF, p.getShort(18) & 0xFFFF);
             case UNSUPPORTED -> throw new ProtocolException(request, "not supported by this back-end");
         };
+    }
+
+    /**
+     * An invalidation carries only iova and size: QEMU's vhost_backend_invalidate_device_iotlb leaves perm and
+     * uaddr uninitialised (stack garbage was seen here: "permission 6"), so they are not read for it.
+     */
+    private static IotlbMsg iotlb(ByteBuffer p) {
+        IotlbMsg.Type type = IotlbMsg.Type.ofWire(p.get(25) & 0xFF);
+        if (type == IotlbMsg.Type.INVALIDATE) {
+            return new IotlbMsg(p.getLong(0), p.getLong(8), 0, IotlbMsg.Permission.NONE, type);
+        }
+        return new IotlbMsg(p.getLong(0), p.getLong(8), p.getLong(16), IotlbMsg.Permission.ofWire(p.get(24) & 0xFF), type);
     }
 
     private static FrontendMessage parseU64(FrontendRequest request, long value) {

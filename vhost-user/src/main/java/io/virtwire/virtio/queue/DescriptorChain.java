@@ -50,6 +50,9 @@ public final class DescriptorChain {
     private static final long MAX_CHAIN_BYTES = 0xFFFF_FFFFL;
 
     private long[] addrs = new long[INITIAL_CAPACITY];
+    private long[] ringAddrs = new long[INITIAL_CAPACITY];
+    private int[] ringLens = new int[INITIAL_CAPACITY];
+    private int[] ringIdFlags = new int[INITIAL_CAPACITY];
     private int[] lens = new int[INITIAL_CAPACITY];
     private int count;
     private int firstWritable;
@@ -58,6 +61,13 @@ public final class DescriptorChain {
     private int id;
     private int ringSlots;
     private GuestMemory memory = GuestMemory.empty();
+    /** Where device-writable segments live: the same object as {@link #memory} unless an IOMMU view is in use. */
+    private GuestMemory writeMemory = memory;
+    /** ACCESS_PLATFORM: an unmapped address is an IOTLB miss (wait and ask), not a malformed chain. */
+    private boolean translating;
+    private boolean missed;
+    private long missIova;
+    private boolean missWrite;
     private ChainStatus status = ChainStatus.END;
     private String malformedReason;
     private int cursor;
@@ -210,7 +220,7 @@ public final class DescriptorChain {
             long gpa = addrs[i] + skip;
             long copied = fromGuest
                     ? GuestCopy.fromGuest(memory, gpa, buffer, bufferOffset + done, n)
-                    : GuestCopy.toGuest(memory, buffer, bufferOffset + done, gpa, n);
+                    : GuestCopy.toGuest(writeMemory, buffer, bufferOffset + done, gpa, n);
             done += copied;
             if (copied < n) {
                 break; // memory table changed under a chain in flight; never touch what is not mapped
@@ -223,6 +233,14 @@ public final class DescriptorChain {
     // ---- loading (called by the queues) ----
 
     void clear(ChainStatus newStatus, GuestMemory mem) {
+        clear(newStatus, mem, mem, false);
+    }
+
+    void clear(ChainStatus newStatus, GuestMemory readMem, GuestMemory writeMem, boolean iommu) {
+        GuestMemory mem = readMem;
+        writeMemory = writeMem;
+        translating = iommu;
+        missed = false;
         count = 0;
         firstWritable = 0;
         readableBytes = 0;
@@ -256,7 +274,12 @@ public final class DescriptorChain {
      * the descriptor table {@code table} (already validated to hold {@code size} descriptors).
      */
     ChainStatus loadSplit(GuestMemory mem, MemorySegment table, int size, int head) {
-        clear(ChainStatus.OK, mem);
+        return loadSplit(mem, mem, false, table, size, head);
+    }
+
+    /** As above, with device-writable buffers checked against {@code writeMem}; {@code iommu}: misses, not faults. */
+    ChainStatus loadSplit(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment table, int size, int head) {
+        clear(ChainStatus.OK, mem, writeMem, iommu);
         id = head;
         ringSlots = 1;
         int index = head;
@@ -320,11 +343,25 @@ public final class DescriptorChain {
      * slots, wrapping at {@code size}; the buffer ID is taken from the last one.
      */
     ChainStatus loadPacked(GuestMemory mem, MemorySegment ring, int size, int start, int headFlags) {
-        clear(ChainStatus.OK, mem);
+        return loadPacked(mem, mem, false, ring, size, start, headFlags);
+    }
+
+    ChainStatus loadPacked(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment ring, int size, int start,
+                           int headFlags) {
+        return loadPacked(mem, writeMem, iommu, ring, size, size, start, headFlags);
+    }
+
+    /**
+     * As above, where {@code ring} holds {@code ringLength} descriptors (the queue's ring, or a copy of one chain's
+     * descriptors kept for inflight resubmission) and {@code size} is the queue size the rules are checked against.
+     */
+    ChainStatus loadPacked(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment ring, int ringLength,
+                           int size, int start, int headFlags) {
+        clear(ChainStatus.OK, mem, writeMem, iommu);
         int slot = start;
         int slots = 0;
         while (true) {
-            if (slots == size) {
+            if (slots == ringLength) {
                 return malformed("descriptor loop: packed chain longer than queue size " + size + " at slot " + start);
             }
             long off = (long) slot * DESC_SIZE;
@@ -332,6 +369,7 @@ public final class DescriptorChain {
             dLen = Integer.toUnsignedLong(ring.get(U32, off + DESC_LEN));
             dNextOrId = Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_ID));
             dFlags = slots == 0 ? headFlags : Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_FLAGS));
+            keepRingDescriptor(slots);
             slots++;
             id = dNextOrId;
             if ((dFlags & F_INDIRECT) != 0) {
@@ -353,9 +391,53 @@ public final class DescriptorChain {
                 ringSlots = slots;
                 return ChainStatus.OK;
             }
-            if (++slot == size) {
+            if (++slot == ringLength) {
                 slot = 0;
             }
+        }
+    }
+
+    /** Packed: the ring descriptor just read, as it was read (inflight tracking stores it, spec DescStatePacked). */
+    private void keepRingDescriptor(int i) {
+        if (i == ringAddrs.length) {
+            int grown = Math.min(Math.max(i * 2, INITIAL_CAPACITY), RingLayout.MAX_QUEUE_SIZE);
+            ringAddrs = Arrays.copyOf(ringAddrs, grown);
+            ringLens = Arrays.copyOf(ringLens, grown);
+            ringIdFlags = Arrays.copyOf(ringIdFlags, grown);
+        }
+        ringAddrs[i] = dAddr;
+        ringLens[i] = (int) dLen;
+        ringIdFlags[i] = dNextOrId | dFlags << 16;
+    }
+
+    /**
+     * Packed ring, after an OK pop: descriptor {@code i} (0 ≤ i &lt; {@link #ringSlots()}) as it sat in the ring
+     * when the chain was taken (for an indirect chain, the one descriptor naming the table). Kept so inflight
+     * tracking can record the chain without reading guest memory again.
+     */
+    public long ringDescriptorAddress(int i) {
+        checkRingSlot(i);
+        return ringAddrs[i];
+    }
+
+    public long ringDescriptorLength(int i) {
+        checkRingSlot(i);
+        return Integer.toUnsignedLong(ringLens[i]);
+    }
+
+    public int ringDescriptorId(int i) {
+        checkRingSlot(i);
+        return ringIdFlags[i] & 0xFFFF;
+    }
+
+    public int ringDescriptorFlags(int i) {
+        checkRingSlot(i);
+        return ringIdFlags[i] >>> 16;
+    }
+
+    private void checkRingSlot(int i) {
+        if (status != ChainStatus.OK || i < 0 || i >= ringSlots) {
+            throw new IndexOutOfBoundsException("ring descriptor " + i + " of a chain occupying " + ringSlots + " slots");
         }
     }
 
@@ -393,6 +475,9 @@ public final class DescriptorChain {
             return "indirect table of " + dLen / DESC_SIZE + " entries exceeds queue size " + size + ", head " + head;
         }
         if (!mem.isMapped(dAddr, dLen)) {
+            if (translating && recordMiss(mem, false)) {
+                return "IOTLB miss reading the indirect table at iova 0x" + Long.toHexString(missIova) + ", head " + head;
+            }
             return "indirect table gpa 0x" + Long.toHexString(dAddr) + " length " + dLen + " is outside guest memory, head " + head;
         }
         return null;
@@ -409,7 +494,11 @@ public final class DescriptorChain {
         if (readableBytes + writableBytes + dLen > MAX_CHAIN_BYTES) {
             return "chain length exceeds 2^32-1 bytes at head " + head;
         }
-        if (dLen != 0 && !mem.isMapped(dAddr, dLen)) {
+        GuestMemory target = writable ? writeMemory : mem;
+        if (dLen != 0 && !target.isMapped(dAddr, dLen)) {
+            if (translating && recordMiss(target, writable)) {
+                return "IOTLB miss at iova 0x" + Long.toHexString(missIova) + (writable ? " (write)" : " (read)") + ", head " + head;
+            }
             return "buffer gpa 0x" + Long.toHexString(dAddr) + " length " + dLen + " is outside guest memory, head " + head;
         }
         if (count == addrs.length) {
@@ -427,6 +516,31 @@ public final class DescriptorChain {
             firstWritable = count;
         }
         return null;
+    }
+
+    /** The current descriptor's range is not (fully) in {@code view}: remember where, if it is a miss at all. */
+    private boolean recordMiss(GuestMemory view, boolean write) {
+        long at = IovaMemory.firstUnmapped(view, dAddr, dLen);
+        if (at < 0) {
+            return false; // every byte is mapped but the range wraps 2^64: malformed, not a miss
+        }
+        missed = true;
+        missIova = at;
+        missWrite = write;
+        return true;
+    }
+
+    /** Whether the last load stopped at an IOTLB miss (then {@link #status()} is MALFORMED until the queue resets it). */
+    boolean iotlbMissed() {
+        return missed;
+    }
+
+    long missIova() {
+        return missIova;
+    }
+
+    boolean missWrite() {
+        return missWrite;
     }
 
     private void readSplit(MemorySegment table, long off) {

@@ -36,6 +36,12 @@ public final class PackedQueue implements Virtqueue {
     private final boolean eventIdx;
 
     private GuestMemory memory;
+    /** Same object as {@link #memory} unless built on an {@link IovaMemory}. */
+    private GuestMemory writeMemory;
+    /** Non-null only under VIRTIO_F_ACCESS_PLATFORM. */
+    private final IovaMemory.MissListener missListener;
+    private long lastMissIova = -1;
+    private boolean lastMissWrite;
     private MemorySegment ring;
     /** Written by the driver: when it wants used-buffer notifications. */
     private MemorySegment driverEvent;
@@ -56,6 +62,7 @@ public final class PackedQueue implements Virtqueue {
     private int slotsSinceSignal;
     private boolean signalledValid;
     private String brokenReason;
+    private Runnable onBroken;
 
     /**
      * @param size           1..32768 (packed rings need not be a power of two)
@@ -64,6 +71,21 @@ public final class PackedQueue implements Virtqueue {
      * @param deviceEventGpa device event suppression area, 4-byte aligned (vhost-user's "used" address)
      */
     public PackedQueue(int size, long descGpa, long driverEventGpa, long deviceEventGpa, boolean eventIdx, GuestMemory memory) {
+        this(size, descGpa, driverEventGpa, deviceEventGpa, eventIdx, memory, memory, null);
+    }
+
+    /**
+     * A packed queue under VIRTIO_F_ACCESS_PLATFORM: addresses are IOVAs in {@code iova}'s views (the descriptor
+     * ring must be readable and writable, the driver event area readable, the device event area writable).
+     *
+     * @throws QueueConfigException if a ring part is not mapped with the permission it needs
+     */
+    public PackedQueue(int size, long descIova, long driverEventIova, long deviceEventIova, boolean eventIdx, IovaMemory iova) {
+        this(size, descIova, driverEventIova, deviceEventIova, eventIdx, iova.readable(), iova.writable(), iova.onMiss());
+    }
+
+    private PackedQueue(int size, long descGpa, long driverEventGpa, long deviceEventGpa, boolean eventIdx,
+                        GuestMemory memory, GuestMemory writeMemory, IovaMemory.MissListener missListener) {
         if (size < 1 || size > RingLayout.MAX_QUEUE_SIZE) {
             throw new QueueConfigException("packed queue size " + size + " must be between 1 and " + RingLayout.MAX_QUEUE_SIZE);
         }
@@ -75,14 +97,19 @@ public final class PackedQueue implements Virtqueue {
         this.driverEventGpa = driverEventGpa;
         this.deviceEventGpa = deviceEventGpa;
         this.eventIdx = eventIdx;
-        mapRings(memory);
+        this.missListener = missListener;
+        mapRings(memory, writeMemory);
     }
 
-    private void mapRings(GuestMemory mem) {
-        MemorySegment r = RingMapping.resolve(mem, "packed descriptor ring", descGpa, PackedRingLayout.descRingSize(size));
+    private void mapRings(GuestMemory mem, GuestMemory writeMem) {
+        MemorySegment r = RingMapping.resolve(writeMem, "packed descriptor ring", descGpa, PackedRingLayout.descRingSize(size));
+        if (writeMem != mem) {
+            RingMapping.resolve(mem, "packed descriptor ring", descGpa, PackedRingLayout.descRingSize(size));
+        }
         MemorySegment drv = RingMapping.resolve(mem, "driver event suppression area", driverEventGpa, PackedRingLayout.EVENT_SIZE);
-        MemorySegment dev = RingMapping.resolve(mem, "device event suppression area", deviceEventGpa, PackedRingLayout.EVENT_SIZE);
+        MemorySegment dev = RingMapping.resolve(writeMem, "device event suppression area", deviceEventGpa, PackedRingLayout.EVENT_SIZE);
         this.memory = mem;
+        this.writeMemory = writeMem;
         this.ring = r;
         this.driverEvent = drv;
         this.deviceEvent = dev;
@@ -91,7 +118,7 @@ public final class PackedQueue implements Virtqueue {
     @Override
     public void setMemory(GuestMemory newMemory) {
         try {
-            mapRings(newMemory);
+            mapRings(newMemory, newMemory);
         } catch (QueueConfigException e) {
             markBroken("after a memory table change: " + e.getMessage());
             throw e;
@@ -179,8 +206,13 @@ public final class PackedQueue implements Virtqueue {
         }
         // the rest of the descriptor (and the chain) must not be read before the flags that made it ours
         VarHandle.acquireFence();
-        ChainStatus status = chain.loadPacked(memory, ring, size, nextAvail, flags);
+        ChainStatus status = missListener == null
+                ? chain.loadPacked(memory, ring, size, nextAvail, flags)
+                : chain.loadPacked(memory, writeMemory, true, ring, size, nextAvail, flags);
         if (status == ChainStatus.MALFORMED) {
+            if (chain.iotlbMissed()) {
+                return waitForTranslation(chain); // the descriptors stay available: nothing was consumed
+            }
             markBroken(chain.malformedReason());
             return status;
         }
@@ -190,6 +222,61 @@ public final class PackedQueue implements Virtqueue {
             availWrap = !availWrap;
         }
         return status;
+    }
+
+    /**
+     * Takes a chain again from a copy of its ring descriptors ({@code count} of them, 16 bytes each in ring layout),
+     * without touching the ring: inflight resubmission after a back-end restart, when the ring slots may already
+     * hold later used descriptors. Validated like {@link #pop}; the chain occupies {@code count} slots when used.
+     */
+    public ChainStatus resubmit(DescriptorChain chain, MemorySegment descriptors, int count) {
+        if (brokenReason != null) {
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        if (count < 1 || count > size || descriptors.byteSize() < (long) count * RingLayout.DESC_SIZE) {
+            markBroken("resubmitted chain of " + count + " descriptors in a queue of size " + size);
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        int headFlags = Short.toUnsignedInt(descriptors.get(U16, PackedRingLayout.DESC_FLAGS));
+        ChainStatus status = chain.loadPacked(memory, writeMemory, missListener != null, descriptors, count, size, 0, headFlags);
+        if (status == ChainStatus.MALFORMED) {
+            if (chain.iotlbMissed()) {
+                return waitForTranslation(chain);
+            }
+            markBroken("resubmitted chain: " + chain.malformedReason());
+        } else if (chain.ringSlots() != count) {
+            markBroken("resubmitted chain ends after " + chain.ringSlots() + " of its " + count + " descriptors");
+            chain.setBroken(brokenReason, memory);
+            return ChainStatus.MALFORMED;
+        }
+        return status;
+    }
+
+    /** Whether the descriptor at {@code slot} was made used with used wrap counter {@code wrap} (inflight recovery). */
+    public boolean isUsedAt(int slot, boolean wrap) {
+        checkSlot(slot);
+        int flags = Short.toUnsignedInt(ring.get(U16, PackedRingLayout.descOffset(slot) + PackedRingLayout.DESC_FLAGS));
+        return PackedRingLayout.isUsed(flags, wrap);
+    }
+
+    /** An IOTLB miss: ask once per distinct address, and report nothing available until the queue is rebuilt. */
+    private ChainStatus waitForTranslation(DescriptorChain chain) {
+        long iova = chain.missIova();
+        boolean write = chain.missWrite();
+        chain.clear(ChainStatus.END, memory, writeMemory, true);
+        if (iova != lastMissIova || write != lastMissWrite) {
+            lastMissIova = iova;
+            lastMissWrite = write;
+            missListener.miss(iova, write);
+        }
+        return ChainStatus.END;
+    }
+
+    /** Whether the last pop stopped at an IOTLB miss and the queue waits for the front-end's translation. */
+    public boolean awaitingTranslation() {
+        return lastMissIova != -1;
     }
 
     @Override
@@ -316,6 +403,18 @@ public final class PackedQueue implements Virtqueue {
     public void markBroken(String reason) {
         if (brokenReason == null) {
             brokenReason = reason;
+            Runnable listener = onBroken;
+            if (listener != null) {
+                listener.run();
+            }
         }
+    }
+
+    /**
+     * Runs {@code listener} once, on the thread that latches this queue broken (vhost-user signals the ring's
+     * SET_VRING_ERR eventfd from it). Set it before the queue is handed to a data-path thread.
+     */
+    public void onBroken(Runnable listener) {
+        this.onBroken = listener;
     }
 }

@@ -39,6 +39,12 @@ public final class SplitQueue implements Virtqueue {
     private final boolean eventIdx;
 
     private GuestMemory memory;
+    /** Same object as {@link #memory} unless built on an {@link IovaMemory}. */
+    private GuestMemory writeMemory;
+    /** Non-null only under VIRTIO_F_ACCESS_PLATFORM. */
+    private final IovaMemory.MissListener missListener;
+    private long lastMissIova = -1;
+    private boolean lastMissWrite;
     private MemorySegment desc;
     private MemorySegment avail;
     private MemorySegment used;
@@ -52,6 +58,7 @@ public final class SplitQueue implements Virtqueue {
     private int signalledUsed;
     private boolean signalledUsedValid;
     private String brokenReason;
+    private Runnable onBroken;
 
     /**
      * @param size     power of two, 1..32768
@@ -62,6 +69,22 @@ public final class SplitQueue implements Virtqueue {
      * @throws QueueConfigException naming the value and the rule it breaks
      */
     public SplitQueue(int size, long descGpa, long availGpa, long usedGpa, boolean eventIdx, GuestMemory memory) {
+        this(size, descGpa, availGpa, usedGpa, eventIdx, memory, memory, null);
+    }
+
+    /**
+     * A split queue under VIRTIO_F_ACCESS_PLATFORM: the ring addresses and every descriptor address are IOVAs in
+     * {@code iova}'s views (descriptor table and avail ring readable, used ring writable).
+     *
+     * @throws QueueConfigException if a ring is not mapped with the permission it needs (the caller asks the
+     *                              front-end for the translation first, see {@link IovaMemory#firstUnmapped})
+     */
+    public SplitQueue(int size, long descIova, long availIova, long usedIova, boolean eventIdx, IovaMemory iova) {
+        this(size, descIova, availIova, usedIova, eventIdx, iova.readable(), iova.writable(), iova.onMiss());
+    }
+
+    private SplitQueue(int size, long descGpa, long availGpa, long usedGpa, boolean eventIdx, GuestMemory memory,
+                       GuestMemory writeMemory, IovaMemory.MissListener missListener) {
         if (!RingLayout.isPowerOfTwo(size) || size > RingLayout.MAX_QUEUE_SIZE) {
             throw new QueueConfigException("split queue size " + size + " must be a power of two between 1 and " + RingLayout.MAX_QUEUE_SIZE);
         }
@@ -74,17 +97,19 @@ public final class SplitQueue implements Virtqueue {
         this.availGpa = availGpa;
         this.usedGpa = usedGpa;
         this.eventIdx = eventIdx;
-        mapRings(memory);
+        this.missListener = missListener;
+        mapRings(memory, writeMemory);
         // resume where the ring says the device stopped (reconnect); vhost-user's SET_VRING_BASE sets nextAvail
         this.nextUsed = Short.toUnsignedInt(used.get(U16, USED_IDX));
         this.publishedUsed = nextUsed;
     }
 
-    private void mapRings(GuestMemory mem) {
+    private void mapRings(GuestMemory mem, GuestMemory writeMem) {
         MemorySegment d = RingMapping.resolve(mem, "descriptor table", descGpa, SplitRingLayout.descTableSize(size));
         MemorySegment a = RingMapping.resolve(mem, "available ring", availGpa, SplitRingLayout.availRingSize(size));
-        MemorySegment u = RingMapping.resolve(mem, "used ring", usedGpa, SplitRingLayout.usedRingSize(size));
+        MemorySegment u = RingMapping.resolve(writeMem, "used ring", usedGpa, SplitRingLayout.usedRingSize(size));
         this.memory = mem;
+        this.writeMemory = writeMem;
         this.desc = d;
         this.avail = a;
         this.used = u;
@@ -93,7 +118,7 @@ public final class SplitQueue implements Virtqueue {
     @Override
     public void setMemory(GuestMemory newMemory) {
         try {
-            mapRings(newMemory);
+            mapRings(newMemory, newMemory);
         } catch (QueueConfigException e) {
             markBroken("after a memory table change: " + e.getMessage());
             throw e;
@@ -168,11 +193,36 @@ public final class SplitQueue implements Virtqueue {
             return broken(chain, "available head " + head + " >= queue size " + size + " at avail index " + nextAvail);
         }
         nextAvail = u16(nextAvail + 1);
-        ChainStatus status = chain.loadSplit(memory, desc, size, head);
+        ChainStatus status = missListener == null
+                ? chain.loadSplit(memory, desc, size, head)
+                : chain.loadSplit(memory, writeMemory, true, desc, size, head);
         if (status == ChainStatus.MALFORMED) {
+            if (chain.iotlbMissed()) {
+                // the entry stays available: taken again once the front-end has sent the translation
+                nextAvail = u16(nextAvail - 1);
+                return waitForTranslation(chain);
+            }
             markBroken(chain.malformedReason());
         }
         return status;
+    }
+
+    /** An IOTLB miss: ask once per distinct address, and report nothing available until the queue is rebuilt. */
+    private ChainStatus waitForTranslation(DescriptorChain chain) {
+        long iova = chain.missIova();
+        boolean write = chain.missWrite();
+        chain.clear(ChainStatus.END, memory, writeMemory, true);
+        if (iova != lastMissIova || write != lastMissWrite) {
+            lastMissIova = iova;
+            lastMissWrite = write;
+            missListener.miss(iova, write);
+        }
+        return ChainStatus.END;
+    }
+
+    /** Whether the last pop stopped at an IOTLB miss and the queue waits for the front-end's translation. */
+    public boolean awaitingTranslation() {
+        return lastMissIova != -1;
     }
 
     /**
@@ -187,8 +237,13 @@ public final class SplitQueue implements Virtqueue {
         if (head < 0 || head >= size) {
             return broken(chain, "resubmitted head " + head + " >= queue size " + size);
         }
-        ChainStatus status = chain.loadSplit(memory, desc, size, head);
+        ChainStatus status = missListener == null
+                ? chain.loadSplit(memory, desc, size, head)
+                : chain.loadSplit(memory, writeMemory, true, desc, size, head);
         if (status == ChainStatus.MALFORMED) {
+            if (chain.iotlbMissed()) {
+                return waitForTranslation(chain);
+            }
             markBroken(chain.malformedReason());
         }
         return status;
@@ -306,6 +361,18 @@ public final class SplitQueue implements Virtqueue {
     public void markBroken(String reason) {
         if (brokenReason == null) {
             brokenReason = reason;
+            Runnable listener = onBroken;
+            if (listener != null) {
+                listener.run();
+            }
         }
+    }
+
+    /**
+     * Runs {@code listener} once, on the thread that latches this queue broken (vhost-user signals the ring's
+     * SET_VRING_ERR eventfd from it). Set it before the queue is handed to a data-path thread.
+     */
+    public void onBroken(Runnable listener) {
+        this.onBroken = listener;
     }
 }

@@ -145,6 +145,54 @@ final class RecordingDevice implements VhostUserDevice {
     }
 
     /**
+     * Takes up to {@code take} chains from ring {@code index} and returns as used (in that order, published once)
+     * those whose position in the take order is in {@code useOrder}; the rest stay in flight. Each chain is
+     * described as "id:addr/len,addr/len..." so a resubmitted chain can be compared with the original.
+     */
+    List<String> workDescribed(int index, int take, List<Integer> useOrder) {
+        dataPath.lock();
+        try {
+            Virtqueue q = queues[index];
+            if (q == null) {
+                throw new IllegalStateException("ring " + index + " is not started");
+            }
+            List<String> taken = new ArrayList<>();
+            List<DescriptorChain> chains = new ArrayList<>();
+            for (int i = 0; i < take; i++) {
+                DescriptorChain chain = new DescriptorChain();
+                if (q.pop(chain) != ChainStatus.OK) {
+                    break;
+                }
+                StringBuilder d = new StringBuilder().append(chain.id()).append(':');
+                for (int k = 0; k < chain.segmentCount(); k++) {
+                    d.append(k == 0 ? "" : ",").append(Long.toHexString(chain.segmentAddress(k))).append('/')
+                            .append(chain.segmentLength(k));
+                }
+                taken.add(d.toString());
+                chains.add(chain);
+            }
+            for (int n : useOrder) {
+                if (n < chains.size()) {
+                    q.addUsed(chains.get(n), 0);
+                }
+            }
+            q.publishUsed();
+            return taken;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    Virtqueue queue(int index) {
+        dataPath.lock();
+        try {
+            return queues[index];
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /**
      * Plays the worker: takes up to {@code take} chains from ring {@code index}, returns the first {@code use} of
      * them as used (published once), keeps the rest in flight. Returns the heads taken, in order.
      */

@@ -460,6 +460,14 @@ class MessageCodecRulesTest {
         }
 
         @Test
+        void invalidateIgnoresThePermissionAndUserAddressQemuLeavesUninitialised() throws ProtocolException {
+            IotlbMsg m = (IotlbMsg) Frames.decodeFrame(frame(FrontendRequest.IOTLB_MSG, iotlb(0x5000, 0x1000, 0xdead, 6, 3)), 0, 0);
+            assertEquals(IotlbMsg.Type.INVALIDATE, m.type());
+            assertEquals(0x5000, m.iova());
+            assertEquals(IotlbMsg.Permission.NONE, m.permission());
+        }
+
+        @Test
         void invalidateOfTheWholeSpaceHasSizeZero() throws ProtocolException {
             IotlbMsg m = (IotlbMsg) Frames.decodeFrame(frame(FrontendRequest.IOTLB_MSG, iotlb(0, 0, 0, 0, 3)), 0, 0);
             assertEquals(IotlbMsg.Type.INVALIDATE, m.type());
