@@ -467,6 +467,36 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
      * first, and returns at once if it added buffers meanwhile. Call when a burst found nothing to do.
      */
     public void awaitWork(int timeoutMillis) {
+        int arm = armKicks();
+        if (arm == ARMED_WORK_PENDING) {
+            return;
+        }
+        try {
+            int ready = epoll.await(arm == ARMED_POLLING ? Math.min(1, timeoutMillis) : timeoutMillis);
+            for (int i = 0; i < ready; i++) {
+                drainKick(epoll.data(i));
+            }
+        } catch (ErrnoException e) {
+            markBroken("epoll failed: " + e.getMessage());
+        }
+        disarmKicks();
+    }
+
+    /** {@link #armKicks()}: kicks are enabled, sleep until {@link #pollFd()} is readable. */
+    public static final int ARMED = 0;
+    /** {@link #armKicks()}: the guest added work meanwhile; do not sleep. */
+    public static final int ARMED_WORK_PENDING = 1;
+    /** {@link #armKicks()}: a ring has no kick fd (the front-end asked us to poll): sleep at most a millisecond. */
+    public static final int ARMED_POLLING = 2;
+
+    /**
+     * First half of {@link #awaitWork} for a thread that sleeps on several devices at once: asks the guest to kick
+     * on its transmit rings. Then sleep until {@link #pollFd()} is readable (it is an epoll fd, which can be added
+     * to the caller's own epoll), and call {@link #disarmKicks()} when awake.
+     *
+     * @return {@link #ARMED}, {@link #ARMED_WORK_PENDING} or {@link #ARMED_POLLING}
+     */
+    public int armKicks() {
         boolean polling = false;
         dataPath.lock();
         try {
@@ -477,7 +507,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                         polling = true; // NOFD: the front-end wants us to poll
                     }
                     if (lane.queue.enableNotification()) {
-                        return;
+                        return ARMED_WORK_PENDING;
                     }
                 }
             }
@@ -486,8 +516,13 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         } finally {
             dataPath.unlock();
         }
+        return polling ? ARMED_POLLING : ARMED;
+    }
+
+    /** Second half of {@link #awaitWork}: consumes pending kicks without blocking and turns kicks off again. */
+    public void disarmKicks() {
         try {
-            int ready = epoll.await(polling ? Math.min(1, timeoutMillis) : timeoutMillis);
+            int ready = epoll.await(0);
             for (int i = 0; i < ready; i++) {
                 drainKick(epoll.data(i));
             }
@@ -506,6 +541,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         } finally {
             dataPath.unlock();
         }
+    }
+
+    /** Readable while a kick, a ring change or a {@link #wakeUp()} is pending: an epoll fd, nestable in another epoll. */
+    public io.virtwire.linux.Fd pollFd() {
+        return epoll.fd();
     }
 
     private void drainKick(long data) throws ErrnoException {

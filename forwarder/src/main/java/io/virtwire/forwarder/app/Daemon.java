@@ -1,0 +1,92 @@
+package io.virtwire.forwarder.app;
+
+import com.google.inject.CreationException;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.ProvisionException;
+import io.virtwire.forwarder.config.ForwarderConfig;
+import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.control.AccessPolicy;
+import io.virtwire.forwarder.control.ControlHandler;
+import io.virtwire.forwarder.control.ControlServer;
+
+import java.nio.file.Path;
+
+/** The running daemon: the forwarder with the config's ports, the control socket, and the heartbeat. */
+public final class Daemon implements AutoCloseable {
+
+    private final Forwarder forwarder;
+    private final ControlServer control;
+    private final Heartbeat heartbeat;
+    private final Thread beater;
+    private volatile boolean closed;
+
+    private Daemon(Forwarder forwarder, ControlServer control, Heartbeat heartbeat) {
+        this.forwarder = forwarder;
+        this.control = control;
+        this.heartbeat = heartbeat;
+        this.beater = Thread.ofPlatform().name("vw-heartbeat").daemon(true).start(this::beat);
+    }
+
+    /** Opens every configured port and the control socket; on any failure closes what it opened and throws. */
+    public static Daemon start(ForwarderConfig config) throws Exception {
+        Injector injector;
+        Forwarder forwarder;
+        try {
+            injector = Guice.createInjector(new ForwarderModule(config.validated()));
+            forwarder = injector.getInstance(Forwarder.class);
+        } catch (ProvisionException | CreationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof Exception ex ? ex : e;
+        }
+        ControlServer control = null;
+        try {
+            for (PortConfig p : config.portsOrEmpty()) {
+                forwarder.addPort(p);
+            }
+            Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
+            AccessPolicy policy;
+            try {
+                policy = injector.getInstance(AccessPolicy.class);
+            } catch (ProvisionException e) {
+                throw e.getCause() instanceof Exception ex ? ex : e;
+            }
+            control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy);
+            return new Daemon(forwarder, control, injector.getInstance(Heartbeat.class));
+        } catch (Exception | Error e) {
+            if (control != null) {
+                control.close();
+            }
+            forwarder.close();
+            throw e;
+        }
+    }
+
+    public Forwarder forwarder() {
+        return forwarder;
+    }
+
+    public Path controlPath() {
+        return control.path();
+    }
+
+    private void beat() {
+        while (!closed) {
+            heartbeat.beat(System.currentTimeMillis());
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        beater.interrupt();
+        control.close();
+        forwarder.close();
+        heartbeat.clear();
+    }
+}

@@ -1,0 +1,134 @@
+package io.virtwire.forwarder.app;
+
+import io.virtwire.forwarder.config.ForwarderConfig;
+import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.port.PortFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code virtwire-forwarder [--config FILE] [--control SOCK]} (the daemon) and
+ * {@code virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N]}. Both run until SIGTERM/SIGINT.
+ * Exit codes: 0 stopped by a signal, 2 bad usage or config, 1 could not start.
+ */
+public final class Main {
+
+    static final String USAGE = """
+            usage: virtwire-forwarder [--config FILE] [--control SOCK]
+                   virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N]
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            if (args.length > 0 && args[0].equals("xconnect")) {
+                xconnect(args);
+            } else if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+                System.out.print(USAGE);
+            } else {
+                daemon(args);
+            }
+        } catch (UsageException e) {
+            System.err.println("virtwire-forwarder: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+        } catch (IllegalArgumentException e) {
+            System.err.println("virtwire-forwarder: " + e.getMessage());
+            System.exit(2);
+        } catch (ForwarderException e) {
+            System.err.println("virtwire-forwarder: " + e.code() + ": " + e.getMessage());
+            System.exit(1);
+        } catch (Exception e) {
+            System.err.println("virtwire-forwarder: cannot start: " + e);
+            System.exit(1);
+        }
+    }
+
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    private static void xconnect(String[] args) throws Exception {
+        List<String> sockets = new ArrayList<>();
+        int cpu = -1;
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--worker-cpu")) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException("--worker-cpu needs a CPU number");
+                }
+                try {
+                    cpu = Integer.parseInt(args[++i]);
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--worker-cpu '" + args[i] + "' is not a CPU number");
+                }
+            } else if (args[i].startsWith("-")) {
+                throw new UsageException("unknown option " + args[i]);
+            } else {
+                sockets.add(args[i]);
+            }
+        }
+        if (sockets.size() != 2) {
+            throw new UsageException("xconnect takes exactly two socket paths, got " + sockets.size());
+        }
+        Forwarder f = new Forwarder(Forwarder.Mode.XCONNECT, 1, cpu >= 0 ? List.of(cpu) : List.of(),
+                Duration.ofMinutes(5), new PortFactory(), -1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            f.close();
+            stopped.countDown();
+        }));
+        try {
+            f.addPort(PortConfig.vhostUser("a", Path.of(sockets.get(0)).toAbsolutePath().toString(), "server"));
+            f.addPort(PortConfig.vhostUser("b", Path.of(sockets.get(1)).toAbsolutePath().toString(), "server"));
+        } catch (ForwarderException e) {
+            f.close();
+            throw e;
+        }
+        System.err.println("virtwire-forwarder: cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1)
+                + (cpu >= 0 ? " (worker on CPU " + cpu + ")" : ""));
+        stopped.await();
+    }
+
+    private static void daemon(String[] args) throws Exception {
+        Path config = null;
+        String control = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--config needs a file");
+                    }
+                    config = Path.of(args[++i]);
+                }
+                case "--control" -> {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--control needs a socket path");
+                    }
+                    control = args[++i];
+                }
+                default -> throw new UsageException("unknown argument " + args[i]);
+            }
+        }
+        ForwarderConfig c = config == null ? ForwarderConfig.empty() : ForwarderConfig.load(config);
+        if (control != null) {
+            c = c.withControl(control);
+        }
+        Daemon d = Daemon.start(c);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            d.close();
+            stopped.countDown();
+        }));
+        System.err.println("virtwire-forwarder: running, control socket " + d.controlPath() + ", "
+                + d.forwarder().ports().size() + " ports");
+        stopped.await();
+    }
+}

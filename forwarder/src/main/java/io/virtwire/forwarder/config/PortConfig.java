@@ -1,0 +1,100 @@
+package io.virtwire.forwarder.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.regex.Pattern;
+
+/**
+ * One port, in the YAML config or a control-API {@code port.add}:
+ * <pre>
+ * {name: vm1, type: vhost-user, socket: /run/virtwire/vm1.sock, mode: server, queues: 1, mtu: 1500, vlan: {...}}
+ * {name: tap0, type: tap, interface: vwtap0, mtu: 1500, vlan: {...}}
+ * </pre>
+ * {@code mode} is the forwarder's side: {@code server} (we listen; libvirt {@code <source mode='client'>}) or
+ * {@code client} (QEMU listens; libvirt {@code <source mode='server'>}).
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PortConfig(String name, String type, String socket, String mode, Integer queues, Integer queueSize,
+                         String iface, Integer mtu, VlanConfig vlan) {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
+
+    public static PortConfig vhostUser(String name, String socket, String mode) {
+        return new PortConfig(name, "vhost-user", socket, mode, null, null, null, null, null);
+    }
+
+    /** Checks what can be checked without touching the system; the message names the field and the rule. */
+    public PortConfig validated() {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("port name '" + name + "' must be 1..64 characters of letters, digits,"
+                    + " '_', '.', ':', '-', starting with a letter or digit");
+        }
+        String t = type == null ? "vhost-user" : type;
+        switch (t) {
+            case "vhost-user" -> {
+                if (socket == null || socket.isBlank()) {
+                    throw new IllegalArgumentException("port " + name + ": a vhost-user port needs 'socket' (a path)");
+                }
+                if (!socket.startsWith("/")) {
+                    throw new IllegalArgumentException("port " + name + ": socket '" + socket + "' must be an absolute path");
+                }
+                if (mode != null && !mode.equals("server") && !mode.equals("client")) {
+                    throw new IllegalArgumentException("port " + name + ": mode '" + mode + "' is neither 'server' nor 'client'");
+                }
+                if (iface != null) {
+                    throw new IllegalArgumentException("port " + name + ": 'iface' is for tap ports, not vhost-user");
+                }
+            }
+            case "tap" -> {
+                if (iface == null || iface.isEmpty() || iface.length() > 15) {
+                    throw new IllegalArgumentException("port " + name + ": a tap port needs 'iface', 1..15 characters");
+                }
+                if (socket != null || mode != null) {
+                    throw new IllegalArgumentException("port " + name + ": 'socket' and 'mode' are for vhost-user ports");
+                }
+            }
+            default -> throw new IllegalArgumentException("port " + name + ": type '" + t
+                    + "' is not one of vhost-user, tap");
+        }
+        if (queues != null && (queues < 1 || queues > 128)) {
+            throw new IllegalArgumentException("port " + name + ": queues " + queues + " is outside 1..128");
+        }
+        if (queueSize != null && (queueSize < 64 || queueSize > 32768 || Integer.bitCount(queueSize) != 1)) {
+            throw new IllegalArgumentException("port " + name + ": queueSize " + queueSize
+                    + " must be a power of two in 64..32768");
+        }
+        if (mtu != null && (mtu < 68 || mtu > 9000)) {
+            throw new IllegalArgumentException("port " + name + ": mtu " + mtu + " is outside 68..9000");
+        }
+        if (vlan != null) {
+            try {
+                vlan.toPolicy();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("port " + name + ": " + e.getMessage(), e);
+            }
+        }
+        return this;
+    }
+
+    public String typeOrDefault() {
+        return type == null ? "vhost-user" : type;
+    }
+
+    public String modeOrDefault() {
+        return mode == null ? "server" : mode;
+    }
+
+    public int queuesOrDefault() {
+        return queues == null ? 1 : queues;
+    }
+
+    public int queueSizeOrDefault() {
+        return queueSize == null ? 1024 : queueSize;
+    }
+
+    public int mtuOrDefault() {
+        return mtu == null ? 1500 : mtu;
+    }
+}

@@ -1,0 +1,188 @@
+package io.virtwire.forwarder.control;
+
+import io.virtwire.linux.Errno;
+import io.virtwire.linux.ErrnoException;
+import io.virtwire.linux.PeerCredentials;
+import io.virtwire.linux.UnixSocket;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The local control socket: a Unix stream socket, one JSON request per line, one response line each. Every
+ * connection is checked against the {@link AccessPolicy} by SO_PEERCRED before anything is read; a refused caller
+ * gets one error line and is disconnected. One platform thread per client (the control plane is not hot).
+ */
+public final class ControlServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(ControlServer.class.getName());
+    private static final int MAX_LINE = 1 << 20;
+
+    private final Path path;
+    private final UnixSocket listener;
+    private final ControlHandler handler;
+    private final AccessPolicy policy;
+    private final Thread acceptor;
+    private final Set<UnixSocket> clients = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private ControlServer(Path path, UnixSocket listener, ControlHandler handler, AccessPolicy policy) {
+        this.path = path;
+        this.listener = listener;
+        this.handler = handler;
+        this.policy = policy;
+        this.acceptor = Thread.ofPlatform().name("vw-control").daemon(true).unstarted(this::acceptLoop);
+    }
+
+    /** Binds {@code path} (replacing a stale socket of a dead process, never a live one) and starts serving. */
+    public static ControlServer start(Path path, ControlHandler handler, AccessPolicy policy) throws IOException {
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        removeIfStale(path);
+        UnixSocket s = UnixSocket.create();
+        try {
+            s.bind(path);
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            if (policy.groupGid() >= 0) {
+                Files.setAttribute(path, "unix:gid", policy.groupGid(), LinkOption.NOFOLLOW_LINKS);
+            }
+            s.listen(16);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        ControlServer server = new ControlServer(path, s, handler, policy);
+        server.acceptor.start();
+        return server;
+    }
+
+    private static void removeIfStale(Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0xF000) != 0xC000) {
+            throw new FileAlreadyExistsException(path.toString(), null, "exists and is not a socket; refusing to replace it");
+        }
+        try (UnixSocket probe = UnixSocket.create()) {
+            probe.connect(path);
+            throw new FileAlreadyExistsException(path.toString(), null,
+                    "another forwarder (pid " + probe.peerCredentials().pid() + ") serves this control socket");
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ECONNREFUSED) {
+                throw e;
+            }
+        }
+        Files.deleteIfExists(path);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            UnixSocket client;
+            try {
+                client = listener.accept(false);
+            } catch (ErrnoException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.ERROR, "control socket accept failed: " + e.getMessage());
+                }
+                return;
+            }
+            clients.add(client);
+            Thread.ofPlatform().name("vw-control-client").daemon(true).start(() -> serve(client));
+        }
+    }
+
+    private void serve(UnixSocket client) {
+        try (client; Arena arena = Arena.ofConfined()) {
+            PeerCredentials peer = client.peerCredentials();
+            String refusal = policy.refusal(peer);
+            if (refusal != null) {
+                LOG.log(System.Logger.Level.WARNING, "control: refused " + peer + ": " + refusal);
+                send(client, arena, handler.refuse("NOT_ALLOWED", refusal));
+                return;
+            }
+            MemorySegment buf = arena.allocate(64 * 1024);
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (!closed) {
+                long n = client.receive(buf, 0).bytes();
+                if (n == 0) {
+                    return;
+                }
+                for (long i = 0; i < n; i++) {
+                    byte b = buf.get(ValueLayout.JAVA_BYTE, i);
+                    if (b == '\n') {
+                        String request = line.toString(StandardCharsets.UTF_8).trim();
+                        line.reset();
+                        if (!request.isEmpty()) {
+                            send(client, arena, handler.handle(request));
+                        }
+                    } else if (line.size() >= MAX_LINE) {
+                        send(client, arena, handler.refuse("INVALID_JSON", "request line longer than " + MAX_LINE
+                                + " bytes; disconnecting"));
+                        return;
+                    } else {
+                        line.write(b);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                LOG.log(System.Logger.Level.DEBUG, "control client ended: " + e);
+            }
+        } finally {
+            clients.remove(client);
+        }
+    }
+
+    private static void send(UnixSocket client, Arena arena, String response) throws ErrnoException {
+        byte[] bytes = (response + "\n").getBytes(StandardCharsets.UTF_8);
+        MemorySegment out = arena.allocate(bytes.length);
+        MemorySegment.copy(bytes, 0, out, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        long done = 0;
+        while (done < bytes.length) {
+            done += client.send(out.asSlice(done));
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.shutdown();
+        } catch (ErrnoException e) {
+            // not listening any more
+        }
+        listener.close();
+        for (UnixSocket c : clients) {
+            try {
+                c.shutdown();
+            } catch (ErrnoException e) {
+                // already gone
+            }
+        }
+        try {
+            acceptor.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // gone already
+        }
+    }
+}

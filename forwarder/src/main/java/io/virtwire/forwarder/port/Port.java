@@ -1,0 +1,55 @@
+package io.virtwire.forwarder.port;
+
+import io.virtwire.linux.Fd;
+import io.virtwire.vhostuser.net.PacketBurst;
+
+import java.util.Map;
+
+/**
+ * Something frames come from and go to in bursts: a vhost-user guest, a TAP device, a host NIC (AF_PACKET, later
+ * AF_XDP). One worker thread receives from a port; any worker may transmit to it, so {@link #transmit} must be
+ * safe against concurrent callers. Neither data-path method allocates.
+ *
+ * <p>Sleeping: a worker with nothing to do calls {@link #armWakeup()} on each of its ports, sleeps in epoll on
+ * their {@link #pollFd()}s, then calls {@link #disarmWakeup()}.
+ */
+public interface Port extends AutoCloseable {
+
+    /** {@link #armWakeup()}: sleep until {@link #pollFd()} is readable. */
+    int ARMED = 0;
+    /** {@link #armWakeup()}: frames are waiting; do not sleep. */
+    int WORK_PENDING = 1;
+    /** {@link #armWakeup()}: this port cannot wake anybody: sleep at most a millisecond. */
+    int POLL = 2;
+
+    String name();
+
+    /** Kind for the control API: "vhost-user", "tap", ... */
+    String type();
+
+    /** Appends received frames (Ethernet, no virtio-net header) to {@code burst}, as many as fit. */
+    int receive(PacketBurst burst);
+
+    /** Sends frames {@code 0..burst.count()-1}; returns how many left, the others are dropped. Thread-safe. */
+    int transmit(PacketBurst burst);
+
+    /** A descriptor that becomes readable when {@link #receive} may find frames; null if the port must be polled. */
+    Fd pollFd();
+
+    /** @return {@link #ARMED}, {@link #WORK_PENDING} or {@link #POLL} */
+    int armWakeup();
+
+    void disarmWakeup();
+
+    /** Whether a peer is attached and the port can move frames (a guest is connected with its rings started). */
+    boolean isUp();
+
+    /** Why the port stopped moving frames (a hostile guest), or null. */
+    String brokenReason();
+
+    /** Port-specific facts for the control API (socket path, mode, interface, queues ...). */
+    Map<String, Object> describe();
+
+    @Override
+    void close();
+}

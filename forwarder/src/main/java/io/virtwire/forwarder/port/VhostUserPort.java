@@ -1,0 +1,143 @@
+package io.virtwire.forwarder.port;
+
+import io.virtwire.linux.Fd;
+import io.virtwire.vhostuser.backend.BackendServer;
+import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.vhostuser.net.VhostUserNetDevice;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A guest's virtio-net NIC behind a vhost-user socket: the library's {@link VhostUserNetDevice} served by a
+ * {@link BackendServer}. Server mode binds the socket (QEMU connects with {@code server=off} /
+ * libvirt {@code mode='client'}, and reconnects after we restart); client mode connects to QEMU's socket and
+ * retries until it is there.
+ *
+ * <p>Offloads: the device offers none, so every frame a guest sends is complete (a header asking for checksum
+ * or segmentation is refused by the device and counted), and frames delivered into the guest carry a zeroed
+ * header. Nothing the guest writes in the header is trusted.
+ */
+public final class VhostUserPort implements Port {
+
+    public enum Mode { SERVER, CLIENT }
+
+    private final String name;
+    private final Path socket;
+    private final Mode mode;
+    private final int queuePairs;
+    private final VhostUserNetDevice device;
+    private final BackendServer server;
+
+    private VhostUserPort(String name, Path socket, Mode mode, int queuePairs, VhostUserNetDevice device,
+                          BackendServer server) {
+        this.name = name;
+        this.socket = socket;
+        this.mode = mode;
+        this.queuePairs = queuePairs;
+        this.device = device;
+        this.server = server;
+    }
+
+    /**
+     * @throws java.nio.file.FileAlreadyExistsException server mode: a live process listens on {@code socket}, or
+     *                                                   it is not a socket
+     */
+    public static VhostUserPort open(String name, Path socket, Mode mode, int queuePairs, int queueSize)
+            throws IOException {
+        VhostUserNetDevice device = new VhostUserNetDevice(name, queuePairs, queueSize);
+        try {
+            BackendServer server = mode == Mode.SERVER
+                    ? BackendServer.listen(socket, device)
+                    : BackendServer.connect(socket, device, Duration.ofMillis(500));
+            return new VhostUserPort(name, socket, mode, queuePairs, device, server);
+        } catch (IOException | RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return "vhost-user";
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public VhostUserNetDevice device() {
+        return device;
+    }
+
+    @Override
+    public int receive(PacketBurst burst) {
+        return device.receiveBurst(burst);
+    }
+
+    @Override
+    public int transmit(PacketBurst burst) {
+        return device.transmitBurst(burst);
+    }
+
+    @Override
+    public Fd pollFd() {
+        return device.pollFd();
+    }
+
+    @Override
+    public int armWakeup() {
+        return switch (device.armKicks()) {
+            case VhostUserNetDevice.ARMED_WORK_PENDING -> WORK_PENDING;
+            case VhostUserNetDevice.ARMED_POLLING -> POLL;
+            default -> ARMED;
+        };
+    }
+
+    @Override
+    public void disarmWakeup() {
+        device.disarmKicks();
+    }
+
+    @Override
+    public boolean isUp() {
+        return server.session() != null && device.isStarted(0) && device.isStarted(1) && !device.isBroken();
+    }
+
+    @Override
+    public String brokenReason() {
+        return device.brokenReason();
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("socket", socket.toString());
+        m.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("queues", queuePairs);
+        m.put("connected", server.session() != null);
+        m.put("sessions", server.sessionsServed() + (server.session() != null ? 1 : 0));
+        // frames the guest sent that the device refused (malformed, offload requested, too long)
+        m.put("guestTxRefused", device.transmitDropped());
+        return m;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            // the socket file may already be gone; the device is closed regardless
+        }
+        device.wakeUp();
+        device.close();
+    }
+}

@@ -1,0 +1,197 @@
+package io.virtwire.forwarder.runtime;
+
+import io.virtwire.forwarder.switching.EgressBuffers;
+import io.virtwire.forwarder.switching.Forwarding;
+import io.virtwire.forwarder.switching.PortTable;
+import io.virtwire.forwarder.switching.SwitchPort;
+import io.virtwire.linux.Epoll;
+import io.virtwire.linux.ErrnoException;
+import io.virtwire.linux.EventFd;
+import io.virtwire.linux.Fd;
+import io.virtwire.linux.Sched;
+import io.virtwire.forwarder.port.Port;
+import io.virtwire.vhostuser.net.PacketBurst;
+
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * A platform thread that owns the receive side of some ports (Agrona-style agent: {@link #doWork()} + an
+ * {@link IdleStrategy}). Each cycle takes one burst of up to 32 frames from each owned port and hands it to the
+ * {@link Forwarding}. When idle long enough it arms its ports' wakeups and sleeps in one epoll over their
+ * descriptors (each vhost-user device's epoll, holding the kick eventfds) and its own wake eventfd.
+ *
+ * <p>Ports are added and removed by the control plane: {@link #own} / {@link #disown} swap the owned array and
+ * {@code disown} returns only after the worker has finished any cycle that could still use the port.
+ */
+public final class PollWorker implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PollWorker.class.getName());
+    private static final long WAKE = -1;
+
+    private final String name;
+    private final Forwarding forwarding;
+    private final EgressBuffers egress;
+    private final PacketBurst burst = new PacketBurst(PacketBurst.DEFAULT_CAPACITY);
+    private final Epoll epoll;
+    private final EventFd wake;
+    private final IdleStrategy idle;
+    private final int cpu;
+    private final Thread thread;
+    private volatile SwitchPort[] owned = new SwitchPort[0];
+    private volatile boolean running = true;
+    private volatile long cycles;
+
+    /** @param cpu the CPU to pin the thread to, or -1 */
+    public PollWorker(String name, PortTable table, Forwarding forwarding, int cpu) throws ErrnoException {
+        this.name = name;
+        this.forwarding = forwarding;
+        this.egress = new EgressBuffers(table);
+        this.cpu = cpu;
+        this.epoll = Epoll.create(PortTable.MAX_PORTS + 1);
+        this.wake = EventFd.create();
+        epoll.add(wake.fd(), Epoll.EPOLLIN, WAKE);
+        this.idle = new BackoffIdleStrategy(200, 20, 100, this::sleep);
+        this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+    }
+
+    public PollWorker start() {
+        thread.start();
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int portCount() {
+        return owned.length;
+    }
+
+    private void run() {
+        if (cpu >= 0) {
+            try {
+                Sched.pinCurrentThread(cpu);
+            } catch (ErrnoException | IllegalArgumentException e) {
+                LOG.log(System.Logger.Level.WARNING, name + ": cannot pin to CPU " + cpu + ", running unpinned: "
+                        + e.getMessage());
+            }
+        }
+        while (running) {
+            idle.idle(doWork());
+        }
+    }
+
+    /** One duty cycle: a burst from each owned port. Returns the frames moved. */
+    public int doWork() {
+        cycles++;
+        SwitchPort[] ports = owned;
+        int work = 0;
+        for (SwitchPort in : ports) {
+            burst.clear();
+            int n = in.port().receive(burst);
+            if (n > 0) {
+                long bytes = 0;
+                for (int i = 0; i < n; i++) {
+                    bytes += burst.length(i);
+                }
+                in.counters().received(n, bytes);
+                forwarding.forward(in, burst, egress);
+                work += n;
+            }
+        }
+        return work;
+    }
+
+    private void sleep(int maxMillis) {
+        SwitchPort[] ports = owned;
+        int timeout = maxMillis;
+        int armed = 0;
+        try {
+            for (SwitchPort p : ports) {
+                int r = p.port().armWakeup();
+                armed++;
+                if (r == Port.WORK_PENDING) {
+                    return;
+                }
+                if (r == Port.POLL || p.port().pollFd() == null) {
+                    timeout = 1;
+                }
+            }
+            int ready = epoll.await(timeout);
+            for (int i = 0; i < ready; i++) {
+                if (epoll.data(i) == WAKE) {
+                    wake.drain();
+                }
+            }
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.ERROR, name + ": epoll failed: " + e.getMessage());
+        } finally {
+            for (int i = 0; i < armed; i++) {
+                ports[i].port().disarmWakeup();
+            }
+        }
+    }
+
+    /** Starts receiving from {@code port}. */
+    public synchronized void own(SwitchPort port) throws ErrnoException {
+        Fd fd = port.port().pollFd();
+        if (fd != null) {
+            epoll.add(fd, Epoll.EPOLLIN, port.slot());
+        }
+        SwitchPort[] next = Arrays.copyOf(owned, owned.length + 1);
+        next[next.length - 1] = port;
+        owned = next;
+        wakeUp();
+    }
+
+    /** Stops receiving from {@code port}; when this returns the worker no longer touches it. */
+    public synchronized void disown(SwitchPort port) {
+        owned = Arrays.stream(owned).filter(p -> p != port).toArray(SwitchPort[]::new);
+        Fd fd = port.port().pollFd();
+        if (fd != null) {
+            try {
+                epoll.delete(fd);
+            } catch (ErrnoException e) {
+                // not registered
+            }
+        }
+        quiesce();
+    }
+
+    /** Waits until the worker has started two new cycles (so none that began before this call is running). */
+    public void quiesce() {
+        if (!thread.isAlive()) {
+            return;
+        }
+        long start = cycles;
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (cycles - start < 2 && System.nanoTime() < deadline && thread.isAlive()) {
+            wakeUp();
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public void wakeUp() {
+        try {
+            wake.signal();
+        } catch (ErrnoException e) {
+            // saturated: the worker wakes anyway
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        wakeUp();
+        thread.join(Duration.ofSeconds(10));
+        epoll.close();
+        wake.close();
+    }
+}

@@ -1,0 +1,77 @@
+package io.virtwire.forwarder.switching;
+
+import io.virtwire.forwarder.metrics.DropReason;
+import io.virtwire.vhostuser.net.PacketBurst;
+
+/**
+ * One worker's staging bursts, one per destination slot, filled by the switch and flushed after each received
+ * burst, so a port is written once per burst rather than once per frame. A slot's burst is allocated the first
+ * time a frame goes there and then kept.
+ */
+public final class EgressBuffers {
+
+    private final PortTable table;
+    private final PacketBurst[] bursts = new PacketBurst[PortTable.MAX_PORTS];
+    private final int[] touched = new int[PortTable.MAX_PORTS];
+    private final boolean[] isTouched = new boolean[PortTable.MAX_PORTS];
+    private int touchedCount;
+
+    public EgressBuffers(PortTable table) {
+        this.table = table;
+    }
+
+    /** The staging burst for {@code slot}, with room for one more frame. */
+    public PacketBurst burstFor(int slot) {
+        PacketBurst b = bursts[slot];
+        if (b == null) {
+            b = new PacketBurst(PacketBurst.DEFAULT_CAPACITY);
+            bursts[slot] = b;
+        }
+        if (b.isFull()) {
+            flush(slot);
+        }
+        if (!isTouched[slot]) {
+            isTouched[slot] = true;
+            touched[touchedCount++] = slot;
+        }
+        return b;
+    }
+
+    public void flushAll() {
+        for (int i = 0; i < touchedCount; i++) {
+            int slot = touched[i];
+            isTouched[slot] = false;
+            flush(slot);
+        }
+        touchedCount = 0;
+    }
+
+    private void flush(int slot) {
+        PacketBurst b = bursts[slot];
+        int count = b.count();
+        if (count == 0) {
+            return;
+        }
+        SwitchPort out = table.get(slot);
+        if (out != null) {
+            send(out, b);
+        }
+        b.clear();
+    }
+
+    /** Sends {@code burst} through {@code out} and counts what left and what was dropped. */
+    public static void send(SwitchPort out, PacketBurst burst) {
+        int count = burst.count();
+        if (!out.port().isUp()) {
+            out.counters().dropped(DropReason.PORT_DOWN, count);
+            return;
+        }
+        int sent = out.port().transmit(burst);
+        long bytes = 0;
+        for (int i = 0; i < sent; i++) {
+            bytes += burst.length(i);
+        }
+        out.counters().transmitted(sent, bytes);
+        out.counters().dropped(DropReason.NO_BUFFERS, count - sent);
+    }
+}

@@ -1,0 +1,14 @@
+package io.virtwire.forwarder.switching;
+
+import io.virtwire.vhostuser.net.PacketBurst;
+
+/** Decides where the frames of one received burst go, and sends them. Called by workers; allocates nothing. */
+public interface Forwarding {
+
+    /**
+     * @param in     the port the frames came from (its rx counters are already updated)
+     * @param frames the burst; reused by the caller after this returns
+     * @param egress the calling worker's staging bursts
+     */
+    void forward(SwitchPort in, PacketBurst frames, EgressBuffers egress);
+}

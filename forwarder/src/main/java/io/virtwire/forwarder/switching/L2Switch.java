@@ -1,0 +1,127 @@
+package io.virtwire.forwarder.switching;
+
+import io.virtwire.forwarder.metrics.DropReason;
+import io.virtwire.vhostuser.net.PacketBurst;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * An 802.1Q learning bridge. Per frame: VLAN by the ingress port's policy, MTU check, source address learned,
+ * destination looked up; broadcast, multicast and unknown unicast flood to every other member of the VLAN. Each
+ * frame is copied into the destination's staging burst, adding or removing the tag the egress port wants.
+ */
+public final class L2Switch implements Forwarding {
+
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int ETH_HEADER = 14;
+    private static final int TAG = 4;
+    private static final int TPID = 0x8100;
+    private static final int ADDRESSES = 12;
+
+    private final PortTable table;
+    private final MacTable macs;
+
+    public L2Switch(PortTable table, MacTable macs) {
+        this.table = table;
+        this.macs = macs;
+    }
+
+    public MacTable macs() {
+        return macs;
+    }
+
+    @Override
+    public void forward(SwitchPort in, PacketBurst frames, EgressBuffers egress) {
+        long now = System.nanoTime();
+        MemorySegment data = frames.data();
+        SwitchPort[] ports = table.ports();
+        int n = frames.count();
+        for (int i = 0; i < n; i++) {
+            long off = frames.offset(i);
+            int len = frames.length(i);
+            if (len < ETH_HEADER) {
+                in.counters().dropped(DropReason.RUNT, 1);
+                continue;
+            }
+            boolean tagged = (data.get(U16, off + ADDRESSES) & 0xFFFF) == TPID;
+            if (tagged && len < ETH_HEADER + TAG) {
+                in.counters().dropped(DropReason.RUNT, 1);
+                continue;
+            }
+            int vid = tagged ? data.get(U16, off + ETH_HEADER) & 0x0FFF : 0;
+            int vlan = in.vlan().ingressVlan(tagged, vid);
+            if (vlan == VlanPolicy.REFUSED) {
+                in.counters().dropped(DropReason.VLAN, 1);
+                continue;
+            }
+            int payload = len - ETH_HEADER - (tagged ? TAG : 0);
+            if (payload > in.mtu()) {
+                in.counters().dropped(DropReason.MTU, 1);
+                continue;
+            }
+            long dst = mac(data, off);
+            long src = mac(data, off + 6);
+            if ((src & 0x0100_0000_0000L) == 0) {
+                macs.learn(vlan, src, in.slot(), now);
+            }
+            int target = (dst & 0x0100_0000_0000L) != 0 ? -1 : macs.lookup(vlan, dst, now);
+            if (target == in.slot()) {
+                in.counters().dropped(DropReason.SAME_PORT, 1);
+                continue;
+            }
+            SwitchPort out = target < 0 ? null : table.get(target);
+            if (out != null) {
+                emit(out, vlan, data, off, len, tagged, payload, egress, true);
+            } else {
+                for (SwitchPort p : ports) {
+                    if (p != in) {
+                        emit(p, vlan, data, off, len, tagged, payload, egress, false);
+                    }
+                }
+            }
+        }
+        egress.flushAll();
+    }
+
+    private static long mac(MemorySegment data, long off) {
+        return ((data.get(U32, off) & 0xFFFF_FFFFL) << 16) | (data.get(U16, off + 4) & 0xFFFF);
+    }
+
+    private static void emit(SwitchPort out, int vlan, MemorySegment data, long off, int len, boolean tagged,
+                             int payload, EgressBuffers egress, boolean known) {
+        int tag = out.vlan().egressTag(vlan);
+        if (tag == VlanPolicy.REFUSED) {
+            if (known) {
+                out.counters().dropped(DropReason.VLAN, 1); // a learned station moved out of the VLAN's ports
+            }
+            return;
+        }
+        if (payload > out.mtu()) {
+            out.counters().dropped(DropReason.MTU, 1);
+            return;
+        }
+        boolean addTag = tag != VlanPolicy.UNTAGGED;
+        int outLen = len - (tagged ? TAG : 0) + (addTag ? TAG : 0);
+        if (outLen > PacketBurst.SLOT_SIZE) {
+            out.counters().dropped(DropReason.MTU, 1);
+            return;
+        }
+        PacketBurst b = egress.burstFor(out.slot());
+        int slot = b.append(outLen);
+        MemorySegment dst = b.data();
+        long to = b.offset(slot);
+        MemorySegment.copy(data, off, dst, to, ADDRESSES);
+        int restFrom = ADDRESSES + (tagged ? TAG : 0);
+        int at = ADDRESSES;
+        if (addTag) {
+            int pcp = tagged ? data.get(U16, off + ETH_HEADER) & 0xF000 : 0;
+            dst.set(U16, to + ADDRESSES, (short) TPID);
+            dst.set(U16, to + ADDRESSES + 2, (short) (pcp | tag));
+            at += TAG;
+        }
+        MemorySegment.copy(data, off + restFrom, dst, to + at, len - restFrom);
+    }
+}

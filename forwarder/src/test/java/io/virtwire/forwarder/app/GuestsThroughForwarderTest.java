@@ -1,0 +1,241 @@
+package io.virtwire.forwarder.app;
+
+import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.config.VlanConfig;
+import io.virtwire.forwarder.port.PortFactory;
+import io.virtwire.forwarder.switching.SwitchPort;
+import io.virtwire.vhostuser.backend.BackendSession;
+import io.virtwire.vhostuser.frontend.Frontend;
+import io.virtwire.vhostuser.frontend.FrontendMisbehaviour;
+import io.virtwire.vhostuser.frontend.GuestRam;
+import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
+import io.virtwire.linux.EventFd;
+import io.virtwire.linux.UnixSocket;
+import io.virtwire.vhostuser.net.TestGuest;
+import io.virtwire.vhostuser.protocol.FrontendRequest;
+import io.virtwire.vhostuser.protocol.VirtioFeature;
+import io.virtwire.vhostuser.transport.Connection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The forwarder in-process with QEMU-like front-ends as guests on its vhost-user server sockets. */
+@Timeout(60)
+class GuestsThroughForwarderTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T keep(T t) {
+        open.add(t);
+        return t;
+    }
+
+    private Forwarder forwarder(Forwarder.Mode mode, int workers) throws Exception {
+        return keep(new Forwarder(mode, workers, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
+    }
+
+    private SwitchPort vhostPort(Forwarder f, String name, VlanConfig vlan) throws Exception {
+        return f.addPort(new PortConfig(name, "vhost-user", dir.resolve(name + ".sock").toString(), "server",
+                null, null, null, null, vlan));
+    }
+
+    static byte[] frame(long dst, long src, int seq, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            b.put((byte) (dst >>> shift));
+        }
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            b.put((byte) (src >>> shift));
+        }
+        b.putShort((short) 0x88B5); // local experimental ethertype
+        b.putInt(seq);
+        while (b.hasRemaining()) {
+            b.put((byte) (seq + b.position()));
+        }
+        return b.array();
+    }
+
+    private static final long MAC_1 = 0x52_54_00_00_00_01L;
+    private static final long MAC_2 = 0x52_54_00_00_00_02L;
+    private static final long MAC_3 = 0x52_54_00_00_00_03L;
+
+    @Test
+    void twoGuestsExchangeFramesThroughTheSwitchAndTheirAddressesAreLearned() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 2);
+        SwitchPort p1 = vhostPort(f, "vm1", null);
+        SwitchPort p2 = vhostPort(f, "vm2", null);
+        TestGuest g1 = keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1"));
+        TestGuest g2 = keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
+
+        byte[] hello = frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60);
+        g1.send(hello);
+        List<byte[]> at2 = g2.receive(1, WAIT);
+        assertEquals(1, at2.size(), "the broadcast reached guest 2");
+        assertArrayEquals(hello, at2.get(0));
+
+        List<byte[]> sent = new ArrayList<>();
+        List<byte[]> at1 = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            byte[] fr = frame(MAC_1, MAC_2, 100 + i, 64 + i * 30);
+            sent.add(fr);
+            g2.send(fr);
+            if (i % 8 == 7) {
+                assertEquals(8, waitReaped(g2, 8), "guest 2's transmissions completed");
+                // guest 1 has 32 receive buffers: take frames as they come, as a driver would
+                at1.addAll(g1.receive(8, WAIT));
+            }
+        }
+        assertEquals(40, at1.size(), "every unicast frame reached guest 1");
+        for (int i = 0; i < 40; i++) {
+            assertArrayEquals(sent.get(i), at1.get(i), "frame " + i + " in order and intact");
+        }
+        byte[] reply = frame(MAC_2, MAC_1, 999, 1514);
+        g1.send(reply);
+        assertArrayEquals(reply, g2.receive(1, WAIT).get(0), "a full-size frame back");
+
+        long now = System.nanoTime();
+        assertEquals(p1.slot(), f.macs().lookup(1, MAC_1, now));
+        assertEquals(p2.slot(), f.macs().lookup(1, MAC_2, now));
+        assertEquals(2, p1.counters().rxPackets());
+        assertEquals(40, p1.counters().txPackets());
+        assertEquals(40, p2.counters().rxPackets());
+        assertEquals(2, p2.counters().txPackets(), "the broadcast and the reply");
+    }
+
+    private static int waitReaped(TestGuest g, int n) throws InterruptedException {
+        int got = 0;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (got < n && System.nanoTime() < deadline) {
+            got += g.reapTransmitted();
+            Thread.sleep(1);
+        }
+        return got;
+    }
+
+    @Test
+    void guestsOnDifferentVlansCannotReachEachOther() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
+        vhostPort(f, "red", new VlanConfig("access", 10, null, null));
+        vhostPort(f, "blue", new VlanConfig("access", 20, null, null));
+        vhostPort(f, "red2", new VlanConfig("access", 10, null, null));
+        TestGuest red = keep(TestGuest.connect(dir.resolve("red.sock"), "red"));
+        TestGuest blue = keep(TestGuest.connect(dir.resolve("blue.sock"), "blue"));
+        TestGuest red2 = keep(TestGuest.connect(dir.resolve("red2.sock"), "red2"));
+        red.send(frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60));
+        assertEquals(1, red2.receive(1, WAIT).size(), "same VLAN: delivered");
+        Thread.sleep(200);
+        assertEquals(0, blue.receiveNow().size(), "other VLAN: nothing");
+    }
+
+    @Test
+    void crossConnectCarriesEverythingBothWays() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.XCONNECT, 1);
+        vhostPort(f, "a", null);
+        vhostPort(f, "b", null);
+        TestGuest a = keep(TestGuest.connect(dir.resolve("a.sock"), "xa"));
+        TestGuest b = keep(TestGuest.connect(dir.resolve("b.sock"), "xb"));
+        byte[] ab = frame(MAC_3, MAC_1, 5, 100); // unicast to nobody known: still crosses
+        a.send(ab);
+        assertArrayEquals(ab, b.receive(1, WAIT).get(0));
+        byte[] ba = frame(MAC_1, MAC_2, 6, 200);
+        b.send(ba);
+        assertArrayEquals(ba, a.receive(1, WAIT).get(0));
+    }
+
+    @Test
+    void aHostileGuestBreaksOnlyItsOwnPortWhileTwoOthersKeepForwarding() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
+        vhostPort(f, "good1", null);
+        vhostPort(f, "good2", null);
+        SwitchPort evil = vhostPort(f, "evil", null);
+        TestGuest g1 = keep(TestGuest.connect(dir.resolve("good1.sock"), "good1"));
+        TestGuest g2 = keep(TestGuest.connect(dir.resolve("good2.sock"), "good2"));
+
+        // the hostile guest: a proper handshake, then a transmit ring whose only chain loops on itself
+        UnixSocket raw = keep(TestGuest.connectSocket(dir.resolve("evil.sock")));
+        Frontend evilFrontend = new Frontend(new Connection(raw));
+        GuestRam ram = keep(GuestRam.standard("evil"));
+        evilFrontend.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
+        evilFrontend.setFeatures(VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask());
+        evilFrontend.setMemTable(ram);
+        EventFd rxKick = keep(EventFd.create());
+        EventFd rxCall = keep(EventFd.create());
+        EventFd txKick = keep(EventFd.create());
+        EventFd txCall = keep(EventFd.create());
+        DriverSplitQueue rx = new DriverSplitQueue(ram.memory(), 256, 0x1000, 0x3000, 0x4000);
+        DriverSplitQueue tx = new DriverSplitQueue(ram.memory(), 256, 0x9000, 0xB000, 0xC000);
+        evilFrontend.startSplitQueue(0, rx, 0, rxKick, rxCall);
+        evilFrontend.startSplitQueue(1, tx, 0, txKick, txCall);
+        int d = tx.takeDescriptor();
+        tx.rawDescriptor(d, 0x20000, 64, 1 /* NEXT */, d);
+        tx.rawPushHead(d);
+        tx.rawSetAvailIdx(1);
+        txKick.signal();
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (evil.port().brokenReason() == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertNotNull(evil.port().brokenReason(), "the looping chain marked the hostile port broken");
+        // and then protocol garbage: a request code the spec does not define, a header claiming more than it sends
+        FrontendMisbehaviour misbehave = new FrontendMisbehaviour(evilFrontend, raw);
+        misbehave.sendUnknownRequest(0x7777, false);
+        misbehave.sendHeaderClaiming(FrontendRequest.SET_FEATURES, 4000, new byte[8]);
+
+        for (int i = 0; i < 20; i++) {
+            g1.send(frame(MAC_2, MAC_1, i, 80));
+            g2.send(frame(MAC_1, MAC_2, i, 80));
+            if (i % 8 == 7) {
+                waitReaped(g1, 8);
+                waitReaped(g2, 8);
+            }
+        }
+        assertEquals(20, g2.receive(20, WAIT).size(), "good1 -> good2 kept flowing");
+        assertEquals(20, g1.receive(20, WAIT).size(), "good2 -> good1 kept flowing");
+        assertNull(f.port("good1").port().brokenReason());
+        assertNull(f.port("good2").port().brokenReason());
+        evilFrontend.close();
+    }
+
+    @Test
+    void aRemovedPortStopsReceivingAndItsSocketGoesAway() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
+        vhostPort(f, "vm1", null);
+        vhostPort(f, "vm2", null);
+        TestGuest g1 = keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1"));
+        TestGuest g2 = keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
+        g1.send(frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60));
+        assertEquals(1, g2.receive(1, WAIT).size());
+        f.removePort("vm2");
+        assertTrue(!java.nio.file.Files.exists(dir.resolve("vm2.sock")), "socket file removed");
+        assertEquals(-1, f.macs().lookup(1, MAC_2, System.nanoTime()));
+        g1.send(frame(0xFFFF_FFFF_FFFFL, MAC_1, 2, 60));
+        assertEquals(1, waitReaped(g1, 2) >= 1 ? 1 : 0, "guest 1 keeps transmitting without errors");
+        assertEquals(1, f.ports().size());
+    }
+}

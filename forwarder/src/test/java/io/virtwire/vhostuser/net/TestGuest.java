@@ -1,0 +1,107 @@
+package io.virtwire.vhostuser.net;
+
+import io.virtwire.linux.UnixSocket;
+import io.virtwire.vhostuser.backend.BackendSession;
+import io.virtwire.vhostuser.frontend.Frontend;
+import io.virtwire.vhostuser.frontend.GuestRam;
+import io.virtwire.vhostuser.protocol.VirtioFeature;
+import io.virtwire.vhostuser.transport.Connection;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A "guest" for the forwarder's tests: the library's QEMU-like {@link Frontend} connected to a forwarder port's
+ * socket, with the virtio-net driver of the vhost-user test-jar ({@link GuestNet}, split rings, mergeable RX).
+ */
+public final class TestGuest implements AutoCloseable {
+
+    /** GuestNet's receive area holds 32 buffers of 2 KiB; each one reaped is posted again. */
+    private static final int RX_BUFFERS = 32;
+
+    public final Frontend frontend;
+    public final UnixSocket socket;
+    private final GuestRam ram;
+    private final GuestNet net;
+
+    private TestGuest(Frontend frontend, UnixSocket socket, GuestRam ram, GuestNet net) {
+        this.frontend = frontend;
+        this.socket = socket;
+        this.ram = ram;
+        this.net = net;
+    }
+
+    /** Connects (retrying for up to 10 s while the socket appears), negotiates, starts pair 0, posts 128 RX buffers. */
+    public static TestGuest connect(Path socketPath, String name) throws Exception {
+        UnixSocket socket = connectSocket(socketPath);
+        Frontend f = new Frontend(new Connection(socket));
+        GuestRam ram = GuestRam.standard(name);
+        f.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
+        f.setFeatures(VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask()
+                | VirtioFeature.VIRTIO_NET_F_MRG_RXBUF.mask());
+        f.setMemTable(ram);
+        GuestNet net = new GuestNet(f, ram, 0, 256, false, true, 0x1000);
+        net.postReceiveBuffers(RX_BUFFERS, 2048);
+        return new TestGuest(f, socket, ram, net);
+    }
+
+    public static UnixSocket connectSocket(Path socketPath) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            UnixSocket s = UnixSocket.create();
+            try {
+                s.connect(socketPath);
+                return s;
+            } catch (Exception e) {
+                s.close();
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    public void send(byte[] frame) throws Exception {
+        net.send(frame);
+    }
+
+    public void postReceiveBuffers(int count) throws Exception {
+        net.postReceiveBuffers(count, 2048);
+    }
+
+    public int reapTransmitted() {
+        return net.reapTransmitted();
+    }
+
+    /** Frames delivered so far, waiting until {@code count} arrived or {@code timeout} passed. */
+    public List<byte[]> receive(int count, Duration timeout) throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (frames.size() < count && System.nanoTime() < deadline) {
+            frames.addAll(receiveNow());
+            if (frames.size() < count) {
+                Thread.sleep(2);
+            }
+        }
+        return frames;
+    }
+
+    /** Whatever arrived by now, without waiting. */
+    public List<byte[]> receiveNow() throws Exception {
+        List<byte[]> got = net.receive();
+        if (!got.isEmpty()) {
+            net.postReceiveBuffers(got.size(), 2048);
+        }
+        return got;
+    }
+
+    @Override
+    public void close() throws Exception {
+        frontend.close();
+        net.close();
+        ram.close();
+    }
+}
