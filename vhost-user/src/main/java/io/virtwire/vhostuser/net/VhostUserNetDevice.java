@@ -16,6 +16,8 @@ import io.virtwire.virtio.queue.Virtqueue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -47,6 +49,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     static final int MAX_MERGED_BUFFERS = 64;
 
     private static final long WAKE = -1;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final String name;
     private final int queuePairs;
@@ -322,19 +325,25 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         long readable = chain.readableBytes();
         long frameLength = readable - headerSize;
         int added = 0;
-        if (frameLength <= 0 || frameLength > PacketBurst.SLOT_SIZE
-                || chain.copyFromReadable(0, header, 0, headerSize) != headerSize) {
+        if (frameLength <= 0 || frameLength > PacketBurst.SLOT_SIZE) {
             txDropped++;
         } else {
-            headerView.wrap(header, 0);
-            if (headerView.flags() != 0 || headerView.gsoType() != VirtioNetHeader.GSO_NONE
-                    || headerView.checkTransmit(frameLength) != null) {
-                // no offload was offered: a frame asking for checksum or segmentation would leave here wrong
+            // header and frame in one copy: the header lands in the slot's headroom, where it is checked
+            int slot = burst.append((int) frameLength);
+            long at = burst.offset(slot) - headerSize;
+            if (chain.copyFromReadable(0, burst.data(), at, readable) != readable) {
+                burst.removeLast();
                 txDropped++;
             } else {
-                int slot = burst.append((int) frameLength);
-                chain.copyFromReadable(headerSize, burst.data(), burst.offset(slot), frameLength);
-                added = 1;
+                headerView.wrap(burst.data(), at);
+                if (headerView.flags() != 0 || headerView.gsoType() != VirtioNetHeader.GSO_NONE
+                        || headerView.checkTransmit(frameLength) != null) {
+                    // no offload was offered: a frame asking for checksum or segmentation would leave here wrong
+                    burst.removeLast();
+                    txDropped++;
+                } else {
+                    added = 1;
+                }
             }
         }
         q.addUsed(chain, 0);
@@ -385,7 +394,12 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
-    /** @return 1 delivered, 0 dropped (does not fit any buffers), -1 stop (no buffers now, or broken) */
+    /**
+     * Delivers the frame at {@code offset} of a {@link PacketBurst}'s data ({@link PacketBurst#HEADROOM} bytes before
+     * it are scratch for the header).
+     *
+     * @return 1 delivered, 0 dropped (does not fit any buffers), -1 stop (no buffers now, or broken)
+     */
     private int deliver(int index, Lane lane, MemorySegment frames, long offset, int length) {
         Virtqueue q = lane.queue;
         long need = (long) headerSize + length;
@@ -415,8 +429,25 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             }
             return 0;
         }
-        // header first (num_buffers = chains used), then the frame, each chain filled before the next
         int used = lane.stashed;
+        if (used == 1) {
+            // one buffer holds it all (the usual case): the header goes into the headroom in front of the frame
+            // (PacketBurst.HEADROOM), and header and frame reach the guest in one copy
+            DescriptorChain c = lane.stash[0];
+            long at = offset - headerSize;
+            frames.set(ValueLayout.JAVA_LONG_UNALIGNED, at, 0L);
+            if (headerSize == VirtioNetHeader.SIZE) {
+                // csum_offset 0, num_buffers 1 (little-endian u16s at 8 and 10)
+                frames.set(LE_INT, at + 8, 1 << 16);
+            } else {
+                frames.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 8, (short) 0);
+            }
+            long n = c.copyToWritable(0, frames, at, need);
+            q.addUsed(c, n);
+            lane.stashed = 0;
+            return n == need ? 1 : 0;
+        }
+        // header first (num_buffers = chains used), then the frame, each chain filled before the next
         MemorySegment hdr = header;
         hdr.fill((byte) 0); // our segment is exactly one header; VirtioNetHeader.clear() would allocate a slice
         headerView.wrap(hdr, 0);
