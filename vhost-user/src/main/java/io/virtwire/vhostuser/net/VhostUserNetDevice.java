@@ -64,8 +64,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     /** Chains taken per transmit pass; see drainTransmit. */
     private static final int TX_BATCH = 32;
     private final DescriptorChain[] txChains = new DescriptorChain[TX_BATCH];
-    /** Where the touch loads of drainTransmit go, so the JIT cannot drop them. */
-    private long touchSink;
 
     private volatile long ackedFeatures;
     private int headerSize = VirtioNetHeader.SIZE;
@@ -285,10 +283,9 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         boolean any = false;
         boolean more = true;
         while (more && !burst.isFull()) {
-            // Three passes per batch instead of one per frame: take the chains (descriptor reads), then load one
-            // byte of each frame, then copy. The frames were just written by the driver on another core, so each
-            // first touch is a cache miss; issued back to back they overlap, instead of each one stalling its
-            // own copy (DPDK's vhost prefetches for the same reason; Java has no prefetch, a plain load does it).
+            // Two passes per batch: take the chains (descriptor reads), then copy. A third pass loading one byte
+            // of each frame first (a stand-in for DPDK's prefetch) was measured and gained nothing here
+            // (docs/benchmarks.md, optimisation log), so it is not done.
             int want = Math.min(TX_BATCH, burst.capacity() - burst.count());
             int taken = 0;
             while (taken < want) {
@@ -303,11 +300,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 }
                 taken++;
             }
-            long touched = 0;
-            for (int i = 0; i < taken; i++) {
-                touched += chains[i].touchReadable();
-            }
-            touchSink += touched;
             for (int i = 0; i < taken; i++) {
                 added += takeFrame(q, chains[i], burst);
             }

@@ -173,22 +173,6 @@ public final class DescriptorChain {
         return segmentWritable(cursor);
     }
 
-    /**
-     * Loads the first byte of the device-readable part (0 if there is none or the chain is not OK) and returns
-     * it: a stand-in for a prefetch, so a caller can bring a burst's frames into cache before copying them.
-     */
-    public int touchReadable() {
-        if (status != ChainStatus.OK || firstWritable == 0 || lens[0] == 0) {
-            return 0;
-        }
-        long gpa = addrs[0];
-        int region = memory.regionIndex(gpa);
-        if (region < 0) {
-            return 0; // the memory table changed under a chain in flight: the copy will notice too
-        }
-        return memory.regionSegment(region).get(java.lang.foreign.ValueLayout.JAVA_BYTE, gpa - memory.regionGpa(region));
-    }
-
     // ---- copies ----
 
     /**
