@@ -7,12 +7,19 @@ import java.lang.foreign.MemorySegment;
  * A preallocated burst of Ethernet frames (without virtio-net header): {@link #capacity()} slots of
  * {@link #SLOT_SIZE} bytes in one off-heap segment, and their lengths. Ports fill it and drain it; nothing is
  * allocated per packet. One thread at a time.
+ *
+ * <p>Each slot is preceded by {@link #HEADROOM} bytes that belong to whichever port currently handles the frame:
+ * a vhost-user port puts the virtio-net header there, so header and frame move between guest memory and the
+ * burst in one copy instead of two.
  */
 public final class PacketBurst {
 
     /** Largest frame a slot holds: DPDK's VIRTIO_MAX_RX_PKTLEN, enough for 9000-byte MTU jumbo frames. */
     public static final int SLOT_SIZE = 9728;
     public static final int DEFAULT_CAPACITY = 32;
+    /** Scratch bytes in front of every frame (a virtio-net header needs 12); keeps frames 64-byte aligned. */
+    public static final int HEADROOM = 64;
+    private static final int STRIDE = SLOT_SIZE + HEADROOM;
 
     private final MemorySegment data;
     private final int[] lengths;
@@ -27,7 +34,7 @@ public final class PacketBurst {
             throw new IllegalArgumentException("burst capacity " + capacity + " is outside 1..4096");
         }
         // freed with the burst by the GC: bursts live as long as their port or forwarder
-        this.data = Arena.ofAuto().allocate((long) capacity * SLOT_SIZE, 64);
+        this.data = Arena.ofAuto().allocate((long) capacity * STRIDE, 64);
         this.lengths = new int[capacity];
     }
 
@@ -47,13 +54,16 @@ public final class PacketBurst {
         count = 0;
     }
 
-    /** The segment holding every slot; frame {@code i} starts at {@link #offset(int)}. */
+    /**
+     * The segment holding every slot; frame {@code i} starts at {@link #offset(int)}, with {@link #HEADROOM} bytes of
+     * scratch before it.
+     */
     public MemorySegment data() {
         return data;
     }
 
     public long offset(int i) {
-        return (long) i * SLOT_SIZE;
+        return (long) i * STRIDE + HEADROOM;
     }
 
     public int length(int i) {
@@ -73,6 +83,14 @@ public final class PacketBurst {
         }
         lengths[count] = length;
         return count++;
+    }
+
+    /** Gives back the slot claimed last (a frame found invalid after it was copied in). */
+    public void removeLast() {
+        if (count == 0) {
+            throw new IllegalStateException("burst is empty");
+        }
+        count--;
     }
 
     /** Copies a frame in (tests, packet sources). */
