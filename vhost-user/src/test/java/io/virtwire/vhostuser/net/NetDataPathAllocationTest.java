@@ -42,7 +42,9 @@ class NetDataPathAllocationTest {
                     measured += got + sent;
                 }
             }
-            assertTrue(deviceAllocated < 1024, "device allocated " + deviceAllocated + " bytes for " + measured + " packets");
+            // under one byte per packet on average: a per-packet allocation (16 bytes at least) cannot pass, while the
+            // odd one-off allocation of the runtime (a deoptimisation, a lazily linked call site) does not fail the test
+            assertTrue(deviceAllocated < measured, "device allocated " + deviceAllocated + " bytes for " + measured + " packets");
         }
     }
 }
