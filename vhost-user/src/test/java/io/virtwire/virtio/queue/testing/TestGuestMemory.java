@@ -37,7 +37,8 @@ public final class TestGuestMemory implements AutoCloseable {
     /** Data buffers and indirect tables: free space in LOW above the rings. */
     public static final long DATA = 0x1_0000;
 
-    private final Arena arena = Arena.ofConfined();
+    // shared: the concurrent tests run the driver and the device on different threads
+    private final Arena arena = Arena.ofShared();
     private final GuestMemory memory;
 
     public TestGuestMemory() {
