@@ -15,7 +15,7 @@ public final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final long requestCode;
-    private final transient FrontendRequest request;
+    private final FrontendRequest request;
     private final String rule;
 
     public ProtocolException(FrontendRequest request, String rule) {
