@@ -41,6 +41,11 @@ public record MessageHeader(long request, int flags, long size) {
         return new MessageHeader(request.code(), VERSION | (needReply ? NEED_REPLY : 0), payloadSize);
     }
 
+    /** A back-end request header (version 1) for the SET_BACKEND_REQ_FD channel. */
+    public static MessageHeader forBackendRequest(BackendRequest request, int payloadSize, boolean needReply) {
+        return new MessageHeader(request.code(), VERSION | (needReply ? NEED_REPLY : 0), payloadSize);
+    }
+
     /** A reply header (version 1, REPLY set) as the back-end sends it. */
     public static MessageHeader forReply(FrontendRequest request, int payloadSize) {
         return new MessageHeader(request.code(), VERSION | REPLY, payloadSize);

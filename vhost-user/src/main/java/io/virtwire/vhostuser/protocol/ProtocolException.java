@@ -15,7 +15,7 @@ public final class ProtocolException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final long requestCode;
-    private final transient FrontendRequest request;
+    private final FrontendRequest request;
     private final String rule;
 
     public ProtocolException(FrontendRequest request, String rule) {
@@ -37,7 +37,15 @@ public final class ProtocolException extends Exception {
         return new ProtocolException(code, "unknown request code " + code, "unknown request code");
     }
 
-    /** The request, if its code is known. */
+    /**
+     * For a bad front-end reply on the back-end channel: {@link #request()} is empty and {@link #requestCode()}
+     * is the back-end request's code.
+     */
+    public static ProtocolException backendReply(BackendRequest sent, String rule) {
+        return new ProtocolException(sent.code(), sent.specName() + " reply: " + rule, rule);
+    }
+
+    /** The front-end request, if the message was one with a known code. */
     public Optional<FrontendRequest> request() {
         return Optional.ofNullable(request);
     }

@@ -30,6 +30,10 @@ public final class ReplyPolicy {
     private ReplyPolicy() {
     }
 
+    /**
+     * @param negotiated the protocol features as they are after the handler ran (so a SET_PROTOCOL_FEATURES that
+     *                   enables REPLY_ACK is itself acked when it asked for it)
+     */
     public static Decision decide(FrontendRequest request, MessageHeader header, ProtocolFeatures negotiated) {
         if (request.hasReply()) {
             return Decision.OWN_REPLY;
