@@ -75,7 +75,7 @@ class QemuGuestIT {
              BackendServer serverA = BackendServer.listen(sockA, a);
              BackendServer serverB = BackendServer.listen(sockB, b)) {
             AtomicBoolean running = new AtomicBoolean(true);
-            Thread wire = Thread.ofPlatform().name("qemu-it-wire").start(() -> crossConnect(a, b, running));
+            Thread wire = Thread.ofPlatform().name("qemu-it-wire").start(() -> GuestWire.crossConnect(a, b, running));
             Path serialA = dir.resolve("a.serial");
             Path serialB = dir.resolve("b.serial");
             Process guestB = null;
@@ -87,15 +87,15 @@ class QemuGuestIT {
                 guestA = boot("a", sockA, "52:54:00:00:0a:01", "vw.ip=10.0.0.1/24 vw.timeout=200 "
                         + run64("ping -c 3 -w 60 10.0.0.2 && dd if=/dev/urandom of=/tmp/tx bs=1024 count=1024 2>/dev/null"
                         + " && md5sum /tmp/tx && sleep 2 && nc -w 10 10.0.0.2 5000 < /tmp/tx"), serialA);
-                waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
+                GuestWire.waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
                 String outA = Files.readString(serialA);
                 assertTrue(outA.contains("VIRTWIRE-GUEST-READY"), outA);
                 assertTrue(outA.contains("3 packets transmitted, 3 packets received"), outA);
                 assertTrue(outA.contains("VIRTWIRE-GUEST-RESULT rc=0"), outA);
-                waitFor(serialB, "VIRTWIRE-GUEST-RESULT", Duration.ofSeconds(60), guestB);
+                GuestWire.waitFor(serialB, "VIRTWIRE-GUEST-RESULT", Duration.ofSeconds(60), guestB);
                 String outB = Files.readString(serialB);
-                String sent = md5(outA, "/tmp/tx");
-                String received = md5(outB, "/tmp/rx");
+                String sent = GuestWire.md5(outA, "/tmp/tx");
+                String received = GuestWire.md5(outB, "/tmp/rx");
                 assertTrue(sent != null && sent.equals(received), "checksums differ: sent " + sent + ", received " + received + "\n" + outB);
                 assertTrue(!a.isBroken() && !b.isBroken());
             } finally {
@@ -110,53 +110,5 @@ class QemuGuestIT {
                 }
             }
         }
-    }
-
-    private static String md5(String serial, String file) {
-        for (String line : serial.split("\r?\n")) {
-            String l = line.strip();
-            if (l.endsWith(file) && l.length() > 32) {
-                return l.substring(0, 32);
-            }
-        }
-        return null;
-    }
-
-    /** The simplest switch: what one guest sends, the other receives. */
-    private static void crossConnect(VhostUserNetDevice a, VhostUserNetDevice b, AtomicBoolean running) {
-        PacketBurst burst = new PacketBurst();
-        while (running.get()) {
-            int moved = 0;
-            burst.clear();
-            if (a.receiveBurst(burst) > 0) {
-                moved += burst.count();
-                b.transmitBurst(burst);
-            }
-            burst.clear();
-            if (b.receiveBurst(burst) > 0) {
-                moved += burst.count();
-                a.transmitBurst(burst);
-            }
-            if (moved == 0) {
-                a.awaitWork(1);
-                b.awaitWork(1);
-            }
-        }
-    }
-
-    private static void waitFor(Path serial, String marker, Duration timeout, Process qemu) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(serial) && Files.readString(serial).contains(marker)) {
-                return;
-            }
-            if (!qemu.isAlive() && !(Files.exists(serial) && Files.readString(serial).contains(marker))) {
-                fail("QEMU exited (" + qemu.exitValue() + ") before " + marker + "; serial:\n"
-                        + (Files.exists(serial) ? Files.readString(serial) : "(none)"));
-            }
-            Thread.sleep(250);
-        }
-        fail("timed out after " + timeout.toSeconds() + " s waiting for " + marker + " in " + serial + ":\n"
-                + (Files.exists(serial) ? Files.readString(serial) : "(none)"));
     }
 }

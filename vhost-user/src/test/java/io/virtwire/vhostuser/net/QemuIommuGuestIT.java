@@ -82,7 +82,7 @@ class QemuIommuGuestIT {
              BackendServer serverA = BackendServer.listen(sockA, a);
              BackendServer serverB = BackendServer.listen(sockB, b)) {
             AtomicBoolean running = new AtomicBoolean(true);
-            Thread wire = Thread.ofPlatform().name("qemu-iommu-it-wire").start(() -> crossConnect(a, b, running));
+            Thread wire = Thread.ofPlatform().name("qemu-iommu-it-wire").start(() -> GuestWire.crossConnect(a, b, running));
             Path serialA = dir.resolve("a.serial");
             Path serialB = dir.resolve("b.serial");
             Process guestB = null;
@@ -90,12 +90,12 @@ class QemuIommuGuestIT {
             try {
                 guestB = boot("b", sockB, "52:54:00:00:0b:02", "vw.ip=10.0.0.2/24 vw.timeout=300 "
                         + run64("nc -l -p 5000 > /tmp/rx; md5sum /tmp/rx"), serialB, false);
-                waitFor(serialB, "VIRTWIRE-GUEST-READY", BOOT, guestB);
+                GuestWire.waitFor(serialB, "VIRTWIRE-GUEST-READY", BOOT, guestB);
                 guestA = boot("a", sockA, "52:54:00:00:0a:02", "vw.ip=10.0.0.1/24 vw.timeout=300 "
                         + run64("ls /sys/class/iommu; ping -c 10 -w 120 10.0.0.2;"
                         + " dd if=/dev/urandom of=/tmp/tx bs=1024 count=128 2>/dev/null"
                         + " && md5sum /tmp/tx && sleep 2 && nc -w 20 10.0.0.2 5000 < /tmp/tx"), serialA, true);
-                waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
+                GuestWire.waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
                 String outA = Files.readString(serialA);
                 String qemuA = Files.readString(dir.resolve("a.qemu.log")) + "\ncounters: A tx " + a.guestTransmitted()
                         + " rx " + a.guestReceived() + " rxDropped " + a.receiveDropped() + " txDropped " + a.transmitDropped()
@@ -106,10 +106,10 @@ class QemuIommuGuestIT {
                 assertTrue(outA.matches("(?s).*10 packets transmitted, ([1-9]|10) packets received.*"), outA + "\n" + qemuA);
                 System.out.println("QemuIommuGuestIT " + qemuA.substring(qemuA.indexOf("counters:")));
                 assertTrue(outA.contains("VIRTWIRE-GUEST-RESULT rc=0"), outA + "\n" + qemuA);
-                waitFor(serialB, "VIRTWIRE-GUEST-RESULT", Duration.ofSeconds(90), guestB);
+                GuestWire.waitFor(serialB, "VIRTWIRE-GUEST-RESULT", Duration.ofSeconds(90), guestB);
                 String outB = Files.readString(serialB);
-                String sent = md5(outA, "/tmp/tx");
-                String received = md5(outB, "/tmp/rx");
+                String sent = GuestWire.md5(outA, "/tmp/tx");
+                String received = GuestWire.md5(outB, "/tmp/rx");
                 assertTrue(sent != null && sent.equals(received), "checksums differ: sent " + sent + ", received " + received + "\n" + outB);
                 assertTrue(!a.isBroken() && !b.isBroken(), a.brokenReason() + " / " + b.brokenReason());
                 assertTrue(a.guestTransmitted() > 100 && a.guestReceived() > 10, "frames moved through translated rings");
@@ -125,52 +125,5 @@ class QemuIommuGuestIT {
                 }
             }
         }
-    }
-
-    private static String md5(String serial, String file) {
-        for (String line : serial.split("\r?\n")) {
-            String l = line.strip();
-            if (l.endsWith(file) && l.length() > 32) {
-                return l.substring(0, 32);
-            }
-        }
-        return null;
-    }
-
-    private static void crossConnect(VhostUserNetDevice a, VhostUserNetDevice b, AtomicBoolean running) {
-        PacketBurst burst = new PacketBurst();
-        while (running.get()) {
-            int moved = 0;
-            burst.clear();
-            if (a.receiveBurst(burst) > 0) {
-                moved += burst.count();
-                b.transmitBurst(burst);
-            }
-            burst.clear();
-            if (b.receiveBurst(burst) > 0) {
-                moved += burst.count();
-                a.transmitBurst(burst);
-            }
-            if (moved == 0) {
-                a.awaitWork(1);
-                b.awaitWork(1);
-            }
-        }
-    }
-
-    private static void waitFor(Path serial, String marker, Duration timeout, Process qemu) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(serial) && Files.readString(serial).contains(marker)) {
-                return;
-            }
-            if (!qemu.isAlive() && !(Files.exists(serial) && Files.readString(serial).contains(marker))) {
-                fail("QEMU exited (" + qemu.exitValue() + ") before " + marker + "; serial:\n"
-                        + (Files.exists(serial) ? Files.readString(serial) : "(none)"));
-            }
-            Thread.sleep(250);
-        }
-        fail("timed out after " + timeout.toSeconds() + " s waiting for " + marker + " in " + serial + ":\n"
-                + (Files.exists(serial) ? Files.readString(serial) : "(none)"));
     }
 }

@@ -1,0 +1,64 @@
+package io.virtwire.vhostuser.net;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** What the QEMU guest tests share: a two-device wire, waiting on a guest's serial log, and its md5 lines. */
+final class GuestWire {
+
+    private GuestWire() {
+    }
+
+    /** The simplest switch: what one guest sends, the other receives, until {@code running} turns false. */
+    static void crossConnect(VhostUserNetDevice a, VhostUserNetDevice b, AtomicBoolean running) {
+        PacketBurst burst = new PacketBurst();
+        while (running.get()) {
+            int moved = 0;
+            burst.clear();
+            if (a.receiveBurst(burst) > 0) {
+                moved += burst.count();
+                b.transmitBurst(burst);
+            }
+            burst.clear();
+            if (b.receiveBurst(burst) > 0) {
+                moved += burst.count();
+                a.transmitBurst(burst);
+            }
+            if (moved == 0) {
+                a.awaitWork(1);
+                b.awaitWork(1);
+            }
+        }
+    }
+
+    /** The md5 that busybox md5sum printed for {@code file} on the guest's console, or null. */
+    static String md5(String serial, String file) {
+        for (String line : serial.split("\r?\n")) {
+            String l = line.strip();
+            if (l.endsWith(file) && l.length() > 32) {
+                return l.substring(0, 32);
+            }
+        }
+        return null;
+    }
+
+    static void waitFor(Path serial, String marker, Duration timeout, Process qemu) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(serial) && Files.readString(serial).contains(marker)) {
+                return;
+            }
+            if (!qemu.isAlive() && !(Files.exists(serial) && Files.readString(serial).contains(marker))) {
+                fail("QEMU exited (" + qemu.exitValue() + ") before " + marker + "; serial:\n"
+                        + (Files.exists(serial) ? Files.readString(serial) : "(none)"));
+            }
+            Thread.sleep(250);
+        }
+        fail("timed out after " + timeout.toSeconds() + " s waiting for " + marker + " in " + serial + ":\n"
+                + (Files.exists(serial) ? Files.readString(serial) : "(none)"));
+    }
+}
