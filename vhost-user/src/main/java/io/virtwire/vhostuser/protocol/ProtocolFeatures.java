@@ -1,6 +1,5 @@
 package io.virtwire.vhostuser.protocol;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,23 +42,12 @@ public record ProtocolFeatures(long bits) {
 
     /** Set bits that the spec does not name. */
     public long unknownBits() {
-        long known = 0;
-        for (ProtocolFeature f : ProtocolFeature.values()) {
-            known |= f.mask();
-        }
-        return bits & ~known;
+        return FeatureBits.unknown(bits, ProtocolFeature.values(), ProtocolFeature::mask);
     }
 
     /** Names of the set bits in bit order, unknown bits as {@code bit<N>}. */
     public List<String> names() {
-        List<String> names = new ArrayList<>();
-        for (int bit = 0; bit < 64; bit++) {
-            if ((bits & (1L << bit)) != 0) {
-                ProtocolFeature f = ProtocolFeature.ofBit(bit);
-                names.add(f != null ? f.name() : "bit" + bit);
-            }
-        }
-        return names;
+        return FeatureBits.names(bits, ProtocolFeature::ofBit);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.virtwire.vhostuser.protocol;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** A set of virtio feature bits as carried by GET_FEATURES / SET_FEATURES. Unknown bits are kept. */
@@ -39,23 +38,12 @@ public record VirtioFeatures(long bits) {
 
     /** Set bits that this enum does not name. */
     public long unknownBits() {
-        long known = 0;
-        for (VirtioFeature f : VirtioFeature.values()) {
-            known |= f.mask();
-        }
-        return bits & ~known;
+        return FeatureBits.unknown(bits, VirtioFeature.values(), VirtioFeature::mask);
     }
 
     /** Names of the set bits in bit order, unknown bits as {@code bit<N>}. */
     public List<String> names() {
-        List<String> names = new ArrayList<>();
-        for (int bit = 0; bit < 64; bit++) {
-            if ((bits & (1L << bit)) != 0) {
-                VirtioFeature f = VirtioFeature.ofBit(bit);
-                names.add(f != null ? f.name() : "bit" + bit);
-            }
-        }
-        return names;
+        return FeatureBits.names(bits, VirtioFeature::ofBit);
     }
 
     @Override
