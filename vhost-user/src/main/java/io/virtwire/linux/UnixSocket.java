@@ -278,8 +278,14 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     private void shutdown(int how) throws ErrnoException {
+        int value;
         try {
-            int r = (int) SHUTDOWN.invokeExact(Native.scratch().errno, fd.value(), how);
+            value = fd.value();
+        } catch (IllegalStateException alreadyClosed) {
+            return; // closed by its owner meanwhile: no thread can be blocked on it, nothing to wake
+        }
+        try {
+            int r = (int) SHUTDOWN.invokeExact(Native.scratch().errno, value, how);
             Syscall.check(r, "shutdown", fd);
         } catch (ErrnoException e) {
             throw e;
