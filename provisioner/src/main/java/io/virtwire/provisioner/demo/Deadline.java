@@ -14,6 +14,7 @@ public final class Deadline {
 
     private final long end;
     private final int seconds;
+    private volatile String cancelled;
 
     public Deadline(int seconds) {
         this.seconds = seconds;
@@ -25,11 +26,19 @@ public final class Deadline {
     }
 
     public boolean expired() {
-        return System.nanoTime() - end >= 0;
+        return cancelled != null || System.nanoTime() - end >= 0;
     }
 
-    /** Throws {@link Expired} naming {@code waitingFor} once the time is up. */
+    /** Makes the next {@link #check} throw: the demo was interrupted (Ctrl-C) and should clean up and stop. */
+    public void cancel(String why) {
+        cancelled = why;
+    }
+
+    /** Throws {@link Expired} naming {@code waitingFor} once the time is up or the demo was cancelled. */
     public void check(String waitingFor) {
+        if (cancelled != null) {
+            throw new Expired(cancelled + " while waiting for " + waitingFor);
+        }
         if (expired()) {
             throw new Expired("the demo's time limit of " + seconds + " s was reached while waiting for " + waitingFor
                     + " (a slow or loaded host? run it again with a longer --timeout)");

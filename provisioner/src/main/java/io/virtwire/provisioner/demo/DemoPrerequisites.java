@@ -25,10 +25,18 @@ public final class DemoPrerequisites {
 
     private final DemoHost host;
     private final Path home;
+    private final int libvirtAttempts;
+    private final long libvirtAttemptMillis;
 
     public DemoPrerequisites(DemoHost host, Path home) {
+        this(host, home, 50, 200); // libvirtd answers within 10 s of its start, as scripts/lib/libvirtd.sh waits
+    }
+
+    DemoPrerequisites(DemoHost host, Path home, int libvirtAttempts, long libvirtAttemptMillis) {
         this.host = host;
         this.home = home;
+        this.libvirtAttempts = libvirtAttempts;
+        this.libvirtAttemptMillis = libvirtAttemptMillis;
     }
 
     /**
@@ -81,12 +89,12 @@ public final class DemoPrerequisites {
                     "apt-get install libvirt-daemon-system (scripts/setup installs it)"));
         }
         host.startLibvirtd().forEach(ran);
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < libvirtAttempts; i++) {
             error = host.libvirtError(URI);
             if (error.isEmpty()) {
                 return Optional.empty();
             }
-            sleep(200);
+            sleep(libvirtAttemptMillis);
         }
         return Optional.of(new Missing(URI + " does not answer even after starting libvirtd (" + error.get() + ")",
                 "see /var/log/libvirt/libvirtd.log, or start it yourself: systemctl start libvirtd"));

@@ -68,6 +68,7 @@ public final class ForwarderChild {
                     last = e;
                 }
             }
+            deadline.check("the forwarder's control socket " + control);
             Thread.sleep(200);
         }
         deadline.check("the forwarder's control socket " + control);

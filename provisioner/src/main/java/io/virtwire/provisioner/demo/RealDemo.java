@@ -67,6 +67,7 @@ public final class RealDemo {
     private Path stateDir;
     private Path socketDir;
     private ForwarderChild forwarder;
+    private Deadline deadline;
 
     /**
      * @param pingCommand how to ping from the namespace host ({@code [busybox, ping]} or {@code [ping]}); empty: the
@@ -86,11 +87,23 @@ public final class RealDemo {
     public Summary run() {
         long started = System.nanoTime();
         Deadline deadline = new Deadline(timeoutSeconds);
+        this.deadline = deadline;
         DemoCleanup cleanup = new DemoCleanup(out);
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        // Ctrl-C / SIGTERM: ask the demo to stop at its next check and let it clean up in order; clean up here only
+        // if it does not finish in time (e.g. stuck in a libvirt call)
         Thread hook = new Thread(() -> {
             out.println();
-            out.println("virtwire demo: interrupted");
-            cleanup.runAll();
+            out.println("virtwire demo: interrupted, cleaning up");
+            out.flush();
+            deadline.cancel("interrupted");
+            try {
+                if (!finished.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    cleanup.runAll();
+                }
+            } catch (InterruptedException e) {
+                cleanup.runAll();
+            }
         }, "virtwire-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         VirtTypeDetector.Choice virt = new VirtTypeDetector(hostRoot).detect();
@@ -124,6 +137,7 @@ public final class RealDemo {
                 }
             }
             cleanup.runAll();
+            finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -336,6 +350,7 @@ public final class RealDemo {
     }
 
     private void cliStep(Map<String, String> env, List<String> args) {
+        deadline.check("virtwire " + HostCommand.line(args));
         StringBuilder line = new StringBuilder("$ ");
         env.forEach((k, v) -> line.append(k).append('=').append(HostCommand.line(List.of(v))).append(' '));
         line.append("virtwire ").append(HostCommand.line(args));
@@ -350,6 +365,7 @@ public final class RealDemo {
     }
 
     private void section(String title) {
+        deadline.check(title);
         out.println();
         out.println("== " + title);
         out.flush();
