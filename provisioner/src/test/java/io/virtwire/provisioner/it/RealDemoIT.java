@@ -138,6 +138,21 @@ class RealDemoIT {
         assertNothingLeft(domains, Path.of(run.group(1)), Long.parseLong(pid.group(1)));
     }
 
+    @Test
+    void aNamespaceLeftByAnotherDemoIsRefusedAndNotTouched() throws Exception {
+        command("ip", "netns", "add", "vw-demo-host");
+        try {
+            Run r = finish(start("demo", "--mode", "real"), 120);
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.out().contains("virtwire demo: FAILED: network namespace vw-demo-host exists already (another demo running,"
+                    + " or one that was killed): remove it with 'ip netns del vw-demo-host' and run the demo again"), r.toString());
+            assertTrue(command("ip", "netns", "list").lines().anyMatch(l -> l.startsWith("vw-demo-host")), "the namespace is not ours: kept");
+            assertFalse(r.out().contains("$ ip netns"), "nothing was run: " + r.out());
+        } finally {
+            command("ip", "netns", "del", "vw-demo-host");
+        }
+    }
+
     private static void assertNothingLeft(List<String> domains, Path runDir, long forwarderPid) throws Exception {
         try (LibvirtGateway gw = LibvirtJavaGateway.open("qemu:///system")) {
             List<String> left = gw.domainNames().stream().filter(d -> d.startsWith("vw-demo-")).toList();
