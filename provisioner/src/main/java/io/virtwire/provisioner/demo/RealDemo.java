@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,8 +48,6 @@ public final class RealDemo {
     static final String HOST_IP = "10.0.0.3";
     static final String UPLINK_PORT = "host";
     private static final String URI = DemoPrerequisites.URI;
-    private static final int STATS_EVERY_MILLIS = 2000;
-    private static final int LIVE_STATS_SAMPLES = 5;
 
     private final Path home;
     private final PrintWriter out;
@@ -61,7 +58,6 @@ public final class RealDemo {
     private final List<String> pingCommand;
 
     private final List<Guest> guests = new ArrayList<>();
-    private final Map<Integer, Process> netnsPings = new LinkedHashMap<>();
     private Path run;
     private Path control;
     private Path stateDir;
@@ -223,6 +219,8 @@ public final class RealDemo {
         out.println("   guest command (vw.run): " + guestCommand("PEER", HOST_IP));
         out.println("   (each guest first waits until the target answers once, since the other guest may still be booting,"
                 + " then sends the 3 pings that count)");
+        DemoTraffic traffic = new DemoTraffic(guests, HOST_IP, run, pingCommand, out, cleanup,
+                () -> cliStep(Map.of(), List.of("--forwarder", control.toString(), "forwarder", "stats")));
         try (LibvirtGateway gw = connector.open(URI)) {
             for (Guest g : guests) {
                 out.println("$ virsh -c " + URI + " start " + g.name());
@@ -231,31 +229,11 @@ public final class RealDemo {
             }
             awaitReady(gw, deadline);
             section("5. Traffic: the guests ping, the namespace host pings them; the forwarder's counters while it runs");
-            traffic(gw, deadline, cleanup);
+            traffic.run(gw, deadline);
         }
 
         section("6. What the guests and the namespace host saw");
-        List<PingResult> results = new ArrayList<>();
-        for (Guest g : guests) {
-            out.println("-- " + g.name() + " (" + g.ip() + "), serial console " + g.console().file() + ":");
-            g.console().interestingLines().forEach(l -> out.println("   " + l));
-            String peer = guests.get(guests.indexOf(g) == 0 ? 1 : 0).ip();
-            for (String to : List.of(peer, HOST_IP)) {
-                results.add(PingResult.find(g.name(), to, g.console().text()).orElse(new PingResult(g.name(), to, 0, 0)));
-            }
-        }
-        for (Map.Entry<Integer, Process> e : netnsPings.entrySet()) {
-            Guest g = guests.get(e.getKey());
-            String text = Files.readString(netnsPingLog(e.getKey()));
-            out.println("-- " + DemoNamespace.NETNS + " (" + HOST_IP + ") -> " + g.ip() + ":");
-            text.lines().forEach(l -> out.println("   " + l));
-            results.add(PingResult.find(DemoNamespace.NETNS, g.ip(), text).orElse(new PingResult(DemoNamespace.NETNS, g.ip(), 0, 0)));
-        }
-        out.println();
-        out.println(String.format(" %-22s %-10s %5s %9s", "From", "To", "Sent", "Answered"));
-        for (PingResult p : results) {
-            out.println(String.format(" %-22s %-10s %5d %9d%s", p.from(), p.to(), p.transmitted(), p.received(), p.answered() ? "" : "   <- FAILED"));
-        }
+        List<PingResult> results = traffic.results();
         section("7. The forwarder after the traffic: counters per port and the MAC table it learned");
         cliStep(Map.of(), List.of("--forwarder", control.toString(), "forwarder", "stats"));
         cliStep(Map.of(), List.of("--forwarder", control.toString(), "forwarder", "macs"));
@@ -293,60 +271,6 @@ public final class RealDemo {
             deadline.check("the guests to boot (" + String.join(", ", waiting.stream().map(g -> g.console().file().toString()).toList()) + ")");
             Thread.sleep(200);
         }
-    }
-
-    private void traffic(LibvirtGateway gw, Deadline deadline, DemoCleanup cleanup) throws IOException, InterruptedException {
-        if (pingCommand.isEmpty()) {
-            out.println("   (no ping command on this host (busybox or iputils-ping): the namespace host does not ping the guests)");
-        }
-        long nextStats = System.nanoTime();
-        int samples = 0;
-        while (true) {
-            for (int i = 0; i < guests.size(); i++) {
-                Guest g = guests.get(i);
-                // the guest has had an answer from the namespace host (both directions work), or gave up: ping it from there
-                if (!pingCommand.isEmpty() && !netnsPings.containsKey(i) && (g.console().repliedFrom(HOST_IP) || g.console().pingsDone())) {
-                    netnsPings.put(i, startNetnsPing(i, cleanup));
-                }
-                if (!gw.domain(g.name()).active()) {
-                    throw new VirtwireException(VirtwireException.Kind.LIBVIRT, g.name() + " stopped during the pings; see "
-                            + "/var/log/libvirt/qemu/" + g.name() + ".log and " + g.console().file());
-                }
-            }
-            boolean guestsDone = guests.stream().allMatch(g -> g.console().pingsDone());
-            boolean netnsDone = pingCommand.isEmpty() || netnsPings.size() == guests.size() && netnsPings.values().stream().noneMatch(Process::isAlive);
-            if (guestsDone && netnsDone) {
-                return;
-            }
-            if (samples < LIVE_STATS_SAMPLES && System.nanoTime() - nextStats >= 0) {
-                samples++;
-                nextStats = System.nanoTime() + STATS_EVERY_MILLIS * 1_000_000L;
-                out.println("   [" + java.time.LocalTime.now().withNano(0) + "] live, while the pings run:");
-                cliStep(Map.of(), List.of("--forwarder", control.toString(), "forwarder", "stats"));
-            }
-            deadline.check("the pings to finish (" + String.join(", ", guests.stream().map(g -> g.console().file().toString()).toList()) + ")");
-            Thread.sleep(200);
-        }
-    }
-
-    private Path netnsPingLog(int guest) {
-        return run.resolve("netns-ping-" + (guest + 1) + ".log");
-    }
-
-    private Process startNetnsPing(int i, DemoCleanup cleanup) throws IOException {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", DemoNamespace.NETNS));
-        command.addAll(pingCommand);
-        command.addAll(List.of("-c", "3", "-W", "5", guests.get(i).ip()));
-        out.println("$ " + HostCommand.line(command) + " >" + netnsPingLog(i) + " 2>&1 &");
-        out.flush();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(netnsPingLog(i).toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        cleanup.add(() -> p.isAlive() ? "kill " + p.pid() + "   # the namespace host's ping" : null, () -> {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-            }
-        });
-        return p;
     }
 
     private void cliStep(Map<String, String> env, List<String> args) {
