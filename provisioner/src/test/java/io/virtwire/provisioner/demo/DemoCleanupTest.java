@@ -53,4 +53,11 @@ class DemoCleanupTest {
         assertEquals("interrupted while waiting for the guests to boot", e.getMessage());
         assertTrue(deadline.expired());
     }
+
+    @Test
+    void anExpiredDeadlineSaysWhatItWaitedForAndHowToGetMoreTime() {
+        Deadline.Expired e = assertThrows(Deadline.Expired.class, () -> new Deadline(0).check("the pings to finish (R/guest1.serial)"));
+        assertEquals("the demo's time limit of 0 s was reached while waiting for the pings to finish (R/guest1.serial)"
+                + " (a slow or loaded host? run it again with a longer --timeout)", e.getMessage());
+    }
 }
