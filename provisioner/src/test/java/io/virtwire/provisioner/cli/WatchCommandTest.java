@@ -71,12 +71,16 @@ class WatchCommandTest {
 
     /** What the kernel's AER recovery leaves: the counter up, and the PF reset wiped the VF's admin settings. */
     private void aerErrorOnThePf(int nonfatal) throws Exception {
-        Path f = host.resolve("sys/devices/pci0000:00/0000:00:03.0/0000:04:00.0/aer_dev_nonfatal");
-        Files.writeString(f, Files.readString(f).replaceAll("TOTAL_ERR_NONFATAL \\d+", "TOTAL_ERR_NONFATAL " + nonfatal)
-                .replaceAll("CmpltAbrt \\d+", "CmpltAbrt " + (nonfatal - 2)));
+        // settings wiped before the counter moves: a watcher polling in between must not see the error with the
+        // old settings still in place (it would find them intact and the test would race it)
         SimulatedKernel k = new SimulatedKernel(host);
         k.setVfMac("ens1f0", 0, VirtualFunction.ZERO_MAC);
         k.setVfVlan("ens1f0", 0, 0, 0);
+        Path f = host.resolve("sys/devices/pci0000:00/0000:00:03.0/0000:04:00.0/aer_dev_nonfatal");
+        Path next = f.resolveSibling(f.getFileName() + ".next");
+        Files.writeString(next, Files.readString(f).replaceAll("TOTAL_ERR_NONFATAL \\d+", "TOTAL_ERR_NONFATAL " + nonfatal)
+                .replaceAll("CmpltAbrt \\d+", "CmpltAbrt " + (nonfatal - 2)));
+        Files.move(next, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // a polling watcher never reads half a file
     }
 
     private VirtualFunction vf() {
