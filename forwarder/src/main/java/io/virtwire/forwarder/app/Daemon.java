@@ -11,6 +11,8 @@ import io.virtwire.forwarder.control.ControlHandler;
 import io.virtwire.forwarder.control.ControlServer;
 
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /** The running daemon: the forwarder with the config's ports, the control socket, and the heartbeat. */
 public final class Daemon implements AutoCloseable {
@@ -28,7 +30,10 @@ public final class Daemon implements AutoCloseable {
         this.beater = Thread.ofPlatform().name("vw-heartbeat").daemon(true).start(this::beat);
     }
 
-    /** Opens every configured port and the control socket; on any failure closes what it opened and throws. */
+    /**
+     * Opens every configured port, then the ports added over the control socket before a restart
+     * ({@link RememberedPorts}), then the control socket; on any failure closes what it opened and throws.
+     */
     public static Daemon start(ForwarderConfig config) throws Exception {
         Injector injector;
         Forwarder forwarder;
@@ -41,9 +46,13 @@ public final class Daemon implements AutoCloseable {
         }
         ControlServer control = null;
         try {
+            Set<String> configNames = new HashSet<>();
             for (PortConfig p : config.portsOrEmpty()) {
                 forwarder.addPort(p);
+                configNames.add(p.name());
             }
+            // after the config's ports: those win a name clash
+            injector.getInstance(RememberedPorts.class).restore(configNames);
             Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
             AccessPolicy policy;
             try {

@@ -1,0 +1,132 @@
+package io.virtwire.forwarder.app;
+
+import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.switching.SwitchPort;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Ports added and removed over the control socket, kept in a {@link PortStore} so that after a restart (or
+ * {@code kill -9}) the daemon opens them again: a guest whose port a libvirt hook added keeps its link. The
+ * config file's ports are not remembered here (the config brings them back) and win on a name clash.
+ *
+ * <p>Every change is saved before it is reported done; a change that cannot be saved is undone and refused
+ * ({@code STATE_WRITE_FAILED}), so the file and the running ports never disagree about what a restart brings back.
+ */
+public final class RememberedPorts {
+
+    private static final System.Logger LOG = System.getLogger(RememberedPorts.class.getName());
+
+    private final Forwarder forwarder;
+    private final PortStore store;
+    private final Map<String, PortConfig> remembered = new LinkedHashMap<>();
+    private volatile String restoreProblem;
+
+    public RememberedPorts(Forwarder forwarder, PortStore store) {
+        this.forwarder = forwarder;
+        this.store = store;
+    }
+
+    /**
+     * At start, after the config's ports: opens every remembered port. A port the config also names is skipped
+     * (the config wins), one that cannot be opened now is skipped; both are logged with the port's settings. An
+     * unreadable or corrupt file is moved aside and reported (log and {@code health}); the daemon starts with the
+     * config's ports rather than not at all.
+     *
+     * @return the ports opened
+     */
+    public synchronized int restore(Set<String> configNames) {
+        List<PortConfig> saved;
+        try {
+            saved = store.load();
+        } catch (PortStore.CorruptStateException e) {
+            String where;
+            try {
+                where = "moved aside to " + store.quarantine(System.currentTimeMillis());
+            } catch (IOException moveFailed) {
+                where = "could not be moved aside (" + moveFailed.getMessage() + ")";
+            }
+            restoreProblem = e.getMessage() + "; " + where + "; the ports it listed were NOT restored: add them again"
+                    + " (virtwire forwarder port add, or re-attach the guests' interfaces)";
+            LOG.log(System.Logger.Level.ERROR, restoreProblem);
+            return 0;
+        }
+        int opened = 0;
+        for (PortConfig p : saved) {
+            if (configNames.contains(p.name())) {
+                LOG.log(System.Logger.Level.WARNING, "remembered port " + p.name() + " (" + store.file()
+                        + ") is not restored: the config file defines a port of that name, and the config wins");
+                continue;
+            }
+            try {
+                forwarder.addPort(p);
+                remembered.put(p.name(), p);
+                opened++;
+            } catch (ForwarderException e) {
+                LOG.log(System.Logger.Level.ERROR, "remembered port " + p.name() + " cannot be opened again and is"
+                        + " dropped: " + e.code() + ": " + e.getMessage() + "; its settings were " + p);
+            }
+        }
+        if (opened != saved.size()) {
+            try {
+                store.save(List.copyOf(remembered.values()));
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.ERROR, "cannot rewrite " + store.file() + ": " + e.getMessage());
+            }
+        }
+        if (opened > 0) {
+            LOG.log(System.Logger.Level.INFO, "restored " + opened + " port(s) from " + store.file());
+        }
+        return opened;
+    }
+
+    /** What went wrong reading the file at start, or null. */
+    public String restoreProblem() {
+        return restoreProblem;
+    }
+
+    public synchronized boolean isRemembered(String name) {
+        return remembered.containsKey(name);
+    }
+
+    /** {@code port.add}: opens the port and remembers it; on any failure nothing has changed. */
+    public synchronized SwitchPort add(PortConfig config) throws ForwarderException {
+        SwitchPort sp = forwarder.addPort(config);
+        PortConfig c = forwarder.configOf(sp.name());
+        List<PortConfig> next = new ArrayList<>(remembered.values());
+        next.add(c);
+        try {
+            store.save(next);
+        } catch (IOException e) {
+            forwarder.removePort(sp.name());
+            throw new ForwarderException("STATE_WRITE_FAILED", "port " + sp.name() + " was not added: cannot save "
+                    + store.file() + " (" + e.getMessage() + "), so a restart would lose it; fix the state"
+                    + " directory (stateDir) and try again", e);
+        }
+        remembered.put(c.name(), c);
+        return sp;
+    }
+
+    /** {@code port.del}: forgets the port first (a restart must not bring it back), then closes it. */
+    public synchronized void remove(String name) throws ForwarderException {
+        forwarder.port(name); // UNKNOWN_PORT before anything changes
+        if (remembered.containsKey(name)) {
+            List<PortConfig> next = new ArrayList<>(remembered.values());
+            next.removeIf(p -> p.name().equals(name));
+            try {
+                store.save(next);
+            } catch (IOException e) {
+                throw new ForwarderException("STATE_WRITE_FAILED", "port " + name + " was not removed: cannot save "
+                        + store.file() + " (" + e.getMessage() + "), so a restart would bring it back; fix the"
+                        + " state directory (stateDir) and try again", e);
+            }
+            remembered.remove(name);
+        }
+        forwarder.removePort(name);
+    }
+}
