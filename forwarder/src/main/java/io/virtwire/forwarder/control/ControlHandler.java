@@ -215,6 +215,10 @@ public final class ControlHandler {
             m.put("name", p.name());
             m.putAll(p.counters().snapshot());
             m.put("link", p.link().snapshot(now));
+            List<Map<String, Object>> queues = p.port().queueCounters();
+            if (!queues.isEmpty()) {
+                m.put("queues", queues);
+            }
             out.add(m);
         }
         Map<String, Object> r = new LinkedHashMap<>();

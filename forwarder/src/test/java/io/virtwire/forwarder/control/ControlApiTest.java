@@ -105,6 +105,11 @@ class ControlApiTest {
         assertEquals(0, boot.get("rxPackets").asLong());
         assertEquals(0, boot.get("drops").get("no_buffers").asLong());
         assertFalse(boot.get("link").get("up").asBoolean());
+        JsonNode queues = boot.get("queues");
+        assertEquals(1, queues.size(), "a vhost-user port lists its queue pairs: " + boot);
+        assertEquals(0, queues.get(0).get("queue").asInt());
+        assertEquals(0, queues.get(0).get("rxPackets").asLong());
+        assertEquals(0, queues.get(0).get("drops").get("no_buffers").asLong());
         assertEquals("boot", ok("{\"op\":\"stats\",\"name\":\"boot\"}").get("ports").get(0).get("name").asText());
         assertEquals(0, ok("{\"op\":\"macs\"}").get("macs").size());
         assertEquals(0, ok("{\"op\":\"macs\",\"vlan\":10,\"port\":\"boot\"}").get("macs").size());
