@@ -18,13 +18,15 @@ import java.util.Set;
 public final class Daemon implements AutoCloseable {
 
     private final Forwarder forwarder;
+    private final RememberedPorts remembered;
     private final ControlServer control;
     private final Heartbeat heartbeat;
     private final Thread beater;
     private volatile boolean closed;
 
-    private Daemon(Forwarder forwarder, ControlServer control, Heartbeat heartbeat) {
+    private Daemon(Forwarder forwarder, RememberedPorts remembered, ControlServer control, Heartbeat heartbeat) {
         this.forwarder = forwarder;
+        this.remembered = remembered;
         this.control = control;
         this.heartbeat = heartbeat;
         this.beater = Thread.ofPlatform().name("vw-heartbeat").daemon(true).start(this::beat);
@@ -52,7 +54,8 @@ public final class Daemon implements AutoCloseable {
                 configNames.add(p.name());
             }
             // after the config's ports: those win a name clash
-            injector.getInstance(RememberedPorts.class).restore(configNames);
+            RememberedPorts remembered = injector.getInstance(RememberedPorts.class);
+            remembered.restore(configNames);
             Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
             AccessPolicy policy;
             try {
@@ -61,7 +64,7 @@ public final class Daemon implements AutoCloseable {
                 throw e.getCause() instanceof Exception ex ? ex : e;
             }
             control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy);
-            return new Daemon(forwarder, control, injector.getInstance(Heartbeat.class));
+            return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class));
         } catch (Exception | Error e) {
             if (control != null) {
                 control.close();
@@ -95,6 +98,7 @@ public final class Daemon implements AutoCloseable {
         closed = true;
         beater.interrupt();
         control.close();
+        remembered.recordSocketAccess();
         forwarder.close();
         heartbeat.clear();
     }

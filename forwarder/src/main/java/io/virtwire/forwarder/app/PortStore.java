@@ -1,5 +1,6 @@
 package io.virtwire.forwarder.app;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +17,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * {@code stateDir/ports.json}: the ports added over the control socket, so a restarted daemon opens them again
@@ -28,8 +31,18 @@ public final class PortStore {
     static final String FILE = "ports.json";
     private static final int VERSION = 1;
 
-    /** The file's content. */
-    record State(int version, List<PortConfig> ports) {
+    /**
+     * The file's content.
+     *
+     * @param socketAccess by port name: the mode and group its socket file had (optional; see {@link SocketAccess})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record State(int version, List<PortConfig> ports, Map<String, SocketAccess> socketAccess) {
+    }
+
+    /** What the file holds: the ports, and the access their socket files had when it was written. */
+    public record Saved(List<PortConfig> ports, Map<String, SocketAccess> socketAccess) {
+        static final Saved NONE = new Saved(List.of(), Map.of());
     }
 
     /** The file exists but cannot be read or is not a valid port list; the message names the file and the rule. */
@@ -56,11 +69,16 @@ public final class PortStore {
 
     /** The remembered ports, in the order they were added; empty if the file does not exist. */
     public List<PortConfig> load() throws CorruptStateException {
+        return loadAll().ports();
+    }
+
+    /** The remembered ports and their sockets' access; nothing if the file does not exist. */
+    public Saved loadAll() throws CorruptStateException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return List.of();
+            return Saved.NONE;
         } catch (IOException e) {
             throw new CorruptStateException(file + " cannot be read: " + e, e);
         }
@@ -89,12 +107,19 @@ public final class PortStore {
                 throw new CorruptStateException(file + ": port name '" + p.name() + "' appears twice", null);
             }
         }
-        return List.copyOf(s.ports());
+        Map<String, SocketAccess> access = s.socketAccess() == null ? Map.of() : Map.copyOf(s.socketAccess());
+        return new Saved(List.copyOf(s.ports()), access);
     }
 
     /** Replaces the file's list with {@code ports}; on failure the file still holds the previous list. */
     public void save(List<PortConfig> ports) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(new State(VERSION, List.copyOf(ports)));
+        save(ports, Map.of());
+    }
+
+    /** As {@link #save(List)}, with the access of the ports' socket files (by port name). */
+    public void save(List<PortConfig> ports, Map<String, SocketAccess> socketAccess) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(new State(VERSION, List.copyOf(ports),
+                socketAccess.isEmpty() ? null : new TreeMap<>(socketAccess)));
         Files.createDirectories(file.getParent());
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {

@@ -4,6 +4,7 @@ import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.switching.SwitchPort;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,9 +42,9 @@ public final class RememberedPorts {
      * @return the ports opened
      */
     public synchronized int restore(Set<String> configNames) {
-        List<PortConfig> saved;
+        PortStore.Saved state;
         try {
-            saved = store.load();
+            state = store.loadAll();
         } catch (PortStore.CorruptStateException e) {
             String where;
             try {
@@ -56,6 +57,7 @@ public final class RememberedPorts {
             LOG.log(System.Logger.Level.ERROR, restoreProblem);
             return 0;
         }
+        List<PortConfig> saved = state.ports();
         int opened = 0;
         for (PortConfig p : saved) {
             if (configNames.contains(p.name())) {
@@ -63,10 +65,19 @@ public final class RememberedPorts {
                         + ") is not restored: the config file defines a port of that name, and the config wins");
                 continue;
             }
+            // after kill -9 the dead process's socket file is still there with the access it was given; after a
+            // clean stop it is gone and the file's record is what is left
+            SocketAccess access = currentAccess(p);
+            if (access == null) {
+                access = state.socketAccess().get(p.name());
+            }
             try {
                 forwarder.addPort(p);
                 remembered.put(p.name(), p);
                 opened++;
+                if (access != null) {
+                    giveAccess(p, access);
+                }
             } catch (ForwarderException e) {
                 LOG.log(System.Logger.Level.ERROR, "remembered port " + p.name() + " cannot be opened again and is"
                         + " dropped: " + e.code() + ": " + e.getMessage() + "; its settings were " + p);
@@ -74,7 +85,7 @@ public final class RememberedPorts {
         }
         if (opened != saved.size()) {
             try {
-                store.save(List.copyOf(remembered.values()));
+                save(List.copyOf(remembered.values()));
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "cannot rewrite " + store.file() + ": " + e.getMessage());
             }
@@ -83,6 +94,58 @@ public final class RememberedPorts {
             LOG.log(System.Logger.Level.INFO, "restored " + opened + " port(s) from " + store.file());
         }
         return opened;
+    }
+
+    /**
+     * At a clean stop, before the ports close and their socket files go: records the access each server socket
+     * has now (whoever added the port may have changed it since), so the next start gives it again.
+     */
+    public synchronized void recordSocketAccess() {
+        if (remembered.isEmpty()) {
+            return;
+        }
+        try {
+            save(List.copyOf(remembered.values()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot record the sockets' access in " + store.file() + ": "
+                    + e.getMessage() + "; restored server sockets will have the default mode");
+        }
+    }
+
+    private void save(List<PortConfig> ports) throws IOException {
+        Map<String, SocketAccess> access = new LinkedHashMap<>();
+        for (PortConfig p : ports) {
+            SocketAccess a = currentAccess(p);
+            if (a != null) {
+                access.put(p.name(), a);
+            }
+        }
+        store.save(ports, access);
+    }
+
+    /** A vhost-user server port's socket file (we create it); null for other ports. */
+    private static Path ownSocket(PortConfig p) {
+        return "vhost-user".equals(p.typeOrDefault()) && "server".equals(p.modeOrDefault()) ? Path.of(p.socket()) : null;
+    }
+
+    private static SocketAccess currentAccess(PortConfig p) {
+        Path socket = ownSocket(p);
+        try {
+            return socket == null ? null : SocketAccess.read(socket);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void giveAccess(PortConfig p, SocketAccess access) {
+        Path socket = ownSocket(p);
+        try {
+            access.applyTo(socket);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "restored port " + p.name() + ": cannot give " + socket + " mode "
+                    + Integer.toOctalString(access.mode()) + " and gid " + access.gid() + " as before the restart ("
+                    + e.getMessage() + "): a front-end running as another user may be refused");
+        }
     }
 
     /** What went wrong reading the file at start, or null. */
@@ -101,7 +164,7 @@ public final class RememberedPorts {
         List<PortConfig> next = new ArrayList<>(remembered.values());
         next.add(c);
         try {
-            store.save(next);
+            save(next);
         } catch (IOException e) {
             forwarder.removePort(sp.name());
             throw new ForwarderException("STATE_WRITE_FAILED", "port " + sp.name() + " was not added: cannot save "
@@ -119,7 +182,7 @@ public final class RememberedPorts {
             List<PortConfig> next = new ArrayList<>(remembered.values());
             next.removeIf(p -> p.name().equals(name));
             try {
-                store.save(next);
+                save(next);
             } catch (IOException e) {
                 throw new ForwarderException("STATE_WRITE_FAILED", "port " + name + " was not removed: cannot save "
                         + store.file() + " (" + e.getMessage() + "), so a restart would bring it back; fix the"

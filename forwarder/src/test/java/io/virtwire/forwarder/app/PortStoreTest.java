@@ -43,6 +43,18 @@ class PortStoreTest {
     }
 
     @Test
+    void socketAccessIsKeptBesideThePorts() throws Exception {
+        PortStore store = new PortStore(dir);
+        store.save(List.of(VM1, TAP), java.util.Map.of("vm1", new SocketAccess(0660, 64055)));
+        PortStore.Saved saved = store.loadAll();
+        assertEquals(List.of(VM1, TAP), saved.ports());
+        assertEquals(java.util.Map.of("vm1", new SocketAccess(0660, 64055)), saved.socketAccess());
+        store.save(List.of(TAP));
+        assertEquals(java.util.Map.of(), store.loadAll().socketAccess());
+        assertFalse(Files.readString(dir.resolve("ports.json")).contains("socketAccess"), "absent when empty");
+    }
+
+    @Test
     void aLeftoverTempFileFromACrashIsIgnoredAndOverwritten() throws Exception {
         PortStore store = new PortStore(dir);
         store.save(List.of(VM1));

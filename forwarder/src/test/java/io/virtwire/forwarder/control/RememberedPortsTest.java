@@ -75,6 +75,33 @@ class RememberedPortsTest {
         assertEquals("vm2", ports.get(2).get("name").asText());
     }
 
+    private static int mode(Path file) throws Exception {
+        return (Integer) Files.getAttribute(file, "unix:mode") & 07777;
+    }
+
+    @Test
+    void aRestoredServerSocketGetsTheAccessItsPredecessorHad() throws Exception {
+        Path vm1 = dir.resolve("vm1.sock");
+        try (Daemon d = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
+            ok(c, "{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + vm1 + "\"}}");
+            // what virtwire does after port.add so that QEMU's user may connect (here: a mode nobody would pick)
+            Files.setAttribute(vm1, "unix:mode", 0606);
+        }
+        assertFalse(Files.exists(vm1), "a clean stop removes the socket file");
+        try (Daemon d = Daemon.start(config(List.of()))) {
+            assertEquals(0606, mode(vm1), "given again from the state file after a clean stop");
+        }
+
+        // kill -9 leaves the dead process's socket file behind, with whatever access it was given last
+        try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            stale.bind(java.net.UnixDomainSocketAddress.of(vm1));
+        }
+        Files.setAttribute(vm1, "unix:mode", 0640);
+        try (Daemon d = Daemon.start(config(List.of()))) {
+            assertEquals(0640, mode(vm1), "the stale socket's access wins over the older record");
+        }
+    }
+
     @Test
     void theConfigWinsANameClashAndTheRememberedPortIsDropped() throws Exception {
         try (Daemon d = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
