@@ -46,8 +46,10 @@ public final class Daemon implements AutoCloseable {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw cause instanceof Exception ex ? ex : e;
         }
+        Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
         ControlServer control = null;
         try {
+            ControlServer.checkNotServed(controlPath);
             Set<String> configNames = new HashSet<>();
             for (PortConfig p : config.portsOrEmpty()) {
                 forwarder.addPort(p);
@@ -56,7 +58,6 @@ public final class Daemon implements AutoCloseable {
             // after the config's ports: those win a name clash
             RememberedPorts remembered = injector.getInstance(RememberedPorts.class);
             remembered.restore(configNames);
-            Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
             AccessPolicy policy;
             try {
                 policy = injector.getInstance(AccessPolicy.class);

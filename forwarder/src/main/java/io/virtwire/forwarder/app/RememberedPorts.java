@@ -18,6 +18,8 @@ import java.util.Set;
  *
  * <p>Every change is saved before it is reported done; a change that cannot be saved is undone and refused
  * ({@code STATE_WRITE_FAILED}), so the file and the running ports never disagree about what a restart brings back.
+ * A remembered port that could not be opened at start stays in the file (it is tried again at the next start)
+ * until a {@code port.add} of the same name replaces it or a {@code port.del} forgets it.
  */
 public final class RememberedPorts {
 
@@ -25,7 +27,11 @@ public final class RememberedPorts {
 
     private final Forwarder forwarder;
     private final PortStore store;
+    /** Running ports added over the control socket (or restored), in the order they were added. */
     private final Map<String, PortConfig> remembered = new LinkedHashMap<>();
+    /** Remembered ports that could not be opened at start, with the socket access recorded for them. */
+    private final Map<String, PortConfig> notOpened = new LinkedHashMap<>();
+    private final Map<String, SocketAccess> notOpenedAccess = new LinkedHashMap<>();
     private volatile String restoreProblem;
 
     public RememberedPorts(Forwarder forwarder, PortStore store) {
@@ -34,10 +40,10 @@ public final class RememberedPorts {
     }
 
     /**
-     * At start, after the config's ports: opens every remembered port. A port the config also names is skipped
-     * (the config wins), one that cannot be opened now is skipped; both are logged with the port's settings. An
-     * unreadable or corrupt file is moved aside and reported (log and {@code health}); the daemon starts with the
-     * config's ports rather than not at all.
+     * At start, after the config's ports: opens every remembered port. A port the config also names is dropped
+     * (the config wins); one that cannot be opened now is kept for the next start; both are logged with the port's
+     * settings. An unreadable or corrupt file is moved aside and reported (log and {@code health}); the daemon
+     * starts with the config's ports rather than not at all.
      *
      * @return the ports opened
      */
@@ -57,12 +63,13 @@ public final class RememberedPorts {
             LOG.log(System.Logger.Level.ERROR, restoreProblem);
             return 0;
         }
-        List<PortConfig> saved = state.ports();
         int opened = 0;
-        for (PortConfig p : saved) {
+        boolean dropped = false;
+        for (PortConfig p : state.ports()) {
             if (configNames.contains(p.name())) {
                 LOG.log(System.Logger.Level.WARNING, "remembered port " + p.name() + " (" + store.file()
-                        + ") is not restored: the config file defines a port of that name, and the config wins");
+                        + ") is dropped: the config file defines a port of that name, and the config wins");
+                dropped = true;
                 continue;
             }
             // after kill -9 the dead process's socket file is still there with the access it was given; after a
@@ -79,11 +86,16 @@ public final class RememberedPorts {
                     giveAccess(p, access);
                 }
             } catch (ForwarderException e) {
-                LOG.log(System.Logger.Level.ERROR, "remembered port " + p.name() + " cannot be opened again and is"
-                        + " dropped: " + e.code() + ": " + e.getMessage() + "; its settings were " + p);
+                notOpened.put(p.name(), p);
+                if (access != null) {
+                    notOpenedAccess.put(p.name(), access);
+                }
+                LOG.log(System.Logger.Level.ERROR, "remembered port " + p.name() + " cannot be opened now (kept in "
+                        + store.file() + " for the next start; port.del forgets it): " + e.code() + ": "
+                        + e.getMessage() + "; its settings: " + p);
             }
         }
-        if (opened != saved.size()) {
+        if (dropped) {
             try {
                 save(List.copyOf(remembered.values()));
             } catch (IOException e) {
@@ -94,6 +106,69 @@ public final class RememberedPorts {
             LOG.log(System.Logger.Level.INFO, "restored " + opened + " port(s) from " + store.file());
         }
         return opened;
+    }
+
+    /** What went wrong reading the file at start, or null. */
+    public String restoreProblem() {
+        return restoreProblem;
+    }
+
+    /** Remembered ports that could not be opened at start (kept for the next start). */
+    public synchronized List<String> notRestored() {
+        return List.copyOf(notOpened.keySet());
+    }
+
+    public synchronized boolean isRemembered(String name) {
+        return remembered.containsKey(name);
+    }
+
+    /** {@code port.add}: opens the port and remembers it; on any failure nothing has changed. */
+    public synchronized SwitchPort add(PortConfig config) throws ForwarderException {
+        SwitchPort sp = forwarder.addPort(config);
+        PortConfig c = forwarder.configOf(sp.name());
+        List<PortConfig> next = new ArrayList<>(remembered.values());
+        next.add(c);
+        try {
+            save(next);
+        } catch (IOException e) {
+            forwarder.removePort(sp.name());
+            throw new ForwarderException("STATE_WRITE_FAILED", "port " + sp.name() + " was not added: cannot save "
+                    + store.file() + " (" + e.getMessage() + "), so a restart would lose it; fix the state"
+                    + " directory (stateDir) and try again", e);
+        }
+        remembered.put(c.name(), c);
+        // a port of that name kept from an earlier run is replaced (save wrote only the new one)
+        notOpened.remove(c.name());
+        notOpenedAccess.remove(c.name());
+        return sp;
+    }
+
+    /**
+     * {@code port.del}: forgets the port first (a restart must not bring it back), then closes it. A remembered
+     * port that could not be opened at start is forgotten too.
+     */
+    public synchronized void remove(String name) throws ForwarderException {
+        boolean running = forwarder.ports().stream().anyMatch(p -> p.name().equals(name));
+        if (!running && !notOpened.containsKey(name)) {
+            forwarder.port(name); // UNKNOWN_PORT, before anything changes
+        }
+        if (remembered.containsKey(name) || notOpened.containsKey(name)) {
+            List<PortConfig> next = new ArrayList<>(remembered.values());
+            next.removeIf(p -> p.name().equals(name));
+            try {
+                save(next, name);
+            } catch (IOException e) {
+                throw new ForwarderException("STATE_WRITE_FAILED", "port " + name + " was not removed: cannot save "
+                        + store.file() + " (" + e.getMessage() + "), so a restart would bring it back; fix the"
+                        + " state directory (stateDir) and try again", e);
+            }
+            remembered.remove(name);
+            notOpened.remove(name);
+            notOpenedAccess.remove(name);
+        }
+        if (running) {
+            forwarder.removePort(name);
+        }
     }
 
     /**
@@ -112,12 +187,27 @@ public final class RememberedPorts {
         }
     }
 
-    private void save(List<PortConfig> ports) throws IOException {
+    private void save(List<PortConfig> running) throws IOException {
+        save(running, null);
+    }
+
+    /** Writes {@code running} plus the ports kept from start (except {@code forget} and names now running). */
+    private void save(List<PortConfig> running, String forget) throws IOException {
+        List<PortConfig> ports = new ArrayList<>(running);
         Map<String, SocketAccess> access = new LinkedHashMap<>();
-        for (PortConfig p : ports) {
+        for (PortConfig p : running) {
             SocketAccess a = currentAccess(p);
             if (a != null) {
                 access.put(p.name(), a);
+            }
+        }
+        for (PortConfig p : notOpened.values()) {
+            if (!p.name().equals(forget) && running.stream().noneMatch(r -> r.name().equals(p.name()))) {
+                ports.add(p);
+                SocketAccess a = notOpenedAccess.get(p.name());
+                if (a != null) {
+                    access.put(p.name(), a);
+                }
             }
         }
         store.save(ports, access);
@@ -146,50 +236,5 @@ public final class RememberedPorts {
                     + Integer.toOctalString(access.mode()) + " and gid " + access.gid() + " as before the restart ("
                     + e.getMessage() + "): a front-end running as another user may be refused");
         }
-    }
-
-    /** What went wrong reading the file at start, or null. */
-    public String restoreProblem() {
-        return restoreProblem;
-    }
-
-    public synchronized boolean isRemembered(String name) {
-        return remembered.containsKey(name);
-    }
-
-    /** {@code port.add}: opens the port and remembers it; on any failure nothing has changed. */
-    public synchronized SwitchPort add(PortConfig config) throws ForwarderException {
-        SwitchPort sp = forwarder.addPort(config);
-        PortConfig c = forwarder.configOf(sp.name());
-        List<PortConfig> next = new ArrayList<>(remembered.values());
-        next.add(c);
-        try {
-            save(next);
-        } catch (IOException e) {
-            forwarder.removePort(sp.name());
-            throw new ForwarderException("STATE_WRITE_FAILED", "port " + sp.name() + " was not added: cannot save "
-                    + store.file() + " (" + e.getMessage() + "), so a restart would lose it; fix the state"
-                    + " directory (stateDir) and try again", e);
-        }
-        remembered.put(c.name(), c);
-        return sp;
-    }
-
-    /** {@code port.del}: forgets the port first (a restart must not bring it back), then closes it. */
-    public synchronized void remove(String name) throws ForwarderException {
-        forwarder.port(name); // UNKNOWN_PORT before anything changes
-        if (remembered.containsKey(name)) {
-            List<PortConfig> next = new ArrayList<>(remembered.values());
-            next.removeIf(p -> p.name().equals(name));
-            try {
-                save(next);
-            } catch (IOException e) {
-                throw new ForwarderException("STATE_WRITE_FAILED", "port " + name + " was not removed: cannot save "
-                        + store.file() + " (" + e.getMessage() + "), so a restart would bring it back; fix the"
-                        + " state directory (stateDir) and try again", e);
-            }
-            remembered.remove(name);
-        }
-        forwarder.removePort(name);
     }
 }

@@ -156,6 +156,7 @@ public final class ControlHandler {
         long prev = forwarder.previousHeartbeatMillis();
         m.put("restartedAfterMillis", prev > 0 ? forwarder.startedMillis() - prev : null);
         m.put("stateProblem", remembered.restoreProblem());
+        m.put("portsNotRestored", remembered.notRestored());
         return m;
     }
 

@@ -108,6 +108,27 @@ public final class ControlServer implements AutoCloseable {
                 + " with g+x so the control group's members can reach the socket");
     }
 
+    /**
+     * Refuses early if another forwarder serves {@code path}, before the daemon opens any port (a second instance
+     * started by mistake must not touch the first one's sockets or state).
+     */
+    public static void checkNotServed(Path path) throws IOException {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if ((mode & 0xF000) == 0xC000) {
+                try (UnixSocket probe = UnixSocket.create()) {
+                    probe.connect(path);
+                    throw new FileAlreadyExistsException(path.toString(), null,
+                            "another forwarder (pid " + probe.peerCredentials().pid() + ") serves this control socket");
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.ECONNREFUSED) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
     private static void removeIfStale(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;

@@ -168,4 +168,17 @@ class ControlApiTest {
         assertTrue(e.getMessage().contains("another forwarder"), e.getMessage());
         assertEquals("ok", ok("{\"op\":\"health\"}").get("status").asText());
     }
+
+    @Test
+    void aSecondDaemonOnTheSameStateLeavesTheFirstOnesRememberedPortsAlone() throws Exception {
+        ok("{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + dir.resolve("vm1.sock") + "\"}}");
+        String state = Files.readString(dir.resolve("state/ports.json"));
+        ForwarderConfig second = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
+                dir.resolve("state").toString(), null, 1, null, null, null);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Daemon.start(second));
+        assertTrue(e.getMessage().contains("another forwarder"), e.getMessage());
+        assertEquals(state, Files.readString(dir.resolve("state/ports.json")), "the state file is untouched");
+        assertTrue(Files.exists(dir.resolve("vm1.sock")), "the first daemon's socket is still there");
+        assertEquals(2, ok("{\"op\":\"port.list\"}").get("ports").size());
+    }
 }

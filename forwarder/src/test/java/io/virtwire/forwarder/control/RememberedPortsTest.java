@@ -103,6 +103,23 @@ class RememberedPortsTest {
     }
 
     @Test
+    void addingAPortUnderTheNameOfOneThatCouldNotBeOpenedReplacesIt() throws Exception {
+        Path taken = dir.resolve("taken.sock");
+        try (Daemon d = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
+            ok(c, "{\"op\":\"port.add\",\"port\":{\"name\":\"a\",\"socket\":\"" + taken + "\"}}");
+        }
+        Files.writeString(taken, "not a socket");
+        Path other = dir.resolve("other.sock");
+        try (Daemon again = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
+            ok(c, "{\"op\":\"port.add\",\"port\":{\"name\":\"a\",\"socket\":\"" + other + "\"}}");
+            assertEquals("[]", ok(c, "{\"op\":\"health\"}").get("portsNotRestored").toString());
+        }
+        JsonNode ports = portsAfterRestart(List.of());
+        assertEquals(1, ports.size(), "one port named a, not two: " + ports);
+        assertEquals(other.toString(), ports.get(0).get("socket").asText());
+    }
+
+    @Test
     void theConfigWinsANameClashAndTheRememberedPortIsDropped() throws Exception {
         try (Daemon d = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
             ok(c, "{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + dir.resolve("dynamic.sock") + "\"}}");
@@ -148,9 +165,27 @@ class RememberedPortsTest {
         // while the daemon is down something else puts a regular file where a's socket was
         Files.deleteIfExists(taken);
         Files.writeString(taken, "not a socket");
-        JsonNode ports = portsAfterRestart(List.of());
-        assertEquals(1, ports.size(), ports.toString());
-        assertEquals("b", ports.get(0).get("name").asText());
+        try (Daemon again = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
+            JsonNode ports = ok(c, "{\"op\":\"port.list\"}").get("ports");
+            assertEquals(1, ports.size(), ports.toString());
+            assertEquals("b", ports.get(0).get("name").asText());
+            assertEquals("[\"a\"]", ok(c, "{\"op\":\"health\"}").get("portsNotRestored").toString());
+        }
         assertEquals("not a socket", Files.readString(taken), "never touched");
+        // still remembered (a clean stop kept it): once the path is free again, the next start opens it
+        Files.delete(taken);
+        assertEquals(2, portsAfterRestart(List.of()).size());
+
+        // and port.del forgets a port that could not be opened
+        Files.writeString(taken, "not a socket");
+        try (Daemon again = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
+            assertEquals("a", ok(c, "{\"op\":\"port.del\",\"name\":\"a\"}").get("removed").asText());
+            assertEquals("[]", ok(c, "{\"op\":\"health\"}").get("portsNotRestored").toString());
+            assertEquals("UNKNOWN_PORT", c.call("{\"op\":\"port.del\",\"name\":\"a\"}").get("error").get("code").asText());
+        }
+        Files.delete(taken);
+        JsonNode last = portsAfterRestart(List.of());
+        assertEquals(1, last.size(), "a was forgotten: " + last);
+
     }
 }
