@@ -137,15 +137,7 @@ public final class ControlServer implements AutoCloseable {
         if ((mode & 0xF000) != 0xC000) {
             throw new FileAlreadyExistsException(path.toString(), null, "exists and is not a socket; refusing to replace it");
         }
-        try (UnixSocket probe = UnixSocket.create()) {
-            probe.connect(path);
-            throw new FileAlreadyExistsException(path.toString(), null,
-                    "another forwarder (pid " + probe.peerCredentials().pid() + ") serves this control socket");
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.ECONNREFUSED) {
-                throw e;
-            }
-        }
+        checkNotServed(path);
         Files.deleteIfExists(path);
     }
 
