@@ -221,6 +221,21 @@ class ForwarderCommandsTest {
         assertTrue(text.startsWith("status:   ok (pid " + ProcessHandle.current().pid() + ", mode switch"), text);
         assertTrue(text.contains("ports:    1, 0 with a connected peer"), text);
         assertTrue(text.contains("workers:  vw-worker-0 (1 ports)"), text);
+        assertFalse(text.contains("not restored") || text.contains("state:"), text);
+    }
+
+    @Test
+    void healthNamesRememberedPortsTheRestartedForwarderCouldNotOpen() throws Exception {
+        ok(cli().run("forwarder", "port", "add", "a", "--socket", sock("a")));
+        ok(cli().run("forwarder", "port", "add", "b", "--socket", sock("b")));
+        fwd.close();
+        Files.writeString(Path.of(sock("a")), "not a socket"); // a's path is taken while the forwarder is down
+        fwd = TestForwarder.start(dir);
+        assertEquals(List.of("b"), fwd.portNames(), "b came back by itself");
+        assertEquals("[\"a\"]", json("forwarder", "health").get("portsNotRestored").toString());
+        String text = ok(cli().run("forwarder", "health")).out();
+        assertTrue(text.contains("not restored: a (remembered ports that could not be opened at start"), text);
+        assertEquals("control", json("forwarder", "port", "list").get("ports").get(0).get("origin").asText());
     }
 
     @Test
