@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
-/** The running daemon: the forwarder with the config's ports, the control socket, and the heartbeat. */
+/** The running daemon: the forwarder with the config's and the remembered ports, the control socket, and the heartbeat. */
 public final class Daemon implements AutoCloseable {
 
     private final Forwarder forwarder;
