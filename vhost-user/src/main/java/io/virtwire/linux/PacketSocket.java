@@ -96,12 +96,13 @@ public final class PacketSocket implements AutoCloseable {
         }
         int raw;
         try {
-            raw = (int) SOCKET.invokeExact(Native.scratch().errno, AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    (int) Short.reverseBytes((short) ETH_P_ALL) & 0xFFFF);
+            // protocol 0: the socket receives nothing until bind() names the interface and ETH_P_ALL (packet(7));
+            // created with ETH_P_ALL it would take every interface's frames into its ring until then
+            raw = (int) SOCKET.invokeExact(Native.scratch().errno, AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         } catch (Throwable t) {
             throw Native.linkageBug(t);
         }
-        Fd fd = Fd.adopt(Syscall.check(raw, "socket", "AF_PACKET, SOCK_RAW, ETH_P_ALL"));
+        Fd fd = Fd.adopt(Syscall.check(raw, "socket", "AF_PACKET, SOCK_RAW, 0"));
         Arena arena = Arena.ofShared();
         try (Arena tmp = Arena.ofConfined()) {
             setInt(fd, tmp, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION TPACKET_V3");

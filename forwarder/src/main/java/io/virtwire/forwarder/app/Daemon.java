@@ -11,24 +11,31 @@ import io.virtwire.forwarder.control.ControlHandler;
 import io.virtwire.forwarder.control.ControlServer;
 
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
-/** The running daemon: the forwarder with the config's ports, the control socket, and the heartbeat. */
+/** The running daemon: the forwarder with the config's and the remembered ports, the control socket, and the heartbeat. */
 public final class Daemon implements AutoCloseable {
 
     private final Forwarder forwarder;
+    private final RememberedPorts remembered;
     private final ControlServer control;
     private final Heartbeat heartbeat;
     private final Thread beater;
     private volatile boolean closed;
 
-    private Daemon(Forwarder forwarder, ControlServer control, Heartbeat heartbeat) {
+    private Daemon(Forwarder forwarder, RememberedPorts remembered, ControlServer control, Heartbeat heartbeat) {
         this.forwarder = forwarder;
+        this.remembered = remembered;
         this.control = control;
         this.heartbeat = heartbeat;
         this.beater = Thread.ofPlatform().name("vw-heartbeat").daemon(true).start(this::beat);
     }
 
-    /** Opens every configured port and the control socket; on any failure closes what it opened and throws. */
+    /**
+     * Opens every configured port, then the ports added over the control socket before a restart
+     * ({@link RememberedPorts}), then the control socket; on any failure closes what it opened and throws.
+     */
     public static Daemon start(ForwarderConfig config) throws Exception {
         Injector injector;
         Forwarder forwarder;
@@ -39,12 +46,18 @@ public final class Daemon implements AutoCloseable {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw cause instanceof Exception ex ? ex : e;
         }
+        Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
         ControlServer control = null;
         try {
+            ControlServer.checkNotServed(controlPath);
+            Set<String> configNames = new HashSet<>();
             for (PortConfig p : config.portsOrEmpty()) {
                 forwarder.addPort(p);
+                configNames.add(p.name());
             }
-            Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
+            // after the config's ports: those win a name clash
+            RememberedPorts remembered = injector.getInstance(RememberedPorts.class);
+            remembered.restore(configNames);
             AccessPolicy policy;
             try {
                 policy = injector.getInstance(AccessPolicy.class);
@@ -52,7 +65,7 @@ public final class Daemon implements AutoCloseable {
                 throw e.getCause() instanceof Exception ex ? ex : e;
             }
             control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy);
-            return new Daemon(forwarder, control, injector.getInstance(Heartbeat.class));
+            return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class));
         } catch (Exception | Error e) {
             if (control != null) {
                 control.close();
@@ -86,6 +99,7 @@ public final class Daemon implements AutoCloseable {
         closed = true;
         beater.interrupt();
         control.close();
+        remembered.recordSocketAccess();
         forwarder.close();
         heartbeat.clear();
     }

@@ -32,7 +32,11 @@ public final class ForwarderModule extends AbstractModule {
     @Provides
     @Singleton
     Heartbeat heartbeat() {
-        return new Heartbeat(Path.of(config.stateDir() == null ? "/run/virtwire" : config.stateDir()));
+        return new Heartbeat(stateDir());
+    }
+
+    private Path stateDir() {
+        return Path.of(config.stateDir() == null ? "/run/virtwire" : config.stateDir());
     }
 
     @Provides
@@ -46,8 +50,20 @@ public final class ForwarderModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ControlHandler controlHandler(Forwarder forwarder) {
-        return new ControlHandler(forwarder);
+    PortStore portStore() {
+        return new PortStore(stateDir());
+    }
+
+    @Provides
+    @Singleton
+    RememberedPorts rememberedPorts(Forwarder forwarder, PortStore store) {
+        return new RememberedPorts(forwarder, store);
+    }
+
+    @Provides
+    @Singleton
+    ControlHandler controlHandler(Forwarder forwarder, RememberedPorts remembered) {
+        return new ControlHandler(forwarder, remembered);
     }
 
     @Provides

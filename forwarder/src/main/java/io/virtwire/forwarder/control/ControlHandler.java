@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.app.ForwarderException;
+import io.virtwire.forwarder.app.RememberedPorts;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.config.VlanConfig;
 import io.virtwire.forwarder.runtime.PollWorker;
@@ -28,11 +29,13 @@ public final class ControlHandler {
     private static final System.Logger LOG = System.getLogger(ControlHandler.class.getName());
 
     private final Forwarder forwarder;
+    private final RememberedPorts remembered;
     private final ObjectMapper json = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    public ControlHandler(Forwarder forwarder) {
+    public ControlHandler(Forwarder forwarder, RememberedPorts remembered) {
         this.forwarder = forwarder;
+        this.remembered = remembered;
     }
 
     public String handle(String line) {
@@ -152,6 +155,8 @@ public final class ControlHandler {
         m.put("workers", workers);
         long prev = forwarder.previousHeartbeatMillis();
         m.put("restartedAfterMillis", prev > 0 ? forwarder.startedMillis() - prev : null);
+        m.put("stateProblem", remembered.restoreProblem());
+        m.put("portsNotRestored", remembered.notRestored());
         return m;
     }
 
@@ -172,6 +177,8 @@ public final class ControlHandler {
         m.put("broken", p.port().brokenReason());
         m.put("mtu", p.mtu());
         m.put("vlan", VlanConfig.of(p.vlan()));
+        // control: added over this socket and restored after a restart; config: from the config file
+        m.put("origin", remembered.isRemembered(p.name()) ? "control" : "config");
         m.putAll(p.port().describe());
         return m;
     }
@@ -188,14 +195,14 @@ public final class ControlHandler {
         } catch (JsonProcessingException e) {
             throw new ForwarderException("INVALID_ARGUMENT", "\"port\": " + e.getOriginalMessage());
         }
-        SwitchPort p = forwarder.addPort(c);
+        SwitchPort p = remembered.add(c);
         return Map.of("port", describe(p));
     }
 
     private Map<String, Object> portDel(JsonNode req) throws ForwarderException {
         onlyFields(req, "name");
         String name = requiredText(req, "name");
-        forwarder.removePort(name);
+        remembered.remove(name);
         return Map.of("removed", name);
     }
 
@@ -209,6 +216,10 @@ public final class ControlHandler {
             m.put("name", p.name());
             m.putAll(p.counters().snapshot());
             m.put("link", p.link().snapshot(now));
+            List<Map<String, Object>> queues = p.port().queueCounters();
+            if (!queues.isEmpty()) {
+                m.put("queues", queues);
+            }
             out.add(m);
         }
         Map<String, Object> r = new LinkedHashMap<>();

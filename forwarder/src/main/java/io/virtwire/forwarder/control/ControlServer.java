@@ -15,6 +15,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,14 +48,17 @@ public final class ControlServer implements AutoCloseable {
 
     /** Binds {@code path} (replacing a stale socket of a dead process, never a live one) and starts serving. */
     public static ControlServer start(Path path, ControlHandler handler, AccessPolicy policy) throws IOException {
-        Files.createDirectories(path.toAbsolutePath().getParent());
+        prepareDirectory(path.toAbsolutePath().getParent(), policy);
         removeIfStale(path);
         UnixSocket s = UnixSocket.create();
         try {
             s.bind(path);
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            // set before listen(): nobody can connect while the mode is still the umask's
             if (policy.groupGid() >= 0) {
                 Files.setAttribute(path, "unix:gid", policy.groupGid(), LinkOption.NOFOLLOW_LINKS);
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            } else {
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
             }
             s.listen(16);
         } catch (IOException | RuntimeException e) {
@@ -66,6 +70,65 @@ public final class ControlServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Creates the socket's directory (0755, like systemd's RuntimeDirectory: QEMU must reach the vhost-user
+     * sockets that usually live there too) and, with a control group, makes sure its members can traverse it:
+     * a directory of ours they cannot search gets that group and g+x. A directory someone else owns is left
+     * alone with a warning naming the fix.
+     */
+    private static void prepareDirectory(Path dir, AccessPolicy policy) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return;
+        }
+        int gid = policy.groupGid();
+        if (gid < 0) {
+            return;
+        }
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        int dirGid = (Integer) Files.getAttribute(dir, "unix:gid");
+        boolean membersMaySearch = (mode & 0001) != 0 || ((mode & 0010) != 0 && dirGid == gid);
+        if (membersMaySearch) {
+            return;
+        }
+        int dirUid = (Integer) Files.getAttribute(dir, "unix:uid");
+        if (dirUid != AccessPolicy.ownUid()) {
+            LOG.log(System.Logger.Level.WARNING, "members of the control group cannot reach the control socket: its"
+                    + " directory " + dir + " (mode " + Integer.toOctalString(mode & 07777) + ", owner uid " + dirUid
+                    + ") is not searchable for them and not ours to change; fix: chgrp <group> " + dir
+                    + " && chmod g+x " + dir);
+            return;
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+        perms.add(PosixFilePermission.GROUP_EXECUTE);
+        Files.setAttribute(dir, "unix:gid", gid);
+        Files.setPosixFilePermissions(dir, perms);
+        LOG.log(System.Logger.Level.INFO, "control socket directory " + dir + ": group set to gid " + gid
+                + " with g+x so the control group's members can reach the socket");
+    }
+
+    /**
+     * Refuses early if another forwarder serves {@code path}, before the daemon opens any port (a second instance
+     * started by mistake must not touch the first one's sockets or state).
+     */
+    public static void checkNotServed(Path path) throws IOException {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if ((mode & 0xF000) == 0xC000) {
+                try (UnixSocket probe = UnixSocket.create()) {
+                    probe.connect(path);
+                    throw new FileAlreadyExistsException(path.toString(), null,
+                            "another forwarder (pid " + probe.peerCredentials().pid() + ") serves this control socket");
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.ECONNREFUSED) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
     private static void removeIfStale(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
@@ -74,15 +137,7 @@ public final class ControlServer implements AutoCloseable {
         if ((mode & 0xF000) != 0xC000) {
             throw new FileAlreadyExistsException(path.toString(), null, "exists and is not a socket; refusing to replace it");
         }
-        try (UnixSocket probe = UnixSocket.create()) {
-            probe.connect(path);
-            throw new FileAlreadyExistsException(path.toString(), null,
-                    "another forwarder (pid " + probe.peerCredentials().pid() + ") serves this control socket");
-        } catch (ErrnoException e) {
-            if (e.errno() != Errno.ECONNREFUSED) {
-                throw e;
-            }
-        }
+        checkNotServed(path);
         Files.deleteIfExists(path);
     }
 

@@ -3,6 +3,7 @@ package io.virtwire.forwarder.port;
 import io.virtwire.linux.Fd;
 import io.virtwire.vhostuser.net.PacketBurst;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -54,6 +55,14 @@ public interface Port extends AutoCloseable {
 
     /** Port-specific facts for the control API (socket path, mode, interface, queues ...). */
     Map<String, Object> describe();
+
+    /**
+     * Per-queue counters for the control API's {@code stats} ({@code queues}), or empty if the port has none
+     * there. Called by the control plane only; may allocate.
+     */
+    default List<Map<String, Object>> queueCounters() {
+        return List.of();
+    }
 
     @Override
     void close();

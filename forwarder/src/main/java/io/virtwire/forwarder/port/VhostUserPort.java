@@ -3,12 +3,15 @@ package io.virtwire.forwarder.port;
 import io.virtwire.linux.Fd;
 import io.virtwire.vhostuser.backend.BackendServer;
 import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.vhostuser.net.QueuePairCounters;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -128,6 +131,32 @@ public final class VhostUserPort implements Port {
         // frames the guest sent that the device refused (malformed, offload requested, too long)
         m.put("guestTxRefused", device.transmitDropped());
         return m;
+    }
+
+    /**
+     * One entry per queue pair in the forwarder's terms: rx = what the guest sent on that pair's transmit ring,
+     * tx = what was delivered into its receive ring; drops: {@code guest_refused} (the guest sent it, the device
+     * refused it), {@code no_buffers} and {@code buffer_too_small} (its receive ring could not take the frame).
+     */
+    @Override
+    public List<Map<String, Object>> queueCounters() {
+        List<Map<String, Object>> out = new ArrayList<>(queuePairs);
+        for (int pair = 0; pair < queuePairs; pair++) {
+            QueuePairCounters c = device.queuePairCounters(pair);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("queue", pair);
+            m.put("rxPackets", c.guestSentFrames());
+            m.put("rxBytes", c.guestSentBytes());
+            m.put("txPackets", c.guestReceivedFrames());
+            m.put("txBytes", c.guestReceivedBytes());
+            Map<String, Object> drops = new LinkedHashMap<>();
+            drops.put("guest_refused", c.guestSentRefused());
+            drops.put("no_buffers", c.receiveNoBuffers());
+            drops.put("buffer_too_small", c.receiveTooBig());
+            m.put("drops", drops);
+            out.add(m);
+        }
+        return out;
     }
 
     @Override

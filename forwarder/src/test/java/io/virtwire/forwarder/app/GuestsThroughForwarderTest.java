@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -155,6 +156,19 @@ class GuestsThroughForwarderTest {
             back.addAll(mq.receive(1, WAIT));
         }
         assertEquals(6, back.size(), "frames into the multiqueue guest arrive (spread over its receive rings)");
+
+        List<Map<String, Object>> queues = f.port("mq").port().queueCounters();
+        assertEquals(2, queues.size());
+        assertEquals(0L, queues.get(0).get("rxPackets"), "pair 0 sent nothing");
+        assertEquals(1L, queues.get(1).get("rxPackets"), "the frame came from pair 1");
+        assertEquals(70L, queues.get(1).get("rxBytes"));
+        // one frame per burst, and bursts into the guest alternate between its receive rings
+        for (Map<String, Object> q : queues) {
+            assertEquals(3L, q.get("txPackets"), "queue " + q);
+            assertEquals(270L, q.get("txBytes"), "queue " + q);
+            assertEquals(Map.of("guest_refused", 0L, "no_buffers", 0L, "buffer_too_small", 0L), q.get("drops"));
+        }
+        assertEquals(1, f.port("single").port().queueCounters().size());
     }
 
     @Test

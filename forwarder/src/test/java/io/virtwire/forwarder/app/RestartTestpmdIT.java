@@ -81,7 +81,7 @@ class RestartTestpmdIT {
     }
 
     /** Waits (bounded) until the new forwarder reports both ports' links up (testpmd reconnected). */
-    private static void awaitReconnected(Path control, ForwarderProcess fwd) throws Exception {
+    static void awaitReconnected(Path control, ForwarderProcess fwd) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             Thread.sleep(500);
@@ -105,7 +105,7 @@ class RestartTestpmdIT {
     }
 
     /** Waits (bounded) until both ports' RX counters grow between two samples. */
-    private static long[] awaitLooping(TestPmd pmd, String when, ForwarderProcess fwd) throws Exception {
+    static long[] awaitLooping(TestPmd pmd, String when, ForwarderProcess fwd) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         long[] prev = pmd.rxPackets();
         while (System.nanoTime() < deadline) {

@@ -52,7 +52,9 @@ class ControlAccessIT {
     @Test
     void aCallerThatIsNeitherRootNorInTheGroupIsRefused() throws Exception {
         Path sock = dir.resolve("control.sock");
-        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)),
+                "without a control group only the daemon's user (and root) may connect");
+        assertEquals(0, (int) (Integer) Files.getAttribute(sock, "unix:uid"));
         // loosen the file mode so uid 65534 can connect at all: the peer-credential check must still refuse it
         Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
         Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
@@ -76,6 +78,16 @@ class ControlAccessIT {
     }
 
     private static JsonNode callAs(Path sock, String... setprivIds) throws Exception {
+        String out = outputAs(sock, setprivIds);
+        try {
+            return new ObjectMapper().readTree(out);
+        } catch (Exception e) {
+            throw new AssertionError("client output: " + out, e);
+        }
+    }
+
+    /** What a python client running as {@code setprivIds} prints: a response line, or its traceback. */
+    private static String outputAs(Path sock, String... setprivIds) throws Exception {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("setpriv"));
         cmd.addAll(java.util.List.of(setprivIds));
         cmd.addAll(java.util.List.of("/usr/bin/python3", "-c",
@@ -86,12 +98,7 @@ class ControlAccessIT {
                         + "print(s.makefile().readline(), end='')\n", sock.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the client finished");
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            return new ObjectMapper().readTree(out);
-        } catch (Exception e) {
-            throw new AssertionError("client output: " + out, e);
-        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -100,10 +107,38 @@ class ControlAccessIT {
         try (Daemon grouped = Daemon.start(new ForwarderConfig(sock.toString(), "nogroup",
                 dir.resolve("state-g").toString(), null, 1, null, null, null))) {
             assertEquals(65534, (int) (Integer) Files.getAttribute(sock, "unix:gid"), "the socket belongs to the group");
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(sock)));
             JsonNode primary = callAs(sock, "--reuid=65534", "--regid=65534", "--clear-groups");
             assertTrue(primary.get("ok").asBoolean(), "primary group member: " + primary);
             JsonNode supplementary = callAs(sock, "--reuid=65533", "--regid=65533", "--groups=65534");
             assertTrue(supplementary.get("ok").asBoolean(), "supplementary group member: " + supplementary);
+        }
+    }
+
+    @Test
+    void theDaemonMakesItsSocketDirectoryTraversableForTheGroupAndNobodyElse() throws Exception {
+        Path closed = dir.resolve("closed");
+        Files.createDirectory(closed);
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
+        Path sock = closed.resolve("forwarder.sock");
+        try (Daemon grouped = Daemon.start(new ForwarderConfig(sock.toString(), "nogroup",
+                dir.resolve("state-c").toString(), null, 1, null, null, null))) {
+            assertEquals("rwx--x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(closed)),
+                    "group search added, nothing else");
+            assertEquals(65534, (int) (Integer) Files.getAttribute(closed, "unix:gid"));
+            assertEquals(0, (int) (Integer) Files.getAttribute(sock, "unix:uid"), "root owns the socket");
+            JsonNode member = callAs(sock, "--reuid=65533", "--regid=65533", "--groups=65534");
+            assertTrue(member.get("ok").asBoolean(), "a member reaches the socket through the directory: " + member);
+            String outsider = outputAs(sock, "--reuid=65533", "--regid=65533", "--clear-groups");
+            assertTrue(outsider.contains("Permission denied"), "the file modes keep others out: " + outsider);
+        }
+
+        Path fresh = dir.resolve("fresh/sub");
+        try (Daemon created = Daemon.start(new ForwarderConfig(fresh.resolve("f.sock").toString(), null,
+                dir.resolve("state-f").toString(), null, 1, null, null, null))) {
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)),
+                    "a directory the daemon creates is searchable (QEMU reaches vhost-user sockets there)");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.resolve("f.sock"))));
         }
     }
 

@@ -105,6 +105,11 @@ class ControlApiTest {
         assertEquals(0, boot.get("rxPackets").asLong());
         assertEquals(0, boot.get("drops").get("no_buffers").asLong());
         assertFalse(boot.get("link").get("up").asBoolean());
+        JsonNode queues = boot.get("queues");
+        assertEquals(1, queues.size(), "a vhost-user port lists its queue pairs: " + boot);
+        assertEquals(0, queues.get(0).get("queue").asInt());
+        assertEquals(0, queues.get(0).get("rxPackets").asLong());
+        assertEquals(0, queues.get(0).get("drops").get("no_buffers").asLong());
         assertEquals("boot", ok("{\"op\":\"stats\",\"name\":\"boot\"}").get("ports").get(0).get("name").asText());
         assertEquals(0, ok("{\"op\":\"macs\"}").get("macs").size());
         assertEquals(0, ok("{\"op\":\"macs\",\"vlan\":10,\"port\":\"boot\"}").get("macs").size());
@@ -162,5 +167,18 @@ class ControlApiTest {
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Daemon.start(second));
         assertTrue(e.getMessage().contains("another forwarder"), e.getMessage());
         assertEquals("ok", ok("{\"op\":\"health\"}").get("status").asText());
+    }
+
+    @Test
+    void aSecondDaemonOnTheSameStateLeavesTheFirstOnesRememberedPortsAlone() throws Exception {
+        ok("{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + dir.resolve("vm1.sock") + "\"}}");
+        String state = Files.readString(dir.resolve("state/ports.json"));
+        ForwarderConfig second = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
+                dir.resolve("state").toString(), null, 1, null, null, null);
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Daemon.start(second));
+        assertTrue(e.getMessage().contains("another forwarder"), e.getMessage());
+        assertEquals(state, Files.readString(dir.resolve("state/ports.json")), "the state file is untouched");
+        assertTrue(Files.exists(dir.resolve("vm1.sock")), "the first daemon's socket is still there");
+        assertEquals(2, ok("{\"op\":\"port.list\"}").get("ports").size());
     }
 }

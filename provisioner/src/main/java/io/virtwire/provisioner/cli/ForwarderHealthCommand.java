@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "health", mixinStandardHelpOptions = true,
-        description = "Is the forwarder running and are its ports healthy (status ok or degraded, uptime, workers, outage after a restart).")
+        description = "Is the forwarder running and are its ports healthy (status ok or degraded, uptime, workers, outage after a restart,"
+                + " remembered ports it could not bring back).")
 public final class ForwarderHealthCommand implements Runnable {
 
     private final ForwarderControlFactory controls;
@@ -35,6 +36,16 @@ public final class ForwarderHealthCommand implements Runnable {
                 out.println("restart:  came back " + h.get("restartedAfterMillis").asLong() + " ms after the previous process's last heartbeat");
             }
             h.path("brokenPorts").forEach(b -> out.println("broken:   " + b.path("name").asText() + ": " + b.path("reason").asText()));
+            // remembered ports (added over the control socket before a restart) the forwarder could not bring back
+            if (h.hasNonNull("stateProblem")) {
+                out.println("state:    " + h.get("stateProblem").asText());
+            }
+            List<String> notRestored = new ArrayList<>();
+            h.path("portsNotRestored").forEach(n -> notRestored.add(n.asText()));
+            if (!notRestored.isEmpty()) {
+                out.println("not restored: " + String.join(", ", notRestored)
+                        + " (remembered ports that could not be opened at start; the forwarder's log says why)");
+            }
         });
     }
 }

@@ -16,8 +16,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = "Per-port counters (packets, bytes, drops by reason, errors, link outages) and the MAC table's size."
-                + " With --watch: redraw every --interval seconds until interrupted (JSON: one compact object per line).")
+        description = "Per-port counters (packets, bytes, drops by reason, errors, link outages), per-queue counters of"
+                + " multiqueue vhost-user ports, and the MAC table's size. With --watch: redraw every --interval seconds"
+                + " until interrupted, with each port's packet and bit rates since the previous sample"
+                + " (JSON: one compact stats object per line).")
 public final class ForwarderStatsCommand implements Runnable {
 
     private static final String CLEAR_SCREEN = "\033[H\033[2J";
@@ -65,6 +67,8 @@ public final class ForwarderStatsCommand implements Runnable {
         }
         // a terminal gets the screen redrawn; a pipe or a file gets each sample appended under a time stamp
         boolean terminal = !globals.json() && System.console() != null && System.console().isTerminal();
+        JsonNode previous = null;
+        long previousNanos = 0;
         for (int n = 0; count == null || n < count; n++) {
             if (n > 0) {
                 try {
@@ -75,6 +79,7 @@ public final class ForwarderStatsCommand implements Runnable {
                 }
             }
             JsonNode r = control.stats(Optional.ofNullable(port));
+            long nanos = System.nanoTime();
             PrintWriter out = output.out();
             if (globals.json()) {
                 try {
@@ -86,9 +91,14 @@ public final class ForwarderStatsCommand implements Runnable {
                 out.print(terminal ? CLEAR_SCREEN : "");
                 out.println("forwarder stats at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " (every " + interval + " s)");
                 table(out, r);
+                if (previous != null) {
+                    rates(out, previous, r, (nanos - previousNanos) / 1e9);
+                }
                 out.println();
             }
             out.flush();
+            previous = r;
+            previousNanos = nanos;
         }
     }
 
@@ -102,9 +112,52 @@ public final class ForwarderStatsCommand implements Runnable {
                     link.path("lastOutageMillis").asLong(-1) < 0 ? null : link.get("lastOutageMillis").asLong());
         }
         t.print(out);
+        queues(out, r);
         JsonNode macs = r.path("macTable");
         out.println("MAC table: " + macs.path("entries").asLong() + " entries" + (macs.path("refusedForSpace").asLong() > 0
                 ? ", " + macs.path("refusedForSpace").asLong() + " refused for lack of space" : ""));
+    }
+
+    /** One row per queue of each port that has more than one (a single queue's counters are its port's). */
+    private static void queues(PrintWriter out, JsonNode r) {
+        TextTable t = new TextTable("Port", "Queue", "RX pkts", "RX bytes", "TX pkts", "TX bytes", "Drops");
+        boolean any = false;
+        for (JsonNode p : r.path("ports")) {
+            if (p.path("queues").size() < 2) {
+                continue;
+            }
+            for (JsonNode q : p.path("queues")) {
+                any = true;
+                t.row(p.path("name").asText(), q.path("queue").asInt(), q.path("rxPackets").asLong(), q.path("rxBytes").asLong(),
+                        q.path("txPackets").asLong(), q.path("txBytes").asLong(),
+                        ForwarderText.sum(q.path("drops")) + drops(q.path("drops")));
+            }
+        }
+        if (any) {
+            out.println();
+            t.print(out);
+        }
+    }
+
+    /** Packets and bits per second of each port between two samples (bits: Ethernet frames, no preamble or FCS). */
+    private static void rates(PrintWriter out, JsonNode before, JsonNode now, double seconds) {
+        java.util.Map<String, JsonNode> earlier = new java.util.HashMap<>();
+        before.path("ports").forEach(p -> earlier.put(p.path("name").asText(), p));
+        TextTable t = new TextTable("Port", "RX pkt/s", "RX bit/s", "TX pkt/s", "TX bit/s");
+        for (JsonNode p : now.path("ports")) {
+            JsonNode e = earlier.get(p.path("name").asText());
+            if (e == null || seconds <= 0) {
+                continue; // added since the last sample: no rate yet
+            }
+            t.row(p.path("name").asText(),
+                    ForwarderText.rate(ForwarderText.delta(e, p, "rxPackets") / seconds),
+                    ForwarderText.rate(ForwarderText.delta(e, p, "rxBytes") * 8 / seconds),
+                    ForwarderText.rate(ForwarderText.delta(e, p, "txPackets") / seconds),
+                    ForwarderText.rate(ForwarderText.delta(e, p, "txBytes") * 8 / seconds));
+        }
+        out.println();
+        out.println("rates over the last " + String.format(java.util.Locale.ROOT, "%.2f", seconds) + " s:");
+        t.print(out);
     }
 
     /** The non-zero drop reasons, e.g. " (no_buffers 3, mtu 1)"; empty when nothing was dropped. */

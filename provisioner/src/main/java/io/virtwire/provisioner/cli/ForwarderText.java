@@ -45,6 +45,32 @@ final class ForwarderText {
         return b.toString();
     }
 
+    /**
+     * How much {@code field} grew from {@code before} to {@code now}; 0 when it shrank (the port was removed and
+     * added again, or the daemon restarted: its counters started over).
+     */
+    static double delta(JsonNode before, JsonNode now, String field) {
+        long d = now.path(field).asLong() - before.path(field).asLong();
+        return d < 0 ? 0 : d;
+    }
+
+    /** A rate with an SI prefix and three significant digits: {@code 0}, {@code 950}, {@code 12.3k}, {@code 4.56M}. */
+    static String rate(double perSecond) {
+        String[] prefixes = {"", "k", "M", "G", "T"};
+        double v = perSecond;
+        int i = 0;
+        while (v >= 999.5 && i < prefixes.length - 1) {
+            v /= 1000;
+            i++;
+        }
+        if (i == 0) {
+            return Long.toString(Math.round(v));
+        }
+        String digits = v >= 99.95 ? String.format(java.util.Locale.ROOT, "%.0f", v)
+                : v >= 9.995 ? String.format(java.util.Locale.ROOT, "%.1f", v) : String.format(java.util.Locale.ROOT, "%.2f", v);
+        return digits + prefixes[i];
+    }
+
     static long sum(JsonNode counters) {
         long total = 0;
         for (JsonNode c : counters) {

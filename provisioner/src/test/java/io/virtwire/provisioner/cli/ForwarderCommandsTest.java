@@ -176,6 +176,9 @@ class ForwarderCommandsTest {
         assertTrue(System.nanoTime() - t0 >= 400_000_000L, "three samples 0.2 s apart take at least 0.4 s");
         assertEquals(3, watched.lines().filter(l -> l.startsWith("forwarder stats at ")).count(), watched);
         assertEquals(3, watched.lines().filter(l -> l.startsWith("MAC table:")).count(), watched);
+        assertEquals(2, watched.lines().filter(l -> l.startsWith("rates over the last ")).count(),
+                "every sample after the first shows rates: " + watched);
+        assertTrue(watched.lines().map(String::strip).anyMatch(l -> l.matches("a\\s+0\\s+0\\s+0\\s+0")), watched);
 
         List<String> lines = ok(cli().run("--output", "json", "forwarder", "stats", "--watch", "--interval", "0.05", "--count", "2",
                 "--port", "a")).out().lines().toList();
@@ -183,6 +186,21 @@ class ForwarderCommandsTest {
         for (String l : lines) {
             assertEquals("a", JSON.readTree(l).get("ports").get(0).get("name").asText());
         }
+    }
+
+    @Test
+    void statsListQueuesOfMultiqueuePorts() throws Exception {
+        ok(cli().run("forwarder", "port", "add", "mq", "--socket", sock("mq"), "--queues", "3"));
+        ok(cli().run("forwarder", "port", "add", "one", "--socket", sock("one")));
+        JsonNode ports = json("forwarder", "stats").get("ports");
+        assertEquals(3, ports.get(0).get("queues").size(), ports.toString());
+        assertEquals(2, ports.get(0).get("queues").get(2).get("queue").asInt());
+        assertEquals(0, ports.get(0).get("queues").get(2).get("drops").get("buffer_too_small").asLong());
+        String text = ok(cli().run("forwarder", "stats")).out();
+        List<String> rows = text.lines().map(String::strip).filter(l -> l.matches("mq\\s+\\d\\s+0\\s+0\\s+0\\s+0\\s+0")).toList();
+        assertEquals(3, rows.size(), "one row per queue of the multiqueue port: " + text);
+        assertFalse(text.lines().map(String::strip).anyMatch(l -> l.matches("one\\s+0\\s+0\\s+0\\s+0\\s+0\\s+0")),
+                "a single-queue port has no queue rows: " + text);
     }
 
     @Test
@@ -203,6 +221,21 @@ class ForwarderCommandsTest {
         assertTrue(text.startsWith("status:   ok (pid " + ProcessHandle.current().pid() + ", mode switch"), text);
         assertTrue(text.contains("ports:    1, 0 with a connected peer"), text);
         assertTrue(text.contains("workers:  vw-worker-0 (1 ports)"), text);
+        assertFalse(text.contains("not restored") || text.contains("state:"), text);
+    }
+
+    @Test
+    void healthNamesRememberedPortsTheRestartedForwarderCouldNotOpen() throws Exception {
+        ok(cli().run("forwarder", "port", "add", "a", "--socket", sock("a")));
+        ok(cli().run("forwarder", "port", "add", "b", "--socket", sock("b")));
+        fwd.close();
+        Files.writeString(Path.of(sock("a")), "not a socket"); // a's path is taken while the forwarder is down
+        fwd = TestForwarder.start(dir);
+        assertEquals(List.of("b"), fwd.portNames(), "b came back by itself");
+        assertEquals("[\"a\"]", json("forwarder", "health").get("portsNotRestored").toString());
+        String text = ok(cli().run("forwarder", "health")).out();
+        assertTrue(text.contains("not restored: a (remembered ports that could not be opened at start"), text);
+        assertEquals("control", json("forwarder", "port", "list").get("ports").get(0).get("origin").asText());
     }
 
     @Test

@@ -514,6 +514,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 v.base = s.num();
             }
             case GET_VRING_BASE -> {
+                if (s.num() != 0) {
+                    // reserved ("must be 0"), but DPDK's virtio-user sends its ring state there when a port stops
+                    LOG.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index() + " with reserved num "
+                            + s.num() + ": ignored");
+                }
                 // pause() has stopped the ring and saved its position; it stays stopped until the next SET_VRING_KICK
                 v.kickSet = false;
                 v.replaceKick(null);

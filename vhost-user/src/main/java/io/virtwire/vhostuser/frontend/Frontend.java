@@ -196,7 +196,15 @@ public final class Frontend implements AutoCloseable {
 
     /** GET_VRING_BASE: stops the ring; returns the back-end's next avail index (packed: both halves). */
     public long getVringBase(int index) throws IOException {
-        send(new VringState(FrontendRequest.GET_VRING_BASE, index, 0), false);
+        return getVringBase(index, 0);
+    }
+
+    /**
+     * GET_VRING_BASE with {@code num} in the field the spec reserves (it says 0): DPDK's virtio-user sends its
+     * last ring state there when it stops a port; a test uses this to play that front-end.
+     */
+    public long getVringBase(int index, long reservedNum) throws IOException {
+        send(new VringState(FrontendRequest.GET_VRING_BASE, index, reservedNum), false);
         try (RawMessage reply = receiveReply()) {
             ReplyDecoder.VringBase base = ReplyDecoder.vringBase(header(reply), reply.payload());
             if (base.index() != index) {

@@ -88,6 +88,13 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         /** RX only: chains taken for a frame that did not fit yet, kept for the next frame. */
         DescriptorChain[] stash;
         int stashed;
+        // per-ring counters: written under the data-path lock, read racily by queuePairCounters
+        long frames;
+        long bytes;
+        /** TX: frames the guest sent that were refused. RX: frames dropped for lack of buffers. */
+        long dropped;
+        /** RX: frames larger than the buffers the guest posted. */
+        long tooBig;
     }
 
     /**
@@ -295,7 +302,15 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
                 Lane lane = lanes[pair * 2 + 1];
                 if (lane.queue != null) {
-                    added += drainTransmit(pair * 2 + 1, lane, burst);
+                    int first = burst.count();
+                    long refusedBefore = txDropped;
+                    int taken = drainTransmit(pair * 2 + 1, lane, burst);
+                    for (int i = first; i < first + taken; i++) {
+                        lane.bytes += burst.length(i);
+                    }
+                    lane.frames += taken;
+                    lane.dropped += txDropped - refusedBefore;
+                    added += taken;
                 }
             }
             txFrames += added;
@@ -399,13 +414,23 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             }
             Lane lane = lanes[index];
             int sent = 0;
+            int tooBig = 0;
             for (int i = 0; i < burst.count(); i++) {
-                int r = deliver(index, lane, burst.data(), burst.offset(i), burst.length(i));
+                int length = burst.length(i);
+                int r = deliver(index, lane, burst.data(), burst.offset(i), length);
                 if (r < 0) {
                     break; // no buffers or broken: drop the rest of the burst
                 }
                 sent += r;
+                if (r == 0) {
+                    tooBig++;
+                } else {
+                    lane.bytes += length;
+                }
             }
+            lane.frames += sent;
+            lane.tooBig += tooBig;
+            lane.dropped += burst.count() - sent - tooBig;
             lane.queue.publishUsed();
             notifyGuest(index, lane);
             rxFrames += sent;
@@ -653,6 +678,17 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     public long transmitDropped() {
         return txDropped;
+    }
+
+    public int queuePairs() {
+        return queuePairs;
+    }
+
+    /** Counters of queue pair {@code pair} (rings {@code 2*pair} and {@code 2*pair+1}), read without locking. */
+    public QueuePairCounters queuePairCounters(int pair) {
+        Lane rx = lanes[pair * 2];
+        Lane tx = lanes[pair * 2 + 1];
+        return new QueuePairCounters(pair, tx.frames, tx.bytes, tx.dropped, rx.frames, rx.bytes, rx.dropped, rx.tooBig);
     }
 
     public boolean isStarted(int index) {

@@ -206,6 +206,35 @@ class BackendSessionTest {
     }
 
     @Test
+    void getVringBaseWithANonZeroReservedNumStopsTheRingAndKeepsTheSession() throws Exception {
+        // DPDK's virtio-user, quitting, sends GET_VRING_BASE with num 16416 (docs/benchmarks.md); QEMU's spec
+        // reserves the field and DPDK's vhost library ignores it: the ring must stop, the session must go on
+        RecordingDevice device = new RecordingDevice(2);
+        try (SessionHarness h = new SessionHarness(device);
+             GuestRam ram = GuestRam.standard("vw-base16416");
+             EventFd kick = EventFd.create();
+             EventFd call = EventFd.create()) {
+            h.frontend.handshake(ALL_PROTOCOL);
+            h.frontend.setFeatures(FEATURES);
+            h.frontend.setMemTable(ram);
+            DriverSplitQueue driver = new DriverSplitQueue(ram.memory(), 256, 0x1000, 0x2000, 0x3000);
+            h.frontend.startSplitQueue(0, driver, 0, kick, call);
+            for (int i = 0; i < 5; i++) {
+                driver.addChain(DriverBuffer.readable(0x1_0000 + i * 0x100, 64));
+            }
+            driver.publish();
+            assertEquals(5, device.work(0, 10, 5).size());
+            assertEquals(5L, h.frontend.getVringBase(0, 16416), "the position, whatever num said");
+            assertFalse(device.isStarted(0), "the ring stopped");
+            assertNull(h.session.endReason(), "the session is still open");
+            assertEquals(0L, h.frontend.getVringBase(1, 0xFFFF_FFFFL), "any u32 is accepted for a ring never started");
+            h.frontend.setVringBase(0, 5);
+            h.frontend.setVringKick(0, kick);
+            assertTrue(device.isStarted(0), "and the ring starts again on the same session");
+        }
+    }
+
+    @Test
     void withProtocolFeaturesRingsWaitForEnable() throws Exception {
         RecordingDevice device = new RecordingDevice(2);
         try (SessionHarness h = new SessionHarness(device);

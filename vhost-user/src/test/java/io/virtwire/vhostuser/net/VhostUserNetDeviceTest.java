@@ -203,6 +203,54 @@ class VhostUserNetDeviceTest {
     }
 
     @Test
+    void queuePairCountersSplitFramesBytesAndDropsByRingAndReason() throws Exception {
+        try (VhostUserNetDevice device = new VhostUserNetDevice("vw-mqc", 2, 256);
+             io.virtwire.vhostuser.frontend.GuestRam ram = io.virtwire.vhostuser.frontend.GuestRam.standard("vw-mqc")) {
+            io.virtwire.vhostuser.transport.Connection[] pair = io.virtwire.vhostuser.transport.Connection.pair();
+            io.virtwire.vhostuser.backend.BackendSession session = new io.virtwire.vhostuser.backend.BackendSession(pair[1], device, "mqc");
+            Thread t = Thread.ofPlatform().start(session);
+            try (io.virtwire.vhostuser.frontend.Frontend frontend = new io.virtwire.vhostuser.frontend.Frontend(pair[0])) {
+                frontend.handshake(io.virtwire.vhostuser.backend.BackendSession.SUPPORTED_PROTOCOL_FEATURES);
+                // no MRG_RXBUF: one buffer per frame, so a frame larger than the buffer is dropped, not merged
+                frontend.setFeatures(io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_F_VERSION_1.mask()
+                        | io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_NET_F_MQ.mask()
+                        | io.virtwire.vhostuser.protocol.VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask());
+                frontend.setMemTable(ram);
+                try (GuestNet q0 = new GuestNet(frontend, ram, 0, 256, false, false, 0x1000);
+                     GuestNet q1 = new GuestNet(frontend, ram, 1, 256, false, false, 0x20000)) {
+                    q0.send(GuestNet.frame(100, 1));
+                    q1.send(GuestNet.frame(200, 2));
+                    q1.send(GuestNet.frame(300, 3));
+                    q1.send(new byte[0]); // header only: refused
+                    PacketBurst burst = new PacketBurst();
+                    assertEquals(3, device.receiveBurst(burst));
+
+                    // bursts into the guest alternate between the pairs: the first goes to pair 0, which has no buffers
+                    assertEquals(0, device.transmitBurst(burst));
+                    // pair 1: 100 bytes (+12 header) fit the 256-byte buffer, 200 the 2048 one, 300 finds none left
+                    q1.postReceiveBuffers(1, 256);
+                    q1.postReceiveBuffers(1, 2048);
+                    assertEquals(2, device.transmitBurst(burst));
+                    assertEquals(new QueuePairCounters(0, 1, 100, 0, 0, 0, 3, 0), device.queuePairCounters(0));
+                    assertEquals(new QueuePairCounters(1, 2, 500, 1, 2, 300, 1, 0), device.queuePairCounters(1));
+
+                    // pair 0 again: a 1000-byte frame does not fit the one 128-byte buffer posted
+                    q0.postReceiveBuffers(1, 128);
+                    PacketBurst big = new PacketBurst();
+                    big.add(GuestNet.frame(1000, 4));
+                    assertEquals(0, device.transmitBurst(big));
+                    assertEquals(1, device.queuePairCounters(0).receiveTooBig());
+                    assertEquals(3, device.queuePairCounters(0).receiveNoBuffers(), "unchanged");
+                    assertEquals(2, q1.receive().size());
+                    assertEquals(device.guestTransmitted(), device.queuePairCounters(0).guestSentFrames()
+                            + device.queuePairCounters(1).guestSentFrames(), "the pairs add up to the device's total");
+                }
+            }
+            t.join(WAIT);
+        }
+    }
+
+    @Test
     void withLogAllEveryPageTheDeviceWritesIsLogged() throws Exception {
         try (NetTestHarness h = new NetTestHarness("vw-log", false, true, true);
              io.virtwire.linux.Fd logFd = io.virtwire.linux.Memfd.create("vw-dirty", 0x21000)) {
