@@ -22,10 +22,15 @@ import java.util.Map;
  * are not seen again (PACKET_IGNORE_OUTGOING). An 802.1Q tag the kernel took off on receive (VLAN offload) is put
  * back, so trunk ports see tags.
  *
- * <p>With offloads: PACKET_VNET_HDR on every socket. The kernel writes each frame's virtio_net_hdr right before
- * its MAC header in the ring (copied into the burst's header; csum_start and hdr_len move by 4 when a stripped
- * tag is put back) and reads one in front of each frame we send (moved there from the burst's layout). Frames
- * may then be GSO frames of up to 64 KiB in either direction (GRO on veth or a NIC, TSO from the host stack).
+ * <p>Virtio-net headers: PACKET_VNET_HDR on every socket, with or without {@code offloads}. The kernel hands a
+ * packet socket whatever skb it has: on a veth (or a NIC with GRO) that means partial checksums and GSO frames
+ * of up to 64 KiB, which without the header arrive with a checksum field nobody can complete. With the header
+ * each frame's virtio_net_hdr is written right before its MAC header in the ring (copied into the burst's
+ * header; csum_start and hdr_len move by 4 when a stripped tag is put back), so the port always receives into
+ * large bursts, and the switch completes what a destination cannot take. {@code offloads} decides what we send:
+ * with it frames leave with their offloads (the kernel finishes them), without it the switch hands this port
+ * only complete frames (zero header). The header is read in front of each frame we send (moved there from the
+ * burst's layout).
  */
 public final class AfPacketPort implements Port {
 
@@ -98,7 +103,7 @@ public final class AfPacketPort implements Port {
         try {
             for (int i = 0; i < queueCount; i++) {
                 queues[i] = new Queue(PacketSocket.open(index, BLOCK_SIZE, BLOCKS, RETIRE_MILLIS, group,
-                        PacketBurst.DEFAULT_CAPACITY, offloads));
+                        PacketBurst.DEFAULT_CAPACITY, true));
             }
         } catch (IOException | RuntimeException e) {
             for (Queue q : queues) {
@@ -143,7 +148,7 @@ public final class AfPacketPort implements Port {
         for (int n = 0; n < queues.length && !burst.isFull(); n++) {
             Queue q = queues[nextQueue];
             nextQueue = nextQueue + 1 == queues.length ? 0 : nextQueue + 1;
-            int got = receive(q, burst, offloads);
+            int got = receive(q, burst);
             if (got > 0) {
                 q.received += got;
             }
@@ -152,7 +157,7 @@ public final class AfPacketPort implements Port {
         return added;
     }
 
-    private static int receive(Queue q, PacketBurst burst, boolean vnet) {
+    private static int receive(Queue q, PacketBurst burst) {
         MemorySegment ring = q.ring;
         int added = 0;
         while (!burst.isFull()) {
@@ -174,7 +179,7 @@ public final class AfPacketPort implements Port {
             boolean retag = (status & Tpacket3.TP_STATUS_VLAN_VALID) != 0;
             int length = snap + (retag ? 4 : 0);
             if (snap >= 12 && length <= burst.slotSize() && mac + snap <= blockBase(q) + BLOCK_SIZE
-                    && (!vnet || mac - PacketSocket.VNET_HDR_SIZE >= hdr)) {
+                    && mac - PacketSocket.VNET_HDR_SIZE >= hdr) {
                 int slot = burst.append(length);
                 MemorySegment out = burst.data();
                 long to = burst.offset(slot);
@@ -188,12 +193,10 @@ public final class AfPacketPort implements Port {
                 } else {
                     MemorySegment.copy(ring, mac, out, to, snap);
                 }
-                if (vnet) {
-                    long h = burst.headerOffset(slot);
-                    MemorySegment.copy(ring, mac - PacketSocket.VNET_HDR_SIZE, out, h, PacketSocket.VNET_HDR_SIZE);
-                    if (retag && burst.hasOffload(slot)) {
-                        shiftOffsets(out, h);
-                    }
+                long h = burst.headerOffset(slot);
+                MemorySegment.copy(ring, mac - PacketSocket.VNET_HDR_SIZE, out, h, PacketSocket.VNET_HDR_SIZE);
+                if (retag && burst.hasOffload(slot)) {
+                    shiftOffsets(out, h);
                 }
                 added++;
             }
@@ -222,9 +225,10 @@ public final class AfPacketPort implements Port {
         return offloads ? Offloads.ALL : Offloads.NONE;
     }
 
+    /** Always: the kernel may hand this socket GSO frames (see the class comment). */
     @Override
     public boolean largeFrames() {
-        return offloads;
+        return true;
     }
 
     @Override
@@ -234,17 +238,15 @@ public final class AfPacketPort implements Port {
         }
         int sent = 0;
         int count = burst.count();
-        int header = offloads ? PacketSocket.VNET_HDR_SIZE : 0;
+        int header = PacketSocket.VNET_HDR_SIZE;
         try {
             while (sent < count) {
                 int n = Math.min(offsets.length, count - sent);
                 for (int i = 0; i < n; i++) {
                     long at = burst.offset(sent + i);
-                    if (offloads) {
-                        // the socket wants the 10-byte header right before the frame; the burst keeps 12 there
-                        MemorySegment d = burst.data();
-                        MemorySegment.copy(d, burst.headerOffset(sent + i), d, at - header, header);
-                    }
+                    // the socket wants the 10-byte header right before the frame; the burst keeps 12 there
+                    MemorySegment d = burst.data();
+                    MemorySegment.copy(d, burst.headerOffset(sent + i), d, at - header, header);
                     offsets[i] = at - header;
                     lengths[i] = burst.length(sent + i) + header;
                 }
