@@ -7,18 +7,18 @@ import java.util.Random;
  * Builds Ethernet/IPv4|IPv6/TCP frames in byte arrays and checks their checksums with a plain 16-bit
  * ones'-complement sum over bytes (independent of {@link InternetChecksum}'s 32-bit loop).
  */
-final class TcpFrames {
+public final class TcpFrames {
 
-    static final int FIN = 0x01;
-    static final int PSH = 0x08;
-    static final int ACK = 0x10;
-    static final int CWR = 0x80;
+    public static final int FIN = 0x01;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
+    public static final int CWR = 0x80;
 
     private TcpFrames() {
     }
 
     /** @param vlan 0 for an untagged frame */
-    static byte[] build(boolean ipv6, int vlan, int payloadLength, int tcpFlags, long seed) {
+    public static byte[] build(boolean ipv6, int vlan, int payloadLength, int tcpFlags, long seed) {
         byte[] payload = new byte[payloadLength];
         new Random(seed).nextBytes(payload);
         int l2 = vlan != 0 ? 18 : 14;
@@ -55,27 +55,27 @@ final class TcpFrames {
     }
 
     /** Writes the pseudo-header sum into the TCP checksum field, as a sender asking for NEEDS_CSUM does. */
-    static void seedPartial(byte[] f, boolean ipv6, int l3, int l4) {
+    public static void seedPartial(byte[] f, boolean ipv6, int l3, int l4) {
         int tcpLength = f.length - l4;
         putShort(f, l4 + 16, 0);
         putShort(f, l4 + 16, fold(pseudo(f, ipv6, l3, tcpLength)));
     }
 
-    static long pseudo(byte[] f, boolean ipv6, int l3, int tcpLength) {
+    public static long pseudo(byte[] f, boolean ipv6, int l3, int tcpLength) {
         return ipv6 ? sum(f, l3 + 8, 32, 6 + tcpLength) : sum(f, l3 + 12, 8, 6 + tcpLength);
     }
 
     /** True if the TCP checksum of the frame (TCP from l4 to the end) verifies. */
-    static boolean tcpChecksumOk(byte[] f, boolean ipv6, int l3, int l4) {
+    public static boolean tcpChecksumOk(byte[] f, boolean ipv6, int l3, int l4) {
         int tcpLength = f.length - l4;
         return fold(sum(f, l4, tcpLength, pseudo(f, ipv6, l3, tcpLength))) == 0xFFFF;
     }
 
-    static boolean ipv4ChecksumOk(byte[] f, int l3) {
+    public static boolean ipv4ChecksumOk(byte[] f, int l3) {
         return fold(sum(f, l3, 20, 0)) == 0xFFFF;
     }
 
-    static long sum(byte[] f, int from, int length, long acc) {
+    public static long sum(byte[] f, int from, int length, long acc) {
         for (int i = 0; i < length; i += 2) {
             int hi = f[from + i] & 0xFF;
             int lo = i + 1 < length ? f[from + i + 1] & 0xFF : 0;
@@ -84,22 +84,22 @@ final class TcpFrames {
         return acc;
     }
 
-    static int fold(long s) {
+    public static int fold(long s) {
         while (s > 0xFFFF) {
             s = (s & 0xFFFF) + (s >>> 16);
         }
         return (int) s;
     }
 
-    static int u16(byte[] f, int at) {
+    public static int u16(byte[] f, int at) {
         return ((f[at] & 0xFF) << 8) | (f[at + 1] & 0xFF);
     }
 
-    static long u32(byte[] f, int at) {
+    public static long u32(byte[] f, int at) {
         return ((long) u16(f, at) << 16) | u16(f, at + 2);
     }
 
-    static void putShort(byte[] f, int at, int v) {
+    public static void putShort(byte[] f, int at, int v) {
         f[at] = (byte) (v >>> 8);
         f[at + 1] = (byte) v;
     }
