@@ -415,12 +415,17 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                     // legacy 10-byte header: move it to where the burst keeps headers
                     MemorySegment.copy(data, at, data, h, VirtioNetHeader.LEGACY_SIZE);
                 }
-                // num_buffers is meaningless on transmit and never trusted
-                data.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + VirtioNetHeader.NUM_BUFFERS, (short) 0);
-                if (burst.hasOffload(slot) && refuseOffload(data, h, burst.offset(slot), (int) frameLength)) {
+                if (!burst.hasOffload(slot)) {
+                    // nothing asked: whatever else the guest wrote in the header goes nowhere
+                    data.set(ValueLayout.JAVA_LONG_UNALIGNED, h, 0L);
+                    data.set(ValueLayout.JAVA_INT_UNALIGNED, h + 8, 0);
+                    added = 1;
+                } else if (refuseOffload(data, h, burst.offset(slot), (int) frameLength)) {
                     burst.removeLast();
                     txDropped++;
                 } else {
+                    // num_buffers is meaningless on transmit and never trusted
+                    data.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + VirtioNetHeader.NUM_BUFFERS, (short) 0);
                     added = 1;
                 }
             }
