@@ -12,13 +12,21 @@ import java.util.regex.Pattern;
  * {name: tap0, type: tap, iface: vwtap0, mtu: 1500, vlan: {...}}
  * {name: uplink, type: af-packet, iface: eth1, vlan: {...}}
  * </pre>
+ * {@code offloads: true} (any type; default false) carries checksum and TCP segmentation offloads through the
+ * port: a vhost-user device offers them to the guest, TAP uses IFF_VNET_HDR, AF_PACKET PACKET_VNET_HDR.
  * {@code mode} is the forwarder's side: {@code server} (we listen; libvirt {@code <source mode='client'>}) or
  * {@code client} (QEMU listens; libvirt {@code <source mode='server'>}).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PortConfig(String name, String type, String socket, String mode, Integer queues, Integer queueSize,
-                         String iface, Integer mtu, VlanConfig vlan) {
+                         String iface, Integer mtu, VlanConfig vlan, Boolean offloads) {
+
+    /** Without {@code offloads} (the default: off). */
+    public PortConfig(String name, String type, String socket, String mode, Integer queues, Integer queueSize,
+                      String iface, Integer mtu, VlanConfig vlan) {
+        this(name, type, socket, mode, queues, queueSize, iface, mtu, vlan, null);
+    }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
 
@@ -93,6 +101,10 @@ public record PortConfig(String name, String type, String socket, String mode, I
 
     public int queueSizeOrDefault() {
         return queueSize == null ? 1024 : queueSize;
+    }
+
+    public boolean offloadsOrDefault() {
+        return offloads != null && offloads;
     }
 
     public int mtuOrDefault() {

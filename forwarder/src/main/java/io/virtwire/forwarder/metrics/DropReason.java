@@ -13,7 +13,12 @@ public enum DropReason {
     /** Its destination is the port it came from. */
     SAME_PORT,
     /** The port is broken or has no peer connected (a guest that is not running). */
-    PORT_DOWN;
+    PORT_DOWN,
+    /**
+     * Its virtio-net header was refused: a guest asked for an offload it did not negotiate or whose fields do not
+     * fit the frame, or a GSO frame could not be segmented (not TCP over IPv4/IPv6).
+     */
+    BAD_OFFLOAD;
 
     public String jsonName() {
         return name().toLowerCase(java.util.Locale.ROOT);

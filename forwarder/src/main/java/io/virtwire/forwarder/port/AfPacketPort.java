@@ -5,6 +5,8 @@ import io.virtwire.linux.Fd;
 import io.virtwire.linux.PacketSocket;
 import io.virtwire.linux.Tpacket3;
 import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.VirtioNetHeader;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -19,12 +21,23 @@ import java.util.Map;
  * per frame, the kernel hands over whole blocks) and leave in one sendmmsg per burst. Frames this socket sends
  * are not seen again (PACKET_IGNORE_OUTGOING). An 802.1Q tag the kernel took off on receive (VLAN offload) is put
  * back, so trunk ports see tags.
+ *
+ * <p>Virtio-net headers: PACKET_VNET_HDR on every socket, with or without {@code offloads}. The kernel hands a
+ * packet socket whatever skb it has: on a veth (or a NIC with GRO) that means partial checksums and GSO frames
+ * of up to 64 KiB, which without the header arrive with a checksum field nobody can complete. With the header
+ * each frame's virtio_net_hdr is written right before its MAC header in the ring (copied into the burst's
+ * header; csum_start and hdr_len move by 4 when a stripped tag is put back), so the port always receives into
+ * large bursts, and the switch completes what a destination cannot take. {@code offloads} decides what we send:
+ * with it frames leave with their offloads (the kernel finishes them), without it the switch hands this port
+ * only complete frames (zero header). The header is read in front of each frame we send (moved there from the
+ * burst's layout).
  */
 public final class AfPacketPort implements Port {
 
     private static final System.Logger LOG = System.getLogger(AfPacketPort.class.getName());
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int BLOCK_SIZE = 1 << 18;
     private static final int BLOCKS = 16;
@@ -38,6 +51,7 @@ public final class AfPacketPort implements Port {
     private final Queue[] queues;
     private final long[] offsets;
     private final int[] lengths;
+    private final boolean offloads;
     private int nextQueue;
     private volatile String brokenReason;
 
@@ -60,7 +74,8 @@ public final class AfPacketPort implements Port {
         }
     }
 
-    private AfPacketPort(String name, String iface, Queue[] queues) {
+    private AfPacketPort(String name, String iface, Queue[] queues, boolean offloads) {
+        this.offloads = offloads;
         this.name = name;
         this.iface = iface;
         this.queues = queues;
@@ -73,6 +88,11 @@ public final class AfPacketPort implements Port {
      * @throws NoSuchInterfaceException if {@code iface} does not exist
      */
     public static AfPacketPort open(String name, String iface, int queueCount) throws IOException {
+        return open(name, iface, queueCount, false);
+    }
+
+    /** @param offloads PACKET_VNET_HDR: offloaded frames pass through with their virtio-net header */
+    public static AfPacketPort open(String name, String iface, int queueCount, boolean offloads) throws IOException {
         int index = PacketSocket.ifNameToIndex(iface);
         if (index == 0) {
             throw new NoSuchInterfaceException("interface '" + iface + "' does not exist on this host"
@@ -83,7 +103,7 @@ public final class AfPacketPort implements Port {
         try {
             for (int i = 0; i < queueCount; i++) {
                 queues[i] = new Queue(PacketSocket.open(index, BLOCK_SIZE, BLOCKS, RETIRE_MILLIS, group,
-                        PacketBurst.DEFAULT_CAPACITY));
+                        PacketBurst.DEFAULT_CAPACITY, true));
             }
         } catch (IOException | RuntimeException e) {
             for (Queue q : queues) {
@@ -93,7 +113,7 @@ public final class AfPacketPort implements Port {
             }
             throw e;
         }
-        return new AfPacketPort(name, iface, queues);
+        return new AfPacketPort(name, iface, queues, offloads);
     }
 
     @Override
@@ -158,7 +178,8 @@ public final class AfPacketPort implements Port {
             long mac = hdr + (ring.get(U16, hdr + Tpacket3.PKT_MAC) & 0xFFFF);
             boolean retag = (status & Tpacket3.TP_STATUS_VLAN_VALID) != 0;
             int length = snap + (retag ? 4 : 0);
-            if (snap >= 12 && length <= PacketBurst.SLOT_SIZE && mac + snap <= blockBase(q) + BLOCK_SIZE) {
+            if (snap >= 12 && length <= burst.slotSize() && mac + snap <= blockBase(q) + BLOCK_SIZE
+                    && mac - PacketSocket.VNET_HDR_SIZE >= hdr) {
                 int slot = burst.append(length);
                 MemorySegment out = burst.data();
                 long to = burst.offset(slot);
@@ -172,6 +193,11 @@ public final class AfPacketPort implements Port {
                 } else {
                     MemorySegment.copy(ring, mac, out, to, snap);
                 }
+                long h = burst.headerOffset(slot);
+                MemorySegment.copy(ring, mac - PacketSocket.VNET_HDR_SIZE, out, h, PacketSocket.VNET_HDR_SIZE);
+                if (retag && burst.hasOffload(slot)) {
+                    shiftOffsets(out, h);
+                }
                 added++;
             }
             if (--q.packetsLeft == 0) {
@@ -183,6 +209,28 @@ public final class AfPacketPort implements Port {
         return added;
     }
 
+    /** A tag was put back in front of the IP header: the header's offsets from the frame start grow by 4. */
+    private static void shiftOffsets(MemorySegment out, long h) {
+        if ((out.get(ValueLayout.JAVA_BYTE, h + VirtioNetHeader.FLAGS) & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+            out.set(LE16, h + VirtioNetHeader.CSUM_START, (short) (out.get(LE16, h + VirtioNetHeader.CSUM_START) + 4));
+        }
+        short hdrLen = out.get(LE16, h + VirtioNetHeader.HDR_LEN);
+        if (hdrLen != 0) {
+            out.set(LE16, h + VirtioNetHeader.HDR_LEN, (short) (hdrLen + 4));
+        }
+    }
+
+    @Override
+    public int offloadsAccepted() {
+        return offloads ? Offloads.ALL : Offloads.NONE;
+    }
+
+    /** Always: the kernel may hand this socket GSO frames (see the class comment). */
+    @Override
+    public boolean largeFrames() {
+        return true;
+    }
+
     @Override
     public synchronized int transmit(PacketBurst burst) {
         if (brokenReason != null) {
@@ -190,12 +238,17 @@ public final class AfPacketPort implements Port {
         }
         int sent = 0;
         int count = burst.count();
+        int header = PacketSocket.VNET_HDR_SIZE;
         try {
             while (sent < count) {
                 int n = Math.min(offsets.length, count - sent);
                 for (int i = 0; i < n; i++) {
-                    offsets[i] = burst.offset(sent + i);
-                    lengths[i] = burst.length(sent + i);
+                    long at = burst.offset(sent + i);
+                    // the socket wants the 10-byte header right before the frame; the burst keeps 12 there
+                    MemorySegment d = burst.data();
+                    MemorySegment.copy(d, burst.headerOffset(sent + i), d, at - header, header);
+                    offsets[i] = at - header;
+                    lengths[i] = burst.length(sent + i) + header;
                 }
                 // one transmitting socket keeps the order of frames; fanout only spreads receiving
                 int r = queues[0].socket.send(burst.data(), offsets, lengths, n);
@@ -257,6 +310,7 @@ public final class AfPacketPort implements Port {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("iface", iface);
         m.put("queues", queues.length);
+        m.put("offloads", offloads);
         java.util.List<Map<String, Object>> perQueue = new java.util.ArrayList<>();
         for (int i = 0; i < queues.length; i++) {
             Queue q = queues[i];

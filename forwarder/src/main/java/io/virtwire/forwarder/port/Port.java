@@ -28,11 +28,41 @@ public interface Port extends AutoCloseable {
     /** Kind for the control API: "vhost-user", "tap", ... */
     String type();
 
-    /** Appends received frames (Ethernet, no virtio-net header) to {@code burst}, as many as fit. */
+    /**
+     * Appends received frames to {@code burst}, as many as fit, each with its virtio-net header (zero unless the
+     * port carries offloads; a port that does has checked the header before it hands it on).
+     */
     int receive(PacketBurst burst);
 
-    /** Sends frames {@code 0..burst.count()-1}; returns how many left, the others are dropped. Thread-safe. */
+    /**
+     * Sends frames {@code 0..burst.count()-1}; returns how many left, the others are dropped. Thread-safe. Frames
+     * carry only offloads in {@link #offloadsAccepted()}.
+     */
     int transmit(PacketBurst burst);
+
+    /**
+     * {@link io.virtwire.virtio.net.Offloads} this port takes on {@link #transmit} now (for a guest: what it
+     * negotiated); the switch completes anything else in software first. Read per offloaded frame.
+     */
+    default int offloadsAccepted() {
+        return io.virtwire.virtio.net.Offloads.NONE;
+    }
+
+    /**
+     * Whether this port carries offloads, so its frames may be GSO frames up to 64 KiB: it receives into and is
+     * sent from bursts of {@link PacketBurst#LARGE_SLOT_SIZE}. Fixed for the port's life.
+     */
+    default boolean largeFrames() {
+        return false;
+    }
+
+    /**
+     * Frames refused since the last call because their virtio-net header failed validation (a guest's bad
+     * offload request); called by the receiving worker after each receive.
+     */
+    default long takeOffloadRefusals() {
+        return 0;
+    }
 
     /** A descriptor that becomes readable when {@link #receive} may find frames; null if the port must be polled. */
     Fd pollFd();

@@ -12,9 +12,9 @@ public class PortFactory {
         return switch (c.typeOrDefault()) {
             case "vhost-user" -> VhostUserPort.open(c.name(), Path.of(c.socket()),
                     c.modeOrDefault().equals("client") ? VhostUserPort.Mode.CLIENT : VhostUserPort.Mode.SERVER,
-                    c.queuesOrDefault(), c.queueSizeOrDefault());
-            case "tap" -> TapPort.open(c.name(), c.iface());
-            case "af-packet" -> AfPacketPort.open(c.name(), c.iface(), c.queuesOrDefault());
+                    c.queuesOrDefault(), c.queueSizeOrDefault(), c.offloadsOrDefault());
+            case "tap" -> TapPort.open(c.name(), c.iface(), c.offloadsOrDefault());
+            case "af-packet" -> AfPacketPort.open(c.name(), c.iface(), c.queuesOrDefault(), c.offloadsOrDefault());
             default -> throw new IllegalArgumentException("port type '" + c.type() + "' is not supported");
         };
     }

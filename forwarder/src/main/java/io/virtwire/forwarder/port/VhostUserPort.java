@@ -20,9 +20,11 @@ import java.util.Map;
  * libvirt {@code mode='client'}, and reconnects after we restart); client mode connects to QEMU's socket and
  * retries until it is there.
  *
- * <p>Offloads: the device offers none, so every frame a guest sends is complete (a header asking for checksum
- * or segmentation is refused by the device and counted), and frames delivered into the guest carry a zeroed
- * header. Nothing the guest writes in the header is trusted.
+ * <p>Offloads: without {@code offloads} the device offers none, so every frame a guest sends is complete (a
+ * header asking for checksum or segmentation is refused and counted) and frames into the guest carry a zeroed
+ * header. With {@code offloads} it offers checksum and TCP segmentation both ways: the guest's headers are
+ * validated by the device before they travel with the frame, and {@link #offloadsAccepted()} tells the switch
+ * what this guest negotiated for its receive side (the rest is completed in software before it gets here).
  */
 public final class VhostUserPort implements Port {
 
@@ -34,6 +36,7 @@ public final class VhostUserPort implements Port {
     private final int queuePairs;
     private final VhostUserNetDevice device;
     private final BackendServer server;
+    private long refusalsTaken;
 
     private VhostUserPort(String name, Path socket, Mode mode, int queuePairs, VhostUserNetDevice device,
                           BackendServer server) {
@@ -51,7 +54,13 @@ public final class VhostUserPort implements Port {
      */
     public static VhostUserPort open(String name, Path socket, Mode mode, int queuePairs, int queueSize)
             throws IOException {
-        VhostUserNetDevice device = new VhostUserNetDevice(name, queuePairs, queueSize);
+        return open(name, socket, mode, queuePairs, queueSize, false);
+    }
+
+    /** @param offloads offer checksum/TSO offloads to the guest and carry its headers */
+    public static VhostUserPort open(String name, Path socket, Mode mode, int queuePairs, int queueSize,
+                                     boolean offloads) throws IOException {
+        VhostUserNetDevice device = new VhostUserNetDevice(name, queuePairs, queueSize, offloads);
         try {
             BackendServer server = mode == Mode.SERVER
                     ? BackendServer.listen(socket, device)
@@ -89,6 +98,24 @@ public final class VhostUserPort implements Port {
     @Override
     public int transmit(PacketBurst burst) {
         return device.transmitBurst(burst);
+    }
+
+    @Override
+    public int offloadsAccepted() {
+        return device.receiveOffloads();
+    }
+
+    @Override
+    public boolean largeFrames() {
+        return device.offersOffloads();
+    }
+
+    @Override
+    public long takeOffloadRefusals() {
+        long now = device.offloadRefused();
+        long fresh = now - refusalsTaken;
+        refusalsTaken = now;
+        return fresh;
     }
 
     @Override
@@ -130,6 +157,7 @@ public final class VhostUserPort implements Port {
         m.put("sessions", server.sessionsServed() + (server.session() != null ? 1 : 0));
         // frames the guest sent that the device refused (malformed, offload requested, too long)
         m.put("guestTxRefused", device.transmitDropped());
+        m.put("offloads", device.offersOffloads());
         return m;
     }
 

@@ -10,6 +10,7 @@ import io.virtwire.linux.EventFd;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Sched;
 import io.virtwire.forwarder.port.Port;
+import io.virtwire.forwarder.metrics.DropReason;
 import io.virtwire.vhostuser.net.PacketBurst;
 
 import java.time.Duration;
@@ -33,6 +34,8 @@ public final class PollWorker implements AutoCloseable {
     private final Forwarding forwarding;
     private final EgressBuffers egress;
     private final PacketBurst burst = new PacketBurst(PacketBurst.DEFAULT_CAPACITY);
+    /** For ports that carry offloads (64 KiB GSO frames); allocated when the first such port is owned. */
+    private volatile PacketBurst largeBurst;
     private final Epoll epoll;
     private final EventFd wake;
     private final IdleStrategy idle;
@@ -88,8 +91,10 @@ public final class PollWorker implements AutoCloseable {
         SwitchPort[] ports = owned;
         int work = 0;
         for (SwitchPort in : ports) {
+            PacketBurst burst = in.largeFrames() ? largeBurst : this.burst;
             burst.clear();
             int n = in.port().receive(burst);
+            in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
             if (n > 0) {
                 long bytes = 0;
                 for (int i = 0; i < n; i++) {
@@ -135,6 +140,9 @@ public final class PollWorker implements AutoCloseable {
 
     /** Starts receiving from {@code port}. */
     public synchronized void own(SwitchPort port) throws ErrnoException {
+        if (port.largeFrames() && largeBurst == null) {
+            largeBurst = new PacketBurst(PacketBurst.DEFAULT_CAPACITY, PacketBurst.LARGE_SLOT_SIZE);
+        }
         Fd fd = port.port().pollFd();
         if (fd != null) {
             epoll.add(fd, Epoll.EPOLLIN, port.slot());

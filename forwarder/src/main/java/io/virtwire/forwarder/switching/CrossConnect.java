@@ -2,11 +2,17 @@ package io.virtwire.forwarder.switching;
 
 import io.virtwire.forwarder.metrics.DropReason;
 import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.VirtioNetHeader;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Port-to-port wiring: everything port A receives leaves through port B and back, untouched (no learning, no
  * VLAN or MTU rules; the received burst itself is transmitted, without a copy). For benchmarks and simple
- * point-to-point links.
+ * point-to-point links. Offloads pass with the frames; only when a frame asks for one the peer cannot take
+ * (checked only on ports that carry offloads) is the burst copied, with that work done in software.
  */
 public final class CrossConnect implements Forwarding {
 
@@ -39,6 +45,48 @@ public final class CrossConnect implements Forwarding {
             in.counters().dropped(DropReason.PORT_DOWN, frames.count());
             return;
         }
+        if (in.largeFrames() && !fitsAsIs(frames, out)) {
+            // some frame asks for an offload the peer cannot take: copy the burst, completing those in software
+            for (int i = 0; i < frames.count(); i++) {
+                int len = frames.length(i);
+                if (frames.hasOffload(i)) {
+                    OffloadedEgress.emit(out, frames.data(), frames.offset(i), len, frames.headerOffset(i), len, 0,
+                            false, 0, egress);
+                } else {
+                    PacketBurst b = egress.burstFor(out.slot());
+                    if (len > b.slotSize()) {
+                        out.counters().dropped(DropReason.MTU, 1);
+                        continue;
+                    }
+                    int slot = b.append(len);
+                    MemorySegment.copy(frames.data(), frames.offset(i), b.data(), b.offset(slot), len);
+                }
+            }
+            egress.flushAll();
+            return;
+        }
         EgressBuffers.send(out, frames);
+    }
+
+    /** Whether every frame's header is one {@code out} takes as it is, and every frame fits its bursts. */
+    private static boolean fitsAsIs(PacketBurst frames, SwitchPort out) {
+        int accepted = -1;
+        for (int i = 0; i < frames.count(); i++) {
+            if (frames.length(i) > PacketBurst.SLOT_SIZE && !out.largeFrames()) {
+                return false;
+            }
+            if (frames.hasOffload(i)) {
+                if (accepted < 0) {
+                    accepted = out.port().offloadsAccepted();
+                }
+                MemorySegment d = frames.data();
+                long h = frames.headerOffset(i);
+                if (!Offloads.fits(d.get(ValueLayout.JAVA_BYTE, h + VirtioNetHeader.FLAGS) & 0xFF,
+                        d.get(ValueLayout.JAVA_BYTE, h + VirtioNetHeader.GSO_TYPE) & 0xFF, accepted)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 }

@@ -2,6 +2,11 @@ package io.virtwire.forwarder.switching;
 
 import io.virtwire.forwarder.metrics.DropReason;
 import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.TcpFrame;
+import io.virtwire.virtio.net.TcpSegmenter;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
  * One worker's staging bursts, one per destination slot, filled by the switch and flushed after each received
@@ -15,6 +20,9 @@ public final class EgressBuffers {
     private final int[] touched = new int[PortTable.MAX_PORTS];
     private final boolean[] isTouched = new boolean[PortTable.MAX_PORTS];
     private int touchedCount;
+    private final TcpFrame tcp = new TcpFrame();
+    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private MemorySegment scratch;
 
     public EgressBuffers(PortTable table) {
         this.table = table;
@@ -24,7 +32,9 @@ public final class EgressBuffers {
     public PacketBurst burstFor(int slot) {
         PacketBurst b = bursts[slot];
         if (b == null) {
-            b = new PacketBurst(PacketBurst.DEFAULT_CAPACITY);
+            SwitchPort p = table.get(slot);
+            b = new PacketBurst(PacketBurst.DEFAULT_CAPACITY,
+                    p != null && p.largeFrames() ? PacketBurst.LARGE_SLOT_SIZE : PacketBurst.SLOT_SIZE);
             bursts[slot] = b;
         }
         if (b.isFull()) {
@@ -35,6 +45,24 @@ public final class EgressBuffers {
             touched[touchedCount++] = slot;
         }
         return b;
+    }
+
+    /** This worker's header parser (offloaded frames' MTU checks). */
+    TcpFrame tcpFrame() {
+        return tcp;
+    }
+
+    /** This worker's software segmenter. */
+    TcpSegmenter segmenter() {
+        return segmenter;
+    }
+
+    /** A buffer for one retagged GSO frame before it is segmented; allocated on first use, then kept. */
+    MemorySegment scratch() {
+        if (scratch == null) {
+            scratch = Arena.ofAuto().allocate(PacketBurst.LARGE_SLOT_SIZE, 64);
+        }
+        return scratch;
     }
 
     public void flushAll() {

@@ -11,6 +11,10 @@ import java.nio.ByteOrder;
  * An 802.1Q learning bridge. Per frame: VLAN by the ingress port's policy, MTU check, source address learned,
  * destination looked up; broadcast, multicast and unknown unicast flood to every other member of the VLAN. Each
  * frame is copied into the destination's staging burst, adding or removing the tag the egress port wants.
+ *
+ * <p>Offloads: a frame whose virtio-net header asks for something takes {@link OffloadedEgress} (the header goes
+ * along, shifted by the tag change, or the checksum/segmentation is done in software for a port that cannot take
+ * it). A GSO frame meets the MTU when its segments do (headers plus gso_size), not by its own length.
  */
 public final class L2Switch implements Forwarding {
 
@@ -58,6 +62,14 @@ public final class L2Switch implements Forwarding {
                 continue;
             }
             int payload = len - ETH_HEADER - (tagged ? TAG : 0);
+            boolean offload = frames.hasOffload(i);
+            if (offload) {
+                payload = OffloadedEgress.l3Size(data, off, len, frames.headerOffset(i), payload, egress);
+                if (payload < 0) {
+                    in.counters().dropped(DropReason.BAD_OFFLOAD, 1);
+                    continue;
+                }
+            }
             if (payload > in.mtu()) {
                 in.counters().dropped(DropReason.MTU, 1);
                 continue;
@@ -73,12 +85,13 @@ public final class L2Switch implements Forwarding {
                 continue;
             }
             SwitchPort out = target < 0 ? null : table.get(target);
+            long header = offload ? frames.headerOffset(i) : -1;
             if (out != null) {
-                emit(out, vlan, data, off, len, tagged, payload, egress, true);
+                emit(out, vlan, data, off, len, tagged, payload, egress, true, header);
             } else {
                 for (SwitchPort p : ports) {
                     if (p != in) {
-                        emit(p, vlan, data, off, len, tagged, payload, egress, false);
+                        emit(p, vlan, data, off, len, tagged, payload, egress, false, header);
                     }
                 }
             }
@@ -90,8 +103,9 @@ public final class L2Switch implements Forwarding {
         return ((data.get(U32, off) & 0xFFFF_FFFFL) << 16) | (data.get(U16, off + 4) & 0xFFFF);
     }
 
+    /** @param header the frame's virtio-net header if it asks for offloads, else -1 */
     private static void emit(SwitchPort out, int vlan, MemorySegment data, long off, int len, boolean tagged,
-                             int payload, EgressBuffers egress, boolean known) {
+                             int payload, EgressBuffers egress, boolean known, long header) {
         int tag = out.vlan().egressTag(vlan);
         if (tag == VlanPolicy.REFUSED) {
             if (known) {
@@ -105,21 +119,31 @@ public final class L2Switch implements Forwarding {
         }
         boolean addTag = tag != VlanPolicy.UNTAGGED;
         int outLen = len - (tagged ? TAG : 0) + (addTag ? TAG : 0);
-        if (outLen > PacketBurst.SLOT_SIZE) {
-            out.counters().dropped(DropReason.MTU, 1);
+        int tci = addTag ? (tagged ? data.get(U16, off + ETH_HEADER) & 0xF000 : 0) | tag : 0;
+        if (header >= 0) {
+            OffloadedEgress.emit(out, data, off, len, header, outLen, outLen - len, tagged, tci, egress);
             return;
         }
         PacketBurst b = egress.burstFor(out.slot());
+        if (outLen > b.slotSize()) {
+            out.counters().dropped(DropReason.MTU, 1);
+            return;
+        }
         int slot = b.append(outLen);
-        MemorySegment dst = b.data();
-        long to = b.offset(slot);
+        copyRetagged(data, off, len, tagged, tci, b.data(), b.offset(slot));
+    }
+
+    /**
+     * Copies the frame at {@code data[off, off+len)} to {@code dst[to...)} without its 802.1Q tag ({@code tagged})
+     * and with tag {@code tci} (0: none) instead; the copy is {@code len - (tagged ? 4 : 0) + (tci != 0 ? 4 : 0)} long.
+     */
+    static void copyRetagged(MemorySegment data, long off, int len, boolean tagged, int tci, MemorySegment dst, long to) {
         MemorySegment.copy(data, off, dst, to, ADDRESSES);
         int restFrom = ADDRESSES + (tagged ? TAG : 0);
         int at = ADDRESSES;
-        if (addTag) {
-            int pcp = tagged ? data.get(U16, off + ETH_HEADER) & 0xF000 : 0;
+        if (tci != 0) {
             dst.set(U16, to + ADDRESSES, (short) TPID);
-            dst.set(U16, to + ADDRESSES + 2, (short) (pcp | tag));
+            dst.set(U16, to + ADDRESSES + 2, (short) tci);
             at += TAG;
         }
         MemorySegment.copy(data, off + restFrom, dst, to + at, len - restFrom);

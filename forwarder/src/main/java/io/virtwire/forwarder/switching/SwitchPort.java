@@ -15,6 +15,7 @@ public final class SwitchPort {
     private final int mtu;
     private final PortCounters counters = new PortCounters();
     private final LinkTracker link;
+    private final boolean largeFrames;
 
     public SwitchPort(int slot, Port port, VlanPolicy vlan, int mtu, long downSinceMillis) {
         if (mtu < 68 || mtu > 9000) {
@@ -25,6 +26,7 @@ public final class SwitchPort {
         this.vlan = vlan;
         this.mtu = mtu;
         this.link = new LinkTracker(downSinceMillis);
+        this.largeFrames = port.largeFrames();
     }
 
     public int slot() {
@@ -46,6 +48,11 @@ public final class SwitchPort {
     /** Largest L3 payload (frame minus Ethernet and VLAN headers) the port takes or sends. */
     public int mtu() {
         return mtu;
+    }
+
+    /** {@link Port#largeFrames()}, read once: the port carries offloads (64 KiB GSO frames, virtio-net headers). */
+    public boolean largeFrames() {
+        return largeFrames;
     }
 
     public PortCounters counters() {

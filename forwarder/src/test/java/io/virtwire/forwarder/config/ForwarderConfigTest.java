@@ -56,4 +56,16 @@ class ForwarderConfigTest {
         assertEquals(0, c.portsOrEmpty().size());
         assertEquals(300, c.macAgingSecondsOrDefault());
     }
+
+    @Test
+    void offloadsArePerPortAndOffByDefault() throws Exception {
+        Path f = dir.resolve("offloads.yaml");
+        Files.writeString(f, "ports: [{name: a, socket: /a.sock, offloads: true}, {name: b, type: tap, iface: t0},"
+                + " {name: c, type: af-packet, iface: eth9, offloads: false}]\n");
+        ForwarderConfig c = ForwarderConfig.load(f);
+        assertEquals(true, c.portsOrEmpty().get(0).offloadsOrDefault());
+        assertEquals(false, c.portsOrEmpty().get(1).offloadsOrDefault(), "default off");
+        assertEquals(false, c.portsOrEmpty().get(2).offloadsOrDefault());
+        assertTrue(refused("ports: [{name: a, socket: /a.sock, offloads: maybe}]\n").getMessage().contains("offloads"));
+    }
 }

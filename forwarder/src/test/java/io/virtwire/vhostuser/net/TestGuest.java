@@ -35,12 +35,17 @@ public final class TestGuest implements AutoCloseable {
 
     /** Connects (retrying for up to 10 s while the socket appears), negotiates, starts pair 0, posts 128 RX buffers. */
     public static TestGuest connect(Path socketPath, String name) throws Exception {
+        return connect(socketPath, name, 0);
+    }
+
+    /** As {@link #connect(Path, String)}, acking {@code extraFeatures} too (e.g. offloads the port offers). */
+    public static TestGuest connect(Path socketPath, String name, long extraFeatures) throws Exception {
         UnixSocket socket = connectSocket(socketPath);
         Frontend f = new Frontend(new Connection(socket));
         GuestRam ram = GuestRam.standard(name);
         f.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
         f.setFeatures(VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask()
-                | VirtioFeature.VIRTIO_NET_F_MRG_RXBUF.mask());
+                | VirtioFeature.VIRTIO_NET_F_MRG_RXBUF.mask() | extraFeatures);
         f.setMemTable(ram);
         GuestNet net = new GuestNet(f, ram, 0, 256, false, true, 0x1000);
         net.postReceiveBuffers(RX_BUFFERS, 2048);
@@ -90,6 +95,16 @@ public final class TestGuest implements AutoCloseable {
 
     public void send(byte[] frame) throws Exception {
         net.send(frame);
+    }
+
+    /** Sends {@code frame} with a virtio-net header (12 bytes). */
+    public void send(byte[] header, byte[] frame) throws Exception {
+        net.send(header, frame);
+    }
+
+    /** The virtio-net headers of the frames received so far (pair 0 of a one-pair guest), in order. */
+    public List<byte[]> receivedHeaders() {
+        return net.headers;
     }
 
     public void postReceiveBuffers(int count) throws Exception {

@@ -8,6 +8,10 @@ import io.virtwire.vhostuser.protocol.ProtocolFeature;
 import io.virtwire.vhostuser.protocol.ProtocolFeatures;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.protocol.VirtioFeatures;
+import io.virtwire.virtio.net.HeaderFault;
+import io.virtwire.virtio.net.InternetChecksum;
+import io.virtwire.virtio.net.OffloadCheck;
+import io.virtwire.virtio.net.Offloads;
 import io.virtwire.virtio.net.VirtioNetFeatures;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.ChainStatus;
@@ -23,19 +27,27 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A minimal virtio-net device behind a vhost-user session, and a {@link PacketPort}: rings {@code 2k} are the
  * guest's receive queues, {@code 2k+1} its transmit queues (virtio 1.x 5.1.2), one pair per
- * {@code queuePairs}. No offloads are offered, so frames are plain Ethernet with a 12-byte header (VERSION_1 /
- * MRG_RXBUF) or the 10-byte legacy one; receive buffers are merged when MRG_RXBUF is negotiated.
+ * {@code queuePairs}. Frames carry a 12-byte header (VERSION_1 / MRG_RXBUF) or the 10-byte legacy one; receive
+ * buffers are merged when MRG_RXBUF is negotiated.
+ *
+ * <p>Offloads (only when constructed with {@code offloads}): CSUM, GUEST_CSUM, HOST_TSO4/6, HOST_ECN,
+ * GUEST_TSO4/6, GUEST_ECN are offered. A header the guest sends is checked against the frame and the negotiated
+ * features ({@link OffloadCheck}) and travels with the frame in the {@link PacketBurst}; a bad one drops the frame
+ * ({@link #offloadRefused()}). Towards the guest only offloads it negotiated are delivered: a partial checksum it
+ * did not ask for is completed here; a GSO frame it cannot take is dropped ({@link #offloadUndeliverable()};
+ * callers such as the forwarder segment such frames before, see {@link #receiveOffloads()}). Without
+ * {@code offloads} no offload is offered and every header asking for one is refused.
  *
  * <p>Threading: one data-path thread calls {@link #receiveBurst}, {@link #transmitBurst} and {@link #awaitWork}
  * (a {@link NetPollWorker}, or a forwarder's agent). Each burst runs under a lock that {@link #queueStarted} and
  * {@link #queueStopped} also take: holding it is how the session's pause waits for the data path to let go of a
  * ring (the uncontended lock costs a CAS per burst and allocates nothing).
  *
- * <p>Hostile guests: a malformed chain, a header asking for offloads that were not offered, or a guest-memory
- * fault (a memfd the front-end shrank after we mapped it, reported by the JVM as {@link InternalError}) marks this
- * device broken: it stops moving frames and says why in {@link #brokenReason()}. Nothing is thrown into the
- * caller's loop, and other devices in the process are not affected. Frames longer than
- * {@link PacketBurst#SLOT_SIZE} or chains shorter than the header are dropped and counted.
+ * <p>Hostile guests: a malformed chain or a guest-memory fault (a memfd the front-end shrank after we mapped it,
+ * reported by the JVM as {@link InternalError}) marks this device broken: it stops moving frames and says why in
+ * {@link #brokenReason()}. Nothing is thrown into the caller's loop, and other devices in the process are not
+ * affected. Frames longer than the burst's slot, chains shorter than the header and frames whose header fails
+ * {@link OffloadCheck} (offloads not negotiated, fields outside the frame) are dropped and counted.
  */
 public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, AutoCloseable {
 
@@ -43,18 +55,25 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     /**
      * Receive buffers one frame may be merged over. num_buffers allows 65535, but Linux posts buffers of at least
-     * 1.5 KB (a page with big packets), so a {@link PacketBurst#SLOT_SIZE} frame needs at most 7; 64 leaves room for
-     * small-buffer drivers while bounding the per-ring stash of taken chains.
+     * 1.5 KB (a page with big packets), so a {@link PacketBurst#SLOT_SIZE} frame needs at most 7 and a 64 KiB GSO
+     * frame 44; 64 bounds the per-ring stash of taken chains.
      */
     static final int MAX_MERGED_BUFFERS = 64;
 
     private static final long WAKE = -1;
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final String name;
     private final int queuePairs;
     private final int maxQueueSize;
     private final long features;
+    private final boolean offloads;
+    private final OffloadCheck offloadCheck = new OffloadCheck();
+    /** {@link Offloads} the guest may send / takes, from the acked features. */
+    private volatile int guestSends;
+    private volatile int guestReceives;
+    private long offloadRefused;
+    private long offloadUndeliverable;
     private final ReentrantLock dataPath = new ReentrantLock();
     private final Lane[] lanes;
     private final Epoll epoll;
@@ -102,17 +121,32 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
      * @param maxQueueSize largest ring the guest may configure (QEMU's default is 256, its maximum 1024)
      */
     public VhostUserNetDevice(String name, int queuePairs, int maxQueueSize) throws ErrnoException {
+        this(name, queuePairs, maxQueueSize, false);
+    }
+
+    /**
+     * @param offloads offer checksum and TCP segmentation offloads both ways (receive bursts must then have
+     *                 {@link PacketBurst#LARGE_SLOT_SIZE} slots to take the guest's GSO frames)
+     */
+    public VhostUserNetDevice(String name, int queuePairs, int maxQueueSize, boolean offloads) throws ErrnoException {
         if (queuePairs < 1 || queuePairs > 128) {
             throw new IllegalArgumentException("queue pairs " + queuePairs + " is outside 1..128");
         }
         this.name = name;
         this.queuePairs = queuePairs;
         this.maxQueueSize = maxQueueSize;
+        this.offloads = offloads;
         VirtioFeatures f = VirtioFeatures.of(VirtioFeature.VIRTIO_F_VERSION_1, VirtioFeature.VIRTIO_NET_F_MRG_RXBUF,
                 VirtioFeature.VIRTIO_F_RING_EVENT_IDX, VirtioFeature.VIRTIO_F_RING_INDIRECT_DESC,
                 VirtioFeature.VIRTIO_F_RING_PACKED, VirtioFeature.VHOST_F_LOG_ALL, VirtioFeature.VIRTIO_F_ACCESS_PLATFORM);
         if (queuePairs > 1) {
             f = f.with(VirtioFeature.VIRTIO_NET_F_MQ);
+        }
+        if (offloads) {
+            f = f.with(VirtioFeature.VIRTIO_NET_F_CSUM).with(VirtioFeature.VIRTIO_NET_F_GUEST_CSUM)
+                    .with(VirtioFeature.VIRTIO_NET_F_HOST_TSO4).with(VirtioFeature.VIRTIO_NET_F_HOST_TSO6)
+                    .with(VirtioFeature.VIRTIO_NET_F_HOST_ECN).with(VirtioFeature.VIRTIO_NET_F_GUEST_TSO4)
+                    .with(VirtioFeature.VIRTIO_NET_F_GUEST_TSO6).with(VirtioFeature.VIRTIO_NET_F_GUEST_ECN);
         }
         this.features = f.bits();
         for (int i = 0; i < TX_BATCH; i++) {
@@ -180,6 +214,21 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     @Override
     public void featuresAcked(long acked) {
         ackedFeatures = acked;
+        guestSends = Offloads.guestSends(acked & features);
+        guestReceives = Offloads.guestReceives(acked & features);
+    }
+
+    /** Whether this device was built to offer offloads. */
+    public boolean offersOffloads() {
+        return offloads;
+    }
+
+    /**
+     * The {@link Offloads} the connected guest takes on receive (what frames given to {@link #transmitBurst} may
+     * carry without being completed or dropped here); {@link Offloads#NONE} before negotiation.
+     */
+    public int receiveOffloads() {
+        return guestReceives;
     }
 
     @Override
@@ -365,29 +414,82 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         long readable = chain.readableBytes();
         long frameLength = readable - headerSize;
         int added = 0;
-        if (frameLength <= 0 || frameLength > PacketBurst.SLOT_SIZE) {
+        if (frameLength <= 0 || frameLength > burst.slotSize()) {
             txDropped++;
         } else {
             // header and frame in one copy: the header lands in the slot's headroom, where it is checked
             int slot = burst.append((int) frameLength);
+            MemorySegment data = burst.data();
             long at = burst.offset(slot) - headerSize;
-            if (chain.copyFromReadable(0, burst.data(), at, readable) != readable) {
+            if (chain.copyFromReadable(0, data, at, readable) != readable) {
                 burst.removeLast();
                 txDropped++;
             } else {
-                headerView.wrap(burst.data(), at);
-                if (headerView.flags() != 0 || headerView.gsoType() != VirtioNetHeader.GSO_NONE
-                        || headerView.checkTransmit(frameLength) != null) {
-                    // no offload was offered: a frame asking for checksum or segmentation would leave here wrong
+                long h = burst.headerOffset(slot);
+                if (headerSize != VirtioNetHeader.SIZE) {
+                    // legacy 10-byte header: move it to where the burst keeps headers
+                    MemorySegment.copy(data, at, data, h, VirtioNetHeader.LEGACY_SIZE);
+                }
+                if (!burst.hasOffload(slot)) {
+                    // nothing asked: whatever else the guest wrote in the header goes nowhere
+                    data.set(ValueLayout.JAVA_LONG_UNALIGNED, h, 0L);
+                    data.set(ValueLayout.JAVA_INT_UNALIGNED, h + 8, 0);
+                    added = 1;
+                } else if (refuseOffload(data, h, burst.offset(slot), (int) frameLength)) {
                     burst.removeLast();
                     txDropped++;
                 } else {
+                    // num_buffers is meaningless on transmit and never trusted
+                    data.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + VirtioNetHeader.NUM_BUFFERS, (short) 0);
                     added = 1;
                 }
             }
         }
         q.addUsed(chain, 0);
         return added;
+    }
+
+    /** Checks a header the guest sent (it asks for something); true if the frame must be dropped. */
+    private boolean refuseOffload(MemorySegment data, long header, long frame, int length) {
+        HeaderFault fault = offloadCheck.check(data, header, frame, length, guestSends);
+        if (fault != null) {
+            offloadRefused++;
+            return true;
+        }
+        // DATA_VALID means nothing on transmit: never pass a guest's claim on
+        int flags = data.get(ValueLayout.JAVA_BYTE, header + VirtioNetHeader.FLAGS) & ~VirtioNetHeader.F_DATA_VALID;
+        data.set(ValueLayout.JAVA_BYTE, header + VirtioNetHeader.FLAGS, (byte) flags);
+        return false;
+    }
+
+    /**
+     * Makes frame {@code i}'s header fit what the guest negotiated: a partial checksum is completed and DATA_VALID
+     * dropped for a guest without GUEST_CSUM; false if the frame needs segmentation the guest cannot do.
+     */
+    private boolean fitOffloads(PacketBurst burst, int i) {
+        MemorySegment data = burst.data();
+        long h = burst.headerOffset(i);
+        int flags = data.get(ValueLayout.JAVA_BYTE, h + VirtioNetHeader.FLAGS) & 0xFF;
+        int gsoType = data.get(ValueLayout.JAVA_BYTE, h + VirtioNetHeader.GSO_TYPE) & 0xFF;
+        if (Offloads.fits(flags, gsoType, guestReceives)) {
+            return true;
+        }
+        if (gsoType != VirtioNetHeader.GSO_NONE) {
+            offloadUndeliverable++;
+            return false;
+        }
+        if ((flags & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+            headerView.wrap(data, h);
+            int length = burst.length(i);
+            if (headerView.csumStart() + headerView.csumOffset() + 2L > length) {
+                offloadUndeliverable++;
+                return false;
+            }
+            InternetChecksum.completePartial(data, burst.offset(i), length, headerView.csumStart(), headerView.csumOffset());
+        }
+        data.set(ValueLayout.JAVA_LONG_UNALIGNED, h, 0L);
+        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8, (short) 0);
+        return true;
     }
 
     /** {@code burst} → guest receive. */
@@ -416,6 +518,9 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             int sent = 0;
             int tooBig = 0;
             for (int i = 0; i < burst.count(); i++) {
+                if (burst.hasOffload(i) && !fitOffloads(burst, i)) {
+                    continue; // counted as dropped below
+                }
                 int length = burst.length(i);
                 int r = deliver(index, lane, burst.data(), burst.offset(i), length);
                 if (r < 0) {
@@ -446,8 +551,8 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     }
 
     /**
-     * Delivers the frame at {@code offset} of a {@link PacketBurst}'s data ({@link PacketBurst#HEADROOM} bytes before
-     * it are scratch for the header).
+     * Delivers the frame at {@code offset} of a {@link PacketBurst}'s data with the header in front of it (the
+     * burst's layout; its num_buffers is ours to write).
      *
      * @return 1 delivered, 0 dropped (does not fit any buffers), -1 stop (no buffers now, or broken)
      */
@@ -486,12 +591,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             // (PacketBurst.HEADROOM), and header and frame reach the guest in one copy
             DescriptorChain c = lane.stash[0];
             long at = offset - headerSize;
-            frames.set(ValueLayout.JAVA_LONG_UNALIGNED, at, 0L);
             if (headerSize == VirtioNetHeader.SIZE) {
-                // csum_offset 0, num_buffers 1 (little-endian u16s at 8 and 10)
-                frames.set(LE_INT, at + 8, 1 << 16);
+                frames.set(LE_SHORT, at + VirtioNetHeader.NUM_BUFFERS, (short) 1);
             } else {
-                frames.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 8, (short) 0);
+                // legacy 10-byte header: the burst keeps 12 bytes in front of the frame, num_buffers last
+                MemorySegment.copy(frames, offset - VirtioNetHeader.SIZE, frames, at, VirtioNetHeader.LEGACY_SIZE);
             }
             long n = c.copyToWritable(0, frames, at, need);
             q.addUsed(c, n);
@@ -500,7 +604,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
         // header first (num_buffers = chains used), then the frame, each chain filled before the next
         MemorySegment hdr = header;
-        hdr.fill((byte) 0); // our segment is exactly one header; VirtioNetHeader.clear() would allocate a slice
+        MemorySegment.copy(frames, offset - VirtioNetHeader.SIZE, hdr, 0, VirtioNetHeader.SIZE);
         headerView.wrap(hdr, 0);
         if (headerSize == VirtioNetHeader.SIZE) {
             headerView.numBuffers(used);
@@ -689,6 +793,16 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         Lane rx = lanes[pair * 2];
         Lane tx = lanes[pair * 2 + 1];
         return new QueuePairCounters(pair, tx.frames, tx.bytes, tx.dropped, rx.frames, rx.bytes, rx.dropped, rx.tooBig);
+    }
+
+    /** Frames the guest sent whose virtio-net header failed {@link OffloadCheck} (also in {@link #transmitDropped()}). */
+    public long offloadRefused() {
+        return offloadRefused;
+    }
+
+    /** Frames for the guest that needed segmentation it did not negotiate (also in {@link #receiveDropped()}). */
+    public long offloadUndeliverable() {
+        return offloadUndeliverable;
     }
 
     public boolean isStarted(int index) {

@@ -58,6 +58,8 @@ final class GuestNet implements AutoCloseable {
     private long rxNext;
     private int txNext;
     private final boolean mergeable;
+    /** The header of every frame {@link #receive()} returned, in order. */
+    final List<byte[]> headers = new ArrayList<>();
 
     /** Lays out the rings at {@code ringBase} in LOW and starts them (rings 2*pair and 2*pair+1). */
     GuestNet(Frontend frontend, GuestRam ram, int pair, int size, boolean packed, boolean mergeable, long ringBase)
@@ -137,8 +139,13 @@ final class GuestNet implements AutoCloseable {
 
     /** Transmits one frame (header and data in separate descriptors, in the HIGH region), then kicks. */
     void send(byte[] frame) throws Exception {
+        send(new byte[HEADER], frame);
+    }
+
+    /** Transmits one frame with {@code header} (12 bytes: flags, gso_type, hdr_len ... as the device will see them). */
+    void send(byte[] header, byte[] frame) throws Exception {
         long slot = txArea + (txNext++ % TX_SLOTS) * TX_SLOT;
-        write(slot, new byte[HEADER]);
+        write(slot, header);
         write(slot + 0x100, frame);
         tx.add(DriverBuffer.readable(slot, HEADER), DriverBuffer.readable(slot + 0x100, frame.length));
         tx.publish();
@@ -161,6 +168,7 @@ final class GuestNet implements AutoCloseable {
         while ((first = rx.pollUsed()) != null) {
             long[] buf = rxBuffers.remove(first.id());
             byte[] hdr = read(buf[0], HEADER);
+            headers.add(hdr);
             int numBuffers = mergeable ? Short.toUnsignedInt(ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN).getShort(10)) : 1;
             ByteBuffer frame = ByteBuffer.allocate(64 * 1024);
             frame.put(read(buf[0] + HEADER, (int) first.length() - HEADER));

@@ -47,4 +47,46 @@ class PacketBurstTest {
         b.clear();
         assertThrows(IllegalStateException.class, b::removeLast);
     }
+
+    @Test
+    void everyFrameCarriesAHeaderRightBeforeItZeroUnlessSet() {
+        PacketBurst b = new PacketBurst(4);
+        for (int i = 0; i < 4; i++) {
+            b.append(60);
+            assertEquals(b.offset(i) - io.virtwire.virtio.net.VirtioNetHeader.SIZE, b.headerOffset(i));
+        }
+        b.setHeader(1, io.virtwire.virtio.net.VirtioNetHeader.F_NEEDS_CSUM, io.virtwire.virtio.net.VirtioNetHeader.GSO_TCPV4,
+                66, 1448, 34, 16);
+        assertTrue(b.hasOffload(1));
+        assertTrue(!b.hasOffload(0) && !b.hasOffload(2), "neighbours untouched");
+        io.virtwire.virtio.net.VirtioNetHeader h = new io.virtwire.virtio.net.VirtioNetHeader().wrap(b.data(), b.headerOffset(1));
+        assertEquals(66, h.hdrLen());
+        assertEquals(1448, h.gsoSize());
+        assertEquals(34, h.csumStart());
+        assertEquals(16, h.csumOffset());
+        // a slot reused after clear() starts with a zero header again, whatever the last frame there carried
+        b.clear();
+        b.append(60);
+        b.append(60);
+        assertTrue(!b.hasOffload(1));
+        assertEquals(0, h.hdrLen());
+        assertEquals(0, h.csumStart());
+    }
+
+    @Test
+    void largeSlotsHoldA64KibGsoFrameAndDoNotAlias() {
+        PacketBurst b = new PacketBurst(3, PacketBurst.LARGE_SLOT_SIZE);
+        assertEquals(PacketBurst.LARGE_SLOT_SIZE, b.slotSize());
+        byte[] big = new byte[14 + 4 + 40 + 65535];
+        java.util.Arrays.fill(big, (byte) 7);
+        b.add(big);
+        b.add(big);
+        assertArrayEquals(big, b.frame(0));
+        assertEquals(0, b.offset(1) % 64);
+        assertTrue((b.offset(1) - b.offset(0)) % 4096 != 0, "slot stride is not a multiple of a page");
+        assertThrows(IllegalArgumentException.class, () -> new PacketBurst().append(PacketBurst.SLOT_SIZE + 1));
+        assertThrows(IllegalArgumentException.class, () -> new PacketBurst(2, PacketBurst.LARGE_SLOT_SIZE + 64));
+        b.setLastLength(100);
+        assertEquals(100, b.length(1));
+    }
 }

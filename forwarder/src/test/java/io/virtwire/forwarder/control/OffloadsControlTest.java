@@ -1,0 +1,66 @@
+package io.virtwire.forwarder.control;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.virtwire.forwarder.app.Daemon;
+import io.virtwire.forwarder.config.ForwarderConfig;
+import io.virtwire.forwarder.config.PortConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The per-port {@code offloads} switch over the real control socket: port.add takes it, port.list and stats show it. */
+@Timeout(60)
+class OffloadsControlTest {
+
+    @TempDir
+    Path dir;
+
+    private Daemon daemon;
+    private ControlClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        ForwarderConfig config = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
+                dir.resolve("state").toString(), null, 1, null, 60,
+                List.of(PortConfig.vhostUser("plain", dir.resolve("plain.sock").toString(), "server")));
+        daemon = Daemon.start(config);
+        client = new ControlClient(dir.resolve("control.sock"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        daemon.close();
+    }
+
+    @Test
+    void offloadsAreAPortFieldOffByDefault() throws Exception {
+        JsonNode added = client.call("{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\""
+                + dir.resolve("vm1.sock") + "\",\"offloads\":true}}");
+        assertTrue(added.get("ok").asBoolean(), added.toString());
+        assertTrue(added.get("result").get("port").get("offloads").asBoolean(), added.toString());
+        JsonNode ports = client.call("{\"op\":\"port.list\"}").get("result").get("ports");
+        for (JsonNode p : ports) {
+            assertEquals(p.get("name").asText().equals("vm1"), p.get("offloads").asBoolean(), p.toString());
+        }
+        JsonNode stats = client.call("{\"op\":\"stats\",\"name\":\"vm1\"}").get("result").get("ports").get(0);
+        assertEquals(0, stats.get("drops").get("bad_offload").asLong(), "the counter exists: " + stats);
+
+        JsonNode refused = client.call("{\"op\":\"port.add\",\"port\":{\"name\":\"vm2\",\"socket\":\""
+                + dir.resolve("vm2.sock") + "\",\"offloads\":\"sometimes\"}}");
+        assertFalse(refused.get("ok").asBoolean(), refused.toString());
+        assertEquals("INVALID_ARGUMENT", refused.get("error").get("code").asText(), refused.toString());
+        // names the value and the rule (Jackson's message; the field's name is not in it, for any port field)
+        assertTrue(refused.get("error").get("message").asText().contains("sometimes"), refused.toString());
+        assertEquals(2, client.call("{\"op\":\"port.list\"}").get("result").get("ports").size(), "nothing added");
+    }
+}

@@ -1,0 +1,162 @@
+package io.virtwire.forwarder.port;
+
+import io.virtwire.forwarder.app.Forwarder;
+import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.metrics.DropReason;
+import io.virtwire.forwarder.switching.SwitchPort;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Needs root and python3: two network namespaces, each reaching the forwarder through a TAP interface (moved
+ * into the namespace) or a veth pair (outer end an AF_PACKET port). A TCP transfer of 8 MiB of random bytes goes
+ * from namespace A to namespace B and its md5 is compared. With offloads on A, A's kernel hands the forwarder TSO
+ * frames far above the MTU (checked in the port counters); B with offloads takes them as they are, B without
+ * offloads gets them segmented by the forwarder in software, and B's kernel checks every segment's checksums
+ * (a bad one is dropped and the transfer would stall or differ).
+ */
+@Timeout(120)
+class OffloadNetnsIT {
+
+    private static final int BYTES = 8 << 20;
+
+    @TempDir
+    Path dir;
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " did not finish");
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + out);
+        }
+        return out;
+    }
+
+    private static void quietly(String... cmd) {
+        try {
+            new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // cleanup of something that may not exist
+        }
+    }
+
+    private static String python() throws Exception {
+        try {
+            return run("python3", "-c", "import sys; print(sys.executable)").trim();
+        } catch (Exception e) {
+            throw new AssertionError("python3 is needed for the TCP transfer (apt-get install python3)", e);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} ports, offloads A={1} B={2}")
+    @CsvSource({"tap,true,true", "tap,true,false", "af-packet,true,true", "af-packet,true,false"})
+    void aTcpTransferBetweenTwoNamespacesArrivesIntact(String type, boolean offloadsA, boolean offloadsB)
+            throws Exception {
+        long id = ProcessHandle.current().pid() % 1000 * 10 + (type.equals("tap") ? 0 : 4) + (offloadsB ? 1 : 0);
+        String nsA = "vwoa" + id;
+        String nsB = "vwob" + id;
+        String ifA = "vwoA" + id;
+        String ifB = "vwoB" + id;
+        String python = python();
+        byte[] data = new byte[BYTES];
+        new Random(id).nextBytes(data);
+        Path file = dir.resolve("payload");
+        Files.write(file, data);
+        String md5 = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+        try (Forwarder f = new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1)) {
+            run("ip", "netns", "add", nsA);
+            run("ip", "netns", "add", nsB);
+            SwitchPort a;
+            SwitchPort b;
+            String innerA;
+            String innerB;
+            if (type.equals("tap")) {
+                a = f.addPort(new PortConfig("a", "tap", null, null, null, null, ifA, null, null, offloadsA));
+                b = f.addPort(new PortConfig("b", "tap", null, null, null, null, ifB, null, null, offloadsB));
+                run("ip", "link", "set", ifA, "netns", nsA);
+                run("ip", "link", "set", ifB, "netns", nsB);
+                innerA = ifA;
+                innerB = ifB;
+            } else {
+                innerA = ifA + "i";
+                innerB = ifB + "i";
+                run("ip", "link", "add", ifA, "type", "veth", "peer", "name", innerA);
+                run("ip", "link", "add", ifB, "type", "veth", "peer", "name", innerB);
+                run("ip", "link", "set", innerA, "netns", nsA);
+                run("ip", "link", "set", innerB, "netns", nsB);
+                run("ip", "link", "set", ifA, "up");
+                run("ip", "link", "set", ifB, "up");
+                a = f.addPort(new PortConfig("a", "af-packet", null, null, null, null, ifA, null, null, offloadsA));
+                b = f.addPort(new PortConfig("b", "af-packet", null, null, null, null, ifB, null, null, offloadsB));
+            }
+            run("ip", "netns", "exec", nsA, "ip", "addr", "add", "10.214.0.1/24", "dev", innerA);
+            run("ip", "netns", "exec", nsB, "ip", "addr", "add", "10.214.0.2/24", "dev", innerB);
+            run("ip", "netns", "exec", nsA, "ip", "link", "set", innerA, "up");
+            run("ip", "netns", "exec", nsB, "ip", "link", "set", innerB, "up");
+
+            Process receiver = new ProcessBuilder("ip", "netns", "exec", nsB, python, "-c", """
+                    import socket, hashlib
+                    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    l.bind(('10.214.0.2', 5201)); l.listen(1); print('listening', flush=True)
+                    c, _ = l.accept(); h = hashlib.md5(); n = 0
+                    while True:
+                        d = c.recv(1 << 20)
+                        if not d: break
+                        h.update(d); n += len(d)
+                    print(n, h.hexdigest(), flush=True)
+                    """).redirectErrorStream(true).start();
+            try {
+                String ready = new String(receiver.getInputStream().readNBytes("listening\n".length()));
+                assertEquals("listening\n", ready, "receiver in " + nsB + " started");
+                run("ip", "netns", "exec", nsA, python, "-c", """
+                        import socket, sys, time
+                        for i in range(100):
+                            try:
+                                s = socket.create_connection(('10.214.0.2', 5201), timeout=5); break
+                            except OSError:
+                                time.sleep(0.1)
+                        s.settimeout(50); s.sendall(open(sys.argv[1], 'rb').read()); s.close()
+                        """, file.toString());
+                assertTrue(receiver.waitFor(60, TimeUnit.SECONDS), "receiver finished");
+                String result = new String(receiver.getInputStream().readAllBytes()).trim();
+                assertEquals(BYTES + " " + md5, result, "bytes and md5 at the receiver");
+            } finally {
+                receiver.destroyForcibly();
+            }
+            long rxA = a.counters().rxPackets();
+            long averageA = a.counters().rxBytes() / Math.max(1, rxA);
+            if (offloadsA) {
+                assertTrue(averageA > 3000, "A's kernel sent TSO frames through the offload port: average frame "
+                        + averageA + " bytes over " + rxA + " frames");
+            }
+            if (!offloadsB) {
+                assertTrue(b.counters().txPackets() > rxA, "the forwarder segmented: " + b.counters().txPackets()
+                        + " frames out of B for " + rxA + " into A");
+            }
+            assertEquals(0, a.counters().drops(DropReason.BAD_OFFLOAD) + b.counters().drops(DropReason.BAD_OFFLOAD));
+        } finally {
+            quietly("ip", "netns", "del", nsA);
+            quietly("ip", "netns", "del", nsB);
+            quietly("ip", "link", "del", ifA);
+            quietly("ip", "link", "del", ifB);
+        }
+    }
+}
