@@ -21,7 +21,7 @@ class PortStoreTest {
     Path dir;
 
     private static final PortConfig VM1 = new PortConfig("vm1", "vhost-user", "/run/virtwire/vm1.sock", "client", 2,
-            512, null, 9000, new VlanConfig("trunk", null, List.of(10, 20), 1));
+            512, null, 9000, new VlanConfig("trunk", null, List.of(10, 20), 1), true);
     private static final PortConfig TAP = new PortConfig("host", "tap", null, null, null, null, "vwtap0", null,
             new VlanConfig("access", 10, null, null));
 
@@ -35,6 +35,7 @@ class PortStoreTest {
         PortStore store = new PortStore(dir.resolve("state"));
         store.save(List.of(VM1, TAP));
         assertEquals(List.of(VM1, TAP), new PortStore(dir.resolve("state")).load());
+        assertEquals(Boolean.TRUE, new PortStore(dir.resolve("state")).load().get(0).offloads(), "offloads survive a restart");
         store.save(List.of(TAP));
         assertEquals(List.of(TAP), store.load());
         store.save(List.of());
