@@ -46,6 +46,10 @@ public final class ForwarderPortAddCommand implements Runnable {
     @Option(names = "--mtu", paramLabel = "N", description = "largest frame payload, 68..9000 (default 1500)")
     Integer mtu;
 
+    @Option(names = "--offloads", description = "carry checksum/TSO offloads on this port (virtio-net header, IFF_VNET_HDR,"
+            + " PACKET_VNET_HDR); frames to ports without them are completed or segmented in software (default: off)")
+    boolean offloads;
+
     private final ForwarderControlFactory controls;
     private final Output output;
 
@@ -86,6 +90,6 @@ public final class ForwarderPortAddCommand implements Runnable {
         if (t.equals(PortSpec.VHOST_USER) && ifname != null) {
             throw VirtwireException.invalid("--ifname is for --type tap and afpacket; a vhostuser port takes --socket PATH");
         }
-        return new PortSpec(name, t, socket, mode, queues, null, ifname, mtu, v);
+        return new PortSpec(name, t, socket, mode, queues, null, ifname, mtu, v, offloads ? Boolean.TRUE : null);
     }
 }

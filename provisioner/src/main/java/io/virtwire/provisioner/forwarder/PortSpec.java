@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /**
  * A forwarder port as {@code port.add} takes it (the daemon's PortConfig):
- * {@code {name, type: vhost-user|tap|af-packet, socket, mode: server|client, queues, mtu, iface, vlan}}. The constructor
+ * {@code {name, type: vhost-user|tap|af-packet, socket, mode: server|client, queues, mtu, iface, vlan, offloads}}. The constructor
  * refuses what the CLI can tell is wrong before anything is sent (names the value, the rule and the fix); what only
  * the daemon can tell (a socket in use, a missing interface) comes back as its error.
  *
@@ -18,7 +18,13 @@ import java.util.regex.Pattern;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PortSpec(String name, String type, String socket, String mode, Integer queues, Integer queueSize,
-                       String iface, Integer mtu, Vlan vlan) {
+                       String iface, Integer mtu, Vlan vlan, Boolean offloads) {
+
+    /** Without {@code offloads}: the daemon's default (off). */
+    public PortSpec(String name, String type, String socket, String mode, Integer queues, Integer queueSize,
+                    String iface, Integer mtu, Vlan vlan) {
+        this(name, type, socket, mode, queues, queueSize, iface, mtu, vlan, null);
+    }
 
     public static final String VHOST_USER = "vhost-user";
     public static final String TAP = "tap";

@@ -76,8 +76,9 @@ class ForwarderCommandsTest {
     @Test
     void portAddListDelRoundTripWithEveryVhostUserOption() throws Exception {
         JsonNode added = json("forwarder", "port", "add", "vm1", "--type", "vhostuser", "--socket", sock("vm1"), "--mode", "server",
-                "--queues", "2", "--trunk", "10,20", "--native", "1", "--mtu", "9000").get("port");
+                "--queues", "2", "--trunk", "10,20", "--native", "1", "--mtu", "9000", "--offloads").get("port");
         assertEquals("vm1", added.get("name").asText());
+        assertTrue(added.get("offloads").asBoolean(), "--offloads reached the daemon: " + added);
         assertEquals("vhost-user", added.get("type").asText());
         assertEquals(sock("vm1"), added.get("socket").asText());
         assertEquals(2, added.get("queues").asInt());
@@ -94,6 +95,7 @@ class ForwarderCommandsTest {
         JsonNode list = json("forwarder", "port", "list").get("ports");
         assertEquals(2, list.size());
         assertEquals("client", list.get(1).get("mode").asText());
+        assertFalse(list.get(1).get("offloads").asBoolean(), "without --offloads the port has none: " + list.get(1));
         assertEquals(30, list.get(1).get("vlan").get("id").asInt());
         String table = ok(cli().run("forwarder", "port", "list")).out();
         assertTrue(table.lines().map(String::strip).anyMatch(l -> l.matches("vm1\\s+vhost-user\\s+" + java.util.regex.Pattern.quote(sock("vm1"))
