@@ -28,7 +28,7 @@ from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
 
 CLI = '/usr/bin/virtwire'
 GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output', '--state-dir', '--forwarder')
-FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run')
+FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run', '--offloads')
 GENERATED_MAC = '52:54:00:12:34:56'
 
 
@@ -248,10 +248,10 @@ class FakeForwarder:
                     return 0, json.dumps(dict(removed=name)), ''
             return self.error(3, 'NOT_FOUND', "forwarder refused port.del (UNKNOWN_PORT): no port named '%s'" % name)
         if verb == 'add':
-            return self.add(name, options)
+            return self.add(name, options, flags)
         return self.error(2, 'INVALID_INPUT', 'unexpected command %s' % words)
 
-    def add(self, name, options):
+    def add(self, name, options, flags=frozenset()):
         if any(p['name'] == name for p in self.ports):
             return self.error(4, 'CONFLICT', "forwarder refused port.add (DUPLICATE_NAME): a port named '%s' exists "
                                              "already" % name)
@@ -266,7 +266,8 @@ class FakeForwarder:
                                                      "already used by port '%s'" % (other['socket'], other['name']))
             port = dict(name=name, type='vhost-user', socket=options['--socket'], mode=options.get('--mode', 'server'),
                         queues=int(options.get('--queues', 1)), connected=False, sessions=0)
-        port.update(slot=len(self.ports), up=False, broken=None, mtu=int(options.get('--mtu', 1500)))
+        port.update(slot=len(self.ports), up=False, broken=None, mtu=int(options.get('--mtu', 1500)),
+                    offloads='--offloads' in flags)
         if '--trunk' in options:
             port['vlan'] = dict(mode='trunk', allowed=[int(t) for t in options['--trunk'].split(',')])
             if '--native' in options:

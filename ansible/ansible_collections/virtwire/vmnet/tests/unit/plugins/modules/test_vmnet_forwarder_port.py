@@ -31,7 +31,8 @@ def test_present_lists_then_adds_with_the_given_options(run_module):
     assert result['port']['vlan'] == dict(mode='access', id=10)
     assert result['diff']['before'] == {}
     assert result['diff']['after'] == dict(name='vm1', type='vhost-user', socket='/run/virtwire/vm1.sock',
-                                           mode='server', queues=2, mtu=9000, vlan=dict(mode='access', id=10))
+                                           mode='server', queues=2, mtu=9000, vlan=dict(mode='access', id=10),
+                                           offloads=False)
 
 
 def test_present_a_second_time_changes_nothing(run_module):
@@ -220,3 +221,25 @@ def test_an_afpacket_port_with_fanout_queues_is_added_once(run_module):
     second, failed = run_module(vmnet_forwarder_port, args, fake)
     assert not failed
     assert second['changed'] is False
+
+
+def test_offloads_are_asked_for_compared_and_replaced(run_module):
+    fake = FakeForwarder()
+
+    result, failed = run_module(vmnet_forwarder_port, dict(PORT, offloads=True), fake)
+
+    assert not failed, result
+    assert fake.calls[-1][-1] == '--offloads'
+    assert fake.ports[0]['offloads'] is True
+
+    again, failed = run_module(vmnet_forwarder_port, dict(PORT, offloads=True), fake)
+    assert not failed and again['changed'] is False
+
+    refused, failed = run_module(vmnet_forwarder_port, dict(PORT, offloads=False), fake)
+    assert failed
+    assert 'has offloads True, not False' in refused['msg'], refused
+
+    replaced, failed = run_module(vmnet_forwarder_port, dict(PORT, offloads=False, replace=True), fake)
+    assert not failed and replaced['changed'] is True
+    assert '--offloads' not in fake.calls[-1]
+    assert fake.ports[0]['offloads'] is False
