@@ -134,6 +134,20 @@ class L2SwitchTest {
     }
 
     @Test
+    void aStationThatMovesInTheMiddleOfABurstIsFollowedWithinIt() {
+        SwitchPort p1 = add("p1");
+        SwitchPort p2 = add("p2");
+        add("p3");
+        send(p2, frame(A, B, -1, 60));
+        mem(p1).take();
+        // first frame: B is on p2; the second comes from B itself, now on p1, and is for B: same port
+        send(p1, frame(B, A, -1, 50), frame(B, B, -1, 51));
+        assertEquals(1, mem(p2).take().size(), "only the frame sent before B moved goes to p2");
+        assertEquals(1, p1.counters().drops(DropReason.SAME_PORT));
+        assertEquals(p1.slot(), macs.lookup(1, B, System.nanoTime()));
+    }
+
+    @Test
     void broadcastAndMulticastAlwaysFlood() {
         SwitchPort p1 = add("p1");
         SwitchPort p2 = add("p2");
