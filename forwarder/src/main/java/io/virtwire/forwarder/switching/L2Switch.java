@@ -47,11 +47,6 @@ public final class L2Switch implements Forwarding {
         SwitchPort run = null;
         int runLength = 0;
         boolean inRun = true;
-        // A burst's frames mostly share their addresses: the source is learned and the destination looked up
-        // again only when they differ from the previous frame's (keys are never negative, so -1 is "none").
-        long learnedKey = -1;
-        long lookedUpKey = -1;
-        int lookedUp = -1;
         for (int i = 0; i < n; i++) {
             long off = frames.offset(i);
             int len = frames.length(i);
@@ -82,24 +77,9 @@ public final class L2Switch implements Forwarding {
             long dst = mac(data, off);
             long src = mac(data, off + 6);
             if ((src & 0x0100_0000_0000L) == 0) {
-                long key = MacTable.key(vlan, src);
-                if (key != learnedKey) {
-                    macs.learn(vlan, src, in.slot(), now);
-                    learnedKey = key;
-                    if (key == lookedUpKey) {
-                        lookedUpKey = -1; // that station just moved here
-                    }
-                }
+                macs.learn(vlan, src, in.slot(), now);
             }
-            int target = -1;
-            if ((dst & 0x0100_0000_0000L) == 0) {
-                long key = MacTable.key(vlan, dst);
-                if (key != lookedUpKey) {
-                    lookedUp = macs.lookup(vlan, dst, now);
-                    lookedUpKey = key;
-                }
-                target = lookedUp;
-            }
+            int target = (dst & 0x0100_0000_0000L) != 0 ? -1 : macs.lookup(vlan, dst, now);
             if (target == in.slot()) {
                 inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.SAME_PORT, 1);
