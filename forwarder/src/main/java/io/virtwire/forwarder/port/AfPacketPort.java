@@ -39,9 +39,13 @@ public final class AfPacketPort implements Port {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final int BLOCK_SIZE = 1 << 18;
-    private static final int BLOCKS = 16;
-    private static final int RETIRE_MILLIS = 2;
+    // The kernel hands a block over when it is full or when it has waited RETIRE_MILLIS, so a block must fill
+    // from a few bursts: 256 KiB blocks (~2000 small frames) turned every block into a 2 ms wait and a loop
+    // with 1024 frames in flight ran at a quarter of DPDK's net_af_packet (docs/benchmarks.md, change 5).
+    // 32 KiB holds ~200 small frames or 20 of 1518 bytes, and still a 9000-byte one; same 4 MiB per ring.
+    private static final int BLOCK_SIZE = 1 << 15;
+    private static final int BLOCKS = 128;
+    private static final int RETIRE_MILLIS = 1;
 
     private static final java.util.concurrent.atomic.AtomicInteger FANOUT_GROUPS =
             new java.util.concurrent.atomic.AtomicInteger((int) (ProcessHandle.current().pid() * 31));

@@ -10,11 +10,14 @@ import java.nio.ByteOrder;
 /**
  * An 802.1Q learning bridge. Per frame: VLAN by the ingress port's policy, MTU check, source address learned,
  * destination looked up; broadcast, multicast and unknown unicast flood to every other member of the VLAN. Each
- * frame is copied into the destination's staging burst, adding or removing the tag the egress port wants.
+ * frame is copied into the destination's staging burst, adding or removing the tag the egress port wants, except
+ * in the common case of a burst whose frames all go, unchanged, to one learned port: that burst is sent as
+ * received, without a copy (as {@link CrossConnect} does).
  *
  * <p>Offloads: a frame whose virtio-net header asks for something takes {@link OffloadedEgress} (the header goes
  * along, shifted by the tag change, or the checksum/segmentation is done in software for a port that cannot take
- * it). A GSO frame meets the MTU when its segments do (headers plus gso_size), not by its own length.
+ * it), so it always ends the no-copy run. A GSO frame meets the MTU when its segments do (headers plus gso_size),
+ * not by its own length.
  */
 public final class L2Switch implements Forwarding {
 
@@ -43,21 +46,30 @@ public final class L2Switch implements Forwarding {
         MemorySegment data = frames.data();
         SwitchPort[] ports = table.ports();
         int n = frames.count();
+        // While every frame so far goes unchanged to the same learned port (the run), nothing is copied; the
+        // first frame that does not ends the run: the run's frames are copied to staging, in order, and the
+        // rest of the burst takes the per-frame path.
+        SwitchPort run = null;
+        int runLength = 0;
+        boolean inRun = true;
         for (int i = 0; i < n; i++) {
             long off = frames.offset(i);
             int len = frames.length(i);
             if (len < ETH_HEADER) {
+                inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.RUNT, 1);
                 continue;
             }
             boolean tagged = (data.get(U16, off + ADDRESSES) & 0xFFFF) == TPID;
             if (tagged && len < ETH_HEADER + TAG) {
+                inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.RUNT, 1);
                 continue;
             }
             int vid = tagged ? data.get(U16, off + ETH_HEADER) & 0x0FFF : 0;
             int vlan = in.vlan().ingressVlan(tagged, vid);
             if (vlan == VlanPolicy.REFUSED) {
+                inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.VLAN, 1);
                 continue;
             }
@@ -66,11 +78,13 @@ public final class L2Switch implements Forwarding {
             if (offload) {
                 payload = OffloadedEgress.l3Size(data, off, len, frames.headerOffset(i), payload, egress);
                 if (payload < 0) {
+                    inRun = endRun(inRun, run, runLength, frames, egress);
                     in.counters().dropped(DropReason.BAD_OFFLOAD, 1);
                     continue;
                 }
             }
             if (payload > in.mtu()) {
+                inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.MTU, 1);
                 continue;
             }
@@ -81,11 +95,20 @@ public final class L2Switch implements Forwarding {
             }
             int target = (dst & 0x0100_0000_0000L) != 0 ? -1 : macs.lookup(vlan, dst, now);
             if (target == in.slot()) {
+                inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.SAME_PORT, 1);
                 continue;
             }
             SwitchPort out = target < 0 ? null : table.get(target);
             long header = offload ? frames.headerOffset(i) : -1;
+            if (inRun) {
+                if (!offload && out != null && (run == null || run == out) && unchanged(out, vlan, tagged, vid, payload)) {
+                    run = out;
+                    runLength++;
+                    continue;
+                }
+                inRun = endRun(true, run, runLength, frames, egress);
+            }
             if (out != null) {
                 emit(out, vlan, data, off, len, tagged, payload, egress, true, header);
             } else {
@@ -96,7 +119,31 @@ public final class L2Switch implements Forwarding {
                 }
             }
         }
+        if (inRun && runLength > 0) {
+            EgressBuffers.send(run, frames); // the whole burst, as received
+        }
         egress.flushAll();
+    }
+
+    /** Whether {@code out} takes the frame as it is: same tagging, within its MTU. */
+    private static boolean unchanged(SwitchPort out, int vlan, boolean tagged, int vid, int payload) {
+        int tag = out.vlan().egressTag(vlan);
+        return payload <= out.mtu() && (tagged ? vid != 0 && tag == vid : tag == VlanPolicy.UNTAGGED);
+    }
+
+    /** Leaves the no-copy run: its frames, the first {@code length} of the burst, go to staging. Returns false. */
+    private static boolean endRun(boolean inRun, SwitchPort run, int length, PacketBurst frames, EgressBuffers egress) {
+        if (!inRun) {
+            return false;
+        }
+        MemorySegment data = frames.data();
+        for (int i = 0; i < length; i++) {
+            int len = frames.length(i);
+            PacketBurst b = egress.burstFor(run.slot());
+            int slot = b.append(len);
+            MemorySegment.copy(data, frames.offset(i), b.data(), b.offset(slot), len);
+        }
+        return false;
     }
 
     private static long mac(MemorySegment data, long off) {

@@ -81,6 +81,73 @@ class L2SwitchTest {
     }
 
     @Test
+    void aBurstForOneLearnedPortArrivesWholeUnchangedAndInOrder() {
+        SwitchPort p1 = add("p1");
+        SwitchPort p2 = add("p2");
+        SwitchPort p3 = add("p3");
+        send(p2, frame(A, B, -1, 60));
+        mem(p1).take();
+        mem(p3).take();
+        byte[][] toB = new byte[PacketBurst.DEFAULT_CAPACITY][];
+        for (int i = 0; i < toB.length; i++) {
+            toB[i] = frame(B, A, -1, 50 + i);
+        }
+        send(p1, toB);
+        List<byte[]> atP2 = mem(p2).take();
+        assertEquals(toB.length, atP2.size());
+        for (int i = 0; i < toB.length; i++) {
+            assertArrayEquals(toB[i], atP2.get(i), "frame " + i);
+        }
+        assertEquals(0, mem(p3).take().size());
+        assertEquals(toB.length, p2.counters().txPackets());
+    }
+
+    @Test
+    void aBurstThatStopsGoingToOnePortKeepsItsOrder() {
+        SwitchPort p1 = add("p1");
+        SwitchPort p2 = add("p2");
+        SwitchPort p3 = add("p3");
+        send(p2, frame(A, B, -1, 60));
+        send(p3, frame(A, C, -1, 60));
+        mem(p1).take();
+        mem(p2).take();
+        mem(p3).take();
+        byte[] b1 = frame(B, A, -1, 50);
+        byte[] b2 = frame(B, A, -1, 51);
+        byte[] all = frame(BROADCAST, A, -1, 52);
+        byte[] c1 = frame(C, A, -1, 53);
+        byte[] b3 = frame(B, A, -1, 54);
+        byte[] runt = new byte[10];
+        send(p1, b1, b2, all, c1, b3, runt, b1);
+        List<byte[]> atP2 = mem(p2).take();
+        assertEquals(5, atP2.size(), "two before the broadcast, the broadcast, one more, one after the runt");
+        assertArrayEquals(b1, atP2.get(0));
+        assertArrayEquals(b2, atP2.get(1));
+        assertArrayEquals(all, atP2.get(2));
+        assertArrayEquals(b3, atP2.get(3));
+        assertArrayEquals(b1, atP2.get(4));
+        List<byte[]> atP3 = mem(p3).take();
+        assertEquals(2, atP3.size());
+        assertArrayEquals(all, atP3.get(0));
+        assertArrayEquals(c1, atP3.get(1));
+        assertEquals(1, p1.counters().drops(DropReason.RUNT));
+    }
+
+    @Test
+    void aStationThatMovesInTheMiddleOfABurstIsFollowedWithinIt() {
+        SwitchPort p1 = add("p1");
+        SwitchPort p2 = add("p2");
+        add("p3");
+        send(p2, frame(A, B, -1, 60));
+        mem(p1).take();
+        // first frame: B is on p2; the second comes from B itself, now on p1, and is for B: same port
+        send(p1, frame(B, A, -1, 50), frame(B, B, -1, 51));
+        assertEquals(1, mem(p2).take().size(), "only the frame sent before B moved goes to p2");
+        assertEquals(1, p1.counters().drops(DropReason.SAME_PORT));
+        assertEquals(p1.slot(), macs.lookup(1, B, System.nanoTime()));
+    }
+
+    @Test
     void broadcastAndMulticastAlwaysFlood() {
         SwitchPort p1 = add("p1");
         SwitchPort p2 = add("p2");
