@@ -30,7 +30,8 @@ import java.util.Map;
  * large bursts, and the switch completes what a destination cannot take. {@code offloads} decides what we send:
  * with it frames leave with their offloads (the kernel finishes them), without it the switch hands this port
  * only complete frames (zero header). The header is read in front of each frame we send (moved there from the
- * burst's layout).
+ * burst's layout). {@code offloads} also sizes the ring's blocks (see SMALL_BLOCK): without it a GSO/GRO frame
+ * longer than 32 KiB is dropped and counted ({@code truncatedDrops}), and the log says once what to do.
  */
 public final class AfPacketPort implements Port {
 
@@ -41,10 +42,15 @@ public final class AfPacketPort implements Port {
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     // The kernel hands a block over when it is full or when it has waited RETIRE_MILLIS, so a block must fill
     // from a few bursts: 256 KiB blocks (~2000 small frames) turned every block into a 2 ms wait and a loop
-    // with 1024 frames in flight ran at a quarter of DPDK's net_af_packet (docs/benchmarks.md, change 5).
-    // 32 KiB holds ~200 small frames or 20 of 1518 bytes, and still a 9000-byte one; same 4 MiB per ring.
-    private static final int BLOCK_SIZE = 1 << 15;
-    private static final int BLOCKS = 128;
+    // with 1024 frames in flight ran at a quarter of DPDK's net_af_packet (docs/benchmarks.md, change 5), and
+    // 128 KiB blocks at half of it (change 10). But TPACKET_V3 cuts a frame longer than a block, and a port that
+    // takes offloads wants GSO/GRO frames of up to 64 KiB whole: it gets 128 KiB blocks (the smallest power of
+    // two holding 64 KiB of IP plus Ethernet, tag and the ring's headers); a port without offloads gets 32 KiB
+    // blocks (~200 small frames, 20 of 1518 bytes, one of 9000) and drops, counted, what does not fit. 4 MiB
+    // per ring either way.
+    private static final int SMALL_BLOCK = 1 << 15;
+    private static final int LARGE_BLOCK = 1 << 17;
+    private static final int RING_BYTES = 1 << 22;
     private static final int RETIRE_MILLIS = 1;
 
     private static final java.util.concurrent.atomic.AtomicInteger FANOUT_GROUPS =
@@ -63,6 +69,9 @@ public final class AfPacketPort implements Port {
     private static final class Queue {
         final PacketSocket socket;
         final MemorySegment ring;
+        final int blockSize;
+        final int blocks;
+        final String iface;
         int block;
         int packetsLeft;
         long packetAt;
@@ -71,10 +80,15 @@ public final class AfPacketPort implements Port {
         /** The kernel's PACKET_STATISTICS, accumulated (reading resets them). */
         long kernelQueued;
         long kernelDropped;
+        /** Frames the ring held only in part (longer than a block): dropped, never forwarded cut short. */
+        volatile long truncated;
 
-        Queue(PacketSocket socket) {
+        Queue(PacketSocket socket, int blockSize, int blocks, String iface) {
             this.socket = socket;
+            this.iface = iface;
             this.ring = socket.ring();
+            this.blockSize = blockSize;
+            this.blocks = blocks;
         }
     }
 
@@ -95,7 +109,10 @@ public final class AfPacketPort implements Port {
         return open(name, iface, queueCount, false);
     }
 
-    /** @param offloads PACKET_VNET_HDR: offloaded frames pass through with their virtio-net header */
+    /**
+     * @param offloads offloaded frames leave with their virtio-net header, and frames of up to 64 KiB (GSO/GRO)
+     *                 arrive whole; without, frames longer than 32 KiB are dropped (counted as truncatedDrops)
+     */
     public static AfPacketPort open(String name, String iface, int queueCount, boolean offloads) throws IOException {
         int index = PacketSocket.ifNameToIndex(iface);
         if (index == 0) {
@@ -103,11 +120,12 @@ public final class AfPacketPort implements Port {
                     + " (ip -br link shows the interfaces)");
         }
         int group = queueCount > 1 ? (FANOUT_GROUPS.incrementAndGet() & 0xFFFF) | 1 : 0;
+        int blockSize = offloads ? LARGE_BLOCK : SMALL_BLOCK;
         Queue[] queues = new Queue[queueCount];
         try {
             for (int i = 0; i < queueCount; i++) {
-                queues[i] = new Queue(PacketSocket.open(index, BLOCK_SIZE, BLOCKS, RETIRE_MILLIS, group,
-                        PacketBurst.DEFAULT_CAPACITY, true));
+                queues[i] = new Queue(PacketSocket.open(index, blockSize, RING_BYTES / blockSize, RETIRE_MILLIS, group,
+                        PacketBurst.DEFAULT_CAPACITY, true), blockSize, RING_BYTES / blockSize, iface);
             }
         } catch (IOException | RuntimeException e) {
             for (Queue q : queues) {
@@ -131,7 +149,7 @@ public final class AfPacketPort implements Port {
     }
 
     private static long blockBase(Queue q) {
-        return (long) q.block * BLOCK_SIZE;
+        return (long) q.block * q.blockSize;
     }
 
     private static boolean blockReady(Queue q) {
@@ -143,7 +161,7 @@ public final class AfPacketPort implements Port {
     private static void releaseBlock(Queue q) {
         VarHandle.releaseFence(); // we are done reading before the kernel may reuse it
         q.ring.set(U32, blockBase(q) + Tpacket3.BLOCK_STATUS, Tpacket3.TP_STATUS_KERNEL);
-        q.block = q.block + 1 == BLOCKS ? 0 : q.block + 1;
+        q.block = q.block + 1 == q.blocks ? 0 : q.block + 1;
     }
 
     @Override
@@ -182,7 +200,14 @@ public final class AfPacketPort implements Port {
             long mac = hdr + (ring.get(U16, hdr + Tpacket3.PKT_MAC) & 0xFFFF);
             boolean retag = (status & Tpacket3.TP_STATUS_VLAN_VALID) != 0;
             int length = snap + (retag ? 4 : 0);
-            if (snap >= 12 && length <= burst.slotSize() && mac + snap <= blockBase(q) + BLOCK_SIZE
+            if (snap != ring.get(U32, hdr + Tpacket3.PKT_LEN)) {
+                if (q.truncated++ == 0) {
+                    LOG.log(System.Logger.Level.WARNING, q.iface + ": a frame of " + ring.get(U32, hdr + Tpacket3.PKT_LEN)
+                            + " bytes did not fit a " + q.blockSize + "-byte ring block and is dropped (GSO/GRO from"
+                            + " the kernel; counted as truncatedDrops): give the port offloads: true, or turn"
+                            + " aggregation off on the interface (ethtool -K " + q.iface + " gro off tso off gso off)");
+                }
+            } else if (snap >= 12 && length <= burst.slotSize() && mac + snap <= blockBase(q) + q.blockSize
                     && mac - PacketSocket.VNET_HDR_SIZE >= hdr) {
                 int slot = burst.append(length);
                 MemorySegment out = burst.data();
@@ -331,11 +356,12 @@ public final class AfPacketPort implements Port {
                 qm.put("rxPackets", q.received);
                 qm.put("kernelQueued", q.kernelQueued);
                 qm.put("ringFullDrops", q.kernelDropped);
+                qm.put("truncatedDrops", q.truncated);
                 perQueue.add(qm);
             }
         }
         m.put("queueStats", perQueue);
-        m.put("ring", BLOCKS + " x " + BLOCK_SIZE + " bytes (TPACKET_V3) per queue");
+        m.put("ring", queues[0].blocks + " x " + queues[0].blockSize + " bytes (TPACKET_V3) per queue");
         return m;
     }
 

@@ -4,6 +4,7 @@ import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.metrics.DropReason;
 import io.virtwire.forwarder.switching.SwitchPort;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,6 +16,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -158,5 +160,84 @@ class OffloadNetnsIT {
             quietly("ip", "link", "del", ifA);
             quietly("ip", "link", "del", ifB);
         }
+    }
+
+    /**
+     * Without offloads an AF_PACKET port's ring blocks are 32 KiB: the GSO frames A's TCP grows into (up to 64 KiB)
+     * arrive cut short. They must be dropped and counted, never forwarded as a frame whose end is missing.
+     */
+    @Test
+    void anAfPacketPortWithoutOffloadsDropsAndCountsGsoFramesLongerThanItsBlocks() throws Exception {
+        long id = ProcessHandle.current().pid() % 1000 * 10 + 8;
+        String nsA = "vwoa" + id;
+        String nsB = "vwob" + id;
+        String ifA = "vwoA" + id;
+        String ifB = "vwoB" + id;
+        try (Forwarder f = new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1)) {
+            run("ip", "netns", "add", nsA);
+            run("ip", "netns", "add", nsB);
+            run("ip", "link", "add", ifA, "type", "veth", "peer", "name", ifA + "i");
+            run("ip", "link", "add", ifB, "type", "veth", "peer", "name", ifB + "i");
+            run("ip", "link", "set", ifA + "i", "netns", nsA);
+            run("ip", "link", "set", ifB + "i", "netns", nsB);
+            run("ip", "link", "set", ifA, "up");
+            run("ip", "link", "set", ifB, "up");
+            SwitchPort a = f.addPort(new PortConfig("a", "af-packet", null, null, null, null, ifA, null, null, false));
+            SwitchPort b = f.addPort(new PortConfig("b", "af-packet", null, null, null, null, ifB, null, null, true));
+            run("ip", "netns", "exec", nsA, "ip", "addr", "add", "10.214.1.1/24", "dev", ifA + "i");
+            run("ip", "netns", "exec", nsB, "ip", "addr", "add", "10.214.1.2/24", "dev", ifB + "i");
+            run("ip", "netns", "exec", nsA, "ip", "link", "set", ifA + "i", "up");
+            run("ip", "netns", "exec", nsB, "ip", "link", "set", ifB + "i", "up");
+            Process receiver = new ProcessBuilder("ip", "netns", "exec", nsB, python(), "-c", """
+                    import socket
+                    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    l.bind(('10.214.1.2', 5202)); l.listen(1); print('listening', flush=True)
+                    c, _ = l.accept()
+                    while c.recv(1 << 20): pass
+                    """).redirectErrorStream(true).start();
+            Process sender = null;
+            try {
+                assertEquals("listening\n", new String(receiver.getInputStream().readNBytes("listening\n".length())));
+                sender = new ProcessBuilder("ip", "netns", "exec", nsA, python(), "-c", """
+                        import socket, time
+                        for i in range(100):
+                            try:
+                                s = socket.create_connection(('10.214.1.2', 5202), timeout=5); break
+                            except OSError:
+                                time.sleep(0.1)
+                        s.settimeout(30); s.sendall(bytes(64 << 20))
+                        """).redirectErrorStream(true).start();
+                long end = System.nanoTime() + 30_000_000_000L;
+                long truncated = 0;
+                while (truncated == 0 && System.nanoTime() < end) {
+                    Thread.sleep(100);
+                    truncated = truncatedDrops(a.port());
+                }
+                assertTrue(truncated > 0, "GSO frames longer than a 32 KiB block were counted: " + a.port().describe());
+                long out = b.counters().txPackets();
+                assertTrue(out == 0 || b.counters().txBytes() / out <= 32 << 10,
+                        "nothing cut short went out of B as a long frame: " + b.counters().txBytes() + " bytes in " + out);
+                assertTrue(a.port().describe().get("ring").toString().contains("x 32768 bytes"), a.port().describe().toString());
+                assertTrue(b.port().describe().get("ring").toString().contains("x 131072 bytes"), b.port().describe().toString());
+            } finally {
+                receiver.destroyForcibly();
+                if (sender != null) {
+                    sender.destroyForcibly();
+                }
+            }
+        } finally {
+            quietly("ip", "netns", "del", nsA);
+            quietly("ip", "netns", "del", nsB);
+            quietly("ip", "link", "del", ifA);
+            quietly("ip", "link", "del", ifB);
+        }
+    }
+
+    private static long truncatedDrops(Port port) {
+        long sum = 0;
+        for (Object q : (List<?>) port.describe().get("queueStats")) {
+            sum += ((Number) ((Map<?, ?>) q).get("truncatedDrops")).longValue();
+        }
+        return sum;
     }
 }
