@@ -42,18 +42,15 @@ class GuestsThroughForwarderTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final OpenedInTest opened = new OpenedInTest();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
+        opened.closeAll();
     }
 
     private <T extends AutoCloseable> T keep(T t) {
-        open.add(t);
-        return t;
+        return opened.keep(t);
     }
 
     private Forwarder forwarder(Forwarder.Mode mode, int workers) throws Exception {
