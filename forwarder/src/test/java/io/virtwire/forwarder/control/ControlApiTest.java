@@ -3,7 +3,6 @@ package io.virtwire.forwarder.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtwire.forwarder.app.Daemon;
 import io.virtwire.forwarder.config.ForwarderConfig;
-import io.virtwire.forwarder.config.PortConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,22 +26,20 @@ class ControlApiTest {
     @TempDir
     Path dir;
 
+    private DaemonWithClient running;
     private Daemon daemon;
     private ControlClient client;
 
     @BeforeEach
     void start() throws Exception {
-        ForwarderConfig config = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
-                dir.resolve("state").toString(), null, 1, null, 60,
-                List.of(PortConfig.vhostUser("boot", dir.resolve("boot.sock").toString(), "server")));
-        daemon = Daemon.start(config);
-        client = new ControlClient(dir.resolve("control.sock"));
+        running = DaemonWithClient.start(dir, "boot");
+        daemon = running.daemon();
+        client = running.client();
     }
 
     @AfterEach
     void stop() throws Exception {
-        client.close();
-        daemon.close();
+        running.close();
     }
 
     private JsonNode ok(String request) throws Exception {

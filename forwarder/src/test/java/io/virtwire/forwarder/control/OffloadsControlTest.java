@@ -1,9 +1,6 @@
 package io.virtwire.forwarder.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.virtwire.forwarder.app.Daemon;
-import io.virtwire.forwarder.config.ForwarderConfig;
-import io.virtwire.forwarder.config.PortConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,7 +8,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,22 +20,18 @@ class OffloadsControlTest {
     @TempDir
     Path dir;
 
-    private Daemon daemon;
+    private DaemonWithClient running;
     private ControlClient client;
 
     @BeforeEach
     void start() throws Exception {
-        ForwarderConfig config = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
-                dir.resolve("state").toString(), null, 1, null, 60,
-                List.of(PortConfig.vhostUser("plain", dir.resolve("plain.sock").toString(), "server")));
-        daemon = Daemon.start(config);
-        client = new ControlClient(dir.resolve("control.sock"));
+        running = DaemonWithClient.start(dir, "plain");
+        client = running.client();
     }
 
     @AfterEach
     void stop() throws Exception {
-        client.close();
-        daemon.close();
+        running.close();
     }
 
     @Test
