@@ -28,14 +28,7 @@ class RememberedPortRestartIT {
         Path a = dir.resolve("a.sock");
         Path b = dir.resolve("b.sock");
         Path control = dir.resolve("control.sock");
-        Path config = dir.resolve("forwarder.yaml");
-        Files.writeString(config, """
-                control: %s
-                stateDir: %s
-                mode: xconnect
-                workers: 1
-                workerCpus: [1]
-                """.formatted(control, dir.resolve("state")));
+        Path config = RestartTestpmdIT.xconnectConfig(dir, control);
         Path fwdLog = dir.resolve("fwd.log");
         ForwarderProcess first = ForwarderProcess.start(fwdLog, "--config", config.toString());
         ForwarderProcess second = null;

@@ -26,17 +26,9 @@ class RestartTestpmdIT {
         Path a = dir.resolve("a.sock");
         Path b = dir.resolve("b.sock");
         Path control = dir.resolve("control.sock");
-        Path config = dir.resolve("forwarder.yaml");
-        Files.writeString(config, """
-                control: %s
-                stateDir: %s
-                mode: xconnect
-                workers: 1
-                workerCpus: [1]
-                ports:
-                  - {name: a, type: vhost-user, socket: %s, mode: client}
-                  - {name: b, type: vhost-user, socket: %s, mode: client}
-                """.formatted(control, dir.resolve("state"), a, b));
+        Path config = xconnectConfig(dir, control,
+                "{name: a, type: vhost-user, socket: " + a + ", mode: client}",
+                "{name: b, type: vhost-user, socket: " + b + ", mode: client}");
         Path fwdLog = dir.resolve("fwd.log");
         ForwarderProcess first = ForwarderProcess.start(fwdLog, "--config", config.toString());
         ForwarderProcess second = null;
@@ -81,6 +73,24 @@ class RestartTestpmdIT {
     }
 
     /** Waits (bounded) until the new forwarder reports both ports' links up (testpmd reconnected). */
+    /** forwarder.yaml in {@code dir}: an xconnect forwarder on CPU 1, its state in dir/state, these config ports. */
+    static Path xconnectConfig(Path dir, Path control, String... ports) throws java.io.IOException {
+        StringBuilder yaml = new StringBuilder("""
+                control: %s
+                stateDir: %s
+                mode: xconnect
+                workers: 1
+                workerCpus: [1]
+                """.formatted(control, dir.resolve("state")));
+        if (ports.length > 0) {
+            yaml.append("ports:\n");
+            for (String port : ports) {
+                yaml.append("  - ").append(port).append('\n');
+            }
+        }
+        return Files.writeString(dir.resolve("forwarder.yaml"), yaml);
+    }
+
     static void awaitReconnected(Path control, ForwarderProcess fwd) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
