@@ -15,8 +15,8 @@ import io.virtwire.vhostuser.net.TestGuest;
 import io.virtwire.vhostuser.protocol.FrontendRequest;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.transport.Connection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,19 +42,11 @@ class GuestsThroughForwarderTest {
     @TempDir
     Path dir;
 
-    private final OpenedInTest opened = new OpenedInTest();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        opened.closeAll();
-    }
-
-    private <T extends AutoCloseable> T keep(T t) {
-        return opened.keep(t);
-    }
+    @RegisterExtension
+    final OpenedInTest opened = new OpenedInTest();
 
     private Forwarder forwarder(Forwarder.Mode mode, int workers) throws Exception {
-        return keep(new Forwarder(mode, workers, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
+        return opened.keep(new Forwarder(mode, workers, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
     }
 
     private SwitchPort vhostPort(Forwarder f, String name, VlanConfig vlan) throws Exception {
@@ -87,8 +79,8 @@ class GuestsThroughForwarderTest {
         Forwarder f = forwarder(Forwarder.Mode.SWITCH, 2);
         SwitchPort p1 = vhostPort(f, "vm1", null);
         SwitchPort p2 = vhostPort(f, "vm2", null);
-        TestGuest g1 = keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1"));
-        TestGuest g2 = keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
+        TestGuest g1 = opened.keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1"));
+        TestGuest g2 = opened.keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
 
         byte[] hello = frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60);
         g1.send(hello);
@@ -141,8 +133,8 @@ class GuestsThroughForwarderTest {
         f.addPort(new PortConfig("mq", "vhost-user", dir.resolve("mq.sock").toString(), "server", 2, null, null,
                 null, null));
         vhostPort(f, "single", null);
-        TestGuest mq = keep(TestGuest.connectTwoPairs(dir.resolve("mq.sock"), "mq"));
-        TestGuest single = keep(TestGuest.connect(dir.resolve("single.sock"), "single"));
+        TestGuest mq = opened.keep(TestGuest.connectTwoPairs(dir.resolve("mq.sock"), "mq"));
+        TestGuest single = opened.keep(TestGuest.connect(dir.resolve("single.sock"), "single"));
         byte[] out = frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 70);
         mq.send(out); // pair 1's transmit ring
         assertArrayEquals(out, single.receive(1, WAIT).get(0), "the frame from the second pair was switched");
@@ -174,9 +166,9 @@ class GuestsThroughForwarderTest {
         vhostPort(f, "red", new VlanConfig("access", 10, null, null));
         vhostPort(f, "blue", new VlanConfig("access", 20, null, null));
         vhostPort(f, "red2", new VlanConfig("access", 10, null, null));
-        TestGuest red = keep(TestGuest.connect(dir.resolve("red.sock"), "red"));
-        TestGuest blue = keep(TestGuest.connect(dir.resolve("blue.sock"), "blue"));
-        TestGuest red2 = keep(TestGuest.connect(dir.resolve("red2.sock"), "red2"));
+        TestGuest red = opened.keep(TestGuest.connect(dir.resolve("red.sock"), "red"));
+        TestGuest blue = opened.keep(TestGuest.connect(dir.resolve("blue.sock"), "blue"));
+        TestGuest red2 = opened.keep(TestGuest.connect(dir.resolve("red2.sock"), "red2"));
         red.send(frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60));
         assertEquals(1, red2.receive(1, WAIT).size(), "same VLAN: delivered");
         Thread.sleep(200);
@@ -188,8 +180,8 @@ class GuestsThroughForwarderTest {
         Forwarder f = forwarder(Forwarder.Mode.XCONNECT, 1);
         vhostPort(f, "a", null);
         vhostPort(f, "b", null);
-        TestGuest a = keep(TestGuest.connect(dir.resolve("a.sock"), "xa"));
-        TestGuest b = keep(TestGuest.connect(dir.resolve("b.sock"), "xb"));
+        TestGuest a = opened.keep(TestGuest.connect(dir.resolve("a.sock"), "xa"));
+        TestGuest b = opened.keep(TestGuest.connect(dir.resolve("b.sock"), "xb"));
         byte[] ab = frame(MAC_3, MAC_1, 5, 100); // unicast to nobody known: still crosses
         a.send(ab);
         assertArrayEquals(ab, b.receive(1, WAIT).get(0));
@@ -204,20 +196,20 @@ class GuestsThroughForwarderTest {
         vhostPort(f, "good1", null);
         vhostPort(f, "good2", null);
         SwitchPort evil = vhostPort(f, "evil", null);
-        TestGuest g1 = keep(TestGuest.connect(dir.resolve("good1.sock"), "good1"));
-        TestGuest g2 = keep(TestGuest.connect(dir.resolve("good2.sock"), "good2"));
+        TestGuest g1 = opened.keep(TestGuest.connect(dir.resolve("good1.sock"), "good1"));
+        TestGuest g2 = opened.keep(TestGuest.connect(dir.resolve("good2.sock"), "good2"));
 
         // the hostile guest: a proper handshake, then a transmit ring whose only chain loops on itself
-        UnixSocket raw = keep(TestGuest.connectSocket(dir.resolve("evil.sock")));
+        UnixSocket raw = opened.keep(TestGuest.connectSocket(dir.resolve("evil.sock")));
         Frontend evilFrontend = new Frontend(new Connection(raw));
-        GuestRam ram = keep(GuestRam.standard("evil"));
+        GuestRam ram = opened.keep(GuestRam.standard("evil"));
         evilFrontend.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
         evilFrontend.setFeatures(VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask());
         evilFrontend.setMemTable(ram);
-        EventFd rxKick = keep(EventFd.create());
-        EventFd rxCall = keep(EventFd.create());
-        EventFd txKick = keep(EventFd.create());
-        EventFd txCall = keep(EventFd.create());
+        EventFd rxKick = opened.keep(EventFd.create());
+        EventFd rxCall = opened.keep(EventFd.create());
+        EventFd txKick = opened.keep(EventFd.create());
+        EventFd txCall = opened.keep(EventFd.create());
         DriverSplitQueue rx = new DriverSplitQueue(ram.memory(), 256, 0x1000, 0x3000, 0x4000);
         DriverSplitQueue tx = new DriverSplitQueue(ram.memory(), 256, 0x9000, 0xB000, 0xC000);
         evilFrontend.startSplitQueue(0, rx, 0, rxKick, rxCall);
@@ -258,8 +250,8 @@ class GuestsThroughForwarderTest {
         Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
         vhostPort(f, "vm1", null);
         vhostPort(f, "vm2", null);
-        TestGuest g1 = keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1"));
-        TestGuest g2 = keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
+        TestGuest g1 = opened.keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1"));
+        TestGuest g2 = opened.keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
         g1.send(frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60));
         assertEquals(1, g2.receive(1, WAIT).size());
         f.removePort("vm2");

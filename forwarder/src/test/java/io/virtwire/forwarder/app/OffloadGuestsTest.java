@@ -8,8 +8,8 @@ import io.virtwire.vhostuser.net.TestGuest;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.virtio.net.TcpFrames;
 import io.virtwire.virtio.net.VirtioNetHeader;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,16 +43,8 @@ class OffloadGuestsTest {
     @TempDir
     Path dir;
 
-    private final OpenedInTest opened = new OpenedInTest();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        opened.closeAll();
-    }
-
-    private <T extends AutoCloseable> T keep(T t) {
-        return opened.keep(t);
-    }
+    @RegisterExtension
+    final OpenedInTest opened = new OpenedInTest();
 
     private SwitchPort port(Forwarder f, String name, boolean offloads) throws Exception {
         return f.addPort(new PortConfig(name, "vhost-user", dir.resolve(name + ".sock").toString(), "server",
@@ -71,13 +63,13 @@ class OffloadGuestsTest {
 
     @Test
     void aTsoFrameReachesATsoGuestWholeAndAPlainGuestInCheckedSegments() throws Exception {
-        Forwarder f = keep(new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
+        Forwarder f = opened.keep(new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
         SwitchPort p1 = port(f, "vm1", true);
         SwitchPort p2 = port(f, "vm2", true);
         SwitchPort p3 = port(f, "vm3", false);
-        TestGuest g1 = keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1", OFFLOADS));
-        TestGuest g2 = keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2", OFFLOADS));
-        TestGuest g3 = keep(TestGuest.connect(dir.resolve("vm3.sock"), "g3"));
+        TestGuest g1 = opened.keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1", OFFLOADS));
+        TestGuest g2 = opened.keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2", OFFLOADS));
+        TestGuest g3 = opened.keep(TestGuest.connect(dir.resolve("vm3.sock"), "g3"));
 
         int payload = 8000;
         byte[] gso = TcpFrames.build(false, 0, payload, ACK | PSH, 42);
@@ -113,11 +105,11 @@ class OffloadGuestsTest {
 
     @Test
     void hostileHeadersAreCountedAndTheGuestGoesOn() throws Exception {
-        Forwarder f = keep(new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
+        Forwarder f = opened.keep(new Forwarder(Forwarder.Mode.SWITCH, 1, List.of(), Duration.ofMinutes(5), new PortFactory(), -1));
         SwitchPort p1 = port(f, "vm1", true);
         SwitchPort p2 = port(f, "vm2", false);
-        TestGuest g1 = keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1", OFFLOADS));
-        TestGuest g2 = keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
+        TestGuest g1 = opened.keep(TestGuest.connect(dir.resolve("vm1.sock"), "g1", OFFLOADS));
+        TestGuest g2 = opened.keep(TestGuest.connect(dir.resolve("vm2.sock"), "g2"));
         byte[] tcp = TcpFrames.build(false, 0, 3000, ACK, 1);
         g1.send(header(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV6, 66, MSS, 34, 16), tcp); // v6 on v4
         g1.send(header(VirtioNetHeader.F_NEEDS_CSUM, 0, 0, 0, 65535, 65535), tcp); // CVE-2024-11614 shape

@@ -1,10 +1,16 @@
 package io.virtwire.forwarder.app;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a test opened (forwarders, guests), closed last first when the test ends, whether it passed or not. */
-final class OpenedInTest {
+/**
+ * What a test opened (forwarders, guests), closed last first when the test ends, whether it passed or not.
+ * Register it as a field: {@code @RegisterExtension final OpenedInTest opened = new OpenedInTest();}
+ */
+final class OpenedInTest implements AfterEachCallback {
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
@@ -13,7 +19,8 @@ final class OpenedInTest {
         return t;
     }
 
-    void closeAll() throws Exception {
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }
