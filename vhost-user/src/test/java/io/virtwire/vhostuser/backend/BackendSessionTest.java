@@ -179,17 +179,8 @@ class BackendSessionTest {
              GuestRam ram = GuestRam.standard("vw-base");
              EventFd kick = EventFd.create();
              EventFd call = EventFd.create()) {
-            h.frontend.handshake(ALL_PROTOCOL);
-            h.frontend.setFeatures(FEATURES);
-            h.frontend.setMemTable(ram);
-            DriverSplitQueue driver = new DriverSplitQueue(ram.memory(), 256, 0x1000, 0x2000, 0x3000);
-            driver.startIndicesAt(65534);
-            h.frontend.startSplitQueue(0, driver, 65534, kick, call);
+            DriverSplitQueue driver = startRingWithChains(h, ram, 65534, kick, call, 3);
             assertTrue(device.isStarted(0));
-            for (int i = 0; i < 3; i++) {
-                driver.addChain(DriverBuffer.readable(0x1_0000 + i * 0x100, 64));
-            }
-            driver.publish();
             assertEquals(3, device.work(0, 10, 3).size());
             assertEquals(1, call.drain() >= 0 ? 1 : 0);
             assertEquals(1L, h.frontend.getVringBase(0), "65534 + 3 wraps to 1");
@@ -214,15 +205,7 @@ class BackendSessionTest {
              GuestRam ram = GuestRam.standard("vw-base16416");
              EventFd kick = EventFd.create();
              EventFd call = EventFd.create()) {
-            h.frontend.handshake(ALL_PROTOCOL);
-            h.frontend.setFeatures(FEATURES);
-            h.frontend.setMemTable(ram);
-            DriverSplitQueue driver = new DriverSplitQueue(ram.memory(), 256, 0x1000, 0x2000, 0x3000);
-            h.frontend.startSplitQueue(0, driver, 0, kick, call);
-            for (int i = 0; i < 5; i++) {
-                driver.addChain(DriverBuffer.readable(0x1_0000 + i * 0x100, 64));
-            }
-            driver.publish();
+            startRingWithChains(h, ram, 0, kick, call, 5);
             assertEquals(5, device.work(0, 10, 5).size());
             assertEquals(5L, h.frontend.getVringBase(0, 16416), "the position, whatever num said");
             assertFalse(device.isStarted(0), "the ring stopped");
@@ -232,6 +215,22 @@ class BackendSessionTest {
             h.frontend.setVringKick(0, kick);
             assertTrue(device.isStarted(0), "and the ring starts again on the same session");
         }
+    }
+
+    /** Handshake, features, memory; ring 0 started at index {@code first} with {@code chains} 64-byte chains published. */
+    private static DriverSplitQueue startRingWithChains(SessionHarness h, GuestRam ram, int first, EventFd kick,
+                                                        EventFd call, int chains) throws Exception {
+        h.frontend.handshake(ALL_PROTOCOL);
+        h.frontend.setFeatures(FEATURES);
+        h.frontend.setMemTable(ram);
+        DriverSplitQueue driver = new DriverSplitQueue(ram.memory(), 256, 0x1000, 0x2000, 0x3000);
+        driver.startIndicesAt(first);
+        h.frontend.startSplitQueue(0, driver, first, kick, call);
+        for (int i = 0; i < chains; i++) {
+            driver.addChain(DriverBuffer.readable(0x1_0000 + i * 0x100, 64));
+        }
+        driver.publish();
+        return driver;
     }
 
     @Test
