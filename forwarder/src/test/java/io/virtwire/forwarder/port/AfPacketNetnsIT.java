@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
+import static io.virtwire.forwarder.port.HostCommands.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,23 +34,7 @@ class AfPacketNetnsIT {
     Path dir;
 
     private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", cmd) + " did not finish");
-        }
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + out);
-        }
-    }
-
-    private static void quietly(String... cmd) {
-        try {
-            new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // cleanup of something that may not exist
-        }
+        HostCommands.run(20, cmd);
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "queues={0}")

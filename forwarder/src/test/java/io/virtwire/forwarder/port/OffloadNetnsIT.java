@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import static io.virtwire.forwarder.port.HostCommands.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,24 +41,7 @@ class OffloadNetnsIT {
     Path dir;
 
     private static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", cmd) + " did not finish");
-        }
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " failed (" + p.exitValue() + "): " + out);
-        }
-        return out;
-    }
-
-    private static void quietly(String... cmd) {
-        try {
-            new ProcessBuilder(cmd).redirectErrorStream(true).start().waitFor(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // cleanup of something that may not exist
-        }
+        return HostCommands.run(60, cmd);
     }
 
     private static String python() throws Exception {
