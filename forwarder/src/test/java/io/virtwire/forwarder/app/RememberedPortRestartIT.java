@@ -1,5 +1,6 @@
 package io.virtwire.forwarder.app;
 
+import io.virtwire.forwarder.control.ControlClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +35,7 @@ class RememberedPortRestartIT {
         ForwarderProcess second = null;
         try (TestPmd pmd = TestPmd.virtioUserPair(a, b, ",server=1", dir.resolve("testpmd.log"))) {
             awaitControl(control, first);
-            try (ControlClientForIT c = new ControlClientForIT(control)) {
+            try (ControlClient c = new ControlClient(control)) {
                 for (String[] p : new String[][] {{"a", a.toString()}, {"b", b.toString()}}) {
                     JsonNode r = c.call("{\"op\":\"port.add\",\"port\":{\"name\":\"" + p[0]
                             + "\",\"type\":\"vhost-user\",\"socket\":\"" + p[1] + "\",\"mode\":\"client\"}}");
@@ -55,7 +56,7 @@ class RememberedPortRestartIT {
             assertTrue(pmd.isAlive(), "testpmd was never restarted");
             assertTrue(after[0] > before[0], "counters kept growing");
 
-            try (ControlClientForIT c = new ControlClientForIT(control)) {
+            try (ControlClient c = new ControlClient(control)) {
                 JsonNode ports = c.call("{\"op\":\"port.list\"}").get("result").get("ports");
                 assertEquals(2, ports.size(), ports.toString());
                 for (JsonNode p : ports) {
@@ -84,7 +85,7 @@ class RememberedPortRestartIT {
         while (System.nanoTime() < deadline) {
             Thread.sleep(300);
             if (Files.exists(control)) {
-                try (ControlClientForIT c = new ControlClientForIT(control)) {
+                try (ControlClient c = new ControlClient(control)) {
                     if (c.call("{\"op\":\"health\"}").get("ok").asBoolean()) {
                         return;
                     }

@@ -1,5 +1,6 @@
 package io.virtwire.forwarder.app;
 
+import io.virtwire.forwarder.control.ControlClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,7 +55,7 @@ class RestartTestpmdIT {
             assertTrue(pmd.isAlive(), "testpmd was never restarted");
             assertTrue(after[0] > before[0], "counters kept growing");
 
-            try (ControlClientForIT c = new ControlClientForIT(control)) {
+            try (ControlClient c = new ControlClient(control)) {
                 JsonNode health = c.call("{\"op\":\"health\"}").get("result");
                 assertTrue(health.get("restartedAfterMillis").asLong() > 0, "the restart is noticed: " + health);
                 JsonNode stats = c.call("{\"op\":\"stats\"}").get("result").get("ports");
@@ -99,7 +100,7 @@ class RestartTestpmdIT {
                 continue;
             }
             // until the new process binds it, the path is the dead one's stale socket: connection refused
-            try (ControlClientForIT c = new ControlClientForIT(control)) {
+            try (ControlClient c = new ControlClient(control)) {
                 int up = 0;
                 for (JsonNode p : c.call("{\"op\":\"stats\"}").get("result").get("ports")) {
                     up += p.get("link").get("up").asBoolean() ? 1 : 0;

@@ -1,5 +1,6 @@
 package io.virtwire.forwarder.app;
 
+import io.virtwire.forwarder.control.ControlClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -98,7 +99,7 @@ class TcgGuestsIT {
                 assertTrue(sent.find() && got.find(), "checksums printed:\n" + out + "\n---\n" + in);
                 assertEquals("4194304", got.group(2), "every byte arrived");
                 assertEquals(sent.group(1), got.group(1), "the 4 MiB arrived intact");
-                try (ControlClientForIT c = new ControlClientForIT(dir.resolve("control.sock"))) {
+                try (ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
                     JsonNode ports = c.call("{\"op\":\"stats\"}").get("result").get("ports");
                     JsonNode vm1 = ports.get(0).get("name").asText().equals("vm1") ? ports.get(0) : ports.get(1);
                     JsonNode vm2 = vm1 == ports.get(0) ? ports.get(1) : ports.get(0);
@@ -138,7 +139,7 @@ class TcgGuestsIT {
                 assertTrue(received >= 20, "pings answered before and after the outage: " + received + "/60\n" + out);
                 assertTrue(out.contains("seq=59 "), "the last pings, long after the restart, were answered:\n" + out);
                 assertTrue(target.isAlive(), "the other guest was never restarted");
-                try (ControlClientForIT c = new ControlClientForIT(dir.resolve("control.sock"))) {
+                try (ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
                     JsonNode stats = c.call("{\"op\":\"stats\"}").get("result").get("ports");
                     for (JsonNode p : stats) {
                         long outage = p.get("link").get("lastOutageMillis").asLong();

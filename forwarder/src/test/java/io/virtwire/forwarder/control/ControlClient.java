@@ -14,19 +14,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** A control-socket client for tests, using the JDK's own AF_UNIX channel (independent of our FFM sockets). */
-final class ControlClient implements AutoCloseable {
+public final class ControlClient implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final SocketChannel channel;
     private final BufferedReader in;
 
-    ControlClient(Path socket) throws IOException {
+    public ControlClient(Path socket) throws IOException {
         channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
         in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
     }
 
     /** Sends one line as is and reads one response line. */
-    JsonNode raw(String line) throws IOException {
+    public JsonNode raw(String line) throws IOException {
         ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
         while (b.hasRemaining()) {
             channel.write(b);
@@ -38,7 +38,7 @@ final class ControlClient implements AutoCloseable {
         return JSON.readTree(response);
     }
 
-    JsonNode call(String json) throws IOException {
+    public JsonNode call(String json) throws IOException {
         return raw(json);
     }
 
