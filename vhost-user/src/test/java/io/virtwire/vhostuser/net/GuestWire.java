@@ -2,15 +2,22 @@ package io.virtwire.vhostuser.net;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** What the QEMU guest tests share: a two-device wire, waiting on a guest's serial log, and its md5 lines. */
 final class GuestWire {
 
     private GuestWire() {
+    }
+
+    /** The guest's {@code vw.run64=} kernel parameter: {@code shell} base64-encoded, so no quoting can break it. */
+    static String run64(String shell) {
+        return "vw.run64=" + Base64.getEncoder().encodeToString(shell.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The simplest switch: what one guest sends, the other receives, until {@code running} turns false. */

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.virtwire.vhostuser.backend.BackendServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -62,10 +60,6 @@ class QemuGuestIT {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".qemu.log").toFile()).start();
     }
 
-    private static String run64(String shell) {
-        return "vw.run64=" + Base64.getEncoder().encodeToString(shell.getBytes(StandardCharsets.UTF_8));
-    }
-
     @Test
     void twoGuestsPingAndTransferThroughOurBackend() throws Exception {
         Path sockA = dir.resolve("a.sock");
@@ -83,9 +77,9 @@ class QemuGuestIT {
             try {
                 // B listens for a 1 MiB transfer on TCP 5000 and prints its checksum; A pings, then sends the file
                 guestB = boot("b", sockB, "52:54:00:00:0b:01", "vw.ip=10.0.0.2/24 vw.timeout=200 "
-                        + run64("nc -l -p 5000 > /tmp/rx; md5sum /tmp/rx"), serialB);
+                        + GuestWire.run64("nc -l -p 5000 > /tmp/rx; md5sum /tmp/rx"), serialB);
                 guestA = boot("a", sockA, "52:54:00:00:0a:01", "vw.ip=10.0.0.1/24 vw.timeout=200 "
-                        + run64("ping -c 3 -w 60 10.0.0.2 && dd if=/dev/urandom of=/tmp/tx bs=1024 count=1024 2>/dev/null"
+                        + GuestWire.run64("ping -c 3 -w 60 10.0.0.2 && dd if=/dev/urandom of=/tmp/tx bs=1024 count=1024 2>/dev/null"
                         + " && md5sum /tmp/tx && sleep 2 && nc -w 10 10.0.0.2 5000 < /tmp/tx"), serialA);
                 GuestWire.waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
                 String outA = Files.readString(serialA);

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.virtwire.vhostuser.backend.BackendServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -69,10 +67,6 @@ class QemuIommuGuestIT {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".qemu.log").toFile()).start();
     }
 
-    private static String run64(String shell) {
-        return "vw.run64=" + Base64.getEncoder().encodeToString(shell.getBytes(StandardCharsets.UTF_8));
-    }
-
     @Test
     void aGuestBehindAVirtualIommuPingsAndTransfersThroughOurBackend() throws Exception {
         Path sockA = dir.resolve("a.sock");
@@ -89,10 +83,10 @@ class QemuIommuGuestIT {
             Process guestA = null;
             try {
                 guestB = boot("b", sockB, "52:54:00:00:0b:02", "vw.ip=10.0.0.2/24 vw.timeout=300 "
-                        + run64("nc -l -p 5000 > /tmp/rx; md5sum /tmp/rx"), serialB, false);
+                        + GuestWire.run64("nc -l -p 5000 > /tmp/rx; md5sum /tmp/rx"), serialB, false);
                 GuestWire.waitFor(serialB, "VIRTWIRE-GUEST-READY", BOOT, guestB);
                 guestA = boot("a", sockA, "52:54:00:00:0a:02", "vw.ip=10.0.0.1/24 vw.timeout=300 "
-                        + run64("ls /sys/class/iommu; ping -c 10 -w 120 10.0.0.2;"
+                        + GuestWire.run64("ls /sys/class/iommu; ping -c 10 -w 120 10.0.0.2;"
                         + " dd if=/dev/urandom of=/tmp/tx bs=1024 count=128 2>/dev/null"
                         + " && md5sum /tmp/tx && sleep 2 && nc -w 20 10.0.0.2 5000 < /tmp/tx"), serialA, true);
                 GuestWire.waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
