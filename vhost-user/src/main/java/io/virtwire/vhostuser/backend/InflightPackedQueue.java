@@ -1,12 +1,10 @@
 package io.virtwire.vhostuser.backend;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
 import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
 import io.virtwire.virtio.queue.PackedQueue;
 import io.virtwire.virtio.queue.PackedRingLayout;
 import io.virtwire.virtio.queue.RingLayout;
-import io.virtwire.virtio.queue.Virtqueue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,7 +28,7 @@ import java.util.Arrays;
  *
  * <p>Allocation-free after construction; one thread, like the queue it wraps.
  */
-public final class InflightPackedQueue implements Virtqueue {
+public final class InflightPackedQueue extends DelegatingQueue<PackedQueue> {
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -56,7 +54,6 @@ public final class InflightPackedQueue implements Virtqueue {
     private static final long D_LEN = 20;
     private static final long D_ADDR = 24;
 
-    private final PackedQueue queue;
     private final MemorySegment region;
     private final int size;
     /** Head entry of each buffer ID in flight (IDs are u16). */
@@ -77,7 +74,7 @@ public final class InflightPackedQueue implements Virtqueue {
      * @param region this queue's packed region of the inflight buffer
      */
     public InflightPackedQueue(PackedQueue queue, MemorySegment region) {
-        this.queue = queue;
+        super(queue);
         this.region = region;
         this.size = queue.size();
         this.batch = new int[size];
@@ -318,52 +315,8 @@ public final class InflightPackedQueue implements Virtqueue {
     }
 
     @Override
-    public boolean needsNotification() {
-        return queue.needsNotification();
-    }
-
-    @Override
     public boolean enableNotification() {
         return resubmitNext < resubmitCount || queue.enableNotification();
     }
 
-    @Override
-    public void disableNotification() {
-        queue.disableNotification();
-    }
-
-    @Override
-    public int vringBase() {
-        return queue.vringBase();
-    }
-
-    @Override
-    public void setVringBase(int base) {
-        queue.setVringBase(base);
-    }
-
-    @Override
-    public boolean isBroken() {
-        return queue.isBroken();
-    }
-
-    @Override
-    public String brokenReason() {
-        return queue.brokenReason();
-    }
-
-    @Override
-    public void markBroken(String reason) {
-        queue.markBroken(reason);
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return queue.memory();
-    }
-
-    @Override
-    public void setMemory(GuestMemory memory) {
-        queue.setMemory(memory);
-    }
 }

@@ -1,10 +1,8 @@
 package io.virtwire.vhostuser.backend;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
 import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
 import io.virtwire.virtio.queue.SplitQueue;
-import io.virtwire.virtio.queue.Virtqueue;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -21,7 +19,7 @@ import java.util.Arrays;
  *
  * <p>Allocation-free after construction; one thread, like the queue it wraps.
  */
-public final class InflightSplitQueue implements Virtqueue {
+public final class InflightSplitQueue extends DelegatingQueue<SplitQueue> {
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -34,7 +32,6 @@ public final class InflightSplitQueue implements Virtqueue {
     private static final long D_NEXT = 6;
     private static final long D_COUNTER = 8;
 
-    private final SplitQueue queue;
     private final MemorySegment region;
     private final int size;
     private final int[] resubmit;
@@ -49,7 +46,7 @@ public final class InflightSplitQueue implements Virtqueue {
      * @param region this queue's region of the inflight buffer
      */
     public InflightSplitQueue(SplitQueue queue, MemorySegment region) {
-        this.queue = queue;
+        super(queue);
         this.region = region;
         this.size = queue.size();
         this.batch = new int[size];
@@ -160,52 +157,8 @@ public final class InflightSplitQueue implements Virtqueue {
     }
 
     @Override
-    public boolean needsNotification() {
-        return queue.needsNotification();
-    }
-
-    @Override
     public boolean enableNotification() {
         return resubmitNext < resubmitCount || queue.enableNotification();
     }
 
-    @Override
-    public void disableNotification() {
-        queue.disableNotification();
-    }
-
-    @Override
-    public int vringBase() {
-        return queue.vringBase();
-    }
-
-    @Override
-    public void setVringBase(int base) {
-        queue.setVringBase(base);
-    }
-
-    @Override
-    public boolean isBroken() {
-        return queue.isBroken();
-    }
-
-    @Override
-    public String brokenReason() {
-        return queue.brokenReason();
-    }
-
-    @Override
-    public void markBroken(String reason) {
-        queue.markBroken(reason);
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return queue.memory();
-    }
-
-    @Override
-    public void setMemory(GuestMemory memory) {
-        queue.setMemory(memory);
-    }
 }

@@ -1,8 +1,6 @@
 package io.virtwire.vhostuser.backend;
 
 import io.virtwire.vhostuser.memory.DirtyLog;
-import io.virtwire.vhostuser.memory.GuestMemory;
-import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
 import io.virtwire.virtio.queue.Virtqueue;
 
@@ -15,16 +13,15 @@ import io.virtwire.virtio.queue.Virtqueue;
  * <p>The spec's VHOST_VRING_F_LOG / log_guest_addr name the used ring's GPA; it is the address the session
  * translated from SET_VRING_ADDR, so that is what is logged.
  */
-final class LoggingQueue implements Virtqueue {
+final class LoggingQueue extends DelegatingQueue<Virtqueue> {
 
-    private final Virtqueue queue;
     private final DirtyLog log;
     private final long[] ringGpas;
     private final long[] ringSizes;
 
     /** @param ringGpas/ringSizes the areas the device writes besides buffers */
     LoggingQueue(Virtqueue queue, DirtyLog log, long[] ringGpas, long[] ringSizes) {
-        this.queue = queue;
+        super(queue);
         this.log = log;
         this.ringGpas = ringGpas.clone();
         this.ringSizes = ringSizes.clone();
@@ -66,53 +63,4 @@ final class LoggingQueue implements Virtqueue {
         }
     }
 
-    @Override
-    public int size() {
-        return queue.size();
-    }
-
-    @Override
-    public ChainStatus pop(DescriptorChain chain) {
-        return queue.pop(chain);
-    }
-
-    @Override
-    public boolean needsNotification() {
-        return queue.needsNotification();
-    }
-
-    @Override
-    public int vringBase() {
-        return queue.vringBase();
-    }
-
-    @Override
-    public void setVringBase(int base) {
-        queue.setVringBase(base);
-    }
-
-    @Override
-    public boolean isBroken() {
-        return queue.isBroken();
-    }
-
-    @Override
-    public String brokenReason() {
-        return queue.brokenReason();
-    }
-
-    @Override
-    public void markBroken(String reason) {
-        queue.markBroken(reason);
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return queue.memory();
-    }
-
-    @Override
-    public void setMemory(GuestMemory memory) {
-        queue.setMemory(memory);
-    }
 }
