@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
-import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.HostInventoryReader;
@@ -18,7 +17,6 @@ import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.profile.HostAccess;
 import io.virtwire.provisioner.host.profile.HostActionException;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
-import io.virtwire.provisioner.libvirt.DeviceScope;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.xml.HostdevNetwork;
@@ -260,17 +258,7 @@ class AllocationCommandsTest {
         Module refusing = new AbstractModule() {
             @Override
             protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> new ForwardingGateway(libvirt.gateway()) {
-                    @Override
-                    public String defineDomain(String xml) {
-                        throw new VirtwireException(VirtwireException.Kind.LIBVIRT, "libvirt: XML error: simulated refusal");
-                    }
-
-                    @Override
-                    public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
-                        throw new VirtwireException(VirtwireException.Kind.LIBVIRT, "libvirt: XML error: simulated refusal");
-                    }
-                });
+                bind(LibvirtConnector.class).toInstance(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
             }
         };
         CliRunner.Result socket = cli(refusing).run("attach-interface", "lc-a", "--type", "vhostuser", "--config");

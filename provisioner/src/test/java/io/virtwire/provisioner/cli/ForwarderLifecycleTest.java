@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
-import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.forwarder.TestForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
-import io.virtwire.provisioner.libvirt.DeviceScope;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.lifecycle.StateStore;
@@ -149,17 +147,7 @@ class ForwarderLifecycleTest {
         Module refusing = new AbstractModule() {
             @Override
             protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> new ForwardingGateway(libvirt.gateway()) {
-                    @Override
-                    public String defineDomain(String xml) {
-                        throw new VirtwireException(VirtwireException.Kind.LIBVIRT, "libvirt: XML error: simulated refusal");
-                    }
-
-                    @Override
-                    public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
-                        throw new VirtwireException(VirtwireException.Kind.LIBVIRT, "libvirt: XML error: simulated refusal");
-                    }
-                });
+                bind(LibvirtConnector.class).toInstance(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
             }
         };
         CliRunner.Result r = cli(refusing).run("attach-interface", DOMAIN, "--type", "vhostuser", "--config");

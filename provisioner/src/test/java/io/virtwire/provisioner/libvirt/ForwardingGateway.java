@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.libvirt;
 
+import io.virtwire.provisioner.VirtwireException;
+
 import java.util.List;
 
 /** Delegates everything to another gateway; tests override single calls (to fail them) and ignore close(). */
@@ -9,6 +11,25 @@ public class ForwardingGateway implements LibvirtGateway {
 
     public ForwardingGateway(LibvirtGateway g) {
         this.g = g;
+    }
+
+    /** {@code g} where every device change (define with a new device, attach) fails as libvirt's XML check would. */
+    public static LibvirtGateway refusingDeviceChanges(LibvirtGateway g) {
+        return new ForwardingGateway(g) {
+            @Override
+            public String defineDomain(String xml) {
+                throw refusal();
+            }
+
+            @Override
+            public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
+                throw refusal();
+            }
+        };
+    }
+
+    private static VirtwireException refusal() {
+        return new VirtwireException(VirtwireException.Kind.LIBVIRT, "libvirt: XML error: simulated refusal");
     }
 
     public String uri() {
