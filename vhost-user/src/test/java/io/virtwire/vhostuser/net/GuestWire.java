@@ -15,6 +15,24 @@ final class GuestWire {
     private GuestWire() {
     }
 
+    /** The tiny guest built by scripts/build-guest (build/guest under the checkout); fails the test without it. */
+    static Path guestDir() {
+        Path d = Path.of(System.getProperty("virtwire.root", "..")).resolve("build/guest").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(d.resolve("vmlinuz")) || !Files.isRegularFile(d.resolve("initramfs.cpio.gz"))) {
+            fail("the test guest is missing in " + d + ": run ./scripts/setup (or scripts/build-guest)");
+        }
+        return d;
+    }
+
+    /** QEMU's binary; fails the test with how to install it. */
+    static Path qemu() {
+        Path q = Path.of("/usr/bin/qemu-system-x86_64");
+        if (!Files.isExecutable(q)) {
+            fail("qemu-system-x86_64 is missing: apt-get install qemu-system-x86 (./scripts/setup installs it)");
+        }
+        return q;
+    }
+
     /** The guest's {@code vw.run64=} kernel parameter: {@code shell} base64-encoded, so no quoting can break it. */
     static String run64(String shell) {
         return "vw.run64=" + Base64.getEncoder().encodeToString(shell.getBytes(StandardCharsets.UTF_8));

@@ -1,7 +1,6 @@
 package io.virtwire.vhostuser.net;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.virtwire.vhostuser.backend.BackendServer;
 import java.io.IOException;
@@ -28,25 +27,9 @@ class QemuGuestIT {
     @TempDir
     Path dir;
 
-    private static Path guestDir() {
-        Path d = Path.of(System.getProperty("virtwire.root", "..")).resolve("build/guest").toAbsolutePath().normalize();
-        if (!Files.isRegularFile(d.resolve("vmlinuz")) || !Files.isRegularFile(d.resolve("initramfs.cpio.gz"))) {
-            fail("the test guest is missing in " + d + ": run ./scripts/setup (or scripts/build-guest)");
-        }
-        return d;
-    }
-
-    private static Path qemu() {
-        Path q = Path.of("/usr/bin/qemu-system-x86_64");
-        if (!Files.isExecutable(q)) {
-            fail("qemu-system-x86_64 is missing: apt-get install qemu-system-x86 (./scripts/setup installs it)");
-        }
-        return q;
-    }
-
     private Process boot(String name, Path sock, String mac, String cmdline, Path serial) throws IOException {
-        Path guest = guestDir();
-        List<String> cmd = new ArrayList<>(List.of(qemu().toString(), "-accel", "tcg", "-machine", "pc", "-cpu", "qemu64",
+        Path guest = GuestWire.guestDir();
+        List<String> cmd = new ArrayList<>(List.of(GuestWire.qemu().toString(), "-accel", "tcg", "-machine", "pc", "-cpu", "qemu64",
                 "-smp", "1", "-m", "256", "-nodefaults", "-nographic", "-no-reboot",
                 "-serial", "file:" + serial, "-kernel", guest.resolve("vmlinuz").toString(),
                 "-initrd", guest.resolve("initramfs.cpio.gz").toString(),
