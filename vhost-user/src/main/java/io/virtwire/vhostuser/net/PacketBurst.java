@@ -144,6 +144,24 @@ public final class PacketBurst {
         count--;
     }
 
+    /** Keeps only the first {@code newCount} frames. */
+    public void truncate(int newCount) {
+        if (newCount < 0 || newCount > count) {
+            throw new IllegalArgumentException("cannot truncate a burst of " + count + " frames to " + newCount);
+        }
+        count = newCount;
+    }
+
+    /** Moves frame {@code from} (header, frame and length) into slot {@code to}, below it: closes the gap a dropped frame left. */
+    public void moveFrame(int from, int to) {
+        int length = length(from);
+        if (to < 0 || to >= from) {
+            throw new IllegalArgumentException("frame " + from + " can only move to a lower slot, not " + to);
+        }
+        MemorySegment.copy(data, headerOffset(from), data, headerOffset(to), VirtioNetHeader.SIZE + (long) length);
+        lengths[to] = length;
+    }
+
     /** Changes the length of the frame claimed last (a port learned it after copying). */
     public void setLastLength(int length) {
         if (count == 0) {

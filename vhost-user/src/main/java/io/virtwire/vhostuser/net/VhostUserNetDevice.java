@@ -81,8 +81,14 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private final MemorySegment header = Arena.ofAuto().allocate(VirtioNetHeader.SIZE, 8);
     private final VirtioNetHeader headerView = new VirtioNetHeader();
     /** Chains taken per transmit pass; see drainTransmit. */
-    private static final int TX_BATCH = 32;
+    private static final int TX_BATCH = CopyBatch.CAPACITY;
     private final DescriptorChain[] txChains = new DescriptorChain[TX_BATCH];
+    private final CopyBatch txCopies = new CopyBatch();
+    private final CopyBatch rxCopies = new CopyBatch();
+    /** Receive chains of one {@link #deliverBatch}. */
+    private final DescriptorChain[] rxChains = new DescriptorChain[CopyBatch.CAPACITY];
+    /** Per frame of a transmit batch: its copy came up short (memory vanished under the chain). */
+    private final boolean[] copyFailed = new boolean[TX_BATCH];
 
     private volatile long ackedFeatures;
     private int headerSize = VirtioNetHeader.SIZE;
@@ -151,6 +157,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         this.features = f.bits();
         for (int i = 0; i < TX_BATCH; i++) {
             txChains[i] = new DescriptorChain();
+            rxChains[i] = new DescriptorChain();
         }
         this.lanes = new Lane[queuePairs * 2];
         for (int i = 0; i < lanes.length; i++) {
@@ -380,9 +387,9 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         boolean any = false;
         boolean more = true;
         while (more && !burst.isFull()) {
-            // Two passes per batch: take the chains (descriptor reads), then copy. A third pass loading one byte
-            // of each frame first (a stand-in for DPDK's prefetch) was measured and gained nothing here
-            // (docs/benchmarks.md, optimisation log), so it is not done.
+            // Per batch: take the chains (descriptor reads), then copy the frames in one tight loop (CopyBatch),
+            // then check headers and return the chains. A pass loading one byte of each frame first (a stand-in
+            // for DPDK's prefetch) gained nothing (docs/benchmarks.md, optimisation log 2).
             int want = Math.min(TX_BATCH, burst.capacity() - burst.count());
             int taken = 0;
             while (taken < want) {
@@ -397,9 +404,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 }
                 taken++;
             }
-            for (int i = 0; i < taken; i++) {
-                added += takeFrame(q, chains[i], burst);
-            }
+            added += takeFrames(q, chains, taken, burst);
             any |= taken > 0;
         }
         if (any) {
@@ -409,44 +414,71 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         return added;
     }
 
-    /** Copies one transmitted frame into {@code burst} (or drops it) and returns the chain; 1 if appended. */
-    private int takeFrame(Virtqueue q, DescriptorChain chain, PacketBurst burst) {
-        long readable = chain.readableBytes();
-        long frameLength = readable - headerSize;
-        int added = 0;
-        if (frameLength <= 0 || frameLength > burst.slotSize()) {
-            txDropped++;
-        } else {
+    /**
+     * Copies the frames of {@code taken} chains into {@code burst}, checks their headers and returns the chains to
+     * the guest; returns the frames appended. Frames that are one buffer in one region (the usual case) are copied
+     * together by {@link #txCopies}; the rest the general way. A frame dropped after its copy (short copy, refused
+     * header) leaves a gap that the following frames close, so the burst keeps the guest's order.
+     */
+    private int takeFrames(Virtqueue q, DescriptorChain[] chains, int taken, PacketBurst burst) {
+        int first = burst.count();
+        CopyBatch copies = txCopies;
+        copies.clear(q.memory());
+        MemorySegment data = burst.data();
+        for (int i = 0; i < taken; i++) {
+            DescriptorChain chain = chains[i];
+            long readable = chain.readableBytes();
+            long frameLength = readable - headerSize;
+            if (frameLength <= 0 || frameLength > burst.slotSize()) {
+                txDropped++;
+                continue;
+            }
             // header and frame in one copy: the header lands in the slot's headroom, where it is checked
             int slot = burst.append((int) frameLength);
-            MemorySegment data = burst.data();
             long at = burst.offset(slot) - headerSize;
-            if (chain.copyFromReadable(0, data, at, readable) != readable) {
-                burst.removeLast();
-                txDropped++;
-            } else {
-                long h = burst.headerOffset(slot);
-                if (headerSize != VirtioNetHeader.SIZE) {
-                    // legacy 10-byte header: move it to where the burst keeps headers
-                    MemorySegment.copy(data, at, data, h, VirtioNetHeader.LEGACY_SIZE);
-                }
-                if (!burst.hasOffload(slot)) {
-                    // nothing asked: whatever else the guest wrote in the header goes nowhere
-                    data.set(ValueLayout.JAVA_LONG_UNALIGNED, h, 0L);
-                    data.set(ValueLayout.JAVA_INT_UNALIGNED, h + 8, 0);
-                    added = 1;
-                } else if (refuseOffload(data, h, burst.offset(slot), (int) frameLength)) {
-                    burst.removeLast();
-                    txDropped++;
-                } else {
-                    // num_buffers is meaningless on transmit and never trusted
-                    data.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + VirtioNetHeader.NUM_BUFFERS, (short) 0);
-                    added = 1;
-                }
-            }
+            int region = chain.readableRegion();
+            copyFailed[slot - first] = (region < 0 || !copies.add(chain.memory(), region, chain.segmentAddress(0), at, readable))
+                    && chain.copyFromReadable(0, data, at, readable) != readable;
         }
-        q.addUsed(chain, 0);
-        return added;
+        copies.copyFromGuest(data);
+        int kept = first;
+        for (int slot = first; slot < burst.count(); slot++) {
+            if (copyFailed[slot - first] || !acceptHeader(burst, slot)) {
+                txDropped++;
+                continue;
+            }
+            if (kept != slot) {
+                burst.moveFrame(slot, kept);
+            }
+            kept++;
+        }
+        burst.truncate(kept);
+        for (int i = 0; i < taken; i++) {
+            q.addUsed(chains[i], 0);
+        }
+        return kept - first;
+    }
+
+    /** Makes the header of a transmitted frame the burst's: false if the frame must be dropped. */
+    private boolean acceptHeader(PacketBurst burst, int slot) {
+        MemorySegment data = burst.data();
+        long h = burst.headerOffset(slot);
+        if (headerSize != VirtioNetHeader.SIZE) {
+            // legacy 10-byte header: move it to where the burst keeps headers
+            MemorySegment.copy(data, burst.offset(slot) - headerSize, data, h, VirtioNetHeader.LEGACY_SIZE);
+        }
+        if (!burst.hasOffload(slot)) {
+            // nothing asked: whatever else the guest wrote in the header goes nowhere
+            data.set(ValueLayout.JAVA_LONG_UNALIGNED, h, 0L);
+            data.set(ValueLayout.JAVA_INT_UNALIGNED, h + 8, 0);
+            return true;
+        }
+        if (refuseOffload(data, h, burst.offset(slot), burst.length(slot))) {
+            return false;
+        }
+        // num_buffers is meaningless on transmit and never trusted
+        data.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + VirtioNetHeader.NUM_BUFFERS, (short) 0);
+        return true;
     }
 
     /** Checks a header the guest sent (it asks for something); true if the frame must be dropped. */
@@ -517,7 +549,19 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             Lane lane = lanes[index];
             int sent = 0;
             int tooBig = 0;
-            for (int i = 0; i < burst.count(); i++) {
+            int i = 0;
+            while (i < burst.count() && lane.stashed == 0 && headerSize == VirtioNetHeader.SIZE) {
+                int delivered = deliverBatch(index, lane, burst, i);
+                for (int j = i; j < i + delivered; j++) {
+                    lane.bytes += burst.length(j);
+                }
+                sent += delivered;
+                i += delivered;
+                if (delivered < CopyBatch.CAPACITY) {
+                    break; // the rest, if any, needs the general path (or there are no buffers)
+                }
+            }
+            for (; i < burst.count(); i++) {
                 if (burst.hasOffload(i) && !fitOffloads(burst, i)) {
                     continue; // counted as dropped below
                 }
@@ -548,6 +592,57 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         } finally {
             dataPath.unlock();
         }
+    }
+
+    /**
+     * Delivers frames {@code from}, {@code from + 1}, ... of {@code burst} into one receive buffer each, copied
+     * together by {@link #rxCopies}, as long as they are the usual case: no offload to fit, and a buffer the guest
+     * posted that holds header and frame in one region. Stops at the first frame that is not (a buffer already
+     * taken for it waits in the lane's stash for {@link #deliver}), when the guest has no more buffers, or after
+     * {@link CopyBatch#CAPACITY} frames. Only for the 12-byte header, whose num_buffers is written in place.
+     *
+     * @return frames delivered
+     */
+    private int deliverBatch(int index, Lane lane, PacketBurst burst, int from) {
+        Virtqueue q = lane.queue;
+        DescriptorChain[] chains = rxChains;
+        CopyBatch copies = rxCopies;
+        copies.clear(null);
+        MemorySegment data = burst.data();
+        int end = Math.min(burst.count(), from + CopyBatch.CAPACITY);
+        int n = 0;
+        for (int i = from; i < end && !burst.hasOffload(i); i++) {
+            DescriptorChain c = chains[n];
+            ChainStatus s = q.pop(c);
+            if (s == ChainStatus.END) {
+                break;
+            }
+            if (s == ChainStatus.MALFORMED) {
+                markBroken("ring " + index + ": " + q.brokenReason());
+                break;
+            }
+            long at = burst.offset(i) - VirtioNetHeader.SIZE;
+            long need = VirtioNetHeader.SIZE + (long) burst.length(i);
+            int region = c.writableRegion();
+            if (n == 0) {
+                copies.clear(c.writeMemory());
+            }
+            if (region < 0 || c.writableBytes() < need
+                    || !copies.add(c.writeMemory(), region, c.segmentAddress(c.readableCount()), at, need)) {
+                // not the usual buffer: the general path takes this frame with the chain already taken
+                chains[n] = lane.stash[0];
+                lane.stash[0] = c;
+                lane.stashed = 1;
+                break;
+            }
+            data.set(LE_SHORT, at + VirtioNetHeader.NUM_BUFFERS, (short) 1);
+            n++;
+        }
+        copies.copyToGuest(data);
+        for (int k = 0; k < n; k++) {
+            q.addUsed(chains[k], VirtioNetHeader.SIZE + (long) burst.length(from + k));
+        }
+        return n;
     }
 
     /**

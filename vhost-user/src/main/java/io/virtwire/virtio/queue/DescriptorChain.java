@@ -147,6 +147,41 @@ public final class DescriptorChain {
         return writableBytes;
     }
 
+    /**
+     * The index, in {@link #memory()}, of the region that holds the whole device-readable part when that part is
+     * one buffer (the usual transmitted frame: header and data together); -1 when it is several buffers, none, or
+     * a buffer that crosses into the next region, and when the chain is not OK. With the guest-physical address
+     * {@code segmentAddress(0)}, this lets a device batch plain region copies (see the net device's CopyBatch).
+     */
+    public int readableRegion() {
+        return firstWritable == 1 ? regionHolding(memory, 0) : -1;
+    }
+
+    /**
+     * As {@link #readableRegion()} for the device-writable part, in {@link #writeMemory()}: the region holding it
+     * when it is one buffer (the usual receive buffer), else -1. Its address is {@code segmentAddress(readableCount())}.
+     */
+    public int writableRegion() {
+        return count - firstWritable == 1 ? regionHolding(writeMemory, firstWritable) : -1;
+    }
+
+    /** The guest memory the chain's device-writable buffers are in: {@link #memory()} unless an IOMMU view is used. */
+    public GuestMemory writeMemory() {
+        return writeMemory;
+    }
+
+    private int regionHolding(GuestMemory mem, int segment) {
+        if (status != ChainStatus.OK) {
+            return -1;
+        }
+        long gpa = addrs[segment];
+        int region = mem.regionIndex(gpa);
+        if (region < 0 || mem.regionEnd(region) - gpa < Integer.toUnsignedLong(lens[segment])) {
+            return -1;
+        }
+        return region;
+    }
+
     // ---- sequential walk over the validated segments ----
 
     /** Restarts {@link #next()} at the first segment. */

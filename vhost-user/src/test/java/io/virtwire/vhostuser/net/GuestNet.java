@@ -152,6 +152,25 @@ final class GuestNet implements AutoCloseable {
         txKick.signal();
     }
 
+    /**
+     * Transmits one frame with header and data in one descriptor, as Linux and DPDK drivers do with VERSION_1
+     * (the device's usual case), in this pair's next transmit slot; then kicks.
+     */
+    void sendOneBuffer(byte[] header, byte[] frame) throws Exception {
+        sendOneBufferAt(txArea + (txNext++ % TX_SLOTS) * TX_SLOT, header, frame);
+    }
+
+    /** As {@link #sendOneBuffer} at guest-physical {@code gpa} (say, across a region boundary). */
+    void sendOneBufferAt(long gpa, byte[] header, byte[] frame) throws Exception {
+        byte[] buffer = new byte[header.length + frame.length];
+        System.arraycopy(header, 0, buffer, 0, header.length);
+        System.arraycopy(frame, 0, buffer, header.length, frame.length);
+        write(gpa, buffer);
+        tx.add(DriverBuffer.readable(gpa, buffer.length));
+        tx.publish();
+        txKick.signal();
+    }
+
     /** Transmit completions seen so far. */
     int reapTransmitted() {
         int n = 0;

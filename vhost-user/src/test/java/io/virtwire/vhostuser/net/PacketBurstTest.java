@@ -36,6 +36,23 @@ class PacketBurstTest {
     }
 
     @Test
+    void movingAFrameDownClosesAGapWithItsHeader() {
+        PacketBurst b = new PacketBurst(3);
+        b.add(new byte[] {1, 2, 3});
+        b.add(new byte[] {4, 5});
+        b.add(new byte[] {6, 7, 8, 9});
+        b.setHeader(2, 1, 0, 0, 0, 14, 16);
+        b.moveFrame(2, 1); // frame 1 was dropped
+        b.truncate(2);
+        assertEquals(2, b.count());
+        assertArrayEquals(new byte[] {6, 7, 8, 9}, b.frame(1));
+        assertTrue(b.hasOffload(1), "the header moved with the frame");
+        assertArrayEquals(new byte[] {1, 2, 3}, b.frame(0));
+        assertThrows(IllegalArgumentException.class, () -> b.moveFrame(0, 1), "only downwards");
+        assertThrows(IllegalArgumentException.class, () -> b.truncate(3), "cannot grow");
+    }
+
+    @Test
     void removeLastGivesTheSlotBack() {
         PacketBurst b = new PacketBurst(2);
         b.append(60);

@@ -177,6 +177,28 @@ class SplitQueueTest {
     }
 
     @Test
+    void singleBufferPartsNameTheRegionHoldingThem() {
+        driver.addChain(readable(DATA, 100), writable(HIGH, 200));         // one buffer each way
+        driver.addChain(readable(NEXT - 100, 300), writable(NEXT - 7, 20)); // both cross into NEXT
+        driver.addChain(readable(DATA, 10), readable(DATA + 64, 10));     // two readable, no writable
+        driver.publish();
+        SplitQueue q = device(false);
+        var memory = mem.memory();
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(memory.regionIndex(DATA), chain.readableRegion());
+        assertEquals(memory.regionIndex(HIGH), chain.writableRegion());
+        assertTrue(chain.readableRegion() != chain.writableRegion(), "DATA and HIGH are different regions");
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(-1, chain.readableRegion(), "a buffer crossing regions has no one region");
+        assertEquals(-1, chain.writableRegion());
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(-1, chain.readableRegion(), "two buffers");
+        assertEquals(-1, chain.writableRegion(), "none");
+        assertEquals(ChainStatus.END, q.pop(chain));
+        assertEquals(-1, chain.readableRegion(), "nothing taken");
+    }
+
+    @Test
     void indicesWrapPast65535() {
         driver.startIndicesAt(65530);
         SplitQueue q = device(true);

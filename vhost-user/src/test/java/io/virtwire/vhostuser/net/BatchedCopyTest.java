@@ -1,0 +1,111 @@
+package io.virtwire.vhostuser.net;
+
+import io.virtwire.virtio.net.VirtioNetHeader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * The device copies the usual frames (one buffer in one region) in batches and everything else the general way;
+ * these tests mix both inside one burst and check that order, drops and returned buffers come out as if every
+ * frame had been taken one at a time.
+ */
+@Timeout(60)
+class BatchedCopyTest {
+
+    /** LOW ends and NEXT begins here in GuestRam.standard: a buffer at NEXT_START - 32 crosses two mappings. */
+    private static final long NEXT_START = 0x10_0000;
+    private static final byte[] NO_OFFLOAD = new byte[VirtioNetHeader.SIZE];
+
+    private static byte[] headerAskingForChecksum() {
+        byte[] h = new byte[VirtioNetHeader.SIZE];
+        h[0] = VirtioNetHeader.F_NEEDS_CSUM; // this device offers no offloads: refused
+        return h;
+    }
+
+    @Test
+    void transmittedBurstKeepsTheGuestsOrderAcrossDropsAndUnusualBuffers() throws Exception {
+        try (NetTestHarness h = new NetTestHarness("vw-batch-tx", false, true, true)) {
+            List<byte[]> expected = new ArrayList<>();
+            int sent = 0;
+            for (int i = 0; i < 30; i++) {
+                byte[] f = GuestNet.frame(60 + 7 * i, i);
+                switch (i) {
+                    case 3, 20 -> h.guest.sendOneBuffer(headerAskingForChecksum(), f);     // refused
+                    case 13 -> h.guest.sendOneBuffer(NO_OFFLOAD, new byte[0]);            // header only
+                    case 7 -> {
+                        h.guest.send(f);                                                  // header and data apart
+                        expected.add(f);
+                    }
+                    case 11 -> {
+                        h.guest.sendOneBufferAt(NEXT_START - 32, NO_OFFLOAD, f);          // across two regions
+                        expected.add(f);
+                    }
+                    default -> {
+                        h.guest.sendOneBuffer(NO_OFFLOAD, f);
+                        expected.add(f);
+                    }
+                }
+                sent++;
+            }
+            PacketBurst burst = new PacketBurst();
+            assertEquals(expected.size(), h.device.receiveBurst(burst));
+            assertEquals(expected.size(), burst.count());
+            for (int i = 0; i < expected.size(); i++) {
+                assertArrayEquals(expected.get(i), burst.frame(i), "frame " + i + " in the guest's order");
+                assertFalse(burst.hasOffload(i), "frame " + i + " carries a zero header");
+            }
+            assertEquals(3, h.device.transmitDropped());
+            assertEquals(2, h.device.offloadRefused());
+            assertEquals(sent, h.guest.reapTransmitted(), "every chain, kept or dropped, is returned once");
+            assertFalse(h.device.isBroken(), h.device.brokenReason());
+        }
+    }
+
+    @Test
+    void receiveBatchFillsBuffersInOrderAndDropsWhatFindsNone() throws Exception {
+        try (NetTestHarness h = new NetTestHarness("vw-batch-rx", false, true, true)) {
+            PacketBurst burst = new PacketBurst();
+            List<byte[]> frames = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                frames.add(GuestNet.frame(64 + 50 * i, i));
+                burst.add(frames.get(i));
+            }
+            // the first buffer straddles the LOW/NEXT boundary (the general path), the others sit in NEXT
+            h.guest.postReceiveBuffers(12, 2048);
+            assertEquals(12, h.device.transmitBurst(burst));
+            assertEquals(8, h.device.receiveDropped(), "no buffers left for the last eight");
+            List<byte[]> got = h.guest.receive();
+            assertEquals(12, got.size());
+            for (int i = 0; i < 12; i++) {
+                assertArrayEquals(frames.get(i), got.get(i), "frame " + i);
+                assertEquals(1, numBuffers(h.guest.headers.get(i)), "frame " + i + " fits one buffer");
+            }
+
+            // again, with a buffer too short for its frame in the middle: merged with the next one, in order
+            h.guest.postReceiveBuffers(5, 2048);
+            h.guest.postReceiveBuffers(1, 100);
+            h.guest.postReceiveBuffers(20, 2048);
+            assertEquals(20, h.device.transmitBurst(burst));
+            got = h.guest.receive();
+            assertEquals(20, got.size());
+            for (int i = 0; i < 20; i++) {
+                assertArrayEquals(frames.get(i), got.get(i), "frame " + i + " of the second burst");
+                assertEquals(i == 5 ? 2 : 1, numBuffers(h.guest.headers.get(12 + i)), "buffers used by frame " + i);
+            }
+            assertFalse(h.device.isBroken(), h.device.brokenReason());
+        }
+    }
+
+    private static int numBuffers(byte[] header) {
+        return Short.toUnsignedInt(ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getShort(VirtioNetHeader.NUM_BUFFERS));
+    }
+}
