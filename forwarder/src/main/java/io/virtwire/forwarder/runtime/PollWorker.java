@@ -44,7 +44,14 @@ public final class PollWorker implements AutoCloseable {
     private final String name;
     private final Forwarding forwarding;
     private final EgressBuffers egress;
-    private final PacketBurst burst = new PacketBurst(PacketBurst.DEFAULT_CAPACITY);
+    /**
+     * Frames taken from one port per cycle. Twice DPDK's and OVS's usual 32: what a cycle costs besides its frames
+     * (a lock per device, a fence per notification check, reading the driver's avail index, the switch's clock)
+     * is then spread over twice as many (switch loop at 64 bytes: +6%, docs/benchmarks.md change 15).
+     */
+    static final int RECEIVE_BURST = 64;
+
+    private final PacketBurst burst = new PacketBurst(RECEIVE_BURST);
     /** For ports that carry offloads (64 KiB GSO frames); allocated when the first such port is owned. */
     private volatile PacketBurst largeBurst;
     private final Epoll epoll;
