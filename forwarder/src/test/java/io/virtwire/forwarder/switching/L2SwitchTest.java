@@ -285,6 +285,27 @@ class L2SwitchTest {
     }
 
     @Test
+    void framesLikeTheOnesBeforeThemStillMeetTheEgressMtu() {
+        SwitchPort p1 = add("p1");
+        SwitchPort p2 = add("p2", VlanPolicy.defaultAccess(), 100);
+        send(p2, frame(A, B, -1, 60));
+        mem(p1).take();
+        // same addresses and first payload bytes, so the same head; only the sizes differ
+        byte[] small = frame(B, A, -1, 50);
+        byte[] fits = frame(B, A, -1, 100);
+        byte[] tooBig = frame(B, A, -1, 101);
+        byte[] after = frame(B, A, -1, 70);
+        send(p1, small, fits, tooBig, after, small);
+        List<byte[]> atP2 = mem(p2).take();
+        assertEquals(4, atP2.size(), "all but the one over p2's MTU");
+        assertArrayEquals(small, atP2.get(0));
+        assertArrayEquals(fits, atP2.get(1));
+        assertArrayEquals(after, atP2.get(2));
+        assertArrayEquals(small, atP2.get(3));
+        assertEquals(1, p2.counters().drops(DropReason.MTU));
+    }
+
+    @Test
     void runtsAreDropped() {
         SwitchPort p1 = add("p1");
         add("p2");
