@@ -35,8 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * features ({@link OffloadCheck}) and travels with the frame in the {@link PacketBurst}; a bad one drops the frame
  * ({@link #offloadRefused()}). Towards the guest only offloads it negotiated are delivered: a partial checksum it
  * did not ask for is completed here; a GSO frame it cannot take is dropped ({@link #offloadUndeliverable()};
- * callers such as the forwarder segment such frames before, see {@link #receiveOffloads()}). Without
- * {@code offloads} no offload is offered and every header asking for one is refused.
+ * callers such as the forwarder segment such frames before, see {@link #receiveOffloads()}). A guest that
+ * negotiated no offload (always so without {@code offloads}) cannot ask for one: the header it sends is not read
+ * at all, and its frames travel with a zero header.
  *
  * <p>Threading: one data-path thread calls {@link #receiveBurst}, {@link #transmitBurst} and {@link #awaitWork}
  * (a {@link NetPollWorker}, or a forwarder's agent). Each burst runs under a lock that {@link #queueStarted} and
@@ -47,7 +48,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * reported by the JVM as {@link InternalError}) marks this device broken: it stops moving frames and says why in
  * {@link #brokenReason()}. Nothing is thrown into the caller's loop, and other devices in the process are not
  * affected. Frames longer than the burst's slot, chains shorter than the header and frames whose header fails
- * {@link OffloadCheck} (offloads not negotiated, fields outside the frame) are dropped and counted.
+ * {@link OffloadCheck} (an offload the guest did not negotiate, fields outside the frame) are dropped and counted.
  */
 public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, AutoCloseable {
 
@@ -422,6 +423,10 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
      */
     private int takeFrames(Virtqueue q, DescriptorChain[] chains, int taken, PacketBurst burst) {
         int first = burst.count();
+        // A guest that negotiated no offload can ask for none: its header is not even read (DPDK's vhost library
+        // does the same). It usually sits in a cache line of its own in front of the frame, written by the other
+        // core, so reading it cost a miss per frame (docs/benchmarks.md, change 17).
+        boolean headerIgnored = guestSends == Offloads.NONE;
         CopyBatch copies = txCopies;
         copies.clear(q.memory());
         MemorySegment data = burst.data();
@@ -433,17 +438,20 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 txDropped++;
                 continue;
             }
-            // header and frame in one copy: the header lands in the slot's headroom, where it is checked
+            // with offloads, header and frame in one copy: the header lands in the slot's headroom, where it is
+            // checked; without, the frame alone (the burst's header stays zero)
             int slot = burst.append((int) frameLength);
-            long at = burst.offset(slot) - headerSize;
+            long skip = headerIgnored ? headerSize : 0;
+            long at = burst.offset(slot) - headerSize + skip;
+            long length = readable - skip;
             int region = chain.readableRegion();
-            copyFailed[slot - first] = (region < 0 || !copies.add(chain.memory(), region, chain.segmentAddress(0), at, readable))
-                    && chain.copyFromReadable(0, data, at, readable) != readable;
+            copyFailed[slot - first] = (region < 0 || !copies.add(chain.memory(), region, chain.segmentAddress(0) + skip, at, length))
+                    && chain.copyFromReadable(skip, data, at, length) != length;
         }
         copies.copyFromGuest(data);
         int kept = first;
         for (int slot = first; slot < burst.count(); slot++) {
-            if (copyFailed[slot - first] || !acceptHeader(burst, slot)) {
+            if (copyFailed[slot - first] || (!headerIgnored && !acceptHeader(burst, slot))) {
                 txDropped++;
                 continue;
             }

@@ -22,14 +22,20 @@ final class NetTestHarness implements AutoCloseable {
     final GuestNet guest;
 
     NetTestHarness(String name, boolean packed, boolean mergeable, boolean eventIdx) throws Exception {
-        device = new VhostUserNetDevice(name, 1, 256);
+        this(name, packed, mergeable, eventIdx, 0);
+    }
+
+    /** @param offloadFeatures offload feature bits the guest acks; non-zero builds a device that offers offloads */
+    NetTestHarness(String name, boolean packed, boolean mergeable, boolean eventIdx, long offloadFeatures) throws Exception {
+        device = new VhostUserNetDevice(name, 1, 256, offloadFeatures != 0);
         Connection[] pair = Connection.pair();
         session = new BackendSession(pair[1], device, name);
         sessionThread = Thread.ofPlatform().name("session " + name).start(session);
         frontend = new Frontend(pair[0]);
         ram = GuestRam.standard(name);
         frontend.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
-        long features = VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask();
+        long features = VirtioFeature.VIRTIO_F_VERSION_1.mask() | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask()
+                | offloadFeatures;
         if (packed) {
             features |= VirtioFeature.VIRTIO_F_RING_PACKED.mask();
         }
