@@ -20,7 +20,7 @@ import java.util.Arrays;
 
 /**
  * A platform thread that owns the receive side of some ports (Agrona-style agent: {@link #doWork()} + an
- * {@link IdleStrategy}). Each cycle takes one burst of up to 32 frames from each owned port and hands it to the
+ * {@link IdleStrategy}). Each cycle takes one burst of up to {@link #RECEIVE_BURST} frames from each owned port and hands it to the
  * {@link Forwarding}. When idle long enough it arms its ports' wakeups and sleeps in one epoll over their
  * descriptors (each vhost-user device's epoll, holding the kick eventfds) and its own wake eventfd.
  *
