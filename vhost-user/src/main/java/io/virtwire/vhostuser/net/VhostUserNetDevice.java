@@ -445,8 +445,8 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             long at = burst.offset(slot) - headerSize + skip;
             long length = readable - skip;
             int region = chain.readableRegion();
-            copyFailed[slot - first] = (region < 0 || !copies.add(chain.memory(), region, chain.segmentAddress(0) + skip, at, length))
-                    && chain.copyFromReadable(skip, data, at, length) != length;
+            boolean planned = region >= 0 && copies.add(chain.memory(), region, chain.segmentAddress(0) + skip, at, length);
+            copyFailed[slot - first] = !planned && chain.copyFromReadable(skip, data, at, length) != length;
         }
         copies.copyFromGuest(data);
         int kept = first;
