@@ -27,21 +27,13 @@ import static io.virtwire.virtio.queue.RingLayout.U32;
  * {@link #publishUsed()} writes the first entry's flags after a release fence, which hands the whole burst to the
  * driver (it reads used descriptors strictly in ring order).
  */
-public final class PackedQueue implements Virtqueue {
+public final class PackedQueue extends MappedQueue {
 
-    private final int size;
     private final long descGpa;
     private final long driverEventGpa;
     private final long deviceEventGpa;
     private final boolean eventIdx;
 
-    private GuestMemory memory;
-    /** Same object as {@link #memory} unless built on an {@link IovaMemory}. */
-    private GuestMemory writeMemory;
-    /** Non-null only under VIRTIO_F_ACCESS_PLATFORM. */
-    private final IovaMemory.MissListener missListener;
-    private long lastMissIova = -1;
-    private boolean lastMissWrite;
     private MemorySegment ring;
     /** Written by the driver: when it wants used-buffer notifications. */
     private MemorySegment driverEvent;
@@ -61,8 +53,6 @@ public final class PackedQueue implements Virtqueue {
     /** Slots published since the last notification decision. */
     private int slotsSinceSignal;
     private boolean signalledValid;
-    private String brokenReason;
-    private Runnable onBroken;
 
     /**
      * @param size           1..32768 (packed rings need not be a power of two)
@@ -92,16 +82,16 @@ public final class PackedQueue implements Virtqueue {
         RingMapping.checkAlignment("packed descriptor ring", descGpa, PackedRingLayout.DESC_RING_ALIGN);
         RingMapping.checkAlignment("driver event suppression area", driverEventGpa, PackedRingLayout.EVENT_ALIGN);
         RingMapping.checkAlignment("device event suppression area", deviceEventGpa, PackedRingLayout.EVENT_ALIGN);
-        this.size = size;
+        super(size, missListener);
         this.descGpa = descGpa;
         this.driverEventGpa = driverEventGpa;
         this.deviceEventGpa = deviceEventGpa;
         this.eventIdx = eventIdx;
-        this.missListener = missListener;
         mapRings(memory, writeMemory);
     }
 
-    private void mapRings(GuestMemory mem, GuestMemory writeMem) {
+    @Override
+    void mapRings(GuestMemory mem, GuestMemory writeMem) {
         MemorySegment r = RingMapping.resolve(writeMem, "packed descriptor ring", descGpa, PackedRingLayout.descRingSize(size));
         if (writeMem != mem) {
             RingMapping.resolve(mem, "packed descriptor ring", descGpa, PackedRingLayout.descRingSize(size));
@@ -113,26 +103,6 @@ public final class PackedQueue implements Virtqueue {
         this.ring = r;
         this.driverEvent = drv;
         this.deviceEvent = dev;
-    }
-
-    @Override
-    public void setMemory(GuestMemory newMemory) {
-        try {
-            mapRings(newMemory, newMemory);
-        } catch (QueueConfigException e) {
-            markBroken("after a memory table change: " + e.getMessage());
-            throw e;
-        }
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return memory;
-    }
-
-    @Override
-    public int size() {
-        return size;
     }
 
     public int nextAvail() {
@@ -261,24 +231,6 @@ public final class PackedQueue implements Virtqueue {
         return PackedRingLayout.isUsed(flags, wrap);
     }
 
-    /** An IOTLB miss: ask once per distinct address, and report nothing available until the queue is rebuilt. */
-    private ChainStatus waitForTranslation(DescriptorChain chain) {
-        long iova = chain.missIova();
-        boolean write = chain.missWrite();
-        chain.clear(ChainStatus.END, memory, writeMemory, true);
-        if (iova != lastMissIova || write != lastMissWrite) {
-            lastMissIova = iova;
-            lastMissWrite = write;
-            missListener.miss(iova, write);
-        }
-        return ChainStatus.END;
-    }
-
-    /** Whether the last pop stopped at an IOTLB miss and the queue waits for the front-end's translation. */
-    public boolean awaitingTranslation() {
-        return lastMissIova != -1;
-    }
-
     @Override
     public void addUsed(DescriptorChain chain, long writtenBytes) {
         if (writtenBytes > chain.writableBytes()) {
@@ -387,34 +339,5 @@ public final class PackedQueue implements Virtqueue {
         if (brokenReason == null) {
             deviceEvent.set(U16, EVENT_FLAGS, (short) EVENT_F_DISABLE);
         }
-    }
-
-    @Override
-    public boolean isBroken() {
-        return brokenReason != null;
-    }
-
-    @Override
-    public String brokenReason() {
-        return brokenReason;
-    }
-
-    @Override
-    public void markBroken(String reason) {
-        if (brokenReason == null) {
-            brokenReason = reason;
-            Runnable listener = onBroken;
-            if (listener != null) {
-                listener.run();
-            }
-        }
-    }
-
-    /**
-     * Runs {@code listener} once, on the thread that latches this queue broken (vhost-user signals the ring's
-     * SET_VRING_ERR eventfd from it). Set it before the queue is handed to a data-path thread.
-     */
-    public void onBroken(Runnable listener) {
-        this.onBroken = listener;
     }
 }

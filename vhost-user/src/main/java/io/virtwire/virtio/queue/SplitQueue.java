@@ -29,22 +29,14 @@ import static io.virtwire.virtio.queue.SplitRingLayout.USED_IDX;
  * <p>Used entries are written into the used ring as chains complete; {@code used.idx} moves only in
  * {@link #publishUsed()}, so the driver sees a whole burst at once (DPDK's shadow used ring, without the copy).
  */
-public final class SplitQueue implements Virtqueue {
+public final class SplitQueue extends MappedQueue {
 
-    private final int size;
     private final int mask;
     private final long descGpa;
     private final long availGpa;
     private final long usedGpa;
     private final boolean eventIdx;
 
-    private GuestMemory memory;
-    /** Same object as {@link #memory} unless built on an {@link IovaMemory}. */
-    private GuestMemory writeMemory;
-    /** Non-null only under VIRTIO_F_ACCESS_PLATFORM. */
-    private final IovaMemory.MissListener missListener;
-    private long lastMissIova = -1;
-    private boolean lastMissWrite;
     private MemorySegment desc;
     private MemorySegment avail;
     private MemorySegment used;
@@ -57,8 +49,6 @@ public final class SplitQueue implements Virtqueue {
     private int publishedUsed;
     private int signalledUsed;
     private boolean signalledUsedValid;
-    private String brokenReason;
-    private Runnable onBroken;
 
     /**
      * @param size     power of two, 1..32768
@@ -91,20 +81,20 @@ public final class SplitQueue implements Virtqueue {
         RingMapping.checkAlignment("descriptor table", descGpa, SplitRingLayout.DESC_TABLE_ALIGN);
         RingMapping.checkAlignment("available ring", availGpa, SplitRingLayout.AVAIL_ALIGN);
         RingMapping.checkAlignment("used ring", usedGpa, SplitRingLayout.USED_ALIGN);
-        this.size = size;
+        super(size, missListener);
         this.mask = size - 1;
         this.descGpa = descGpa;
         this.availGpa = availGpa;
         this.usedGpa = usedGpa;
         this.eventIdx = eventIdx;
-        this.missListener = missListener;
         mapRings(memory, writeMemory);
         // resume where the ring says the device stopped (reconnect); vhost-user's SET_VRING_BASE sets nextAvail
         this.nextUsed = Short.toUnsignedInt(used.get(U16, USED_IDX));
         this.publishedUsed = nextUsed;
     }
 
-    private void mapRings(GuestMemory mem, GuestMemory writeMem) {
+    @Override
+    void mapRings(GuestMemory mem, GuestMemory writeMem) {
         MemorySegment d = RingMapping.resolve(mem, "descriptor table", descGpa, SplitRingLayout.descTableSize(size));
         MemorySegment a = RingMapping.resolve(mem, "available ring", availGpa, SplitRingLayout.availRingSize(size));
         MemorySegment u = RingMapping.resolve(writeMem, "used ring", usedGpa, SplitRingLayout.usedRingSize(size));
@@ -113,26 +103,6 @@ public final class SplitQueue implements Virtqueue {
         this.desc = d;
         this.avail = a;
         this.used = u;
-    }
-
-    @Override
-    public void setMemory(GuestMemory newMemory) {
-        try {
-            mapRings(newMemory, newMemory);
-        } catch (QueueConfigException e) {
-            markBroken("after a memory table change: " + e.getMessage());
-            throw e;
-        }
-    }
-
-    @Override
-    public GuestMemory memory() {
-        return memory;
-    }
-
-    @Override
-    public int size() {
-        return size;
     }
 
     public boolean eventIdx() {
@@ -205,24 +175,6 @@ public final class SplitQueue implements Virtqueue {
             markBroken(chain.malformedReason());
         }
         return status;
-    }
-
-    /** An IOTLB miss: ask once per distinct address, and report nothing available until the queue is rebuilt. */
-    private ChainStatus waitForTranslation(DescriptorChain chain) {
-        long iova = chain.missIova();
-        boolean write = chain.missWrite();
-        chain.clear(ChainStatus.END, memory, writeMemory, true);
-        if (iova != lastMissIova || write != lastMissWrite) {
-            lastMissIova = iova;
-            lastMissWrite = write;
-            missListener.miss(iova, write);
-        }
-        return ChainStatus.END;
-    }
-
-    /** Whether the last pop stopped at an IOTLB miss and the queue waits for the front-end's translation. */
-    public boolean awaitingTranslation() {
-        return lastMissIova != -1;
     }
 
     /**
@@ -345,34 +297,5 @@ public final class SplitQueue implements Virtqueue {
         if (!eventIdx && brokenReason == null) {
             used.set(U16, USED_FLAGS, (short) USED_F_NO_NOTIFY);
         }
-    }
-
-    @Override
-    public boolean isBroken() {
-        return brokenReason != null;
-    }
-
-    @Override
-    public String brokenReason() {
-        return brokenReason;
-    }
-
-    @Override
-    public void markBroken(String reason) {
-        if (brokenReason == null) {
-            brokenReason = reason;
-            Runnable listener = onBroken;
-            if (listener != null) {
-                listener.run();
-            }
-        }
-    }
-
-    /**
-     * Runs {@code listener} once, on the thread that latches this queue broken (vhost-user signals the ring's
-     * SET_VRING_ERR eventfd from it). Set it before the queue is handed to a data-path thread.
-     */
-    public void onBroken(Runnable listener) {
-        this.onBroken = listener;
     }
 }
