@@ -30,9 +30,9 @@ final class CopyBatch {
     private GuestMemory memory;
     private int count;
 
-    /** Starts a new batch over {@code guestMemory}. */
-    void clear(GuestMemory guestMemory) {
-        this.memory = guestMemory;
+    /** Starts a new batch; its guest memory is that of the first copy planned. */
+    void clear() {
+        this.memory = null;
         this.count = 0;
     }
 
@@ -45,12 +45,13 @@ final class CopyBatch {
      * batch's memory, and {@code burstOffset} in the burst's data.
      *
      * @return false (nothing planned: copy it the general way) if the batch is full or {@code guestMemory} is not
-     *         the batch's memory
+     *         the memory of the copies planned before
      */
     boolean add(GuestMemory guestMemory, int region, long gpa, long burstOffset, long length) {
-        if (count == CAPACITY || guestMemory != memory) {
+        if (count == CAPACITY || (count > 0 && guestMemory != memory)) {
             return false;
         }
+        memory = guestMemory;
         regions[count] = region;
         guestOffsets[count] = gpa - guestMemory.regionGpa(region);
         burstOffsets[count] = burstOffset;

@@ -428,7 +428,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         // core, so reading it cost a miss per frame (docs/benchmarks.md, change 17).
         boolean headerIgnored = guestSends == Offloads.NONE;
         CopyBatch copies = txCopies;
-        copies.clear(q.memory());
+        copies.clear();
         MemorySegment data = burst.data();
         for (int i = 0; i < taken; i++) {
             DescriptorChain chain = chains[i];
@@ -615,7 +615,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         Virtqueue q = lane.queue;
         DescriptorChain[] chains = rxChains;
         CopyBatch copies = rxCopies;
-        copies.clear(null);
+        copies.clear();
         MemorySegment data = burst.data();
         int end = Math.min(burst.count(), from + CopyBatch.CAPACITY);
         int n = 0;
@@ -632,9 +632,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             long at = burst.offset(i) - VirtioNetHeader.SIZE;
             long need = VirtioNetHeader.SIZE + (long) burst.length(i);
             int region = c.writableRegion();
-            if (n == 0) {
-                copies.clear(c.writeMemory());
-            }
             if (region < 0 || c.writableBytes() < need
                     || !copies.add(c.writeMemory(), region, c.segmentAddress(c.readableCount()), at, need)) {
                 // not the usual buffer: the general path takes this frame with the chain already taken
