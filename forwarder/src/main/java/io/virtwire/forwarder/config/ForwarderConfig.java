@@ -16,7 +16,7 @@ import java.util.Set;
  * <pre>
  * control: /run/virtwire/forwarder.sock
  * controlGroup: virtwire          # members may use the control socket (root always may)
- * stateDir: /run/virtwire         # heartbeat file (outage measurement), ports.json (ports added over the control socket)
+ * stateDir: /var/lib/virtwire/forwarder  # root-only (0700): heartbeat, ports.json (ports added over the control socket), lock
  * mode: switch                   # or xconnect: exactly two ports wired to each other
  * workers: 1
  * workerCpus: [1]                 # worker i pinned to workerCpus[i]
