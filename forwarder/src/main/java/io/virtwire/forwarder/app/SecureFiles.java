@@ -155,10 +155,18 @@ public final class SecureFiles {
         if ((dirMode & 022) != 0) {
             return abs + " is writable by its group or by everyone (mode " + Integer.toOctalString(dirMode & 07777) + ")";
         }
-        // each prefix as given (a symlink in it lives in the directory before it) and each prefix's real path with
-        // all the directories above that
+        return abs.getParent() == null ? null : untrustedAncestry(abs.getParent(), euid);
+    }
+
+    /**
+     * Why others could rename or replace what is in the existing directory {@code dir}, or null: {@code dir} and
+     * every directory above it (each prefix as given, since a symlink in it lives in the directory before it, and
+     * each prefix's real path with all the directories above that) must be owned by root or {@code euid} and not
+     * writable by group or others unless sticky.
+     */
+    public static String untrustedAncestry(Path dir, int euid) throws IOException {
         java.util.Set<Path> checked = new java.util.HashSet<>();
-        for (Path prefix = abs.getParent(); prefix != null; prefix = prefix.getParent()) {
+        for (Path prefix = dir.toAbsolutePath(); prefix != null; prefix = prefix.getParent()) {
             for (Path p = prefix.toRealPath(); p != null; p = p.getParent()) {
                 if (!checked.add(p)) {
                     break; // p and everything above it were checked already

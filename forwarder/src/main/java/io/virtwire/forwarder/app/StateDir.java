@@ -65,6 +65,15 @@ public final class StateDir implements AutoCloseable {
 
     private void createAndLock() throws IOException, ForwarderException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            // nothing is created under a place others control (the refusal below would come too late)
+            Path existing = path.getParent();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            String why = existing == null ? null : SecureFiles.untrustedAncestry(existing, euid);
+            if (why != null) {
+                throw unsafe(why);
+            }
             Path parent = path.getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
@@ -77,10 +86,7 @@ public final class StateDir implements AutoCloseable {
         }
         String why = SecureFiles.untrustedDirectory(path, euid);
         if (why != null) {
-            throw new ForwarderException("STATE_DIR_UNSAFE", "state directory " + path + " is not safe: " + why + ". Others could"
-                    + " plant files the root daemon then trusts or overwrites. Fix: chown root:root " + path
-                    + " && chmod 0700 " + path + " (and the same for the directory named, or use another stateDir,"
-                    + " e.g. the default " + DEFAULT + ")");
+            throw unsafe(why);
         }
         Path lockFile = path.resolve(LOCK);
         try {
@@ -95,6 +101,13 @@ public final class StateDir implements AutoCloseable {
         lock.write("pid " + ProcessHandle.current().pid() + "\ncontrol " + control + "\nsince " + Instant.now() + "\n");
         identity = Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS).fileKey();
+    }
+
+    private ForwarderException unsafe(String why) {
+        return new ForwarderException("STATE_DIR_UNSAFE", "state directory " + path + " is not safe: " + why
+                + ". Others could plant files the root daemon then trusts or overwrites. Fix: chown root:root " + path
+                + " && chmod 0700 " + path + " (and the same for the directory named), or use another stateDir, e.g."
+                + " the default " + DEFAULT);
     }
 
     /** What the holder wrote in the lock file: "pid N, control socket X". */

@@ -52,6 +52,17 @@ class StateDirTest {
     }
 
     @Test
+    void nothingIsCreatedUnderAPlaceOthersControl() throws Exception {
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Files.setAttribute(shared, "unix:mode", 0777);
+        Path state = shared.resolve("lib/forwarder");
+        ForwarderException e = assertThrows(ForwarderException.class, () -> StateDir.open(state, dir.resolve("c.sock")));
+        assertEquals("STATE_DIR_UNSAFE", e.code());
+        assertTrue(e.getMessage().contains(shared + " above it is writable"), e.getMessage());
+        assertFalse(Files.exists(shared.resolve("lib")), "nothing created");
+    }
+
+    @Test
     void aSecondHolderIsRefusedNamingTheFirstsPidAndControlSocket() throws Exception {
         Path state = dir.resolve("state");
         try (StateDir first = StateDir.open(state, Path.of("/run/first.sock"))) {
