@@ -27,6 +27,8 @@ class StateDirTest {
         try (StateDir s = StateDir.open(state, dir.resolve("c.sock"))) {
             assertEquals(0700, (Integer) Files.getAttribute(state, "unix:mode") & 07777);
             assertEquals(StateDir.ownUid(), (Integer) Files.getAttribute(state, "unix:uid"));
+            assertEquals(0600, (Integer) Files.getAttribute(state.resolve(StateDir.LOCK), "unix:mode") & 07777,
+                    "the lock file, created through open(2) with mode 0600");
         }
         Path victim = Files.writeString(dir.resolve("victim"), "keep");
         Files.createSymbolicLink(state.resolve("forwarder.heartbeat.tmp"), victim);
