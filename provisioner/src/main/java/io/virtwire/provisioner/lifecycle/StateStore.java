@@ -5,16 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.virtwire.provisioner.VirtwireException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -45,10 +41,9 @@ public final class StateStore {
     public static final String RECORD = "allocations.json";
     public static final String LOCK = "lock";
     /** Temp files are {@code allocations.json.tmp.PID.RANDOM}; any left by a crash are deleted by the next writer. */
-    public static final String TMP_PREFIX = RECORD + ".tmp.";
+    public static final String TMP_PREFIX = RECORD + AtomicFile.TMP_INFIX;
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /*
      * POSIX record locks belong to the process, and closing any channel on the file drops them (FileLock's javadoc),
@@ -268,17 +263,7 @@ public final class StateStore {
 
     /** Under the exclusive lock no other writer runs, so every temp file is a crashed writer's. */
     private void removeLeftoverTempFiles() {
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, TMP_PREFIX + "*")) {
-            for (Path p : leftovers) {
-                try {
-                    Files.deleteIfExists(p); // unlinks a symlink itself, never its target
-                } catch (IOException ignored) {
-                    // harmless: never read, and the next writer tries again
-                }
-            }
-        } catch (IOException ignored) {
-            // listing failed: the leftovers stay until a later run
-        }
+        AtomicFile.removeLeftovers(recordFile());
     }
 
     private AllocationRecord read() {
@@ -314,36 +299,10 @@ public final class StateStore {
     }
 
     private void write(AllocationRecord record) {
-        Path tmp = dir.resolve(TMP_PREFIX + ProcessHandle.current().pid() + "." + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE));
         try {
-            byte[] bytes = JSON.writeValueAsBytes(record);
-            // CREATE_NEW is O_CREAT|O_EXCL: never an existing file, never through a symlink
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, recordFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the state directory " + dir + " does not support atomic rename", e);
-            }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException ignored) {
-                // some filesystems refuse fsync on a directory; the rename itself is still atomic
-            }
+            AtomicFile.write(recordFile(), JSON.writeValueAsBytes(record), "rw-r--r--");
         } catch (IOException e) {
             throw new VirtwireException(VirtwireException.Kind.HOST, "cannot write the allocation record " + recordFile() + ": " + e, e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the next writer removes it
-            }
         }
     }
 
