@@ -103,7 +103,7 @@ public final class AllocationService {
                     String state = h.isPresent() ? "held" : problem.isPresent() ? "unusable" : "free";
                     rows.add(new VfRow(pf.address(), pf.netdev(), vf.index(), vf.address(), vf.driver(), vf.mac(), vf.vlan(), vf.qos(), vf.trust(),
                             vf.spoofchk(), vf.linkState(), vf.iommuGroup(), h.map(HeldDevices.Held::domain).orElse(null), state,
-                            rec.record().find(vf.address()).isPresent(), problem.orElse(null)));
+                            session.record().find(vf.address()).isPresent(), problem.orElse(null))); // as saved (read-only: as read)
                 }
             }
             return new VfList(rows, r.warnings().isEmpty() ? rec.changes() : List.of(), r.warnings());

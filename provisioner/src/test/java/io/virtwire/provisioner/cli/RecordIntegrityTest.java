@@ -238,6 +238,29 @@ class RecordIntegrityTest {
         assertEquals(List.of(dev), vfs, "one VF in the domain");
     }
 
+    @Test
+    void aFifoOrSymlinkAsTheLockFileIsAPromptExit6NotAHang() throws Exception {
+        Files.createDirectories(state);
+        Path lock = state.resolve(StateStore.LOCK);
+        Process mkfifo = new ProcessBuilder("mkfifo", lock.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo (coreutils) is needed for this test");
+        CliRunner c = cli().env("VIRTWIRE_LOCK_TIMEOUT", "2");
+        for (String[] cmd : List.of(new String[] {"vf", "list"},
+                new String[] {"attach-interface", "ri-a", "--type", "hostdev", "--pf", "enp1s0f0", "--config"})) {
+            CliRunner.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> c.run(cmd));
+            assertEquals(ExitCode.HOST_ERROR, r.exitCode(), r.toString());
+            assertTrue(r.err().contains("the lock file " + lock + " is not a regular file") && r.err().contains("rm " + lock), r.err());
+        }
+        Files.delete(lock);
+        Path victim = tmp.resolve("victim");
+        Files.createSymbolicLink(lock, victim);
+        CliRunner.Result r = c.run("vf", "list");
+        assertEquals(ExitCode.HOST_ERROR, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("the lock file " + lock + " is a symbolic link"), r.err());
+        assertFalse(Files.exists(victim), "the link was not followed");
+        assertTrue(DomainXml.parse(libvirt.gateway().domainXml("ri-a", true)).interfaces().isEmpty(), "nothing attached");
+    }
+
     static Stream<Arguments> corruptRecords() throws IOException {
         List<Arguments> out = new ArrayList<>();
         try (InputStream in = RecordIntegrityTest.class.getResourceAsStream("/corrupt-records/expected.tsv")) {
