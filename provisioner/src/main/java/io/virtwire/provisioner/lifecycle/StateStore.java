@@ -96,7 +96,16 @@ public final class StateStore {
     public Session openForReading(Duration timeout) {
         Optional<String> why = notWritable();
         if (why.isEmpty()) {
-            return open(timeout);
+            try {
+                return open(timeout);
+            } catch (VirtwireException e) {
+                // the directory looked writable but the lock file is not (another user's, a read-only bind mount of it)
+                if (!(e.getCause() instanceof java.nio.file.AccessDeniedException
+                        || e.getCause() instanceof FileSystemException f && "Read-only file system".equals(f.getReason()))) {
+                    throw e;
+                }
+                why = Optional.of(e.getMessage());
+            }
         }
         Session s = new Session(null, null, null, why.get());
         if (Files.exists(dir.resolve(LOCK), LinkOption.NOFOLLOW_LINKS)) {

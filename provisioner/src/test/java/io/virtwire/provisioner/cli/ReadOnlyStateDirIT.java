@@ -50,6 +50,32 @@ class ReadOnlyStateDirIT {
         return out;
     }
 
+    /** The directory is writable but its lock file is not (a read-only bind mount of the file): vf list still reads. */
+    @Test
+    void vfListWorksWhenOnlyTheLockFileIsReadOnly() throws Exception {
+        Path host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
+        Path state = Files.createDirectories(tmp.resolve("state"));
+        Path lock = Files.createFile(state.resolve(StateStore.LOCK));
+        run("mount", "--bind", lock.toString(), lock.toString());
+        mounts.add(lock);
+        run("mount", "-o", "remount,ro,bind", lock.toString());
+        try (SharedTestConnection libvirt = new SharedTestConnection()) {
+            CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), new AbstractModule() {
+                @Override
+                protected void configure() {
+                    bind(ForwarderClient.class).toInstance(new RecordingForwarder());
+                }
+            })).env("LIBVIRT_DEFAULT_URI", "test:///default").env("VIRTWIRE_HOST_ROOT", host.toString())
+                    .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString());
+            CliRunner.Result r = cli.run("--output", "json", "vf", "list");
+            assertEquals(0, r.exitCode(), r.toString());
+            JsonNode list = JSON.readTree(r.out());
+            assertEquals(8, list.get("vfs").size());
+            assertTrue(list.get("warnings").get(0).asText().contains("Read-only file system"), list.toString());
+        }
+        assertEquals(List.of(StateStore.LOCK), Files.list(state).map(p -> p.getFileName().toString()).toList(), "nothing was written");
+    }
+
     @Test
     void vfListWorksOnAReadOnlyStateDirectoryAndChangesNothing() throws Exception {
         for (boolean lockFile : List.of(true, false)) {
