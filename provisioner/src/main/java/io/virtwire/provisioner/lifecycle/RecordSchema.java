@@ -193,7 +193,8 @@ final class RecordSchema {
 
     private static JsonNode required(JsonNode n, String field, String prefix) throws Invalid {
         if (!present(n, field)) {
-            throw new Invalid(prefix + field + (n.has(field) ? " is null" : " is missing"));
+            throw new Invalid(prefix + field + (n.has(field) ? " is null" : " is missing") + ("allocations".equals(field) && prefix.isEmpty()
+                    ? " (an empty record has \"allocations\": [])" : ""));
         }
         return n.get(field);
     }

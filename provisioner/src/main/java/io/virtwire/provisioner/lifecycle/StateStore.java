@@ -253,9 +253,10 @@ public final class StateStore {
             throw new VirtwireException(VirtwireException.Kind.HOST, "cannot inspect the lock file " + lock + ": " + e, e);
         }
         if (!a.isRegularFile()) {
-            String what = a.isSymbolicLink() ? "a symbolic link" : a.isDirectory() ? "a directory" : "not a regular file (a FIFO, socket or device)";
-            throw new VirtwireException(VirtwireException.Kind.HOST, "the lock file " + lock + " is " + what + "; virtwire refuses to"
-                    + " open it (it would follow the link, or wait on the FIFO forever): remove it (rm " + lock + ") and run the"
+            String what = a.isSymbolicLink() ? "a symbolic link; virtwire refuses to follow it"
+                    : a.isDirectory() ? "a directory; virtwire refuses it"
+                    : "not a regular file (a FIFO, socket or device); virtwire refuses to open it (opening a FIFO can wait forever)";
+            throw new VirtwireException(VirtwireException.Kind.HOST, "the lock file " + lock + " is " + what + ": remove it (rm " + lock + ") and run the"
                     + " command again; virtwire creates a regular file, and only root should be able to write " + lock.getParent());
         }
     }
@@ -302,7 +303,7 @@ public final class StateStore {
     /** Exit 6 (HOST) like every other fault in the host's own state; nothing is changed before this is thrown. */
     private static VirtwireException invalid(Path file, String problem) {
         return new VirtwireException(VirtwireException.Kind.HOST, "the allocation record " + file + " is invalid: " + problem
-                + "; nothing was changed. Fix that entry by hand (the fields are in docs/cli.md, 'The allocation record'), or move it"
+                + "; nothing was changed. Fix that entry by hand (the fields are in docs/user-guide/lifecycle.md, section \"The record's schema\"), or move it"
                 + " away (mv " + file + " " + file + ".bad): the next run then adopts every device libvirt shows, but VFs lose"
                 + " their saved pre-attach settings");
     }
