@@ -284,7 +284,9 @@ public final class BackendSession implements Runnable, AutoCloseable {
             FrontendRequest request = message.request();
             Result result;
             try {
-                pause(message);
+                if (!repeatsCurrentState(message, raw.fds())) {
+                    pause(message);
+                }
                 result = dispatch(message, raw.fds());
             } catch (RequestFailedException | ErrnoException | GuestMemoryException | IllegalArgumentException
                      | IllegalStateException e) {
@@ -366,6 +368,33 @@ public final class BackendSession implements Runnable, AutoCloseable {
                     stop(v);
                 }
             }
+        }
+    }
+
+    /**
+     * Whether {@code message} only repeats what is in force, so no ring needs to stop for it. QEMU sends these
+     * for a multiqueue virtio-net NIC: one vhost device per queue pair on one connection (net/vhost-user.c), and
+     * every request its vhost_user_per_device_request() list (formerly vhost_user_one_time_request()) leaves out
+     * is sent by each device, while the rings of the pairs before it already run: SET_FEATURES, and with
+     * CONFIGURE_MEM_SLOTS before QEMU 8.x ADD_MEM_REG / REM_MEM_REG for every region (docs/vhost-user.md,
+     * "Multiqueue"). Pausing every ring for each would stop the running pairs for nothing.
+     */
+    private boolean repeatsCurrentState(FrontendMessage message, ReceivedFds fds) {
+        try {
+            return switch (message) {
+                // DPDK's vhost_user_set_features: the same features while the device runs is a no-op
+                case U64 u when u.request() == FrontendRequest.SET_FEATURES -> featuresAcked && u.value() == ackedFeatures;
+                case MemoryTable t -> GuestMemoryMapper.sameTable(memory.table(), descriptions(t), borrowed(t, fds));
+                case SingleMemoryRegion r when r.request() == FrontendRequest.ADD_MEM_REG ->
+                        GuestMemoryMapper.findIdentical(memory.table(), description(r.region()), fds.get(0)) >= 0;
+                case SingleMemoryRegion r -> {
+                    int i = GuestMemoryMapper.indexOf(memory.table(), description(r.region()));
+                    yield i >= 0 && memory.table().holds(i) > 1;
+                }
+                default -> false;
+            };
+        } catch (ErrnoException | RuntimeException e) {
+            return false; // the handler meets the same problem and reports it
         }
     }
 
@@ -464,6 +493,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
             throw new RequestFailedException("features 0x" + Long.toHexString(features) + " include 0x"
                     + Long.toHexString(unknown) + ", which GET_FEATURES did not offer");
         }
+        if (featuresAcked && features == ackedFeatures) {
+            // the next queue pair's vhost device acking what the first one did (see repeatsCurrentState); nothing
+            // changes, and the rings of the pairs already running were not paused
+            return Result.OK;
+        }
         ackedFeatures = features;
         featuresAcked = true;
         if ((features & PROTOCOL_FEATURES_BIT) == 0) {
@@ -547,29 +581,77 @@ public final class BackendSession implements Runnable, AutoCloseable {
         return Result.OK;
     }
 
-    private Result setMemTable(MemoryTable table, ReceivedFds fds) throws ErrnoException {
+    private static List<RegionDescription> descriptions(MemoryTable table) {
         List<RegionDescription> regions = new ArrayList<>(table.regions().size());
+        for (MemoryRegionDesc d : table.regions()) {
+            regions.add(description(d));
+        }
+        return regions;
+    }
+
+    private static List<Fd> borrowed(MemoryTable table, ReceivedFds fds) {
         List<Fd> borrowed = new ArrayList<>(table.regions().size());
         for (int i = 0; i < table.regions().size(); i++) {
-            regions.add(description(table.regions().get(i)));
             borrowed.add(fds.get(i));
+        }
+        return borrowed;
+    }
+
+    private Result setMemTable(MemoryTable table, ReceivedFds fds) throws ErrnoException {
+        List<RegionDescription> regions = descriptions(table);
+        List<Fd> borrowed = borrowed(table, fds);
+        if (GuestMemoryMapper.sameTable(memory.table(), regions, borrowed)) {
+            // DPDK's vhost_user_set_mem_table: "memory regions not changed" is a no-op; the fds close with the message
+            return Result.OK;
         }
         // the mappings outlive the fds, which close with the message
         install(GuestMemoryMapper.map(regions, borrowed));
         return Result.OK;
     }
 
+    /**
+     * ADD_MEM_REG. The same region again (every field and the same file, by st_dev/st_ino of the fd) is what QEMU
+     * before 8.x sends for each further queue pair of a multiqueue NIC: it is counted, its duplicate fd closes with
+     * the message, and nothing is remapped. Anything else that overlaps a mapped region in the front-end's address
+     * space is refused, as DPDK's vhost_user_add_mem_reg refuses every overlap (DPDK relies on QEMU sending each
+     * region once, which QEMU 7.2 does not).
+     */
     private Result addMemReg(MemoryRegionDesc region, ReceivedFds fds) throws ErrnoException, RequestFailedException {
-        if (memory.table().regionCount() >= MAX_MEM_SLOTS) {
+        io.virtwire.vhostuser.memory.MemoryTable current = memory.table();
+        int same = GuestMemoryMapper.findIdentical(current, description(region), fds.get(0));
+        if (same >= 0) {
+            replaceKeepingMappings(GuestMemoryMapper.hold(current, same));
+            return Result.OK;
+        }
+        if (current.regionCount() >= MAX_MEM_SLOTS) {
             throw new RequestFailedException("already " + MAX_MEM_SLOTS + " memory regions (GET_MAX_MEM_SLOTS)");
         }
-        install(GuestMemoryMapper.add(memory.table(), description(region), fds.get(0)));
+        install(GuestMemoryMapper.add(current, description(region), fds.get(0)));
         return Result.OK;
     }
 
+    /**
+     * REM_MEM_REG, matched on gpa, size and user address (spec: "The mmap offset is ignored"). A region added
+     * several times identically stays mapped until its last REM_MEM_REG: QEMU before 8.x sends one per queue pair
+     * as it sent the ADD_MEM_REG, so counting them is what keeps the first pair's rings running.
+     */
     private Result remMemReg(MemoryRegionDesc region) {
-        install(GuestMemoryMapper.remove(memory.table(), description(region)));
+        io.virtwire.vhostuser.memory.MemoryTable current = memory.table();
+        int i = GuestMemoryMapper.indexOf(current, description(region));
+        if (i >= 0 && current.holds(i) > 1) {
+            replaceKeepingMappings(GuestMemoryMapper.remove(current, description(region)));
+            return Result.OK;
+        }
+        install(GuestMemoryMapper.remove(current, description(region)));
         return Result.OK;
+    }
+
+    /**
+     * Installs a table with exactly the mappings of the current one (only hold counts differ): no ring was paused
+     * and none needs to restart, since every segment a running ring uses stays mapped through the new table.
+     */
+    private void replaceKeepingMappings(io.virtwire.vhostuser.memory.MemoryTable next) {
+        memory.retire(memory.swap(next));
     }
 
     private static RegionDescription description(MemoryRegionDesc d) {
