@@ -115,6 +115,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private IotlbCache.View iovaView;
     private volatile String endReason;
     private boolean closed;
+    /** Rate-limited, shared with the other sessions of the same socket (a front-end failing in a loop). */
+    private final SessionLog sessionLog;
+    /** Whether a ring ever started: the session did what it is for, see {@link #startedRings()}. */
+    private volatile boolean startedRings;
 
     /**
      * @param connection the connected socket; the session owns and closes it
@@ -122,6 +126,12 @@ public final class BackendSession implements Runnable, AutoCloseable {
      * @param name       for log messages (e.g. the socket path)
      */
     public BackendSession(Connection connection, VhostUserDevice device, String name) {
+        this(connection, device, name, new SessionLog(LOG));
+    }
+
+    /** @param log where this session logs; {@link BackendServer} passes one per socket, rate limited over sessions */
+    public BackendSession(Connection connection, VhostUserDevice device, String name, SessionLog log) {
+        this.sessionLog = log;
         int numQueues = device.numQueues();
         if (numQueues < 1 || numQueues > 256) {
             throw new IllegalArgumentException("device has " + numQueues + " vrings, expected 1..256");
@@ -159,10 +169,18 @@ public final class BackendSession implements Runnable, AutoCloseable {
         } catch (RuntimeException | Error e) {
             // a bug of ours or the device's; this session ends, the process and other sessions go on
             end("internal error: " + e);
-            LOG.log(System.Logger.Level.ERROR, name + ": session failed", e);
+            sessionLog.log(System.Logger.Level.ERROR, name + ": session failed", e);
         } finally {
             close();
         }
+    }
+
+    /**
+     * Whether at least one ring started during this session (a guest's link came up). A session that ends without
+     * is a failed one to {@link BackendServer}, which backs off before serving the next.
+     */
+    public boolean startedRings() {
+        return startedRings;
     }
 
     /** Why the session ended, or null while it runs. */
@@ -173,7 +191,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private void end(String reason) {
         if (endReason == null) {
             endReason = reason;
-            LOG.log(System.Logger.Level.INFO, name + ": session ends: " + reason);
+            sessionLog.log(System.Logger.Level.INFO, name + ": session ends: " + reason);
         }
     }
 
@@ -303,7 +321,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     private boolean rejected(MessageHeader header, ProtocolException e) throws IOException {
         Optional<FrontendRequest> request = e.request();
-        LOG.log(System.Logger.Level.WARNING, name + ": rejected " + e.getMessage());
+        sessionLog.log(System.Logger.Level.WARNING, name + ": rejected " + e.getMessage());
         if (request.isPresent() && ReplyPolicy.decide(request.get(), header, new ProtocolFeatures(ackedProtocolFeatures))
                 == ReplyPolicy.Decision.ACK) {
             send(MessageCodec.encodeAck(request.get(), false));
@@ -320,7 +338,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     private boolean answer(FrontendRequest request, MessageHeader header, Result result) throws IOException {
         if (!result.ok()) {
-            LOG.log(System.Logger.Level.WARNING, name + ": " + request + " failed: " + result.error());
+            sessionLog.log(System.Logger.Level.WARNING, name + ": " + request + " failed: " + result.error());
         }
         try (Fd fd = result.replyFd()) {
             switch (ReplyPolicy.decide(request, header, new ProtocolFeatures(ackedProtocolFeatures))) {
@@ -376,7 +394,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
      * for a multiqueue virtio-net NIC: one vhost device per queue pair on one connection (net/vhost-user.c), and
      * every request its vhost_user_per_device_request() list (formerly vhost_user_one_time_request()) leaves out
      * is sent by each device, while the rings of the pairs before it already run: SET_FEATURES, and with
-     * CONFIGURE_MEM_SLOTS before QEMU 8.x ADD_MEM_REG / REM_MEM_REG for every region (docs/vhost-user.md,
+     * CONFIGURE_MEM_SLOTS in QEMU 7.2 ADD_MEM_REG / REM_MEM_REG for every region (docs/vhost-user.md,
      * "Multiqueue"). Pausing every ring for each would stop the running pairs for nothing.
      */
     private boolean repeatsCurrentState(FrontendMessage message, ReceivedFds fds) {
@@ -550,7 +568,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
             case GET_VRING_BASE -> {
                 if (s.num() != 0) {
                     // reserved ("must be 0"), but DPDK's virtio-user sends its ring state there when a port stops
-                    LOG.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index() + " with reserved num "
+                    sessionLog.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index() + " with reserved num "
                             + s.num() + ": ignored");
                 }
                 // pause() has stopped the ring and saved its position; it stays stopped until the next SET_VRING_KICK
@@ -611,7 +629,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     /**
      * ADD_MEM_REG. The same region again (every field and the same file, by st_dev/st_ino of the fd) is what QEMU
-     * before 8.x sends for each further queue pair of a multiqueue NIC: it is counted, its duplicate fd closes with
+     * 7.2 (before ADD/REM_MEM_REG joined its per-device list) sends for each further queue pair of a multiqueue NIC: it is counted, its duplicate fd closes with
      * the message, and nothing is remapped. Anything else that overlaps a mapped region in the front-end's address
      * space is refused, as DPDK's vhost_user_add_mem_reg refuses every overlap (DPDK relies on QEMU sending each
      * region once, which QEMU 7.2 does not).
@@ -632,7 +650,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     /**
      * REM_MEM_REG, matched on gpa, size and user address (spec: "The mmap offset is ignored"). A region added
-     * several times identically stays mapped until its last REM_MEM_REG: QEMU before 8.x sends one per queue pair
+     * several times identically stays mapped until its last REM_MEM_REG: QEMU 7.2 (before ADD/REM_MEM_REG joined its per-device list) sends one per queue pair
      * as it sent the ADD_MEM_REG, so counting them is what keeps the first pair's rings running.
      */
     private Result remMemReg(MemoryRegionDesc region) {
@@ -666,7 +684,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
      */
     private Result iotlbMsg(IotlbMsg m) {
         if (!iommu()) {
-            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: " + m);
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: " + m);
             return u64Reply(FrontendRequest.IOTLB_MSG, 1);
         }
         try {
@@ -676,7 +694,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 iotlb.invalidate(m.iova(), m.size());
             }
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG refused: " + e.getMessage());
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG refused: " + e.getMessage());
             return u64Reply(FrontendRequest.IOTLB_MSG, 1);
         }
         iovaView = null;
@@ -695,7 +713,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private void iotlbMiss(long iova, boolean write) {
         BackendChannel channel = backendChannel;
         if (channel == null) {
-            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB miss at iova 0x" + Long.toHexString(iova)
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB miss at iova 0x" + Long.toHexString(iova)
                     + " but the front-end gave no back-end request channel (SET_BACKEND_REQ_FD); the ring waits");
             return;
         }
@@ -720,7 +738,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
             log = next;
             return Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.SET_LOG_BASE, 0));
         } catch (ErrnoException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": SET_LOG_BASE failed: " + e.getMessage());
+            sessionLog.log(System.Logger.Level.WARNING, name + ": SET_LOG_BASE failed: " + e.getMessage());
             return Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.SET_LOG_BASE, 1));
         }
     }
@@ -791,7 +809,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                     start(v);
                 } catch (QueueConfigException | GuestMemoryException e) {
                     v.startFailure = "ring " + v.index + " cannot start: " + e.getMessage();
-                    LOG.log(System.Logger.Level.WARNING, name + ": " + v.startFailure);
+                    sessionLog.log(System.Logger.Level.WARNING, name + ": " + v.startFailure);
                     failure = v.startFailure;
                 }
             }
@@ -834,7 +852,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 // server mode sends 0) cannot know where we stopped; the used ring in guest memory can: resume
                 // there, as DPDK's vhost library does. Chains taken but never completed by the dead process are
                 // lost (the guest's TX frames were sent or dropped; RX buffers are reposted by its driver).
-                LOG.log(System.Logger.Level.INFO, name + ": ring " + v.index + ": SET_VRING_BASE " + base
+                sessionLog.log(System.Logger.Level.INFO, name + ": ring " + v.index + ": SET_VRING_BASE " + base
                         + " but used.idx is " + s.nextUsed() + "; resuming at used.idx");
                 base = s.nextUsed();
             }
@@ -848,6 +866,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
         watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+        startedRings = true;
     }
 
     /**
@@ -898,6 +917,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
         watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+        startedRings = true;
     }
 
     /** INFLIGHT_SHMFD for a packed ring: wrapped for tracking if the buffer has a packed region for it. */
@@ -924,7 +944,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
             try {
                 err.signal();
             } catch (ErrnoException e) {
-                LOG.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: " + e.getMessage());
+                sessionLog.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: " + e.getMessage());
             }
         };
         switch (v.core) {

@@ -15,7 +15,7 @@ public final class MemoryTable implements AutoCloseable {
 
     private final List<MappedRegion> regions;
     /**
-     * Per region, how many ADD_MEM_REG it stands for (1 for SET_MEM_TABLE). QEMU before 8.x sends ADD_MEM_REG and
+     * Per region, how many ADD_MEM_REG it stands for (1 for SET_MEM_TABLE). QEMU 7.2 (before ADD/REM_MEM_REG joined its per-device list) sends ADD_MEM_REG and
      * REM_MEM_REG once per vhost device, i.e. once per queue pair of a virtio-net NIC (docs/vhost-user.md,
      * "Multiqueue"): an identical repeat is counted here and the region is unmapped by the last REM_MEM_REG.
      */
