@@ -218,6 +218,10 @@ public final class ControlHandler {
             m.put("link", p.link().snapshot(now));
             List<Map<String, Object>> queues = p.port().queueCounters();
             if (!queues.isEmpty()) {
+                for (Map<String, Object> q : queues) {
+                    // which poll worker drains this queue pair's transmit ring (issue 14: pairs are spread)
+                    q.put("worker", forwarder.workerOf(p, ((Number) q.get("queue")).intValue()));
+                }
                 m.put("queues", queues);
             }
             out.add(m);

@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a forwarder port with {@code queues: 2}. QEMU 7.2 opens one vhost device per pair on the one socket and sends
  * ADD_MEM_REG for every region once per pair; the link must come up with both pairs started. Linux's virtio_net
  * enables min(pairs, CPUs) pairs at probe and maps transmit queue i to CPU i (XPS), so a ping pinned to each vCPU
- * sends on each queue; the forwarder delivers to the guest's receive queues in turn. The per-queue counters of
- * {@code stats} must show frames on both pairs, both ways.
+ * sends on each queue; the forwarder delivers to the guest's receive queues in turn. With 2 workers the two pairs
+ * are drained by different ones. The per-queue counters of {@code stats} must show frames on both pairs, both ways.
  */
 @Timeout(420)
 class MultiqueueGuestsIT {
@@ -40,6 +40,7 @@ class MultiqueueGuestsIT {
         Files.writeString(config, """
                 control: %s
                 stateDir: %s
+                workers: 2
                 ports:
                   - {name: mq1, socket: %s, queues: 2}
                   - {name: mq2, socket: %s}
@@ -72,6 +73,8 @@ class MultiqueueGuestsIT {
 
     private static void assertBothPairsCarried(JsonNode queues, String when) {
         assertEquals(2, queues.size(), when + ": two queue pairs in stats: " + queues);
+        assertTrue(!queues.get(0).get("worker").asText().equals(queues.get(1).get("worker").asText()),
+                when + ": the pairs are drained by different workers: " + queues);
         for (JsonNode q : queues) {
             assertTrue(q.get("rxPackets").asLong() > 0, when + ": the guest sent on queue " + q.get("queue") + ": " + queues);
             assertTrue(q.get("txPackets").asLong() > 0, when + ": the guest received on queue " + q.get("queue") + ": " + queues);
