@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * </ul>
  *
  * <p>A front-end that fails again and again is neither served as fast as it reconnects nor logged line by line:
- * after a session that started no ring the next one waits ({@link SessionBackoff}: 100 ms doubling up to 5 s, reset
- * by a healthy session), and the sessions of one socket share a rate-limited {@link SessionLog}.
+ * after a session that started no ring, or ended within a second, the next one waits ({@link SessionBackoff}: 100 ms
+ * doubling up to 5 s, reset by a healthy session), and the sessions of one socket share a rate-limited
+ * {@link SessionLog}.
  */
 public final class BackendServer implements AutoCloseable {
 
@@ -39,6 +40,8 @@ public final class BackendServer implements AutoCloseable {
     private volatile int sessionsServed;
     private final SessionLog log = new SessionLog(LOG);
     private final SessionBackoff backoff = new SessionBackoff();
+    /** A session is healthy when its rings started and it lasted this long (a running guest's session does). */
+    static final long HEALTHY_NANOS = 1_000_000_000L;
 
     private BackendServer(VhostUserDevice device, Path path, Listener listener, Connector connector) {
         this.device = device;
@@ -97,8 +100,10 @@ public final class BackendServer implements AutoCloseable {
     }
 
     /** After a session: waits as {@link SessionBackoff} says (interrupted by {@link #close()}). */
-    private void backOff(BackendSession session) {
-        boolean healthy = session.startedRings();
+    private void backOff(BackendSession session, long startedNanos) {
+        // a session that started rings but ended within a second (start, break, hang up) is no healthier than one
+        // that started none: a front-end doing that in a loop is backed off too
+        boolean healthy = session.startedRings() && System.nanoTime() - startedNanos >= HEALTHY_NANOS;
         java.time.Duration wait = backoff.after(healthy);
         log.flushIfDue();
         if (wait.isZero() || closed) {
@@ -107,9 +112,9 @@ public final class BackendServer implements AutoCloseable {
         if (backoff.failuresInARow() == 1 || Long.bitCount(backoff.failuresInARow()) == 1) {
             // 1st, 2nd, 4th, 8th ... failure in a row: enough to see it happen without a line per session
             log.log(System.Logger.Level.WARNING, path + ": " + backoff.failuresInARow()
-                    + " session(s) in a row ended without starting a ring; waiting " + wait.toMillis()
+                    + " session(s) in a row ended without starting a ring or within a second; waiting " + wait.toMillis()
                     + " ms before serving the next (backoff doubles up to " + SessionBackoff.CAP.toSeconds()
-                    + " s, reset by a session whose rings start)");
+                    + " s, reset by a session whose rings run for a second)");
         }
         try {
             Thread.sleep(wait);
@@ -135,6 +140,7 @@ public final class BackendServer implements AutoCloseable {
     }
 
     private void serve(Connection connection) {
+        long startedNanos = System.nanoTime();
         BackendSession session = new BackendSession(connection, device, path.toString(), log);
         current.set(session);
         try {
@@ -147,7 +153,7 @@ public final class BackendServer implements AutoCloseable {
             current.set(null);
             sessionsServed++;
         }
-        backOff(session);
+        backOff(session, startedNanos);
     }
 
     private static void sleepQuietly() {

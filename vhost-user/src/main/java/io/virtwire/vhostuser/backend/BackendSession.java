@@ -401,7 +401,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
         try {
             return switch (message) {
                 // DPDK's vhost_user_set_features: the same features while the device runs is a no-op
-                case U64 u when u.request() == FrontendRequest.SET_FEATURES -> featuresAcked && u.value() == ackedFeatures;
+                case U64 u when u.request() == FrontendRequest.SET_FEATURES ->
+                        featuresAcked && u.value() == ackedFeatures;
                 case MemoryTable t -> GuestMemoryMapper.sameTable(memory.table(), descriptions(t), borrowed(t, fds));
                 case SingleMemoryRegion r when r.request() == FrontendRequest.ADD_MEM_REG ->
                         GuestMemoryMapper.findIdentical(memory.table(), description(r.region()), fds.get(0)) >= 0;
@@ -568,7 +569,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
             case GET_VRING_BASE -> {
                 if (s.num() != 0) {
                     // reserved ("must be 0"), but DPDK's virtio-user sends its ring state there when a port stops
-                    sessionLog.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index() + " with reserved num "
+                    sessionLog.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index()
+                            + " with reserved num "
                             + s.num() + ": ignored");
                 }
                 // pause() has stopped the ring and saved its position; it stays stopped until the next SET_VRING_KICK
@@ -629,10 +631,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     /**
      * ADD_MEM_REG. The same region again (every field and the same file, by st_dev/st_ino of the fd) is what QEMU
-     * 7.2 (before ADD/REM_MEM_REG joined its per-device list) sends for each further queue pair of a multiqueue NIC: it is counted, its duplicate fd closes with
-     * the message, and nothing is remapped. Anything else that overlaps a mapped region in the front-end's address
-     * space is refused, as DPDK's vhost_user_add_mem_reg refuses every overlap (DPDK relies on QEMU sending each
-     * region once, which QEMU 7.2 does not).
+     * 7.2 sends for each further queue pair of a multiqueue NIC (before ADD/REM_MEM_REG joined its per-device
+     * list): it is counted, its duplicate fd closes with the message, and nothing is remapped. Anything else that
+     * overlaps a mapped region in the front-end's address space is refused, as DPDK's vhost_user_add_mem_reg
+     * refuses every overlap (DPDK relies on QEMU sending each region once, which QEMU 7.2 does not).
      */
     private Result addMemReg(MemoryRegionDesc region, ReceivedFds fds) throws ErrnoException, RequestFailedException {
         io.virtwire.vhostuser.memory.MemoryTable current = memory.table();
@@ -650,8 +652,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     /**
      * REM_MEM_REG, matched on gpa, size and user address (spec: "The mmap offset is ignored"). A region added
-     * several times identically stays mapped until its last REM_MEM_REG: QEMU 7.2 (before ADD/REM_MEM_REG joined its per-device list) sends one per queue pair
-     * as it sent the ADD_MEM_REG, so counting them is what keeps the first pair's rings running.
+     * several times identically stays mapped until its last REM_MEM_REG: QEMU 7.2 sends one per queue pair as it
+     * sent the ADD_MEM_REG, so counting them is what keeps the first pair's rings running.
      */
     private Result remMemReg(MemoryRegionDesc region) {
         io.virtwire.vhostuser.memory.MemoryTable current = memory.table();
@@ -684,7 +686,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
      */
     private Result iotlbMsg(IotlbMsg m) {
         if (!iommu()) {
-            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: " + m);
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: "
+                    + m);
             return u64Reply(FrontendRequest.IOTLB_MSG, 1);
         }
         try {
@@ -944,7 +947,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
             try {
                 err.signal();
             } catch (ErrnoException e) {
-                sessionLog.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: " + e.getMessage());
+                sessionLog.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: "
+                        + e.getMessage());
             }
         };
         switch (v.core) {

@@ -9,7 +9,8 @@ import java.time.Duration;
  * <p>Why: a front-end that fails again and again (QEMU reconnecting in a loop after "you are asking more queues
  * than supported", a broken client) would otherwise be served as fast as it can connect, burning a core on
  * negotiation and logging. The connection waits in the listen backlog meanwhile, so the front-end is slowed down
- * too, not refused. A session is healthy when at least one ring started: a guest's link came up.
+ * too, not refused. A session is healthy when at least one ring started and it lasted a second: a guest's link came
+ * up and stayed.
  */
 final class SessionBackoff {
 

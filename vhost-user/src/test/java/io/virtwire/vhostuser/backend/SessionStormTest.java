@@ -75,6 +75,32 @@ class SessionStormTest {
     }
 
     @Test
+    void aFrontendThatStartsARingAndHangsUpAtOnceIsBackedOffToo() throws Exception {
+        Path sock = dir.resolve("vw-mqb-flap.sock");
+        int sessions = 0;
+        try (BackendServer server = BackendServer.listen(sock, new RecordingDevice(2));
+             io.virtwire.vhostuser.frontend.GuestRam ram = io.virtwire.vhostuser.frontend.GuestRam.standard("vw-mqb-flap");
+             io.virtwire.linux.EventFd kick = io.virtwire.linux.EventFd.create()) {
+            long end = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < end) {
+                UnixSocket s = UnixSocket.create();
+                s.connect(sock);
+                try (Frontend f = new Frontend(new Connection(s))) {
+                    f.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
+                    f.setFeatures(io.virtwire.vhostuser.protocol.VirtioFeature.VIRTIO_F_VERSION_1.mask()
+                            | io.virtwire.vhostuser.protocol.VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask());
+                    f.setMemTable(ram);
+                    f.startSplitQueue(0, new io.virtwire.vhostuser.frontend.driver.DriverSplitQueue(ram.memory(), 64,
+                            0x1000, 0x2000, 0x3000), 0, kick, null);
+                    f.getVringBase(0); // the ring ran: this session is answered before it hangs up
+                }
+                sessions++;
+            }
+            assertTrue(sessions <= 8, sessions + " sessions that each started a ring and hung up within 3 s");
+        }
+    }
+
+    @Test
     void aHealthySessionResetsTheBackoff() {
         SessionBackoff b = new SessionBackoff();
         assertTrue(b.after(false).toMillis() == 100);
