@@ -26,12 +26,15 @@ final class TcgGuest implements AutoCloseable {
     static Path guestDir() throws Exception {
         Path root = Path.of(System.getProperty("virtwire.root", "..")).toAbsolutePath().normalize();
         Path dir = root.resolve("build/guest");
-        if (!Files.exists(dir.resolve("vmlinuz")) || !Files.exists(dir.resolve("initramfs.cpio.gz"))) {
+        Path tools = dir.resolve("tools");
+        // an image from before ethtool was added (no tools list naming it) is rebuilt: the multiqueue test needs it
+        if (!Files.exists(dir.resolve("vmlinuz")) || !Files.exists(dir.resolve("initramfs.cpio.gz"))
+                || !Files.exists(tools) || !Files.readString(tools).contains("ethtool")) {
             Process p = new ProcessBuilder(root.resolve("scripts/build-guest").toString()).redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new AssertionError("scripts/build-guest failed: the guest image is needed (it uses Debian's"
-                        + " linux-image-cloud-amd64 and busybox-static; scripts/setup installs them)");
+                        + " linux-image-cloud-amd64, busybox-static and ethtool; scripts/setup installs them)");
             }
         }
         return dir;
