@@ -161,8 +161,8 @@ public final class Forwarder implements AutoCloseable {
                 placed.append(q == 0 ? "" : ", ").append(port.receiveQueues() > 1 ? "queue " + q + " on " : "")
                         .append(w.name());
             }
-        } catch (ErrnoException e) {
-            for (PollWorker w : owners) {
+        } catch (ErrnoException | RuntimeException e) {
+            for (PollWorker w : new java.util.LinkedHashSet<>(owners)) {
                 w.disown(sp);
             }
             table.remove(sp);
