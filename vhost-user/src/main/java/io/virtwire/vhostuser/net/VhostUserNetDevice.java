@@ -104,6 +104,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private int nextRxPair;
     private int nextTxPair;
     private volatile String brokenReason;
+    /**
+     * Where "device broken" goes: rate limited over the device's life like its sessions' log, since a guest that
+     * breaks the device in every session it opens would otherwise write a line per session.
+     */
+    private final io.virtwire.vhostuser.backend.SessionLog brokenLog = new io.virtwire.vhostuser.backend.SessionLog(LOG);
     /** SEND_RARP: an announcement the next {@link #receiveBurst} hands out as if the guest had sent it. */
     private volatile byte[] pendingRarp;
     private long rarpAnnounced;
@@ -366,7 +371,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private void markBroken(String reason) {
         if (brokenReason == null) {
             brokenReason = reason;
-            LOG.log(System.Logger.Level.WARNING, name + ": device broken, no more frames: " + reason);
+            brokenLog.log(System.Logger.Level.WARNING, name + ": device broken, no more frames: " + reason);
         }
     }
 
