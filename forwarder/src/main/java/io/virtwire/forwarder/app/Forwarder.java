@@ -38,7 +38,8 @@ public final class Forwarder implements AutoCloseable {
     private final Forwarding forwarding;
     private final PollWorker[] workers;
     private final PortFactory factory;
-    private final Map<SwitchPort, PollWorker> ownerOf = new HashMap<>();
+    /** The workers receiving from each port: one per receive queue, different ones while there are enough. */
+    private final Map<SwitchPort, List<PollWorker>> ownersOf = new HashMap<>();
     private final Map<String, PortConfig> configs = new HashMap<>();
     private final long startedMillis = System.currentTimeMillis();
     private final long previousHeartbeatMillis;
@@ -86,6 +87,16 @@ public final class Forwarder implements AutoCloseable {
 
     public List<PollWorker> workers() {
         return List.of(workers);
+    }
+
+    /** The name of the worker receiving from queue {@code queue} of {@code port}, or null. */
+    public synchronized String workerOf(SwitchPort port, int queue) {
+        for (PollWorker w : ownersOf.getOrDefault(port, List.of())) {
+            if (w.queuesOf(port).contains(queue)) {
+                return w.name();
+            }
+        }
+        return null;
     }
 
     public synchronized PortConfig configOf(String name) {
@@ -140,25 +151,43 @@ public final class Forwarder implements AutoCloseable {
         if (forwarding instanceof CrossConnect xc && table.ports().length == 2) {
             xc.connect(table.ports()[0], table.ports()[1]);
         }
-        PollWorker w = leastLoaded();
+        List<PollWorker> owners = new ArrayList<>();
+        StringBuilder placed = new StringBuilder();
         try {
-            w.own(sp);
-        } catch (ErrnoException e) {
+            for (int q = 0; q < port.receiveQueues(); q++) {
+                PollWorker w = leastLoaded(owners);
+                w.own(sp, q);
+                owners.add(w);
+                placed.append(q == 0 ? "" : ", ").append(port.receiveQueues() > 1 ? "queue " + q + " on " : "")
+                        .append(w.name());
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            for (PollWorker w : new java.util.LinkedHashSet<>(owners)) {
+                w.disown(sp);
+            }
             table.remove(sp);
             port.close();
             throw new ForwarderException("PORT_OPEN_FAILED", "port " + c.name() + ": cannot watch it: " + e.getMessage(), e);
         }
-        ownerOf.put(sp, w);
+        ownersOf.put(sp, owners);
         configs.put(c.name(), c);
         LOG.log(System.Logger.Level.INFO, "port " + c.name() + " added (" + c.typeOrDefault() + ", slot " + sp.slot()
-                + ", " + w.name() + ")");
+                + ", " + placed + ")");
         return sp;
     }
 
-    private PollWorker leastLoaded() {
-        PollWorker best = workers[0];
+    /**
+     * The worker with the fewest receive queues, preferring one that has none of this port's yet ({@code taken}): the
+     * queue pairs of one guest go to different workers while there are enough, so each pair's transmit ring is
+     * drained by its own thread.
+     */
+    private PollWorker leastLoaded(List<PollWorker> taken) {
+        PollWorker best = null;
         for (PollWorker w : workers) {
-            if (w.portCount() < best.portCount()) {
+            boolean better = best == null
+                    || taken.contains(best) && !taken.contains(w)
+                    || taken.contains(best) == taken.contains(w) && w.portCount() < best.portCount();
+            if (better) {
                 best = w;
             }
         }
@@ -170,7 +199,9 @@ public final class Forwarder implements AutoCloseable {
         if (sp == null) {
             throw new ForwarderException("UNKNOWN_PORT", "no port named '" + name + "'; 'port.list' shows the ports");
         }
-        ownerOf.remove(sp).disown(sp);
+        for (PollWorker w : new java.util.LinkedHashSet<>(ownersOf.remove(sp))) {
+            w.disown(sp);
+        }
         if (forwarding instanceof CrossConnect xc) {
             xc.disconnect(sp);
         }

@@ -216,7 +216,15 @@ public final class ControlHandler {
             m.put("name", p.name());
             m.putAll(p.counters().snapshot());
             m.put("link", p.link().snapshot(now));
-            List<Map<String, Object>> queues = p.port().queueCounters();
+            List<Map<String, Object>> queues = new ArrayList<>();
+            for (Map<String, Object> q : p.port().queueCounters()) {
+                Map<String, Object> withWorker = new LinkedHashMap<>(q);
+                // which poll worker drains this queue pair's transmit ring (issue 14: pairs are spread)
+                if (q.get("queue") instanceof Number n) {
+                    withWorker.put("worker", forwarder.workerOf(p, n.intValue()));
+                }
+                queues.add(withWorker);
+            }
             if (!queues.isEmpty()) {
                 m.put("queues", queues);
             }

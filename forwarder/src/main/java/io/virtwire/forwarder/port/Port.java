@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * Something frames come from and go to in bursts: a vhost-user guest, a TAP device, a host NIC (AF_PACKET, later
- * AF_XDP). One worker thread receives from a port; any worker may transmit to it, so {@link #transmit} must be
- * safe against concurrent callers. Neither data-path method allocates.
+ * AF_XDP). One worker thread receives from each of a port's receive queues ({@link #receiveQueues()}; several
+ * workers may thus receive from one port, each from its own queues); any worker may transmit to it, so
+ * {@link #transmit} must be safe against concurrent callers. Neither data-path method allocates.
  *
  * <p>Sleeping: a worker with nothing to do calls {@link #armWakeup()} on each of its ports, sleeps in epoll on
  * their {@link #pollFd()}s, then calls {@link #disarmWakeup()}.
@@ -62,6 +63,34 @@ public interface Port extends AutoCloseable {
      */
     default long takeOffloadRefusals() {
         return 0;
+    }
+
+    /**
+     * How many receive queues this port has: a guest's queue pairs. Each is received from by exactly one worker
+     * ({@link #receive(int, PacketBurst)}); the forwarder spreads the queues of one port over different workers.
+     */
+    default int receiveQueues() {
+        return 1;
+    }
+
+    /** {@link #receive(PacketBurst)} from receive queue {@code queue} only (0 ≤ queue < {@link #receiveQueues()}). */
+    default int receive(int queue, PacketBurst burst) {
+        return receive(burst);
+    }
+
+    /** {@link #pollFd()} for receive queue {@code queue}: becomes readable when that queue may have frames. */
+    default Fd pollFd(int queue) {
+        return pollFd();
+    }
+
+    /** {@link #armWakeup()} for receive queue {@code queue}. */
+    default int armWakeup(int queue) {
+        return armWakeup();
+    }
+
+    /** {@link #disarmWakeup()} for receive queue {@code queue}. */
+    default void disarmWakeup(int queue) {
+        disarmWakeup();
     }
 
     /** A descriptor that becomes readable when {@link #receive} may find frames; null if the port must be polled. */

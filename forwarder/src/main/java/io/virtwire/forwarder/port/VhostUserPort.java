@@ -36,7 +36,8 @@ public final class VhostUserPort implements Port {
     private final int queuePairs;
     private final VhostUserNetDevice device;
     private final BackendServer server;
-    private long refusalsTaken;
+    /** Refusals already handed out; several workers (one per queue pair) take them, hence the atomic maximum. */
+    private final java.util.concurrent.atomic.AtomicLong refusalsTaken = new java.util.concurrent.atomic.AtomicLong();
 
     private VhostUserPort(String name, Path socket, Mode mode, int queuePairs, VhostUserNetDevice device,
                           BackendServer server) {
@@ -95,6 +96,32 @@ public final class VhostUserPort implements Port {
         return device.receiveBurst(burst);
     }
 
+    /** One receive queue per queue pair: the guest's transmit ring of that pair. */
+    @Override
+    public int receiveQueues() {
+        return queuePairs;
+    }
+
+    @Override
+    public int receive(int queue, PacketBurst burst) {
+        return device.receiveBurst(queue, burst);
+    }
+
+    @Override
+    public Fd pollFd(int queue) {
+        return device.pollFd(queue);
+    }
+
+    @Override
+    public int armWakeup(int queue) {
+        return armed(device.armKicks(queue));
+    }
+
+    @Override
+    public void disarmWakeup(int queue) {
+        device.disarmKicks(queue);
+    }
+
     @Override
     public int transmit(PacketBurst burst) {
         return device.transmitBurst(burst);
@@ -113,9 +140,8 @@ public final class VhostUserPort implements Port {
     @Override
     public long takeOffloadRefusals() {
         long now = device.offloadRefused();
-        long fresh = now - refusalsTaken;
-        refusalsTaken = now;
-        return fresh;
+        long before = refusalsTaken.getAndAccumulate(now, Math::max);
+        return Math.max(0, now - before);
     }
 
     @Override
@@ -125,7 +151,11 @@ public final class VhostUserPort implements Port {
 
     @Override
     public int armWakeup() {
-        return switch (device.armKicks()) {
+        return armed(device.armKicks());
+    }
+
+    private static int armed(int deviceAnswer) {
+        return switch (deviceAnswer) {
             case VhostUserNetDevice.ARMED_WORK_PENDING -> WORK_PENDING;
             case VhostUserNetDevice.ARMED_POLLING -> POLL;
             default -> ARMED;

@@ -16,16 +16,21 @@ import io.virtwire.vhostuser.net.PacketBurst;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * A platform thread that owns the receive side of some ports (Agrona-style agent: {@link #doWork()} + an
- * {@link IdleStrategy}). Each cycle takes one burst of up to {@link #RECEIVE_BURST} frames from each owned port and hands it to the
- * {@link Forwarding}. When idle long enough it arms its ports' wakeups and sleeps in one epoll over their
- * descriptors (each vhost-user device's epoll, holding the kick eventfds) and its own wake eventfd.
+ * A platform thread that owns the receive side of some ports' receive queues (Agrona-style agent: {@link #doWork()} +
+ * an {@link IdleStrategy}). Each cycle takes one burst of up to {@link #RECEIVE_BURST} frames from each owned queue
+ * and hands it to the {@link Forwarding}. When idle long enough it arms its queues' wakeups and sleeps in one epoll
+ * over their descriptors (for a vhost-user queue pair, the device's per-pair epoll holding that pair's transmit kick)
+ * and its own wake eventfd.
  *
- * <p>Ports are added and removed by the control plane: {@link #own} / {@link #disown} swap the owned array and
- * {@code disown} returns only after the worker has finished any cycle that could still use the port.
+ * <p>A queue is owned by exactly one worker; a port with several (a multiqueue guest) may have its queues on several
+ * workers, which then receive from that port at once (its counters are atomic). Queues are added and removed by
+ * the control plane: {@link #own} / {@link #disown} swap the owned arrays and {@code disown} returns only after the
+ * worker has finished any cycle that could still use the port.
  */
 public final class PollWorker implements AutoCloseable {
 
@@ -59,7 +64,12 @@ public final class PollWorker implements AutoCloseable {
     private final IdleStrategy idle;
     private final int cpu;
     private final Thread thread;
-    private volatile SwitchPort[] owned = new SwitchPort[0];
+    /** What this worker receives from: {@code owned[i].queues[i]}, swapped together as one {@link Owned}. */
+    private volatile Owned owned = new Owned(new SwitchPort[0], new int[0]);
+
+    /** The owned receive queues: port i's queue {@code queues[i]}. Immutable; replaced on every change. */
+    private record Owned(SwitchPort[] ports, int[] queues) {
+    }
     private volatile boolean running = true;
     /**
      * Cycles started; written by the worker only, with a release store (a plain store on x86: a volatile
@@ -89,8 +99,31 @@ public final class PollWorker implements AutoCloseable {
         return name;
     }
 
+    /** Receive queues owned (a multiqueue port counts once per queue owned here). */
     public int portCount() {
-        return owned.length;
+        return owned.ports().length;
+    }
+
+    /** Whether this worker owns some receive queue of {@code port}. */
+    public boolean owns(SwitchPort port) {
+        for (SwitchPort p : owned.ports()) {
+            if (p == port) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The queues of {@code port} this worker receives from (control plane: the stats of workers). */
+    public List<Integer> queuesOf(SwitchPort port) {
+        Owned o = owned;
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < o.ports().length; i++) {
+            if (o.ports()[i] == port) {
+                out.add(o.queues()[i]);
+            }
+        }
+        return out;
     }
 
     private void run() {
@@ -110,12 +143,15 @@ public final class PollWorker implements AutoCloseable {
     /** One duty cycle: a burst from each owned port. Returns the frames moved. */
     public int doWork() {
         CYCLES.setRelease(this, cycles + 1);
-        SwitchPort[] ports = owned;
+        Owned o = owned;
+        SwitchPort[] ports = o.ports();
+        int[] queues = o.queues();
         int work = 0;
-        for (SwitchPort in : ports) {
+        for (int q = 0; q < ports.length; q++) {
+            SwitchPort in = ports[q];
             PacketBurst burst = in.largeFrames() ? largeBurst : this.burst;
             burst.clear();
-            int n = in.port().receive(burst);
+            int n = in.port().receive(queues[q], burst);
             in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
             if (n > 0) {
                 long bytes = 0;
@@ -131,17 +167,20 @@ public final class PollWorker implements AutoCloseable {
     }
 
     private void sleep(int maxMillis) {
-        SwitchPort[] ports = owned;
+        Owned o = owned;
+        SwitchPort[] ports = o.ports();
+        int[] queues = o.queues();
         int timeout = maxMillis;
         int armed = 0;
         try {
-            for (SwitchPort p : ports) {
-                int r = p.port().armWakeup();
+            for (int q = 0; q < ports.length; q++) {
+                Port p = ports[q].port();
+                int r = p.armWakeup(queues[q]);
                 armed++;
                 if (r == Port.WORK_PENDING) {
                     return;
                 }
-                if (r == Port.POLL || p.port().pollFd() == null) {
+                if (r == Port.POLL || p.pollFd(queues[q]) == null) {
                     timeout = 1;
                 }
             }
@@ -155,34 +194,71 @@ public final class PollWorker implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, name + ": epoll failed: " + e.getMessage());
         } finally {
             for (int i = 0; i < armed; i++) {
-                ports[i].port().disarmWakeup();
+                ports[i].port().disarmWakeup(queues[i]);
             }
         }
     }
 
-    /** Starts receiving from {@code port}. */
-    public synchronized void own(SwitchPort port) throws ErrnoException {
+    /** Starts receiving from {@code port}'s only (or first) receive queue. */
+    public void own(SwitchPort port) throws ErrnoException {
+        own(port, 0);
+    }
+
+    /** Starts receiving from receive queue {@code queue} of {@code port}; no other worker may own that queue. */
+    public synchronized void own(SwitchPort port, int queue) throws ErrnoException {
         if (port.largeFrames() && largeBurst == null) {
             largeBurst = new PacketBurst(PacketBurst.DEFAULT_CAPACITY, PacketBurst.LARGE_SLOT_SIZE);
         }
-        Fd fd = port.port().pollFd();
-        if (fd != null) {
-            epoll.add(fd, Epoll.EPOLLIN, port.slot());
+        List<Fd> added = new ArrayList<>();
+        try {
+            Fd fd = port.port().pollFd(queue);
+            if (fd != null) {
+                epoll.add(fd, Epoll.EPOLLIN, port.slot());
+                added.add(fd);
+            }
+            if (queue == 0) {
+                for (Fd extra : port.port().extraPollFds()) {
+                    epoll.add(extra, Epoll.EPOLLIN, port.slot());
+                    added.add(extra);
+                }
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            for (Fd fd : added) {
+                try {
+                    epoll.delete(fd);
+                } catch (ErrnoException ignored) {
+                    // being undone anyway
+                }
+            }
+            throw e;
         }
-        for (Fd extra : port.port().extraPollFds()) {
-            epoll.add(extra, Epoll.EPOLLIN, port.slot());
-        }
-        SwitchPort[] next = Arrays.copyOf(owned, owned.length + 1);
-        next[next.length - 1] = port;
-        owned = next;
+        Owned o = owned;
+        SwitchPort[] ports = Arrays.copyOf(o.ports(), o.ports().length + 1);
+        int[] queues = Arrays.copyOf(o.queues(), o.queues().length + 1);
+        ports[ports.length - 1] = port;
+        queues[queues.length - 1] = queue;
+        owned = new Owned(ports, queues);
         wakeUp();
     }
 
-    /** Stops receiving from {@code port}; when this returns the worker no longer touches it. */
+    /** Stops receiving from every queue of {@code port} it owns; when this returns the worker no longer touches it. */
     public synchronized void disown(SwitchPort port) {
-        owned = Arrays.stream(owned).filter(p -> p != port).toArray(SwitchPort[]::new);
-        java.util.List<Fd> fds = new java.util.ArrayList<>(java.util.Arrays.asList(port.port().extraPollFds()));
-        fds.add(port.port().pollFd());
+        Owned o = owned;
+        List<SwitchPort> ports = new ArrayList<>();
+        List<Integer> queues = new ArrayList<>();
+        List<Fd> fds = new ArrayList<>();
+        for (int i = 0; i < o.ports().length; i++) {
+            if (o.ports()[i] != port) {
+                ports.add(o.ports()[i]);
+                queues.add(o.queues()[i]);
+            } else {
+                fds.add(port.port().pollFd(o.queues()[i]));
+                if (o.queues()[i] == 0) {
+                    fds.addAll(Arrays.asList(port.port().extraPollFds()));
+                }
+            }
+        }
+        owned = new Owned(ports.toArray(SwitchPort[]::new), queues.stream().mapToInt(Integer::intValue).toArray());
         for (Fd fd : fds) {
             if (fd != null) {
                 try {

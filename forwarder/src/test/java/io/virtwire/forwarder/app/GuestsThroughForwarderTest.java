@@ -161,6 +161,79 @@ class GuestsThroughForwarderTest {
     }
 
     @Test
+    void theQueuePairsOfOneGuestArePolledByDifferentWorkers() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 2);
+        SwitchPort mqPort = f.addPort(new PortConfig("mq", "vhost-user", dir.resolve("mq.sock").toString(), "server", 2,
+                null, null, null, null));
+        String first = f.workerOf(mqPort, 0);
+        String second = f.workerOf(mqPort, 1);
+        assertNotNull(first);
+        assertNotNull(second);
+        assertTrue(!first.equals(second), "pair 0 on " + first + ", pair 1 on " + second);
+        for (var w : f.workers()) {
+            assertEquals(1, w.portCount(), w.name() + " drains exactly one of the guest's transmit rings");
+        }
+        vhostPort(f, "single", null);
+        TestGuest mq = opened.keep(TestGuest.connectTwoPairs(dir.resolve("mq.sock"), "mq"));
+        TestGuest single = opened.keep(TestGuest.connect(dir.resolve("single.sock"), "single"));
+        for (int i = 0; i < 20; i++) {
+            byte[] out = frame(0xFFFF_FFFF_FFFFL, MAC_1, i, 70);
+            mq.send(out); // pair 1's transmit ring, on the second worker
+            assertArrayEquals(out, single.receive(1, WAIT).get(0), "frame " + i + " from the second pair was switched");
+            single.send(frame(MAC_1, MAC_2, 100 + i, 90)); // into the guest, from the worker owning 'single'
+            waitReaped(single, 1);
+            assertEquals(1, mq.receive(1, WAIT).size(), "frame " + i + " into the guest");
+        }
+        List<Map<String, Object>> queues = f.port("mq").port().queueCounters();
+        assertEquals(20L, queues.get(1).get("rxPackets"));
+        assertEquals(20L, (long) queues.get(0).get("txPackets") + (long) queues.get(1).get("txPackets"));
+        f.removePort("mq");
+        assertEquals(1, f.workers().stream().mapToInt(w -> w.portCount()).sum(), "both of its queues let go");
+    }
+
+    /**
+     * Both pairs of one guest send at once, each drained by its own worker, into one port that both workers deliver
+     * to: every frame arrives exactly once and each pair's counters are exact.
+     */
+    @Test
+    void bothPairsSendAtOnceThroughTwoWorkersAndEveryFrameArrivesOnce() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 2);
+        SwitchPort mqPort = f.addPort(new PortConfig("mq", "vhost-user", dir.resolve("mq.sock").toString(), "server", 2,
+                null, null, null, null));
+        assertTrue(!f.workerOf(mqPort, 0).equals(f.workerOf(mqPort, 1)));
+        vhostPort(f, "single", null);
+        TestGuest mq = opened.keep(TestGuest.connectTwoPairs(dir.resolve("mq.sock"), "mq"));
+        TestGuest single = opened.keep(TestGuest.connect(dir.resolve("single.sock"), "single"));
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        int rounds = 25;
+        int perPair = 12; // 24 in flight: within the guest's 48 transmit slots and the receiver's 32 buffers
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < perPair; i++) {
+                mq.sendOnPair0(frame(0xFFFF_FFFF_FFFFL, MAC_1, (r * perPair + i) * 2, 64 + i));
+                mq.send(frame(0xFFFF_FFFF_FFFFL, MAC_1, (r * perPair + i) * 2 + 1, 64 + i));
+            }
+            List<byte[]> got = single.receive(2 * perPair, WAIT);
+            assertEquals(2 * perPair, got.size(), "round " + r);
+            for (byte[] g : got) {
+                int seq = ByteBuffer.wrap(g, 14, 4).getInt();
+                assertTrue(seen.add(seq), "frame " + seq + " arrived twice");
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            int reaped = 0;
+            while (reaped < 2 * perPair && System.nanoTime() < deadline) {
+                reaped += mq.reapTransmittedBothPairs();
+            }
+            assertEquals(2 * perPair, reaped, "round " + r + ": every transmit buffer returned");
+        }
+        assertEquals(rounds * perPair * 2, seen.size());
+        List<Map<String, Object>> queues = f.port("mq").port().queueCounters();
+        assertEquals((long) rounds * perPair, queues.get(0).get("rxPackets"));
+        assertEquals((long) rounds * perPair, queues.get(1).get("rxPackets"));
+        assertEquals((long) rounds * perPair * 2, f.port("mq").counters().rxPackets());
+        assertEquals((long) rounds * perPair * 2, f.port("single").counters().txPackets());
+    }
+
+    @Test
     void guestsOnDifferentVlansCannotReachEachOther() throws Exception {
         Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
         vhostPort(f, "red", new VlanConfig("access", 10, null, null));

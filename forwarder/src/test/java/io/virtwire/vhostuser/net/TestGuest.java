@@ -97,6 +97,16 @@ public final class TestGuest implements AutoCloseable {
         net.send(frame);
     }
 
+    /** A two-pair guest: sends on pair 0's transmit ring ({@link #send} uses pair 1's). */
+    public void sendOnPair0(byte[] frame) throws Exception {
+        other.send(frame);
+    }
+
+    /** A two-pair guest: transmit completions of both pairs. */
+    public int reapTransmittedBothPairs() {
+        return net.reapTransmitted() + other.reapTransmitted();
+    }
+
     /** Sends {@code frame} with a virtio-net header (12 bytes). */
     public void send(byte[] header, byte[] frame) throws Exception {
         net.send(header, frame);

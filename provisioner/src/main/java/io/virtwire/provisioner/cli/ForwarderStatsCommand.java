@@ -28,6 +28,10 @@ public final class ForwarderStatsCommand implements Runnable {
     @Option(names = "--port", paramLabel = "NAME", description = "only this port")
     String port;
 
+    @Option(names = "--queues", description = "a row per queue of every port that has queues (vhost-user: one per"
+            + " queue pair), with the forwarder worker draining it; without it only multiqueue ports get queue rows")
+    boolean perQueue;
+
     @Option(names = "--watch", description = "redraw every --interval seconds until interrupted")
     boolean watch;
 
@@ -62,7 +66,7 @@ public final class ForwarderStatsCommand implements Runnable {
         ForwarderControlClient control = controls.open();
         if (!watch) {
             JsonNode r = control.stats(Optional.ofNullable(port));
-            output.emit(r, out -> table(out, r));
+            output.emit(r, out -> table(out, r, perQueue));
             return;
         }
         // a terminal gets the screen redrawn; a pipe or a file gets each sample appended under a time stamp
@@ -90,7 +94,7 @@ public final class ForwarderStatsCommand implements Runnable {
             } else {
                 out.print(terminal ? CLEAR_SCREEN : "");
                 out.println("forwarder stats at " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + " (every " + interval + " s)");
-                table(out, r);
+                table(out, r, perQueue);
                 if (previous != null) {
                     rates(out, previous, r, (nanos - previousNanos) / 1e9);
                 }
@@ -102,7 +106,7 @@ public final class ForwarderStatsCommand implements Runnable {
         }
     }
 
-    private static void table(PrintWriter out, JsonNode r) {
+    private static void table(PrintWriter out, JsonNode r, boolean perQueue) {
         TextTable t = new TextTable("Port", "RX pkts", "RX bytes", "TX pkts", "TX bytes", "Drops", "Errors", "Link", "Last outage (ms)");
         for (JsonNode p : r.path("ports")) {
             JsonNode link = p.path("link");
@@ -112,25 +116,31 @@ public final class ForwarderStatsCommand implements Runnable {
                     link.path("lastOutageMillis").asLong(-1) < 0 ? null : link.get("lastOutageMillis").asLong());
         }
         t.print(out);
-        queues(out, r);
+        queues(out, r, perQueue);
         JsonNode macs = r.path("macTable");
         out.println("MAC table: " + macs.path("entries").asLong() + " entries" + (macs.path("refusedForSpace").asLong() > 0
                 ? ", " + macs.path("refusedForSpace").asLong() + " refused for lack of space" : ""));
     }
 
-    /** One row per queue of each port that has more than one (a single queue's counters are its port's). */
-    private static void queues(PrintWriter out, JsonNode r) {
-        TextTable t = new TextTable("Port", "Queue", "RX pkts", "RX bytes", "TX pkts", "TX bytes", "Drops");
+    /**
+     * One row per queue of each port that has more than one (a single queue's counters are its port's); with
+     * {@code --queues} of every port that has queues, and which worker drains each.
+     */
+    private static void queues(PrintWriter out, JsonNode r, boolean perQueue) {
+        TextTable t = perQueue
+                ? new TextTable("Port", "Queue", "RX pkts", "RX bytes", "TX pkts", "TX bytes", "Drops", "Worker")
+                : new TextTable("Port", "Queue", "RX pkts", "RX bytes", "TX pkts", "TX bytes", "Drops");
         boolean any = false;
         for (JsonNode p : r.path("ports")) {
-            if (p.path("queues").size() < 2) {
+            if (p.path("queues").size() < (perQueue ? 1 : 2)) {
                 continue;
             }
             for (JsonNode q : p.path("queues")) {
                 any = true;
-                t.row(p.path("name").asText(), q.path("queue").asInt(), q.path("rxPackets").asLong(), q.path("rxBytes").asLong(),
-                        q.path("txPackets").asLong(), q.path("txBytes").asLong(),
-                        ForwarderText.sum(q.path("drops")) + drops(q.path("drops")));
+                Object[] row = {p.path("name").asText(), q.path("queue").asInt(), q.path("rxPackets").asLong(),
+                        q.path("rxBytes").asLong(), q.path("txPackets").asLong(), q.path("txBytes").asLong(),
+                        ForwarderText.sum(q.path("drops")) + drops(q.path("drops")), q.path("worker").asText("-")};
+                t.row(perQueue ? row : java.util.Arrays.copyOf(row, 7));
             }
         }
         if (any) {

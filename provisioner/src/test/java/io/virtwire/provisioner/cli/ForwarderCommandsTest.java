@@ -206,6 +206,21 @@ class ForwarderCommandsTest {
     }
 
     @Test
+    void statsWithQueuesShowsEveryQueueAndTheWorkerDrainingIt() throws Exception {
+        ok(cli().run("forwarder", "port", "add", "mq", "--socket", sock("mq"), "--queues", "2"));
+        ok(cli().run("forwarder", "port", "add", "one", "--socket", sock("one")));
+        JsonNode queues = json("forwarder", "stats", "--queues").get("ports").get(0).get("queues");
+        assertTrue(queues.get(0).get("worker").asText().startsWith("vw-worker-"), queues.toString());
+        String text = ok(cli().run("forwarder", "stats", "--queues")).out();
+        assertTrue(text.lines().map(String::strip).anyMatch(l -> l.matches("Port\\s+Queue\\s+.*\\s+Worker")), text);
+        assertEquals(2, text.lines().map(String::strip)
+                .filter(l -> l.matches("mq\\s+\\d\\s+0\\s+0\\s+0\\s+0\\s+0\\s+vw-worker-\\d+")).count(), text);
+        assertEquals(1, text.lines().map(String::strip)
+                .filter(l -> l.matches("one\\s+0\\s+0\\s+0\\s+0\\s+0\\s+0\\s+vw-worker-\\d+")).count(),
+                "with --queues a single-queue port has its row too: " + text);
+    }
+
+    @Test
     void macsAndHealth() throws Exception {
         assertEquals("{\"macs\":[]}", json("forwarder", "macs").toString());
         assertEquals("{\"macs\":[]}", json("forwarder", "macs", "--vlan", "10").toString());

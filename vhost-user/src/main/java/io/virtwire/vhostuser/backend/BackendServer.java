@@ -20,6 +20,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>Client mode ({@link #connect}): QEMU listens ({@code server=on}) and we connect, retrying until it is
  *       there, and reconnect after every disconnect until {@link #close()}.</li>
  * </ul>
+ *
+ * <p>A front-end that fails again and again is neither served as fast as it reconnects nor logged line by line:
+ * after a session that started no ring, or ended within a second, the next one waits ({@link SessionBackoff}: 100 ms
+ * doubling up to 5 s, reset by a healthy session), and the sessions of one socket share a rate-limited
+ * {@link SessionLog}.
  */
 public final class BackendServer implements AutoCloseable {
 
@@ -33,6 +38,10 @@ public final class BackendServer implements AutoCloseable {
     private final AtomicReference<BackendSession> current = new AtomicReference<>();
     private volatile boolean closed;
     private volatile int sessionsServed;
+    private final SessionLog log = new SessionLog(LOG);
+    private final SessionBackoff backoff = new SessionBackoff();
+    /** A session is healthy when its rings started and it lasted this long (a running guest's session does). */
+    static final long HEALTHY_NANOS = 1_000_000_000L;
 
     private BackendServer(VhostUserDevice device, Path path, Listener listener, Connector connector) {
         this.device = device;
@@ -90,6 +99,30 @@ public final class BackendServer implements AutoCloseable {
         }
     }
 
+    /** After a session: waits as {@link SessionBackoff} says (interrupted by {@link #close()}). */
+    private void backOff(BackendSession session, long startedNanos) {
+        // a session that started rings but ended within a second (start, break, hang up) is no healthier than one
+        // that started none: a front-end doing that in a loop is backed off too
+        boolean healthy = session.startedRings() && System.nanoTime() - startedNanos >= HEALTHY_NANOS;
+        java.time.Duration wait = backoff.after(healthy);
+        log.flushIfDue();
+        if (wait.isZero() || closed) {
+            return;
+        }
+        if (backoff.failuresInARow() == 1 || Long.bitCount(backoff.failuresInARow()) == 1) {
+            // 1st, 2nd, 4th, 8th ... failure in a row: enough to see it happen without a line per session
+            log.log(System.Logger.Level.WARNING, path + ": " + backoff.failuresInARow()
+                    + " session(s) in a row ended without starting a ring or within a second; waiting " + wait.toMillis()
+                    + " ms before serving the next (backoff doubles up to " + SessionBackoff.CAP.toSeconds()
+                    + " s, reset by a session whose rings run for a second)");
+        }
+        try {
+            Thread.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void connectLoop() {
         while (!closed) {
             Connection connection;
@@ -107,7 +140,8 @@ public final class BackendServer implements AutoCloseable {
     }
 
     private void serve(Connection connection) {
-        BackendSession session = new BackendSession(connection, device, path.toString());
+        long startedNanos = System.nanoTime();
+        BackendSession session = new BackendSession(connection, device, path.toString(), log);
         current.set(session);
         try {
             if (closed) {
@@ -119,6 +153,7 @@ public final class BackendServer implements AutoCloseable {
             current.set(null);
             sessionsServed++;
         }
+        backOff(session, startedNanos);
     }
 
     private static void sleepQuietly() {
@@ -146,5 +181,6 @@ public final class BackendServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        log.flush();
     }
 }

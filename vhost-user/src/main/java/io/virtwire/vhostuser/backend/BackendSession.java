@@ -115,6 +115,10 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private IotlbCache.View iovaView;
     private volatile String endReason;
     private boolean closed;
+    /** Rate-limited, shared with the other sessions of the same socket (a front-end failing in a loop). */
+    private final SessionLog sessionLog;
+    /** Whether a ring ever started: the session did what it is for, see {@link #startedRings()}. */
+    private volatile boolean startedRings;
 
     /**
      * @param connection the connected socket; the session owns and closes it
@@ -122,6 +126,12 @@ public final class BackendSession implements Runnable, AutoCloseable {
      * @param name       for log messages (e.g. the socket path)
      */
     public BackendSession(Connection connection, VhostUserDevice device, String name) {
+        this(connection, device, name, new SessionLog(LOG));
+    }
+
+    /** @param log where this session logs; {@link BackendServer} passes one per socket, rate limited over sessions */
+    public BackendSession(Connection connection, VhostUserDevice device, String name, SessionLog log) {
+        this.sessionLog = log;
         int numQueues = device.numQueues();
         if (numQueues < 1 || numQueues > 256) {
             throw new IllegalArgumentException("device has " + numQueues + " vrings, expected 1..256");
@@ -159,10 +169,18 @@ public final class BackendSession implements Runnable, AutoCloseable {
         } catch (RuntimeException | Error e) {
             // a bug of ours or the device's; this session ends, the process and other sessions go on
             end("internal error: " + e);
-            LOG.log(System.Logger.Level.ERROR, name + ": session failed", e);
+            sessionLog.log(System.Logger.Level.ERROR, name + ": session failed", e);
         } finally {
             close();
         }
+    }
+
+    /**
+     * Whether at least one ring started during this session (a guest's link came up). A session that ends without
+     * is a failed one to {@link BackendServer}, which backs off before serving the next.
+     */
+    public boolean startedRings() {
+        return startedRings;
     }
 
     /** Why the session ended, or null while it runs. */
@@ -173,7 +191,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private void end(String reason) {
         if (endReason == null) {
             endReason = reason;
-            LOG.log(System.Logger.Level.INFO, name + ": session ends: " + reason);
+            sessionLog.log(System.Logger.Level.INFO, name + ": session ends: " + reason);
         }
     }
 
@@ -284,7 +302,9 @@ public final class BackendSession implements Runnable, AutoCloseable {
             FrontendRequest request = message.request();
             Result result;
             try {
-                pause(message);
+                if (!repeatsCurrentState(message, raw.fds())) {
+                    pause(message);
+                }
                 result = dispatch(message, raw.fds());
             } catch (RequestFailedException | ErrnoException | GuestMemoryException | IllegalArgumentException
                      | IllegalStateException e) {
@@ -301,7 +321,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     private boolean rejected(MessageHeader header, ProtocolException e) throws IOException {
         Optional<FrontendRequest> request = e.request();
-        LOG.log(System.Logger.Level.WARNING, name + ": rejected " + e.getMessage());
+        sessionLog.log(System.Logger.Level.WARNING, name + ": rejected " + e.getMessage());
         if (request.isPresent() && ReplyPolicy.decide(request.get(), header, new ProtocolFeatures(ackedProtocolFeatures))
                 == ReplyPolicy.Decision.ACK) {
             send(MessageCodec.encodeAck(request.get(), false));
@@ -318,7 +338,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
 
     private boolean answer(FrontendRequest request, MessageHeader header, Result result) throws IOException {
         if (!result.ok()) {
-            LOG.log(System.Logger.Level.WARNING, name + ": " + request + " failed: " + result.error());
+            sessionLog.log(System.Logger.Level.WARNING, name + ": " + request + " failed: " + result.error());
         }
         try (Fd fd = result.replyFd()) {
             switch (ReplyPolicy.decide(request, header, new ProtocolFeatures(ackedProtocolFeatures))) {
@@ -366,6 +386,34 @@ public final class BackendSession implements Runnable, AutoCloseable {
                     stop(v);
                 }
             }
+        }
+    }
+
+    /**
+     * Whether {@code message} only repeats what is in force, so no ring needs to stop for it. QEMU sends these
+     * for a multiqueue virtio-net NIC: one vhost device per queue pair on one connection (net/vhost-user.c), and
+     * every request its vhost_user_per_device_request() list (formerly vhost_user_one_time_request()) leaves out
+     * is sent by each device, while the rings of the pairs before it already run: SET_FEATURES, and with
+     * CONFIGURE_MEM_SLOTS in QEMU 7.2 ADD_MEM_REG / REM_MEM_REG for every region (docs/vhost-user.md,
+     * "Multiqueue"). Pausing every ring for each would stop the running pairs for nothing.
+     */
+    private boolean repeatsCurrentState(FrontendMessage message, ReceivedFds fds) {
+        try {
+            return switch (message) {
+                // DPDK's vhost_user_set_features: the same features while the device runs is a no-op
+                case U64 u when u.request() == FrontendRequest.SET_FEATURES ->
+                        featuresAcked && u.value() == ackedFeatures;
+                case MemoryTable t -> GuestMemoryMapper.sameTable(memory.table(), descriptions(t), borrowed(t, fds));
+                case SingleMemoryRegion r when r.request() == FrontendRequest.ADD_MEM_REG ->
+                        GuestMemoryMapper.findIdentical(memory.table(), description(r.region()), fds.get(0)) >= 0;
+                case SingleMemoryRegion r -> {
+                    int i = GuestMemoryMapper.indexOf(memory.table(), description(r.region()));
+                    yield i >= 0 && memory.table().holds(i) > 1;
+                }
+                default -> false;
+            };
+        } catch (ErrnoException | RuntimeException e) {
+            return false; // the handler meets the same problem and reports it
         }
     }
 
@@ -464,6 +512,11 @@ public final class BackendSession implements Runnable, AutoCloseable {
             throw new RequestFailedException("features 0x" + Long.toHexString(features) + " include 0x"
                     + Long.toHexString(unknown) + ", which GET_FEATURES did not offer");
         }
+        if (featuresAcked && features == ackedFeatures) {
+            // the next queue pair's vhost device acking what the first one did (see repeatsCurrentState); nothing
+            // changes, and the rings of the pairs already running were not paused
+            return Result.OK;
+        }
         ackedFeatures = features;
         featuresAcked = true;
         if ((features & PROTOCOL_FEATURES_BIT) == 0) {
@@ -516,7 +569,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
             case GET_VRING_BASE -> {
                 if (s.num() != 0) {
                     // reserved ("must be 0"), but DPDK's virtio-user sends its ring state there when a port stops
-                    LOG.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index() + " with reserved num "
+                    sessionLog.log(System.Logger.Level.DEBUG, name + ": GET_VRING_BASE ring " + s.index()
+                            + " with reserved num "
                             + s.num() + ": ignored");
                 }
                 // pause() has stopped the ring and saved its position; it stays stopped until the next SET_VRING_KICK
@@ -547,29 +601,77 @@ public final class BackendSession implements Runnable, AutoCloseable {
         return Result.OK;
     }
 
-    private Result setMemTable(MemoryTable table, ReceivedFds fds) throws ErrnoException {
+    private static List<RegionDescription> descriptions(MemoryTable table) {
         List<RegionDescription> regions = new ArrayList<>(table.regions().size());
+        for (MemoryRegionDesc d : table.regions()) {
+            regions.add(description(d));
+        }
+        return regions;
+    }
+
+    private static List<Fd> borrowed(MemoryTable table, ReceivedFds fds) {
         List<Fd> borrowed = new ArrayList<>(table.regions().size());
         for (int i = 0; i < table.regions().size(); i++) {
-            regions.add(description(table.regions().get(i)));
             borrowed.add(fds.get(i));
+        }
+        return borrowed;
+    }
+
+    private Result setMemTable(MemoryTable table, ReceivedFds fds) throws ErrnoException {
+        List<RegionDescription> regions = descriptions(table);
+        List<Fd> borrowed = borrowed(table, fds);
+        if (GuestMemoryMapper.sameTable(memory.table(), regions, borrowed)) {
+            // DPDK's vhost_user_set_mem_table: "memory regions not changed" is a no-op; the fds close with the message
+            return Result.OK;
         }
         // the mappings outlive the fds, which close with the message
         install(GuestMemoryMapper.map(regions, borrowed));
         return Result.OK;
     }
 
+    /**
+     * ADD_MEM_REG. The same region again (every field and the same file, by st_dev/st_ino of the fd) is what QEMU
+     * 7.2 sends for each further queue pair of a multiqueue NIC (before ADD/REM_MEM_REG joined its per-device
+     * list): it is counted, its duplicate fd closes with the message, and nothing is remapped. Anything else that
+     * overlaps a mapped region in the front-end's address space is refused, as DPDK's vhost_user_add_mem_reg
+     * refuses every overlap (DPDK relies on QEMU sending each region once, which QEMU 7.2 does not).
+     */
     private Result addMemReg(MemoryRegionDesc region, ReceivedFds fds) throws ErrnoException, RequestFailedException {
-        if (memory.table().regionCount() >= MAX_MEM_SLOTS) {
+        io.virtwire.vhostuser.memory.MemoryTable current = memory.table();
+        int same = GuestMemoryMapper.findIdentical(current, description(region), fds.get(0));
+        if (same >= 0) {
+            replaceKeepingMappings(GuestMemoryMapper.hold(current, same));
+            return Result.OK;
+        }
+        if (current.regionCount() >= MAX_MEM_SLOTS) {
             throw new RequestFailedException("already " + MAX_MEM_SLOTS + " memory regions (GET_MAX_MEM_SLOTS)");
         }
-        install(GuestMemoryMapper.add(memory.table(), description(region), fds.get(0)));
+        install(GuestMemoryMapper.add(current, description(region), fds.get(0)));
         return Result.OK;
     }
 
+    /**
+     * REM_MEM_REG, matched on gpa, size and user address (spec: "The mmap offset is ignored"). A region added
+     * several times identically stays mapped until its last REM_MEM_REG: QEMU 7.2 sends one per queue pair as it
+     * sent the ADD_MEM_REG, so counting them is what keeps the first pair's rings running.
+     */
     private Result remMemReg(MemoryRegionDesc region) {
-        install(GuestMemoryMapper.remove(memory.table(), description(region)));
+        io.virtwire.vhostuser.memory.MemoryTable current = memory.table();
+        int i = GuestMemoryMapper.indexOf(current, description(region));
+        if (i >= 0 && current.holds(i) > 1) {
+            replaceKeepingMappings(GuestMemoryMapper.remove(current, description(region)));
+            return Result.OK;
+        }
+        install(GuestMemoryMapper.remove(current, description(region)));
         return Result.OK;
+    }
+
+    /**
+     * Installs a table with exactly the mappings of the current one (only hold counts differ): no ring was paused
+     * and none needs to restart, since every segment a running ring uses stays mapped through the new table.
+     */
+    private void replaceKeepingMappings(io.virtwire.vhostuser.memory.MemoryTable next) {
+        memory.retire(memory.swap(next));
     }
 
     private static RegionDescription description(MemoryRegionDesc d) {
@@ -584,7 +686,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
      */
     private Result iotlbMsg(IotlbMsg m) {
         if (!iommu()) {
-            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: " + m);
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG without VIRTIO_F_ACCESS_PLATFORM acked: "
+                    + m);
             return u64Reply(FrontendRequest.IOTLB_MSG, 1);
         }
         try {
@@ -594,7 +697,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 iotlb.invalidate(m.iova(), m.size());
             }
         } catch (IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG refused: " + e.getMessage());
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB_MSG refused: " + e.getMessage());
             return u64Reply(FrontendRequest.IOTLB_MSG, 1);
         }
         iovaView = null;
@@ -613,7 +716,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
     private void iotlbMiss(long iova, boolean write) {
         BackendChannel channel = backendChannel;
         if (channel == null) {
-            LOG.log(System.Logger.Level.WARNING, name + ": IOTLB miss at iova 0x" + Long.toHexString(iova)
+            sessionLog.log(System.Logger.Level.WARNING, name + ": IOTLB miss at iova 0x" + Long.toHexString(iova)
                     + " but the front-end gave no back-end request channel (SET_BACKEND_REQ_FD); the ring waits");
             return;
         }
@@ -638,7 +741,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
             log = next;
             return Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.SET_LOG_BASE, 0));
         } catch (ErrnoException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": SET_LOG_BASE failed: " + e.getMessage());
+            sessionLog.log(System.Logger.Level.WARNING, name + ": SET_LOG_BASE failed: " + e.getMessage());
             return Result.reply(MessageCodec.encodeReplyU64(FrontendRequest.SET_LOG_BASE, 1));
         }
     }
@@ -709,7 +812,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                     start(v);
                 } catch (QueueConfigException | GuestMemoryException e) {
                     v.startFailure = "ring " + v.index + " cannot start: " + e.getMessage();
-                    LOG.log(System.Logger.Level.WARNING, name + ": " + v.startFailure);
+                    sessionLog.log(System.Logger.Level.WARNING, name + ": " + v.startFailure);
                     failure = v.startFailure;
                 }
             }
@@ -752,7 +855,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
                 // server mode sends 0) cannot know where we stopped; the used ring in guest memory can: resume
                 // there, as DPDK's vhost library does. Chains taken but never completed by the dead process are
                 // lost (the guest's TX frames were sent or dropped; RX buffers are reposted by its driver).
-                LOG.log(System.Logger.Level.INFO, name + ": ring " + v.index + ": SET_VRING_BASE " + base
+                sessionLog.log(System.Logger.Level.INFO, name + ": ring " + v.index + ": SET_VRING_BASE " + base
                         + " but used.idx is " + s.nextUsed() + "; resuming at used.idx");
                 base = s.nextUsed();
             }
@@ -766,6 +869,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
         watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+        startedRings = true;
     }
 
     /**
@@ -816,6 +920,7 @@ public final class BackendSession implements Runnable, AutoCloseable {
         watchErrors(v);
         device.queueStarted(v.index, queue, v.kick, v.call);
         v.started = queue;
+        startedRings = true;
     }
 
     /** INFLIGHT_SHMFD for a packed ring: wrapped for tracking if the buffer has a packed region for it. */
@@ -842,7 +947,8 @@ public final class BackendSession implements Runnable, AutoCloseable {
             try {
                 err.signal();
             } catch (ErrnoException e) {
-                LOG.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: " + e.getMessage());
+                sessionLog.log(System.Logger.Level.WARNING, ring + ": cannot signal the error eventfd: "
+                        + e.getMessage());
             }
         };
         switch (v.core) {

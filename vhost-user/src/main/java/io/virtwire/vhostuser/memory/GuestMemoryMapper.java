@@ -65,7 +65,9 @@ public final class GuestMemoryMapper {
                 next.add(r.acquire());
             }
             next.add(added);
-            return newTable(next);
+            int[] holds = java.util.Arrays.copyOf(current.holdCounts(), next.size());
+            holds[holds.length - 1] = 1;
+            return newTable(next, holds);
         } catch (RuntimeException e) {
             next.forEach(MappedRegion::release);
             if (!next.contains(added)) {
@@ -76,26 +78,95 @@ public final class GuestMemoryMapper {
     }
 
     /**
-     * REM_MEM_REG: a new table without the region matching {@code region}'s gpa, size and user address.
+     * Whether a SET_MEM_TABLE of {@code regions} over {@code fds} repeats {@code current} exactly: same regions in
+     * the same order, every field equal, each over the same file. DPDK's vhost_user_set_mem_table takes an
+     * unchanged table as a no-op ("memory regions not changed", compared on gpa, size and user address); this
+     * check is stricter (mmap offset and file too), so a table that only looks the same is still remapped.
+     */
+    public static boolean sameTable(MemoryTable current, List<RegionDescription> regions, List<Fd> fds)
+            throws ErrnoException {
+        List<MappedRegion> mapped = current.mappedRegions();
+        if (mapped.isEmpty() || mapped.size() != regions.size() || regions.size() != fds.size()) {
+            return false;
+        }
+        for (int i = 0; i < regions.size(); i++) {
+            if (!mapped.get(i).isIdentical(regions.get(i), FileStat.of(fds.get(i)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The index of the region in {@code current} that {@code region} over {@code fd} repeats exactly (every field
+     * of the description and the same file, by st_dev/st_ino), or -1. Such an ADD_MEM_REG maps nothing new: see
+     * {@link #hold}.
+     */
+    public static int findIdentical(MemoryTable current, RegionDescription region, Fd fd) throws ErrnoException {
+        FileStat file = FileStat.of(fd);
+        List<MappedRegion> regions = current.mappedRegions();
+        for (int i = 0; i < regions.size(); i++) {
+            if (regions.get(i).isIdentical(region, file)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A repeated identical ADD_MEM_REG: a new table with the same mappings in which region {@code index} stands for
+     * one more ADD_MEM_REG. Nothing is mapped or unmapped and the translation is unchanged, so running rings may
+     * go on; retire {@code current} once the new table is installed.
+     */
+    public static MemoryTable hold(MemoryTable current, int index) {
+        requireOpen(current);
+        int[] holds = current.holdCounts();
+        holds[index]++;
+        List<MappedRegion> next = new ArrayList<>(current.mappedRegions());
+        next.replaceAll(MappedRegion::acquire);
+        return new MemoryTable(next, holds);
+    }
+
+    /**
+     * The index of the region REM_MEM_REG names in {@code current}: matched on gpa, size and user address, the
+     * mmap offset ignored (vhost-user spec, VHOST_USER_REM_MEM_REG; DPDK's vhost_user_rem_mem_reg matches the same
+     * three), or -1.
+     */
+    public static int indexOf(MemoryTable current, RegionDescription region) {
+        List<MappedRegion> regions = current.mappedRegions();
+        for (int i = 0; i < regions.size(); i++) {
+            if (regions.get(i).description().sameRegion(region)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * REM_MEM_REG: a new table without the region matching {@code region}'s gpa, size and user address; if that
+     * region stands for several identical ADD_MEM_REG ({@link #hold}), only its count drops and it stays mapped
+     * (the last REM_MEM_REG of a QEMU that sends one per queue pair unmaps it).
      *
      * @throws GuestMemoryException if no region matches
      */
     public static MemoryTable remove(MemoryTable current, RegionDescription region) {
         requireOpen(current);
-        List<MappedRegion> next = new ArrayList<>(current.regionCount());
-        boolean found = false;
-        for (MappedRegion r : current.mappedRegions()) {
-            if (!found && r.description().sameRegion(region)) {
-                found = true;
-            } else {
-                next.add(r);
-            }
-        }
-        if (!found) {
+        int index = indexOf(current, region);
+        if (index < 0) {
             throw new GuestMemoryException("no memory region matches " + region + " (matched on gpa, size and user address)");
         }
+        int[] oldHolds = current.holdCounts();
+        List<MappedRegion> next = new ArrayList<>(current.regionCount());
+        int[] holds = new int[oldHolds[index] > 1 ? oldHolds.length : oldHolds.length - 1];
+        for (int i = 0, j = 0; i < oldHolds.length; i++) {
+            if (i == index && oldHolds[i] == 1) {
+                continue;
+            }
+            next.add(current.mappedRegions().get(i));
+            holds[j++] = i == index ? oldHolds[i] - 1 : oldHolds[i];
+        }
         next.replaceAll(MappedRegion::acquire);
-        return new MemoryTable(next);
+        return new MemoryTable(next, holds);
     }
 
     private static void requireOpen(MemoryTable current) {
@@ -105,6 +176,10 @@ public final class GuestMemoryMapper {
     }
 
     private static MemoryTable newTable(List<MappedRegion> regions) {
+        return newTable(regions, null);
+    }
+
+    private static MemoryTable newTable(List<MappedRegion> regions, int[] holds) {
         List<MappedRegion> byUserAddr = new ArrayList<>(regions);
         byUserAddr.sort((a, b) -> Long.compareUnsigned(a.description().userAddr(), b.description().userAddr()));
         for (int i = 1; i < byUserAddr.size(); i++) {
@@ -115,7 +190,7 @@ public final class GuestMemoryMapper {
             }
         }
         try {
-            return new MemoryTable(regions);
+            return new MemoryTable(regions, holds);
         } catch (IllegalArgumentException e) {
             throw new GuestMemoryException(e.getMessage());
         }
@@ -133,7 +208,7 @@ public final class GuestMemoryMapper {
         try {
             MemorySegment whole = Mman.mapShared(fd, 0, length, arena);
             GuestRegion region = new GuestRegion(d.gpa(), d.size(), d.userAddr(), whole.asSlice(d.mmapOffset(), d.size()));
-            return new MappedRegion(d, region, arena);
+            return new MappedRegion(d, region, arena, stat);
         } catch (ErrnoException | RuntimeException e) {
             arena.close();
             throw e;

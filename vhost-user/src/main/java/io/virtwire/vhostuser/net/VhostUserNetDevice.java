@@ -79,6 +79,13 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private final Lane[] lanes;
     private final Epoll epoll;
     private final EventFd wake;
+    /**
+     * Per queue pair: an epoll holding that pair's transmit kick and its own wake eventfd, for a caller whose
+     * threads each poll some pairs ({@link #receiveBurst(int, PacketBurst)}, {@link #armKicks(int)}). Separate
+     * from {@link #epoll}: draining a kick through one pair's epoll must not swallow another pair's.
+     */
+    private final Epoll[] pairEpolls;
+    private final EventFd[] pairWakes;
     private final MemorySegment header = Arena.ofAuto().allocate(VirtioNetHeader.SIZE, 8);
     private final VirtioNetHeader headerView = new VirtioNetHeader();
     /** Chains taken per transmit pass; see drainTransmit. */
@@ -97,6 +104,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private int nextRxPair;
     private int nextTxPair;
     private volatile String brokenReason;
+    /**
+     * Where "device broken" goes: rate limited over the device's life like its sessions' log, since a guest that
+     * breaks the device in every session it opens would otherwise write a line per session.
+     */
+    private final io.virtwire.vhostuser.backend.SessionLog brokenLog = new io.virtwire.vhostuser.backend.SessionLog(LOG);
     /** SEND_RARP: an announcement the next {@link #receiveBurst} hands out as if the guest had sent it. */
     private volatile byte[] pendingRarp;
     private long rarpAnnounced;
@@ -171,12 +183,36 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             }
         }
         this.epoll = Epoll.create(lanes.length + 1);
+        this.pairEpolls = new Epoll[queuePairs];
+        this.pairWakes = new EventFd[queuePairs];
+        EventFd createdWake = null;
         try {
-            this.wake = EventFd.create();
-            epoll.add(wake.fd(), Epoll.EPOLLIN, WAKE);
+            createdWake = EventFd.create();
+            epoll.add(createdWake.fd(), Epoll.EPOLLIN, WAKE);
+            for (int p = 0; p < queuePairs; p++) {
+                pairEpolls[p] = Epoll.create(2);
+                pairWakes[p] = EventFd.create();
+                pairEpolls[p].add(pairWakes[p].fd(), Epoll.EPOLLIN, WAKE);
+            }
         } catch (ErrnoException | RuntimeException e) {
+            closePairPolls();
+            if (createdWake != null) {
+                createdWake.close();
+            }
             epoll.close();
             throw e;
+        }
+        this.wake = createdWake;
+    }
+
+    private void closePairPolls() {
+        for (int p = 0; p < queuePairs; p++) {
+            if (pairEpolls[p] != null) {
+                pairEpolls[p].close();
+            }
+            if (pairWakes[p] != null) {
+                pairWakes[p].close();
+            }
         }
     }
 
@@ -258,8 +294,12 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             queue.disableNotification();
             if (kickFd != null) {
                 epoll.add(kickFd.fd(), Epoll.EPOLLIN, index);
+                if (!isRx(index)) {
+                    pairEpolls[index / 2].add(kickFd.fd(), Epoll.EPOLLIN, index);
+                }
             }
             wake.signal();
+            pairWakes[index / 2].signal();
         } catch (ErrnoException e) {
             markBroken("cannot watch ring " + index + "'s kick fd: " + e.getMessage());
         } catch (InternalError e) {
@@ -279,6 +319,13 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                     epoll.delete(lane.kick.fd());
                 } catch (ErrnoException e) {
                     // not registered (registration failed): nothing to undo
+                }
+                if (!isRx(index)) {
+                    try {
+                        pairEpolls[index / 2].delete(lane.kick.fd());
+                    } catch (ErrnoException e) {
+                        // not registered
+                    }
                 }
             }
             // stashed RX chains stay unused: the ring position saved by the session still counts them as taken,
@@ -324,7 +371,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     private void markBroken(String reason) {
         if (brokenReason == null) {
             brokenReason = reason;
-            LOG.log(System.Logger.Level.WARNING, name + ": device broken, no more frames: " + reason);
+            brokenLog.log(System.Logger.Level.WARNING, name + ": device broken, no more frames: " + reason);
         }
     }
 
@@ -357,18 +404,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
             for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
                 int pair = nextTxPair;
                 nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
-                Lane lane = lanes[pair * 2 + 1];
-                if (lane.queue != null) {
-                    int first = burst.count();
-                    long refusedBefore = txDropped;
-                    int taken = drainTransmit(pair * 2 + 1, lane, burst);
-                    for (int i = first; i < first + taken; i++) {
-                        lane.bytes += burst.length(i);
-                    }
-                    lane.frames += taken;
-                    lane.dropped += txDropped - refusedBefore;
-                    added += taken;
-                }
+                added += drainPair(pair, burst);
             }
             txFrames += added;
             return added + announced;
@@ -379,6 +415,55 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         } finally {
             dataPath.unlock();
         }
+    }
+
+    /**
+     * Guest transmit of queue pair {@code pair} only → {@code burst}: for a caller that spreads the pairs over
+     * several threads, each ring drained by exactly one of them. Bursts of different pairs still take this device's
+     * one data-path lock in turn (the copy scratch and the receive side are shared), so they are safe together;
+     * what runs in parallel is everything after the burst (switching, transmitting elsewhere).
+     */
+    public int receiveBurst(int pair, PacketBurst burst) {
+        dataPath.lock();
+        try {
+            if (brokenReason != null) {
+                return 0;
+            }
+            int announced = 0;
+            byte[] rarp = pendingRarp;
+            if (rarp != null && !burst.isFull()) {
+                pendingRarp = null;
+                burst.add(rarp);
+                rarpAnnounced++;
+                announced = 1;
+            }
+            int added = drainPair(pair, burst);
+            txFrames += added;
+            return added + announced;
+        } catch (InternalError e) {
+            markBroken("guest memory fault on transmit (memory shrunk under us?): " + e.getMessage());
+            breakQueues("guest memory fault: " + e.getMessage());
+            return 0;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /** Drains pair {@code pair}'s transmit ring into {@code burst} and counts on its lane; under the data-path lock. */
+    private int drainPair(int pair, PacketBurst burst) {
+        Lane lane = lanes[pair * 2 + 1];
+        if (lane.queue == null) {
+            return 0;
+        }
+        int first = burst.count();
+        long refusedBefore = txDropped;
+        int taken = drainTransmit(pair * 2 + 1, lane, burst);
+        for (int i = first; i < first + taken; i++) {
+            lane.bytes += burst.length(i);
+        }
+        lane.frames += taken;
+        lane.dropped += txDropped - refusedBefore;
+        return taken;
     }
 
     private int drainTransmit(int index, Lane lane, PacketBurst burst) {
@@ -829,6 +914,60 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
+    /** {@link #armKicks()} for queue pair {@code pair}'s transmit ring only; sleep on {@link #pollFd(int)}. */
+    public int armKicks(int pair) {
+        dataPath.lock();
+        try {
+            Lane lane = lanes[pair * 2 + 1];
+            if (lane.queue == null) {
+                return ARMED;
+            }
+            if (lane.queue.enableNotification()) {
+                return ARMED_WORK_PENDING;
+            }
+            return lane.kick == null ? ARMED_POLLING : ARMED;
+        } catch (InternalError e) {
+            markBroken("guest memory fault: " + e.getMessage());
+            return ARMED;
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /** {@link #disarmKicks()} for queue pair {@code pair}: drains its kick and wake, turns its kicks off again. */
+    public void disarmKicks(int pair) {
+        try {
+            Epoll pollPair = pairEpolls[pair];
+            int ready = pollPair.await(0);
+            for (int i = 0; i < ready; i++) {
+                long data = pollPair.data(i);
+                if (data == WAKE) {
+                    pairWakes[pair].drain();
+                } else {
+                    drainKick(data);
+                }
+            }
+        } catch (ErrnoException e) {
+            markBroken("epoll failed: " + e.getMessage());
+        }
+        dataPath.lock();
+        try {
+            Lane lane = lanes[pair * 2 + 1];
+            if (lane.queue != null) {
+                lane.queue.disableNotification();
+            }
+        } catch (InternalError e) {
+            markBroken("guest memory fault: " + e.getMessage());
+        } finally {
+            dataPath.unlock();
+        }
+    }
+
+    /** Readable while pair {@code pair}'s transmit kick, its ring change or a {@link #wakeUp()} is pending. */
+    public io.virtwire.linux.Fd pollFd(int pair) {
+        return pairEpolls[pair].fd();
+    }
+
     /** Readable while a kick, a ring change or a {@link #wakeUp()} is pending: an epoll fd, nestable in another epoll. */
     public io.virtwire.linux.Fd pollFd() {
         return epoll.fd();
@@ -850,10 +989,13 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
-    /** Wakes a thread in {@link #awaitWork}. */
+    /** Wakes a thread in {@link #awaitWork}, and every thread sleeping on a {@link #pollFd(int)}. */
     public void wakeUp() {
         try {
             wake.signal();
+            for (EventFd w : pairWakes) {
+                w.signal();
+            }
         } catch (ErrnoException e) {
             // the counter is saturated: the waiter wakes anyway
         }
@@ -919,5 +1061,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     public void close() {
         epoll.close();
         wake.close();
+        closePairPolls();
     }
 }

@@ -209,4 +209,32 @@ class GuestMemoryMapperTest {
         holder.close();
         assertEquals(maps, ProcSelf.mappingsOf(NAME));
     }
+
+    @Test
+    void anIdenticalRegionIsHeldNotMappedAgainAndTheLastRemovalUnmapsIt() throws Exception {
+        Fd file = memfd(0x10000);
+        Fd sameFileAgain = file; // over a socket it arrives as another fd number; MultiqueueSessionTest does that
+        Fd otherFile = memfd(0x10000);
+        RegionDescription r = region(0x0, 0x10000, 0);
+        MemoryTable one = GuestMemoryMapper.add(MemoryTable.empty(), r, file);
+        assertEquals(0, GuestMemoryMapper.findIdentical(one, r, sameFileAgain), "the same region of the same file");
+        assertEquals(-1, GuestMemoryMapper.findIdentical(one, r, otherFile), "same addresses, another file");
+        assertEquals(-1, GuestMemoryMapper.findIdentical(one, region(0x0, 0x8000, 0x8000), file), "another offset");
+        long maps = ProcSelf.mappingsOf(NAME);
+        MemoryTable twice = GuestMemoryMapper.hold(one, 0);
+        one.close();
+        assertEquals(2, twice.holds(0));
+        assertEquals(maps, ProcSelf.mappingsOf(NAME), "nothing mapped for the repeat");
+        MemoryTable once = GuestMemoryMapper.remove(twice, r);
+        twice.close();
+        assertEquals(1, once.regionCount(), "still there after the first removal");
+        assertEquals(1, once.holds(0));
+        assertTrue(GuestMemoryMapper.sameTable(once, List.of(r), List.of(sameFileAgain)));
+        assertFalse(GuestMemoryMapper.sameTable(once, List.of(r), List.of(otherFile)));
+        MemoryTable none = GuestMemoryMapper.remove(once, r);
+        once.close();
+        assertEquals(0, none.regionCount());
+        assertEquals(maps - 1, ProcSelf.mappingsOf(NAME), "the last removal unmaps it");
+        none.close();
+    }
 }
