@@ -260,7 +260,9 @@ class ForwarderSystemIT {
     void libvirtdsHookRegistersThePortOnStartAndRemovesItOnDestroy() throws Exception {
         Run defined = virtwire("define-domain", "--template", "vhostuser-memfd", "--name", domain, "--virt-type", "qemu", "--memory", "64MiB");
         assertEquals(0, defined.exit(), defined.toString());
-        String socket = json("attach-interface", domain, "--type", "vhostuser", "--config").get("allocation").get("device").asText();
+        // 2 queue pairs: the hook must register the port with <driver queues='2'/>'s count, or QEMU hangs the start
+        String socket = json("attach-interface", domain, "--type", "vhostuser", "--queues", "2", "--config")
+                .get("allocation").get("device").asText();
         String name = domain + "-0";
         // the forwarder lost the port (restarted without it in its config)
         assertEquals(0, virtwire("forwarder", "port", "del", name).exit());
@@ -277,6 +279,7 @@ class ForwarderSystemIT {
                 gw.start(domain);
                 // prepare ran before QEMU: the port is there, opened to QEMU's group, and QEMU connects
                 assertTrue(port(name) != null, "the prepare hook registered " + name + "; hook log: " + hookLog());
+                assertEquals(2, port(name).get("queues").asInt(), "with the XML's queue pairs");
                 waitFor(() -> portIs(name, p -> p.get("connected").asBoolean()), Duration.ofSeconds(60), "QEMU connecting to " + socket);
                 gw.destroy(domain);
                 waitFor(() -> portIs(name, p -> false) || portGone(name), Duration.ofSeconds(30), "the release hook removing " + name);
