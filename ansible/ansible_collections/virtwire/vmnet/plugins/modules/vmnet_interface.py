@@ -126,6 +126,9 @@ options:
   queues:
     description:
       - For I(type=vdpa) and I(type=vhostuser) the number of queue pairs, 1-256.
+      - For I(type=vhostuser) without I(socket) the virtwire forwarder port is registered with the same count
+        (at most 128, a forwarder port's limit); with I(socket) naming a socket the forwarder already serves, a
+        port with another queue count is refused before libvirt is asked (omitted means 1).
       - When given, an existing interface with another queue count is reported as a conflict.
     type: int
   config:

@@ -10,6 +10,7 @@ import io.virtwire.provisioner.nic.NicType;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.lifecycle.AllocationRequest;
 import io.virtwire.provisioner.lifecycle.AllocationService;
+import io.virtwire.provisioner.lifecycle.ForwarderClient;
 import io.virtwire.provisioner.lifecycle.HeldDevices;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.model.QueueCount;
@@ -90,10 +91,12 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     private final InterfaceService service;
     private final AllocationService allocations;
     private final LifecycleContexts contexts;
+    private final ForwarderClient forwarder;
 
     @Inject
     AttachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service,
-                           AllocationService allocations, LifecycleContexts contexts) {
+                           AllocationService allocations, LifecycleContexts contexts, ForwarderClient forwarder) {
+        this.forwarder = forwarder;
         this.globals = globals;
         this.connector = connector;
         this.output = output;
@@ -154,6 +157,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         NicChange change;
+        refuseQueueMismatch(request);
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
             refuseHeldElsewhere(gw, request);
             NicChange attached = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
@@ -187,6 +191,24 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                     + " (virtwire detach-interface " + h.domain() + " --mac " + h.mac() + "), or let virtwire pick a free one with "
                     + (request instanceof NicRequest.Hostdev ? "--pf DEV" : "--type vdpa without --dev"));
         });
+    }
+
+    /**
+     * {@code --source} naming a socket the forwarder already serves: the interface's queue pairs must be the port's,
+     * checked before libvirt is asked. A forwarder that does not answer cannot tell; the socket may be another
+     * backend's, so that is not an error here (virtwire forwarder port list shows the port's count).
+     */
+    private void refuseQueueMismatch(NicRequest request) {
+        if (request instanceof NicRequest.VhostUser u) {
+            int asked = u.queues().map(QueueCount::value).orElse(1);
+            try {
+                forwarder.refuseQueueMismatch(u.socket().toString(), asked);
+            } catch (VirtwireException e) {
+                if (e.kind() != VirtwireException.Kind.UNAVAILABLE) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Present when virtwire is to pick the device: --pf/--pool, vdpa without --dev, vhostuser without --source. */
@@ -230,6 +252,11 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                     refuseWithAllocation("vhostuser");
                     if (parent != null) {
                         throw VirtwireException.invalid("--parent applies to --type vdpa");
+                    }
+                    if (q.isPresent() && q.get().value() > ForwarderClient.MAX_QUEUES) {
+                        throw VirtwireException.invalid("--queues " + q.get().value() + " is more than a virtwire forwarder port serves ("
+                                + ForwarderClient.MAX_QUEUES + " queue pairs): give 1.." + ForwarderClient.MAX_QUEUES
+                                + ", or --source PATH for a socket another backend serves");
                     }
                     yield Optional.of(new AllocationRequest.VhostUser(
                             NicRequest.parseMode(mode), m, q, fixMemory));

@@ -41,6 +41,11 @@ public final class SelectedForwarderClient implements ForwarderClient {
     }
 
     @Override
+    public void registerForStart(Port port) {
+        chosen().registerForStart(port);
+    }
+
+    @Override
     public void removePort(String socketPath) {
         chosen().removePort(socketPath);
     }

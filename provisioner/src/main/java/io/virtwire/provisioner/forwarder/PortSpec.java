@@ -113,4 +113,9 @@ public record PortSpec(String name, String type, String socket, String mode, Int
     public static PortSpec vhostUser(String name, String socket, String mode) {
         return new PortSpec(name, VHOST_USER, socket, mode, null, null, null, null, null);
     }
+
+    /** With an explicit queue count (the interface's {@code <driver queues>}), sent even when it is 1. */
+    public static PortSpec vhostUser(String name, String socket, String mode, int queues) {
+        return new PortSpec(name, VHOST_USER, socket, mode, queues, null, null, null, null);
+    }
 }

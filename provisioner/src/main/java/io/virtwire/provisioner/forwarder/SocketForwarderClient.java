@@ -35,6 +35,7 @@ public final class SocketForwarderClient implements ForwarderClient {
         Set<String> names = new HashSet<>();
         for (JsonNode p : ports) {
             if (port.socketPath().equals(p.path("socket").asText(null))) {
+                refuseQueueMismatch(port.socketPath(), port.queues());
                 openToQemu(port);
                 return;
             }
@@ -46,8 +47,27 @@ public final class SocketForwarderClient implements ForwarderClient {
             String suffix = "-" + n;
             name = base.substring(0, Math.min(base.length(), 64 - suffix.length())) + suffix;
         }
-        control.portAdd(PortSpec.vhostUser(name, port.socketPath(), port.forwarderListens() ? "server" : "client"));
+        control.portAdd(PortSpec.vhostUser(name, port.socketPath(), port.forwarderListens() ? "server" : "client", port.queues()));
         openToQemu(port);
+    }
+
+    /** As the interface's default, but a port with a QEMU session on it now is not taken away from that QEMU. */
+    @Override
+    public void registerForStart(Port port) {
+        for (JsonNode p : control.portList().path("ports")) {
+            if (port.socketPath().equals(p.path("socket").asText(null)) && queuesOf(p) != port.queues()
+                    && p.path("connected").asBoolean()) {
+                throw VirtwireException.conflict("the forwarder port '" + p.path("name").asText() + "' of " + port.socketPath()
+                        + " has " + queuesOf(p) + " queue pair(s) and a QEMU session on it now, but the domain XML asks for "
+                        + port.queues() + ": stop the domain that uses the socket, or make <driver queues> say " + queuesOf(p));
+            }
+        }
+        ForwarderClient.super.registerForStart(port);
+    }
+
+    /** A port's queue pairs as port.list shows them; a daemon that does not say has one. */
+    private static int queuesOf(JsonNode p) {
+        return p.path("queues").isInt() ? p.path("queues").asInt() : 1;
     }
 
     private void openToQemu(Port port) {
@@ -80,7 +100,7 @@ public final class SocketForwarderClient implements ForwarderClient {
         List<Port> out = new ArrayList<>();
         for (JsonNode p : control.portList().path("ports")) {
             if (p.hasNonNull("socket")) {
-                out.add(new Port(null, p.path("socket").asText(), null, !"client".equals(p.path("mode").asText())));
+                out.add(new Port(null, p.path("socket").asText(), null, !"client".equals(p.path("mode").asText()), queuesOf(p)));
             }
         }
         return out;

@@ -389,6 +389,11 @@ public final class AllocationService {
             throw VirtwireException.conflict("no free socket name for '" + domain + "' under " + ctx.socketDir());
         }
         MacAddress mac = chooseMac(req.mac(), held, session.record(), ctx.host().inventory());
+        // the forwarder port gets the queue pairs the XML will ask for (1 without <driver queues>); the Port refuses
+        // more than a forwarder port takes, before the record, the forwarder or libvirt is touched
+        ForwarderClient.Port port = new ForwarderClient.Port(domain, socket.toString(), mac.toString(),
+                req.mode() == io.virtwire.provisioner.libvirt.xml.VhostUserInterface.Mode.CLIENT,
+                req.queues().map(io.virtwire.provisioner.model.QueueCount::value).orElse(1));
         NicRequest.VhostUser nic = new NicRequest.VhostUser(socket, req.mode(), Optional.of(mac), req.queues(),
                 req.mode() == io.virtwire.provisioner.libvirt.xml.VhostUserInterface.Mode.CLIENT
                         ? Optional.of(NicRequest.DEFAULT_RECONNECT_SECONDS) : Optional.empty());
@@ -399,8 +404,6 @@ public final class AllocationService {
         }
         prepareSocketDir(ctx.socketDir());
         session.save(session.record().with(pending));
-        ForwarderClient.Port port = new ForwarderClient.Port(domain, socket.toString(), mac.toString(),
-                req.mode() == io.virtwire.provisioner.libvirt.xml.VhostUserInterface.Mode.CLIENT);
         NicChange change;
         try {
             ctx.forwarder().addPort(port);

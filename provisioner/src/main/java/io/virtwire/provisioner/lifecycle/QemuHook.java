@@ -24,7 +24,8 @@ import java.util.Set;
  * <ul>
  *   <li>{@code prepare}: before QEMU starts. Re-applies the recorded MAC/VLAN/trust/spoofchk of each VF the domain's XML
  *       holds (a host reboot or PF reset loses them), binds vfio-pci for {@code managed='no'} VFs, and registers the
- *       domain's vhost-user sockets with the forwarder. A failure exits non-zero, which makes libvirt abort the start:
+ *       domain's vhost-user sockets with the forwarder, each with the queue pairs its {@code <driver queues>} asks
+ *       for (QEMU would not start a device with more pairs than the backend has). A failure exits non-zero, which makes libvirt abort the start:
  *       a guest on a VF without its VLAN would be on the wrong network.</li>
  *   <li>{@code release}: after the domain stopped and libvirt released everything. Removes its forwarder ports;
  *       when the domain is transient (no persistent definition under /etc/libvirt/qemu) its allocations are freed
@@ -126,9 +127,13 @@ public final class QemuHook {
                 String path = u.socketPath().toString();
                 boolean ours = session.record().find(path).isPresent() || Path.of(path).normalize().startsWith(socketDir);
                 if (ours) {
-                    forwarder.addPort(new ForwarderClient.Port(domain, path, i.mac().map(Object::toString).orElse(null),
-                            u.mode() == VhostUserInterface.Mode.CLIENT));
-                    actions.add("vhost-user " + path + ": port registered (" + forwarder.describe() + ")");
+                    // the queue pairs QEMU will ask for: a port of another count (the XML was edited since) is re-created
+                    int queues = u.queues().map(io.virtwire.provisioner.model.QueueCount::value).orElse(1);
+                    Optional<Integer> before = forwarder.port(path).map(ForwarderClient.Port::queues);
+                    forwarder.registerForStart(new ForwarderClient.Port(domain, path, i.mac().map(Object::toString).orElse(null),
+                            u.mode() == VhostUserInterface.Mode.CLIENT, queues));
+                    actions.add("vhost-user " + path + ": port registered (" + forwarder.describe() + "), " + queues + " queue pair"
+                            + (queues == 1 ? "" : "s") + before.filter(b -> b != queues).map(b -> " (re-created: it had " + b + ")").orElse(""));
                 }
             }
         }

@@ -420,6 +420,47 @@ class AllocationCommandsTest {
         assertEquals(1, record().get("allocations").size());
     }
 
+    /**
+     * issue 14: --queues N reaches the forwarder port as well as {@code <driver queues='N'/>} (the port used to get 1,
+     * and QEMU looped on "you are asking more queues than supported: 1"); bad counts and a socket whose forwarder
+     * port has another count are refused before libvirt or the forwarder is asked.
+     */
+    @Test
+    void vhostUserQueuesReachTheForwarderPortAndBadOrMismatchedCountsChangeNothing() throws Exception {
+        JsonNode change = json("attach-interface", "lc-a", "--type", "vhostuser", "--queues", "2", "--config");
+        String socket = change.get("allocation").get("device").asText();
+        assertEquals(2, forwarder.port(socket).orElseThrow().queues(), "the forwarder port has the XML's queue pairs");
+        assertEquals(2, json("domiflist", "lc-a", "--inactive").get("interfaces").get(0).get("queues").asInt());
+        assertEquals(2, change.get("iface").get("queues").asInt(), change.toString());
+
+        JsonNode before = record();
+        String xmlBefore = libvirt.gateway().domainXml("lc-b", true);
+        for (String bad : List.of("0", "-1", "129", "300", "two")) {
+            CliRunner.Result r = cli().run("attach-interface", "lc-b", "--type", "vhostuser", "--queues", bad, "--config");
+            assertEquals(ExitCode.INVALID_INPUT, r.exitCode(), bad + ": " + r);
+            assertTrue(r.err().contains(bad.equals("129") ? "more than a virtwire forwarder port serves (128 queue pairs)"
+                    : "invalid queue count"), bad + ": " + r.err());
+        }
+        // a socket whose forwarder port was added with 2 queue pairs, attached by path with another count
+        String byHand = tmp.resolve("run").resolve("by-hand.sock").toString();
+        forwarder.addPort(new ForwarderClient.Port(null, byHand, null, true, 2));
+        for (List<String> asked : List.of(List.of("--queues", "4"), List.<String>of())) {
+            List<String> args = new ArrayList<>(List.of("attach-interface", "lc-b", "--type", "vhostuser", "--source", byHand, "--config"));
+            args.addAll(asked);
+            CliRunner.Result r = cli().run(args.toArray(String[]::new));
+            assertEquals(ExitCode.CONFLICT, r.exitCode(), r.toString());
+            String wanted = asked.isEmpty() ? "1" : "4";
+            assertTrue(r.err().contains("the forwarder port of " + byHand + " has 2 queue pairs but the interface asks for " + wanted)
+                    && r.err().contains("Use --queues 2"), r.err());
+        }
+        assertEquals(xmlBefore, libvirt.gateway().domainXml("lc-b", true), "libvirt was not asked");
+        assertEquals(before, record(), "the record is unchanged");
+        assertEquals(List.of("add " + socket, "add " + byHand), forwarder.calls, "nothing else reached the forwarder");
+
+        JsonNode matching = json("attach-interface", "lc-b", "--type", "vhostuser", "--source", byHand, "--queues", "2", "--config");
+        assertEquals(2, matching.get("iface").get("queues").asInt(), matching.toString());
+    }
+
     @Test
     void vdpaWithoutDevPicksAFreeVhostVdpaDevice() throws Exception {
         host = FixtureHosts.materialize("cx6dx-switchdev", tmp.resolve("cx6"));

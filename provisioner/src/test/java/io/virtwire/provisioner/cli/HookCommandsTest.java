@@ -146,6 +146,24 @@ class HookCommandsTest {
         assertTrue(Files.readString(state.resolve(HookQemuCommand.LOG)).contains("settings already in place"));
     }
 
+    /** issue 14: the hook registers the queue pairs of {@code <driver queues>}, re-creating a port of another count. */
+    @Test
+    void prepareRegistersTheXmlsQueueCountAndReplacesAPortOfAnotherCount() throws Exception {
+        String socket = attach("--type", "vhostuser", "--queues", "2", "--config").get("allocation").get("device").asText();
+        forwarder.removePort(socket); // the forwarder lost it
+        String xml = libvirt.gateway().domainXml("hk-a", true);
+        ok(hookCli(xml).run("hook", "qemu", "hk-a", "prepare", "begin", "-"));
+        assertEquals(2, forwarder.port(socket).orElseThrow().queues());
+
+        // the port came back with 1 pair (added by hand, or the XML was edited since): the start gets the XML's count
+        forwarder.removePort(socket);
+        forwarder.addPort(new ForwarderClient.Port(null, socket, null, true, 1));
+        ok(hookCli(xml).run("hook", "qemu", "hk-a", "prepare", "begin", "-"));
+        assertEquals(2, forwarder.port(socket).orElseThrow().queues());
+        String log = Files.readString(state.resolve(HookQemuCommand.LOG));
+        assertTrue(log.contains("vhost-user " + socket + ": port registered (recording forwarder (test)), 2 queue pairs (re-created: it had 1)"), log);
+    }
+
     @Test
     void prepareBindsVfioPciForAnUnmanagedVf() throws Exception {
         assertEquals("igbvf", vf("0000:02:11.0").driver());

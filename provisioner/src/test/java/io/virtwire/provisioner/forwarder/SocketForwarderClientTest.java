@@ -66,4 +66,30 @@ public class SocketForwarderClientTest {
             assertEquals(List.of("dom-1", "dom-0-2"), fwd.portNames());
         }
     }
+
+    /**
+     * The queue count reaches the daemon (port.list says it), a second registration with another count is refused
+     * with the fix, and the hook's registration re-creates a port of another count (no QEMU is on it yet).
+     */
+    @Test
+    void queuePairsReachTheDaemonAndAMismatchIsRefusedOrReplacedForAStart() throws Exception {
+        try (TestForwarder fwd = TestForwarder.start(dir)) {
+            SocketForwarderClient c = new SocketForwarderClient(new ForwarderControlClient(fwd.control(), Duration.ofSeconds(5)));
+            String socket = dir.resolve("mq-0.sock").toString();
+            c.addPort(new ForwarderClient.Port("mq", socket, null, true, 2));
+            assertEquals(2, c.port(socket).orElseThrow().queues());
+            c.addPort(new ForwarderClient.Port("mq", socket, null, true, 2)); // confirms
+
+            io.virtwire.provisioner.VirtwireException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.virtwire.provisioner.VirtwireException.class, () -> c.addPort(new ForwarderClient.Port("mq", socket, null, true, 4)));
+            assertEquals(io.virtwire.provisioner.VirtwireException.Kind.CONFLICT, e.kind());
+            assertTrue(e.getMessage().contains("has 2 queue pairs but the interface asks for 4")
+                    && e.getMessage().contains("--queues 2"), e.getMessage());
+            assertEquals(2, c.port(socket).orElseThrow().queues(), "the refused registration changed nothing");
+
+            c.registerForStart(new ForwarderClient.Port("mq", socket, null, true, 4));
+            assertEquals(4, c.port(socket).orElseThrow().queues(), "the domain XML's count wins at start");
+            assertEquals(List.of("mq-0"), fwd.portNames());
+        }
+    }
 }

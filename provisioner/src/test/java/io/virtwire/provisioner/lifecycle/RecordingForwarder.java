@@ -12,6 +12,7 @@ public final class RecordingForwarder implements ForwarderClient {
     @Override
     public synchronized void addPort(Port port) {
         calls.add("add " + port.socketPath());
+        refuseQueueMismatch(port.socketPath(), port.queues()); // as the forwarder's client does
         ports.removeIf(p -> p.socketPath().equals(port.socketPath()));
         ports.add(port);
     }
