@@ -7,7 +7,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,6 +50,15 @@ final class ConfigText {
             }
             throw new ConfigException("", at(file, line, bad - lineStart + 1) + " the file is not UTF-8 text (byte 0x"
                     + String.format("%02x", bytes[bad] & 0xff) + " at offset " + bad + "); save the config as UTF-8");
+        }
+    }
+
+    /** The document as a plain tree (for quoting a refused value), or null if even that cannot be read. */
+    static JsonNode tree(String text) {
+        try {
+            return new YAMLMapper().readTree(text);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 

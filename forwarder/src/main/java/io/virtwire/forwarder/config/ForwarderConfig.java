@@ -79,7 +79,7 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
                     ? null : YAML.readValue(text, ForwarderConfig.class);
         } catch (JsonProcessingException e) {
             throw new ConfigException(e instanceof JsonMappingException m ? StrictMapping.pointerOf(m) : "",
-                    ConfigText.where(file, text, e) + " " + StrictMapping.describe(e, null), e);
+                    ConfigText.where(file, text, e) + " " + StrictMapping.describe(e, null, ConfigText.tree(text)), e);
         }
         if (c == null) {
             c = empty();

@@ -3,6 +3,7 @@ package io.virtwire.forwarder.config;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -88,6 +89,11 @@ public final class StrictMapping {
      * field's name (e.g. {@code port} for a control request's port object) or null.
      */
     public static String describe(JsonProcessingException e, String prefix) {
+        return describe(e, prefix, null);
+    }
+
+    /** As {@link #describe(JsonProcessingException, String)}, quoting the refused value from {@code root} if given. */
+    public static String describe(JsonProcessingException e, String prefix, JsonNode root) {
         if (e instanceof UnrecognizedPropertyException u) {
             String parent = pathOf(u, prefix);
             int cut = parent.lastIndexOf('.');
@@ -101,7 +107,9 @@ public final class StrictMapping {
         }
         if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
             String field = pathOf(m, prefix);
-            return "'" + (field.isEmpty() ? "(the document)" : field) + "' must be " + kind(m.getTargetType());
+            JsonNode value = root == null ? null : root.at(pointerOf(m));
+            String got = value == null || value.isMissingNode() ? "" : ", got " + quote(value.toString());
+            return "'" + (field.isEmpty() ? "(the document)" : field) + "' must be " + kind(m.getTargetType()) + got;
         }
         String text = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage();
         Matcher dup = DUPLICATE.matcher(text);
@@ -116,6 +124,15 @@ public final class StrictMapping {
                 .map(String::strip).toList());
         return (said.isEmpty() ? text.strip() : said).replaceAll(" ?\\(class [^)]*\\)", "")
                 .replaceAll("`[a-z.]*\\.([A-Za-z]+)`", "$1");
+    }
+
+    private static String quote(String json) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < json.length() && i < 80; i++) {
+            char c = json.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+        }
+        return json.length() > 80 ? b + "..." : b.toString();
     }
 
     private static String kind(Class<?> target) {
