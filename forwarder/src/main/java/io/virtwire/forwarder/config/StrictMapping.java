@@ -94,6 +94,11 @@ public final class StrictMapping {
 
     /** As {@link #describe(JsonProcessingException, String)}, quoting the refused value from {@code root} if given. */
     public static String describe(JsonProcessingException e, String prefix, JsonNode root) {
+        String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (original.startsWith("Trailing token")) {
+            return "something follows the end of the document (" + original.lines().findFirst().orElse("").replaceAll(
+                    "^Trailing token \\(of type ([A-Z_]+)\\).*", "$1") + "); send exactly one JSON object per line";
+        }
         if (e instanceof UnrecognizedPropertyException u) {
             String parent = pathOf(u, prefix);
             int cut = parent.lastIndexOf('.');
@@ -115,9 +120,6 @@ public final class StrictMapping {
         Matcher dup = DUPLICATE.matcher(text);
         if (dup.find()) {
             return "key '" + dup.group(1) + "' appears twice in one object; each key may appear once";
-        }
-        if (text.contains("Trailing token")) {
-            return "something follows the end of the JSON object; send exactly one object per line";
         }
         // the parser's own words (a syntax error), without its source excerpts and "in 'reader'" marks
         String said = String.join("; ", text.lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
