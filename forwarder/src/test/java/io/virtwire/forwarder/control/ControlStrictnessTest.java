@@ -33,6 +33,10 @@ class ControlStrictnessTest {
     @TempDir
     Path dir;
 
+    /** Somewhere outside the socket directory, for a link to point at. */
+    @TempDir
+    Path outside;
+
     private record Bad(String request, String code, List<String> parts) {
     }
 
@@ -64,7 +68,6 @@ class ControlStrictnessTest {
 
     private List<Bad> corpus() throws Exception {
         String ok = dir.resolve("vm9.sock").toString();
-        Path outside = Files.createTempDirectory("sctl-outside");
         Path link = dir.resolve("linked");
         Files.createSymbolicLink(link, outside);
         Files.createSymbolicLink(dir.resolve("link.sock"), dir.resolve("boot.sock"));
