@@ -60,6 +60,12 @@ public record PortConfig(String name, String type, String socket, String mode, I
                 if (iface == null || iface.isEmpty() || iface.length() > 15) {
                     throw new ConfigException("/iface", "port " + name + ": a " + t + " port needs 'iface', 1..15 characters");
                 }
+                // the kernel's own rule for interface names (dev_valid_name)
+                if (iface.equals(".") || iface.equals("..") || !iface.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f
+                        && ch != '/' && ch != ':')) {
+                    throw new ConfigException("/iface", "port " + name + ": iface '" + printable(iface) + "' is not an"
+                            + " interface name (no '/', ':', spaces or control characters; not '.' or '..')");
+                }
                 if (socket != null || mode != null) {
                     throw new ConfigException(socket != null ? "/socket" : "/mode", "port " + name + ": 'socket' and 'mode' are for vhost-user ports");
                 }

@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -269,11 +272,14 @@ public final class ControlServer implements AutoCloseable {
                 for (long i = 0; i < n; i++) {
                     byte b = in.get(ValueLayout.JAVA_BYTE, i);
                     if (b == '\n') {
-                        String request = line.toString(StandardCharsets.UTF_8).trim();
+                        String request = utf8(line);
                         line = line.size() > KEEP_LINE ? new ByteArrayOutputStream() : line;
                         line.reset();
                         lastRequest = System.nanoTime();
-                        if (!request.isEmpty() && !send(handler.handle(request))) {
+                        String response = request == null
+                                ? handler.refuse("INVALID_JSON", "the request line is not UTF-8 text; send UTF-8 JSON")
+                                : request.isEmpty() ? null : handler.handle(request);
+                        if (response != null && !send(response)) {
                             return;
                         }
                     } else if (line.size() >= MAX_LINE) {
@@ -284,6 +290,17 @@ public final class ControlServer implements AutoCloseable {
                         line.write(b);
                     }
                 }
+            }
+        }
+
+        /** The line as text, trimmed; null if it is not UTF-8 (a lenient decode would change the names in it). */
+        private static String utf8(ByteArrayOutputStream bytes) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes.toByteArray())).toString().trim();
+            } catch (CharacterCodingException e) {
+                return null;
             }
         }
 

@@ -9,6 +9,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -126,7 +133,11 @@ class ControlStrictnessTest {
                 bad(vhost("vm9", dir.resolve("hard.sock").toString(), "client"), "INVALID_ARGUMENT", "control socket"),
                 bad(vhost("vm9", dir + "/plainfile/x.sock"), "INVALID_ARGUMENT", "not a directory"),
                 bad(vhost("vm9", dir.toString()), "INVALID_ARGUMENT", "outside"),
-                bad(vhost("vm\n9", ok), "INVALID_ARGUMENT", "port name", "\\x0a"));
+                bad(vhost("vm\n9", ok), "INVALID_ARGUMENT", "port name", "\\x0a"),
+                bad("{\"op\":\"port.add\",\"port\":{\"name\":\"t9\",\"type\":\"tap\",\"iface\":\"vw\\n9\"}}",
+                        "INVALID_ARGUMENT", "iface", "\\x0a"),
+                bad("{\"op\":\"port.add\",\"port\":{\"name\":\"t9\",\"type\":\"tap\",\"iface\":\"../vw9\"}}",
+                        "INVALID_ARGUMENT", "iface", "not an interface name"));
     }
 
     private static String stateOf(Path dir) throws Exception {
@@ -175,6 +186,17 @@ class ControlStrictnessTest {
                 assertEquals(entries, s.map(Path::toString).sorted().toList(), "no socket or file was created");
             }
             assertFalse(Files.exists(Path.of("/etc/x.sock")));
+            // bytes that are not UTF-8: refused, not decoded into some other name
+            try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(dir.resolve("control.sock")))) {
+                byte[] req = "{\"op\":\"port.del\",\"name\":\"boo?\"}\n".getBytes(StandardCharsets.US_ASCII);
+                req[req.length - 5] = (byte) 0xff;
+                raw.write(ByteBuffer.wrap(req));
+                String line = new BufferedReader(new InputStreamReader(Channels.newInputStream(raw),
+                        StandardCharsets.UTF_8)).readLine();
+                JsonNode r = JSON.readTree(line);
+                assertEquals("INVALID_JSON", r.get("error").get("code").asText(), line);
+                assertTrue(line.contains("UTF-8"), line);
+            }
             assertEquals("ok", client.call("{\"op\":\"health\"}").get("result").get("status").asText(),
                     "the daemon keeps running, on the same connection");
             // and a good request on that connection still works
