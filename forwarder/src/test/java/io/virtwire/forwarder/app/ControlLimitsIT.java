@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The control plane is bounded (issue 13, finding 4), measured on the real daemon process from outside: 3000 idle
  * clients do not make 3000 threads (the old daemon: 3021 threads, +230 MB), the extras are refused with one line,
  * the idle ones are closed after the idle timeout, and 40,000 requests on one connection do not grow the daemon
- * (the old one: +42 MB, every response kept until the connection closed).
+ * (the old one: +42 MB, every response kept in native memory until the connection closed).
  */
 @Timeout(300)
 class ControlLimitsIT {
@@ -137,19 +137,26 @@ class ControlLimitsIT {
             for (int i = 0; i < 5000; i++) {
                 assertTrue(c.call("{\"op\":\"stats\"}").get("ok").asBoolean());
             }
-            long before = d.rssKib();
+            // two rounds of 40,000: responses kept per connection grow the daemon in both (the old one: +42 MB each);
+            // the JIT's own memory (compiler arenas, code) grows once, in the first, so the second is the sharp test
+            long[] grown = new long[2];
             int bytes = 0;
-            for (int i = 0; i < 40_000; i++) {
-                JsonNode r = c.call("{\"op\":\"stats\"}");
-                if (i == 0) {
-                    bytes = r.toString().length();
-                    assertEquals(2, r.get("result").get("ports").size(), r.toString());
+            for (int round = 0; round < 2; round++) {
+                long before = d.rssKib();
+                for (int i = 0; i < 40_000; i++) {
+                    JsonNode r = c.call("{\"op\":\"stats\"}");
+                    if (i == 0) {
+                        bytes = r.toString().length();
+                        assertEquals(2, r.get("result").get("ports").size(), r.toString());
+                    }
                 }
+                grown[round] = d.rssKib() - before;
             }
-            long grown = d.rssKib() - before;
-            System.out.println("40,000 stats of " + bytes + " bytes on one connection: RSS +" + grown / 1024 + " MiB");
-            assertTrue(grown < 12 * 1024, "40,000 stats (" + bytes + " bytes each) on one connection grew the daemon by "
-                    + grown / 1024 + " MiB; the responses must not be kept until the connection closes");
+            System.out.println("40,000 stats of " + bytes + " bytes on one connection, twice: RSS +" + grown[0] / 1024
+                    + " MiB, then +" + grown[1] / 1024 + " MiB");
+            assertTrue(grown[0] < 32 * 1024, "40,000 stats on one connection grew the daemon by " + grown[0] / 1024 + " MiB");
+            assertTrue(grown[1] < 8 * 1024, "40,000 more stats (" + bytes + " bytes each) on the same connection grew the"
+                    + " daemon by " + grown[1] / 1024 + " MiB; the responses must not be kept until the connection closes");
             assertTrue(c.call("{\"op\":\"health\"}").get("ok").asBoolean(), "the connection still works");
         }
     }
