@@ -96,8 +96,7 @@ public final class StrictMapping {
     public static String describe(JsonProcessingException e, String prefix, JsonNode root) {
         String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
         if (original.startsWith("Trailing token")) {
-            return "something follows the end of the document (" + original.lines().findFirst().orElse("").replaceAll(
-                    "^Trailing token \\(of type ([A-Z_]+)\\).*", "$1") + "); send exactly one JSON object per line";
+            return "something follows the end of the document; only one document (one JSON object) is allowed";
         }
         if (e instanceof UnrecognizedPropertyException u) {
             String parent = pathOf(u, prefix);
