@@ -22,14 +22,17 @@ public final class Daemon implements AutoCloseable {
     private final RememberedPorts remembered;
     private final ControlServer control;
     private final Heartbeat heartbeat;
+    private final StateDir stateDir;
     private final Thread beater;
     private volatile boolean closed;
 
-    private Daemon(Forwarder forwarder, RememberedPorts remembered, ControlServer control, Heartbeat heartbeat) {
+    private Daemon(Forwarder forwarder, RememberedPorts remembered, ControlServer control, Heartbeat heartbeat,
+                   StateDir stateDir) {
         this.forwarder = forwarder;
         this.remembered = remembered;
         this.control = control;
         this.heartbeat = heartbeat;
+        this.stateDir = stateDir;
         this.beater = Thread.ofPlatform().name("vw-heartbeat").daemon(true).start(this::beat);
     }
 
@@ -40,10 +43,19 @@ public final class Daemon implements AutoCloseable {
     public static Daemon start(ForwarderConfig config) throws Exception {
         Injector injector;
         Forwarder forwarder;
+        StateDir stateDir;
         try {
             injector = Guice.createInjector(new ForwarderModule(config.validated()));
+            // first: a second forwarder on this stateDir, or an unsafe one, is refused before anything opens
+            stateDir = injector.getInstance(StateDir.class);
+        } catch (ProvisionException | CreationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw cause instanceof Exception ex ? ex : e;
+        }
+        try {
             forwarder = injector.getInstance(Forwarder.class);
         } catch (ProvisionException | CreationException e) {
+            stateDir.close();
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw cause instanceof Exception ex ? ex : e;
         }
@@ -67,12 +79,13 @@ public final class Daemon implements AutoCloseable {
             }
             control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy,
                     ControlLimits.of(config));
-            return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class));
+            return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class), stateDir);
         } catch (Exception | Error e) {
             if (control != null) {
                 control.close();
             }
             forwarder.close();
+            stateDir.close();
             throw e;
         }
     }
@@ -87,6 +100,10 @@ public final class Daemon implements AutoCloseable {
 
     private void beat() {
         while (!closed) {
+            // a deleted state directory is re-created and the state written again; a replaced one is reported
+            if (stateDir.watch()) {
+                remembered.rewrite();
+            }
             heartbeat.beat(System.currentTimeMillis());
             try {
                 Thread.sleep(500);
@@ -100,9 +117,15 @@ public final class Daemon implements AutoCloseable {
     public void close() {
         closed = true;
         beater.interrupt();
+        try {
+            beater.join(5000); // no beat after the clear below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         control.close();
         remembered.recordSocketAccess();
         forwarder.close();
         heartbeat.clear();
+        stateDir.close();
     }
 }

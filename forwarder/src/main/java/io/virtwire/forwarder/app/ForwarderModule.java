@@ -30,14 +30,18 @@ public final class ForwarderModule extends AbstractModule {
         bind(PortFactory.class).toInstance(new PortFactory());
     }
 
+    /** Checked and locked before anything else opens (the forwarder reads the heartbeat in it). */
     @Provides
     @Singleton
-    Heartbeat heartbeat() {
-        return new Heartbeat(stateDir());
+    StateDir stateDir() throws IOException, ForwarderException {
+        return StateDir.open(Path.of(config.stateDir() == null ? StateDir.DEFAULT : config.stateDir()),
+                Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control()));
     }
 
-    private Path stateDir() {
-        return Path.of(config.stateDir() == null ? "/run/virtwire" : config.stateDir());
+    @Provides
+    @Singleton
+    Heartbeat heartbeat(StateDir stateDir) {
+        return new Heartbeat(stateDir);
     }
 
     @Provides
@@ -51,14 +55,14 @@ public final class ForwarderModule extends AbstractModule {
 
     @Provides
     @Singleton
-    PortStore portStore() {
-        return new PortStore(stateDir());
+    PortStore portStore(StateDir stateDir) {
+        return new PortStore(stateDir);
     }
 
     @Provides
     @Singleton
-    RememberedPorts rememberedPorts(Forwarder forwarder, PortStore store) {
-        return new RememberedPorts(forwarder, store);
+    RememberedPorts rememberedPorts(Forwarder forwarder, PortStore store, StateDir stateDir) {
+        return new RememberedPorts(forwarder, store, stateDir);
     }
 
     @Provides

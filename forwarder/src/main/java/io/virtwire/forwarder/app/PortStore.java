@@ -8,13 +8,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.virtwire.forwarder.config.PortConfig;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +21,11 @@ import java.util.TreeMap;
 
 /**
  * {@code stateDir/ports.json}: the ports added over the control socket, so a restarted daemon opens them again
- * (their guests never notice more than an outage). Written atomically (temp file, fsync, rename, fsync of the
- * directory): after a crash at any point the file holds either the old or the new list, never a mix.
+ * (their guests never notice more than an outage). Written atomically ({@link SecureFiles#replace}: a temp file of
+ * a unique name created O_EXCL|O_NOFOLLOW, fsync, rename, fsync of the directory): after a crash at any point the
+ * file holds either the old or the new list, never a mix. Loaded only if it is a regular file owned by the daemon's
+ * user and writable by nobody else ({@link UntrustedStateException} otherwise): the root daemon opens the ports it
+ * lists and gives their sockets the access it records.
  */
 public final class PortStore {
 
@@ -46,25 +47,52 @@ public final class PortStore {
     }
 
     /** The file exists but cannot be read or is not a valid port list; the message names the file and the rule. */
-    public static final class CorruptStateException extends IOException {
+    public static class CorruptStateException extends IOException {
         CorruptStateException(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
+    /** The file is not one the daemon may trust (wrong owner, writable by others, a symlink): never loaded. */
+    public static final class UntrustedStateException extends CorruptStateException {
+        UntrustedStateException(String message) {
+            super(message, null);
+        }
+    }
+
+    private final Path dir;
     private final Path file;
-    private final Path temp;
+    /** Null for a store used on its own (tests): no check that the directory is still the one locked. */
+    private final StateDir guard;
+    private final int euid;
     private final ObjectMapper json = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    public PortStore(Path stateDir) {
-        this.file = stateDir.resolve(FILE);
-        this.temp = stateDir.resolve(FILE + ".tmp");
+    /** A store in an existing directory of the daemon's user. */
+    public PortStore(Path stateDir) throws IOException {
+        this(stateDir, null, StateDir.ownUid());
+    }
+
+    /** The daemon's store: writes are refused once {@code stateDir} reports it was replaced. */
+    public PortStore(StateDir stateDir) {
+        this(stateDir.path(), stateDir, stateDir.euid());
+    }
+
+    private PortStore(Path dir, StateDir guard, int euid) {
+        this.dir = dir;
+        this.file = dir.resolve(FILE);
+        this.guard = guard;
+        this.euid = euid;
     }
 
     public Path file() {
         return file;
+    }
+
+    /** The user whose files the store trusts (the daemon's effective uid). */
+    public int euid() {
+        return euid;
     }
 
     /** The remembered ports, in the order they were added; empty if the file does not exist. */
@@ -72,13 +100,27 @@ public final class PortStore {
         return loadAll().ports();
     }
 
-    /** The remembered ports and their sockets' access; nothing if the file does not exist. */
+    /**
+     * The remembered ports and their sockets' access; nothing if the file does not exist.
+     *
+     * @throws UntrustedStateException if the file is not a regular file of the daemon's user that only it may write
+     */
     public Saved loadAll() throws CorruptStateException {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                return Saved.NONE;
+            }
+            String why = SecureFiles.untrustedFile(file, euid);
+            if (why != null) {
+                throw new UntrustedStateException(why + "; the forwarder loads only its own state file (owner uid "
+                        + euid + ", no group or world write)");
+            }
+            bytes = SecureFiles.readNoFollow(file);
         } catch (NoSuchFileException e) {
             return Saved.NONE;
+        } catch (CorruptStateException e) {
+            throw e;
         } catch (IOException e) {
             throw new CorruptStateException(file + " cannot be read: " + e, e);
         }
@@ -120,20 +162,10 @@ public final class PortStore {
     public void save(List<PortConfig> ports, Map<String, SocketAccess> socketAccess) throws IOException {
         byte[] bytes = json.writeValueAsBytes(new State(VERSION, List.copyOf(ports),
                 socketAccess.isEmpty() ? null : new TreeMap<>(socketAccess)));
-        Files.createDirectories(file.getParent());
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
+        if (guard != null) {
+            guard.checkWritable();
         }
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        // the rename itself is durable only once the directory is
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        SecureFiles.replace(dir, FILE, bytes, true);
     }
 
     /**
@@ -141,7 +173,12 @@ public final class PortStore {
      * evidence; returns where it went.
      */
     public Path quarantine(long nowMillis) throws IOException {
-        Path aside = file.resolveSibling(FILE + ".bad-" + nowMillis);
+        return quarantine(nowMillis, "bad");
+    }
+
+    /** As {@link #quarantine(long)}, to {@code ports.json.KIND-MILLIS} (KIND: bad, untrusted). */
+    public Path quarantine(long nowMillis, String kind) throws IOException {
+        Path aside = file.resolveSibling(FILE + "." + kind + "-" + nowMillis);
         Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
         return aside;
     }

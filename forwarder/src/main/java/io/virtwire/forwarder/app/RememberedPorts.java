@@ -33,10 +33,18 @@ public final class RememberedPorts {
     private final Map<String, PortConfig> notOpened = new LinkedHashMap<>();
     private final Map<String, SocketAccess> notOpenedAccess = new LinkedHashMap<>();
     private volatile String restoreProblem;
+    private volatile boolean untrustedState;
+    private final StateDir stateDir;
 
     public RememberedPorts(Forwarder forwarder, PortStore store) {
+        this(forwarder, store, null);
+    }
+
+    /** With the daemon's state directory, whose problems (deleted, replaced while running) {@code health} shows. */
+    public RememberedPorts(Forwarder forwarder, PortStore store, StateDir stateDir) {
         this.forwarder = forwarder;
         this.store = store;
+        this.stateDir = stateDir;
     }
 
     /**
@@ -52,9 +60,12 @@ public final class RememberedPorts {
         try {
             state = store.loadAll();
         } catch (PortStore.CorruptStateException e) {
+            // an untrusted file is never read: its ports (and socket modes) could be anyone's
+            boolean untrusted = e instanceof PortStore.UntrustedStateException;
+            untrustedState = untrusted;
             String where;
             try {
-                where = "moved aside to " + store.quarantine(System.currentTimeMillis());
+                where = "moved aside to " + store.quarantine(System.currentTimeMillis(), untrusted ? "untrusted" : "bad");
             } catch (IOException moveFailed) {
                 where = "could not be moved aside (" + moveFailed.getMessage() + ")";
             }
@@ -73,10 +84,18 @@ public final class RememberedPorts {
                 continue;
             }
             // after kill -9 the dead process's socket file is still there with the access it was given; after a
-            // clean stop it is gone and the file's record is what is left
+            // clean stop it is gone and the file's record is what is left (trusted: the file passed its checks).
+            // Either way clamped to 0660 at most
             SocketAccess access = currentAccess(p);
             if (access == null) {
                 access = state.socketAccess().get(p.name());
+            }
+            if (access != null && !access.equals(access.clamped())) {
+                LOG.log(System.Logger.Level.WARNING, "remembered port " + p.name() + ": its socket had mode "
+                        + Integer.toOctalString(access.mode()) + "; a restored socket gets at most "
+                        + Integer.toOctalString(SocketAccess.MAX_MODE) + " (owner and group), so it gets "
+                        + Integer.toOctalString(access.clamped().mode()));
+                access = access.clamped();
             }
             try {
                 forwarder.addPort(p);
@@ -108,9 +127,36 @@ public final class RememberedPorts {
         return opened;
     }
 
-    /** What went wrong reading the file at start, or null. */
+    /**
+     * What went wrong with the state: the state directory deleted or replaced while running, and what went wrong
+     * reading the file at start; null if nothing.
+     */
     public String restoreProblem() {
-        return restoreProblem;
+        String dirProblem = stateDir == null ? null : stateDir.problem();
+        if (dirProblem == null) {
+            return restoreProblem;
+        }
+        return restoreProblem == null ? dirProblem : dirProblem + "; and at start: " + restoreProblem;
+    }
+
+    /**
+     * Whether the state needs an operator ({@code health} says degraded): the state directory went away or was
+     * replaced while running, or the file found at start was not one the daemon may trust.
+     */
+    public boolean stateDegraded() {
+        return untrustedState || (stateDir != null && stateDir.problem() != null);
+    }
+
+    /**
+     * The state directory was deleted and has been re-created: writes the running ports into it again, so a
+     * restart still brings them back.
+     */
+    public synchronized void rewrite() {
+        try {
+            save(List.copyOf(remembered.values()));
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot write " + store.file() + " again: " + e.getMessage());
+        }
     }
 
     /** Remembered ports that could not be opened at start (kept for the next start). */
@@ -218,10 +264,11 @@ public final class RememberedPorts {
         return "vhost-user".equals(p.typeOrDefault()) && "server".equals(p.modeOrDefault()) ? Path.of(p.socket()) : null;
     }
 
-    private static SocketAccess currentAccess(PortConfig p) {
+    /** The access of the port's socket file, if it is a socket of the daemon's user (else null). */
+    private SocketAccess currentAccess(PortConfig p) {
         Path socket = ownSocket(p);
         try {
-            return socket == null ? null : SocketAccess.read(socket);
+            return socket == null ? null : SocketAccess.readOwned(socket, store.euid());
         } catch (IOException e) {
             return null;
         }

@@ -23,7 +23,7 @@ import java.util.Set;
  * controlIdleSeconds: 60          # a control connection without a request for this long is closed
  * socketDir: /run/virtwire        # port.add's vhost-user sockets must lie below this directory
  * extraSocketDirs: []             # further directories port.add may use (same rules)
- * stateDir: /run/virtwire         # heartbeat file (outage measurement), ports.json (ports added over the control socket)
+ * stateDir: /var/lib/virtwire/forwarder  # root-only (0700): heartbeat, ports.json (ports added over the control socket), lock
  * mode: switch                   # or xconnect: exactly two ports wired to each other
  * workers: 1
  * workerCpus: [1]                 # worker i pinned to workerCpus[i]

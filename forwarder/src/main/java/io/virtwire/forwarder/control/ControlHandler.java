@@ -166,7 +166,7 @@ public final class ControlHandler {
                 up++;
             }
         }
-        m.put("status", broken.isEmpty() ? "ok" : "degraded");
+        m.put("status", broken.isEmpty() && !remembered.stateDegraded() ? "ok" : "degraded");
         m.put("pid", ProcessHandle.current().pid());
         m.put("mode", forwarder.mode().name().toLowerCase(java.util.Locale.ROOT));
         m.put("uptimeMillis", now - forwarder.startedMillis());

@@ -19,7 +19,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,17 +98,21 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Creates the socket's directory (0755, like systemd's RuntimeDirectory: QEMU must reach the vhost-user
-     * sockets that usually live there too) and, with a control group, makes sure its members can traverse it:
-     * a directory of ours they cannot search gets that group and g+x. A directory someone else owns is left
-     * alone with a warning naming the fix.
+     * Creates the socket's directory (01755: searchable like systemd's RuntimeDirectory, since QEMU must reach the
+     * vhost-user sockets that usually live there too; sticky, so that if it is ever opened for group writes, e.g.
+     * for QEMU's server-mode sockets, members can only remove their own files, never the control socket or
+     * another guest's) and, with a control group, makes sure its members can traverse it: a directory of ours they
+     * cannot search gets that group and g+x. A directory someone else owns is left alone with a warning naming
+     * the fix. A directory others may write without the sticky bit gets it if it is ours, and is refused if not:
+     * anyone able to write it could unlink the control socket and put their own in its place.
      */
     private static void prepareDirectory(Path dir, AccessPolicy policy) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setAttribute(dir, "unix:mode", 01755);
             return;
         }
+        stickyIfOthersMayWrite(dir);
         int gid = policy.groupGid();
         if (gid < 0) {
             return;
@@ -128,12 +131,28 @@ public final class ControlServer implements AutoCloseable {
                     + " && chmod g+x " + dir);
             return;
         }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-        perms.add(PosixFilePermission.GROUP_EXECUTE);
         Files.setAttribute(dir, "unix:gid", gid);
-        Files.setPosixFilePermissions(dir, perms);
+        Files.setAttribute(dir, "unix:mode", (mode & 07777) | 0010); // keeps the sticky bit
         LOG.log(System.Logger.Level.INFO, "control socket directory " + dir + ": group set to gid " + gid
                 + " with g+x so the control group's members can reach the socket");
+    }
+
+    private static void stickyIfOthersMayWrite(Path dir) throws IOException {
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+        if ((mode & 022) == 0 || (mode & 01000) != 0) {
+            return;
+        }
+        int dirUid = (Integer) Files.getAttribute(dir, "unix:uid");
+        if (dirUid != AccessPolicy.ownUid()) {
+            throw new IOException("the control socket's directory " + dir + " (mode " + Integer.toOctalString(mode & 07777)
+                    + ", owner uid " + dirUid + ") may be written by others and has no sticky bit: they could replace"
+                    + " the control socket; fix: chmod +t " + dir + " (or put the control socket in a directory only"
+                    + " root can write)");
+        }
+        Files.setAttribute(dir, "unix:mode", (mode & 07777) | 01000);
+        LOG.log(System.Logger.Level.INFO, "control socket directory " + dir + ": sticky bit set (mode "
+                + Integer.toOctalString((mode & 07777) | 01000) + "): others who may write it can no longer remove or"
+                + " replace sockets that are not theirs");
     }
 
     /**

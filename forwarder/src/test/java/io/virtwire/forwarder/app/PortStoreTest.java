@@ -32,6 +32,8 @@ class PortStoreTest {
 
     @Test
     void savedPortsComeBackEqualAndInOrder() throws Exception {
+        // the store does not create its directory: StateDir does, with its checks
+        Files.createDirectory(dir.resolve("state"));
         PortStore store = new PortStore(dir.resolve("state"));
         store.save(List.of(VM1, TAP));
         assertEquals(List.of(VM1, TAP), new PortStore(dir.resolve("state")).load());
@@ -40,7 +42,9 @@ class PortStoreTest {
         assertEquals(List.of(TAP), store.load());
         store.save(List.of());
         assertEquals(List.of(), store.load());
-        assertFalse(Files.exists(dir.resolve("state/ports.json.tmp")), "the temp file was renamed into place");
+        try (var files = Files.list(dir.resolve("state"))) {
+            assertEquals(List.of(dir.resolve("state/ports.json")), files.toList(), "each temp file was renamed into place");
+        }
     }
 
     @Test
@@ -66,12 +70,37 @@ class PortStoreTest {
     }
 
     @Test
-    void aFailedSaveKeepsThePreviousList() throws Exception {
+    void aFailedSaveLeavesNoTempFileBehind() throws Exception {
+        PortStore store = new PortStore(dir);
+        Files.createDirectories(dir.resolve("ports.json/x")); // the rename onto it fails
+        assertThrows(IOException.class, () -> store.save(List.of(VM1, TAP)));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("ports.json")), files.toList());
+        }
+    }
+
+    @Test
+    void aFileOfAnotherUserOrWritableByOthersOrASymlinkIsNeverLoaded() throws Exception {
         PortStore store = new PortStore(dir);
         store.save(List.of(VM1));
-        Files.createDirectory(dir.resolve("ports.json.tmp")); // the temp file cannot be opened for writing
-        assertThrows(IOException.class, () -> store.save(List.of(VM1, TAP)));
-        assertEquals(List.of(VM1), store.load());
+        Path file = dir.resolve("ports.json");
+        Files.setAttribute(file, "unix:mode", 0620);
+        PortStore.CorruptStateException e = assertThrows(PortStore.UntrustedStateException.class, store::loadAll);
+        assertTrue(e.getMessage().contains("writable by its group"), e.getMessage());
+        Files.setAttribute(file, "unix:mode", 0602);
+        assertThrows(PortStore.UntrustedStateException.class, store::loadAll);
+        Files.setAttribute(file, "unix:mode", 0600);
+        Files.setAttribute(file, "unix:uid", 65534);
+        e = assertThrows(PortStore.UntrustedStateException.class, store::loadAll);
+        assertTrue(e.getMessage().contains("owned by uid 65534"), e.getMessage());
+        Files.setAttribute(file, "unix:uid", StateDir.ownUid());
+        assertEquals(List.of(VM1), store.load(), "its own file, 0600: loaded");
+
+        Path real = dir.resolve("elsewhere.json");
+        Files.move(file, real);
+        Files.createSymbolicLink(file, real);
+        e = assertThrows(PortStore.UntrustedStateException.class, store::loadAll);
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
     }
 
     @Test
@@ -100,7 +129,7 @@ class PortStoreTest {
     void anUnreadableFileIsRefusedNamingIt() throws Exception {
         Files.createDirectory(dir.resolve("ports.json"));
         PortStore.CorruptStateException e = assertThrows(PortStore.CorruptStateException.class, new PortStore(dir)::load);
-        assertTrue(e.getMessage().contains(dir.resolve("ports.json") + " cannot be read"), e.getMessage());
+        assertTrue(e.getMessage().contains(dir.resolve("ports.json") + " is not a regular file"), e.getMessage());
     }
 
     @Test

@@ -138,6 +138,8 @@ class ControlAccessIT {
                 dir.resolve("state-f").toString(), null, 1, null, null, null))) {
             assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)),
                     "a directory the daemon creates is searchable (QEMU reaches vhost-user sockets there)");
+            assertEquals(01000, (Integer) Files.getAttribute(fresh, "unix:mode") & 01000,
+                    "and sticky: should it ever be opened for group writes, nobody removes sockets not theirs");
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh.resolve("f.sock"))));
         }
     }

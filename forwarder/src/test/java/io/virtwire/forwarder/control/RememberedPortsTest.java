@@ -84,12 +84,19 @@ class RememberedPortsTest {
         Path vm1 = dir.resolve("vm1.sock");
         try (Daemon d = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
             ok(c, "{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + vm1 + "\"}}");
-            // what virtwire does after port.add so that QEMU's user may connect (here: a mode nobody would pick)
-            Files.setAttribute(vm1, "unix:mode", 0606);
+            // what virtwire does after port.add so that QEMU's user may connect: its group, 0660
+            Files.setAttribute(vm1, "unix:gid", 65534);
+            Files.setAttribute(vm1, "unix:mode", 0660);
         }
         assertFalse(Files.exists(vm1), "a clean stop removes the socket file");
         try (Daemon d = Daemon.start(config(List.of()))) {
-            assertEquals(0606, mode(vm1), "given again from the state file after a clean stop");
+            assertEquals(0660, mode(vm1), "given again from the state file after a clean stop");
+            assertEquals(65534, (int) (Integer) Files.getAttribute(vm1, "unix:gid"));
+            // someone opens it to the world: recorded as it is at the clean stop, but never given back
+            Files.setAttribute(vm1, "unix:mode", 0777);
+        }
+        try (Daemon d = Daemon.start(config(List.of()))) {
+            assertEquals(0660, mode(vm1), "clamped: a restored socket is never world-accessible");
         }
 
         // kill -9 leaves the dead process's socket file behind, with whatever access it was given last
@@ -99,6 +106,16 @@ class RememberedPortsTest {
         Files.setAttribute(vm1, "unix:mode", 0640);
         try (Daemon d = Daemon.start(config(List.of()))) {
             assertEquals(0640, mode(vm1), "the stale socket's access wins over the older record");
+        }
+
+        // a socket file someone else put there says nothing about what the daemon gave: the record is used
+        try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            stale.bind(java.net.UnixDomainSocketAddress.of(vm1));
+        }
+        Files.setAttribute(vm1, "unix:mode", 0666);
+        Files.setAttribute(vm1, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        try (Daemon d = Daemon.start(config(List.of()))) {
+            assertEquals(0640, mode(vm1), "not 0666 from the foreign socket file");
         }
     }
 

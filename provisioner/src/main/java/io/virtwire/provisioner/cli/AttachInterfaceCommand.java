@@ -115,6 +115,9 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             try (LibvirtGateway gw = connector.open(globals.connectUri())) {
                 change = allocations.attach(contexts.open(gw), domain, allocation.get(), scope.scope(), printXml);
             }
+            // the NIC is attached but something after it failed (the record's last save): exit 0, and say so on stderr too
+            change.notes().stream().filter(n -> n.startsWith(AllocationService.WARNING)).forEach(n -> output.err().println("virtwire: " + n));
+            output.err().flush();
             output.emit(change, out -> {
                 if (printXml) {
                     Output.printXml(out, change.deviceXml());

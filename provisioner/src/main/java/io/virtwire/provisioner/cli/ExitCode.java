@@ -12,6 +12,10 @@ public final class ExitCode {
     public static final int NOT_FOUND = 3;
     public static final int CONFLICT = 4;
     public static final int LIBVIRT_ERROR = 5;
+    /**
+     * A host change failed, or virtwire's own state on the host is unusable: an allocation record that breaks its
+     * schema (the error names the entry and field), one that cannot be written, a lock file that is not a regular file.
+     */
     public static final int HOST_ERROR = 6;
     public static final int UNAVAILABLE = 69;
     /** A bug in virtwire. */

@@ -37,6 +37,9 @@ public final class VfListCommand implements Runnable {
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
             list = allocations.listVfs(contexts.open(gw), Optional.ofNullable(pf));
         }
+        // stderr in both output modes: JSON carries them in "warnings", and a person sees them either way
+        list.warnings().forEach(w -> output.err().println("virtwire: warning: " + w));
+        output.err().flush();
         output.emit(list, out -> {
             list.reconciled().forEach(c -> out.println("reconciled: " + c));
             TextTable t = new TextTable("PF", "VF", "PCI", "Driver", "MAC", "VLAN", "Trust", "Spoofchk", "Group", "State", "Domain");

@@ -17,7 +17,6 @@ import io.virtwire.provisioner.model.PciAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -238,10 +237,9 @@ public final class AerWatcher {
 
     private void saveCounters(Map<String, AerCounters> counters) {
         Path f = store.dir().resolve(COUNTERS);
-        Path tmp = store.dir().resolve(COUNTERS + ".tmp");
         try {
-            Files.write(tmp, JSON.writeValueAsBytes(counters));
-            Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.removeLeftovers(f); // watch is this file's only writer
+            AtomicFile.write(f, JSON.writeValueAsBytes(counters), "rw-r--r--");
         } catch (IOException e) {
             throw new VirtwireException(VirtwireException.Kind.HOST, "cannot write " + f + ": " + e, e);
         }

@@ -57,16 +57,41 @@ public final class AllocationService {
         return r;
     }
 
-    /** {@code virtwire vf list}'s JSON: every VF (of one PF with --pf) and what reconciliation changed first. */
-    public record VfList(java.util.List<VfRow> vfs, java.util.List<String> reconciled) {
+    /**
+     * Reconciles, saves, and reads the host again when reconciliation changed it: a rolled-back attach restores its
+     * VF, and what is shown or recorded next (vf list's rows, an attach's {@code previous}) must be the VF as it is
+     * now, not as the crashed attach left it.
+     */
+    private static Reconciled reconcileThenRead(LifecycleContext ctx, StateStore.Session session, HeldDevices held) {
+        HostInventory before = ctx.host().inventory();
+        Optional<String> readOnly = session.readOnly();
+        Reconciler.Result rec = ctx.reconciler().reconcile(session.record(), held, before, readOnly.isEmpty());
+        if (readOnly.isPresent()) {
+            List<String> warnings = new ArrayList<>();
+            warnings.add("the state directory " + ctx.store().dir() + " is read-only (" + readOnly.get() + "): the allocation record was"
+                    + " read, not reconciled" + (rec.changes().isEmpty() ? "" : "; a writable run would reconcile: " + String.join("; ", rec.changes())));
+            return new Reconciled(rec, before, warnings);
+        }
+        session.save(rec.record());
+        return new Reconciled(rec, rec.changes().isEmpty() ? before : ctx.host().inventory(), List.of());
+    }
+
+    private record Reconciled(Reconciler.Result result, HostInventory inventory, List<String> warnings) {
+    }
+
+    /**
+     * {@code virtwire vf list}'s JSON: every VF (of one PF with --pf), what reconciliation changed first, and warnings
+     * (a read-only state directory: nothing was reconciled).
+     */
+    public record VfList(java.util.List<VfRow> vfs, java.util.List<String> reconciled, java.util.List<String> warnings) {
     }
 
     public VfList listVfs(LifecycleContext ctx, Optional<String> pfFilter) {
-        try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
+        try (StateStore.Session session = ctx.store().openForReading(ctx.lockTimeout())) {
             HeldDevices held = HeldDevices.scan(ctx.gateway());
-            HostInventory inventory = ctx.host().inventory();
-            Reconciler.Result rec = ctx.reconciler().reconcile(session.record(), held, inventory);
-            session.save(rec.record());
+            Reconciled r = reconcileThenRead(ctx, session, held);
+            Reconciler.Result rec = r.result();
+            HostInventory inventory = r.inventory();
             List<PhysicalFunction> pfs = pfFilter.map(name -> List.of(inventory.pf(name).orElseThrow(() -> VirtwireException.notFound(
                     "unknown PF '" + name + "': this host's PFs are " + String.join(", ", inventory.pfs().stream()
                             .map(p -> p.address() + (p.netdev() == null ? "" : " (" + p.netdev() + ")")).toList()))))).orElse(inventory.pfs());
@@ -78,10 +103,10 @@ public final class AllocationService {
                     String state = h.isPresent() ? "held" : problem.isPresent() ? "unusable" : "free";
                     rows.add(new VfRow(pf.address(), pf.netdev(), vf.index(), vf.address(), vf.driver(), vf.mac(), vf.vlan(), vf.qos(), vf.trust(),
                             vf.spoofchk(), vf.linkState(), vf.iommuGroup(), h.map(HeldDevices.Held::domain).orElse(null), state,
-                            rec.record().find(vf.address()).isPresent(), problem.orElse(null)));
+                            session.record().find(vf.address()).isPresent(), problem.orElse(null))); // as saved (read-only: as read)
                 }
             }
-            return new VfList(rows, rec.changes());
+            return new VfList(rows, r.warnings().isEmpty() ? rec.changes() : List.of(), r.warnings());
         }
     }
 
@@ -91,11 +116,10 @@ public final class AllocationService {
         DeviceScope scope = InterfaceService.effectiveScope(state, requested);
         try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
             HeldDevices held = HeldDevices.scan(gw);
-            HostInventory inventory = ctx.host().inventory();
-            Reconciler.Result rec = ctx.reconciler().reconcile(session.record(), held, inventory);
-            session.save(rec.record());
+            Reconciled r = reconcileThenRead(ctx, session, held);
+            HostInventory inventory = r.inventory();
             List<String> notes = new ArrayList<>();
-            rec.changes().forEach(c -> notes.add("reconciled: " + c));
+            r.result().changes().forEach(c -> notes.add("reconciled: " + c));
             return switch (request) {
                 case AllocationRequest.Vf vf -> attachVf(ctx, session, held, inventory, domain, vf, scope, printOnly, notes);
                 case AllocationRequest.Vdpa v -> attachVdpa(ctx, session, held, inventory, domain, v, scope, printOnly, notes);
@@ -153,11 +177,30 @@ public final class AllocationService {
             throw new VirtwireException(kind, "attaching VF " + vf.address() + " to '" + domain + "' failed: " + e.getMessage()
                     + "; rolled back: " + restored, e);
         }
-        Allocation done = pending.held(domain);
-        session.save(session.record().with(done));
         ran.forEach(c -> notes.add("host: " + c));
-        return change.withAllocation(done, notes);
+        return change.withAllocation(finish(session, pending, domain, notes), notes);
     }
+
+    /**
+     * Marks the entry held once libvirt has the NIC. From here the attach has happened: a failing save (a full disk)
+     * must not turn it into a failure, or an operator who retries gets a second device. The pending entry already on
+     * disk is enough for the next command's reconciliation, which sees libvirt holding the device and completes it;
+     * the answer says so in a warning.
+     */
+    private static Allocation finish(StateStore.Session session, Allocation pending, String domain, List<String> notes) {
+        Allocation done = pending.held(domain);
+        try {
+            session.save(session.record().with(done));
+        } catch (VirtwireException e) {
+            notes.add(WARNING + "the NIC is attached (libvirt has " + pending.device() + " in '" + domain + "'), but the allocation record"
+                    + " could not be updated (" + e.getMessage() + "): it still says pending, and the next virtwire command completes it"
+                    + " from what libvirt shows; do not attach again (free space in " + session.storeDir() + ", then run 'virtwire vf list')");
+        }
+        return done;
+    }
+
+    /** Notes that start with this are warnings: the CLI also prints them on stderr. */
+    public static final String WARNING = "warning: ";
 
     private String restoreAndDrop(LifecycleContext ctx, StateStore.Session session, Allocation a) {
         String what;
@@ -167,7 +210,12 @@ public final class AllocationService {
         } catch (RuntimeException e) {
             what = "could not restore VF " + a.vfIndex() + " of " + a.pfNetdev() + " (" + e.getMessage() + ")";
         }
-        session.save(session.record().without(a.device()));
+        try {
+            session.save(session.record().without(a.device()));
+        } catch (VirtwireException e) {
+            // libvirt does not have it: the pending entry left on disk is rolled back by the next command's reconciliation
+            return what + "; the record still lists " + a.device() + " as pending (" + e.getMessage() + "), the next virtwire command releases it";
+        }
         return what + " and released " + a.device() + " in the record";
     }
 
@@ -318,9 +366,7 @@ public final class AllocationService {
             session.save(session.record().without(pending.device()));
             throw rethrow(e, "attaching " + pick.chardev() + " to '" + domain + "' failed: ", "; released " + pick.chardev() + " in the record");
         }
-        Allocation done = pending.held(domain);
-        session.save(session.record().with(done));
-        return change.withAllocation(done, notes);
+        return change.withAllocation(finish(session, pending, domain, notes), notes);
     }
 
     // ------------------------------------------------------------------------------------------ vhost-user
@@ -370,8 +416,7 @@ public final class AllocationService {
             throw rethrow(e, "attaching vhost-user socket " + socket + " to '" + domain + "' failed: ",
                     "; removed the forwarder port and released the socket in the record");
         }
-        Allocation done = pending.held(domain);
-        session.save(session.record().with(done));
+        Allocation done = finish(session, pending, domain, notes);
         notes.add(ctx.forwarder().describe());
         return change.withAllocation(done, notes);
     }

@@ -36,15 +36,49 @@ public final class QemuSocketAccess {
         return Optional.empty();
     }
 
-    /** Creates the socket directory: group rwx + others x for the QEMU group, else rwxrwxrwx. */
+    /** The socket directory with a QEMU group: root:QEMU-group, sticky, group may create, others may only pass. */
+    public static final int DIR_MODE_WITH_GROUP = 01771;
+    /** Without a QEMU group (or the right to set it): root's, sticky, nobody else may create or remove anything. */
+    public static final int DIR_MODE_WITHOUT_GROUP = 01755;
+
+    /**
+     * Creates the socket directory, or tightens an existing one. The sticky bit (as on /tmp) lets a QEMU process
+     * remove or rename only sockets it owns: with the group writable but no sticky bit, any guest's QEMU could unlink
+     * and replace another guest's socket or the forwarder's control socket. It is never world-writable: with no QEMU
+     * group QEMU cannot create sockets here, so server-mode sockets (QEMU creates them) need the group, while
+     * client-mode ones (the forwarder creates them, {@link #openSocket} opens them) work either way.
+     */
     public static void prepareDirectory(Path dir) {
         try {
             Files.createDirectories(dir);
-            if (!grant(dir, "rwxrwx--x")) {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new VirtwireException(VirtwireException.Kind.HOST, "the vhost-user socket directory " + dir + " is a symbolic link or not"
+                        + " a directory: remove it (virtwire creates it) or set VIRTWIRE_RUN_DIR to a directory root owns");
+            }
+            if (!grantMode(dir, DIR_MODE_WITH_GROUP)) {
+                setMode(dir, DIR_MODE_WITHOUT_GROUP);
             }
         } catch (IOException e) {
             throw new VirtwireException(VirtwireException.Kind.HOST, "cannot prepare the vhost-user socket directory " + dir + ": " + e, e);
+        }
+    }
+
+    /** chmod with the sticky bit, which PosixFilePermissions cannot express. */
+    private static void setMode(Path path, int mode) throws IOException {
+        Files.setAttribute(path, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static boolean grantMode(Path path, int mode) throws IOException {
+        Optional<GroupPrincipal> group = qemuGroup(path.getFileSystem());
+        if (group.isEmpty()) {
+            return false;
+        }
+        try {
+            Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group.get());
+            setMode(path, mode);
+            return true;
+        } catch (IOException e) {
+            return false; // not allowed to change the group (not root): the caller keeps the directory to its owner
         }
     }
 

@@ -33,6 +33,15 @@ public final class Reconciler {
     }
 
     public Result reconcile(AllocationRecord record, HeldDevices held, HostInventory inventory) {
+        return reconcile(record, held, inventory, true);
+    }
+
+    /**
+     * With {@code apply} false nothing on the host is touched and the result says what a writable run would do
+     * ("would restore"): for commands that only read, where the state directory cannot be written and the record
+     * could not follow the host.
+     */
+    public Result reconcile(AllocationRecord record, HeldDevices held, HostInventory inventory, boolean apply) {
         List<String> changes = new ArrayList<>();
         AllocationRecord out = record;
         for (Allocation a : record.allocations()) {
@@ -47,7 +56,8 @@ public final class Reconciler {
             }
             out = out.without(a.device());
             changes.add(a.kind() + " " + a.device() + ": released from '" + a.domain() + "' (" + (a.pending()
-                    ? "an interrupted attach: libvirt never got it" : "no domain holds it any more") + ")" + release(a, inventory));
+                    ? "an interrupted attach: libvirt never got it" : "no domain holds it any more") + ")" + (apply ? release(a, inventory)
+                    : wouldRelease(a)));
         }
         for (HeldDevices.Held h : held.all().values()) {
             if (out.find(h.device()).isPresent()) {
@@ -60,6 +70,13 @@ public final class Reconciler {
             }
         }
         return new Result(out, changes);
+    }
+
+    private static String wouldRelease(Allocation a) {
+        if (a.hostdev() && a.previous() != null && a.pfNetdev() != null && a.vfIndex() != null) {
+            return "; not applied: the VF would be restored to " + a.previous();
+        }
+        return "vhostuser".equals(a.kind()) ? "; not applied: the forwarder port would be removed" : "; not applied";
     }
 
     /** Undoes what the allocation changed on the host; best effort, the result says what happened. */

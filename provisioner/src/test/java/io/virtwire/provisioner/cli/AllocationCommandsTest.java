@@ -402,12 +402,13 @@ class AllocationCommandsTest {
         assertEquals(change.get("allocation").get("mac").asText(), forwarder.ports().getFirst().mac());
         assertTrue(change.get("notes").toString().contains("recording forwarder"), change.toString());
         assertTrue(Files.isDirectory(tmp.resolve("run")));
-        // QEMU (another user) must reach the socket: group-owned by its group, or open to all where that is not possible
+        // QEMU (another user) must reach the socket: group-owned by its group, else root's alone; always sticky (a QEMU
+        // process must not unlink or replace another guest's socket) and never world-writable
         Path run = tmp.resolve("run");
         String group = Files.readAttributes(run, java.nio.file.attribute.PosixFileAttributes.class).group().getName();
-        String perms = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(run));
-        assertTrue(List.of("libvirt-qemu", "qemu", "kvm").contains(group) && perms.equals("rwxrwx--x") || perms.equals("rwxrwxrwx"),
-                group + " " + perms);
+        int mode = (Integer) Files.getAttribute(run, "unix:mode") & 07777;
+        assertTrue(List.of("libvirt-qemu", "qemu", "kvm").contains(group) && mode == 01771 || mode == 01755,
+                group + " " + Integer.toOctalString(mode));
 
         JsonNode second = json("attach-interface", "lc-a", "--type", "vhostuser", "--config");
         assertEquals(tmp.resolve("run").resolve("lc-a-1.sock").toString(), second.get("allocation").get("device").asText());

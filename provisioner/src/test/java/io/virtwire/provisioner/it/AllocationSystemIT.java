@@ -152,6 +152,164 @@ class AllocationSystemIT {
         }
     }
 
+    /** Starts an attach with the test pause and kills it with SIGKILL once it has paused after the host change. */
+    private void attachKilledAtThePause(String domain, String mac, int vlan) throws Exception {
+        ProcessBuilder pb = virtwire("attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac", mac,
+                "--vlan", String.valueOf(vlan), "--config");
+        pb.environment().put(LifecycleContexts.PAUSE_ENV, "120");
+        Process p = pb.start();
+        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = err.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+                // wait for the pause
+            }
+            assertTrue(line != null, () -> "the attach ended before its test pause (exit " + p.exitValue() + ")");
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+
+    private JsonNode runJson(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--output", "json"));
+        all.addAll(List.of(args));
+        Process p = virtwire(all.toArray(String[]::new)).start();
+        byte[] err = p.getErrorStream().readAllBytes();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), () -> String.join(" ", args) + ": " + new String(err, StandardCharsets.UTF_8));
+        return JSON.readTree(out);
+    }
+
+    /**
+     * The finding: after a crashed attach, the next attach read the host before reconciliation restored the VF, so its
+     * answer said VLAN 777 while the VF was at 0, its {@code previous} was the crashed attach's settings, and a detach
+     * then left the free VF with that stale MAC and VLAN. Each round: kill an attach at the pause, attach another
+     * domain with the same VLAN, compare the answer with the simulated host, detach, and compare every VF with how it
+     * started.
+     */
+    @Test
+    void anAttachAfterAKilledAttachTellsTheTruthTwentyTimesOver() throws Exception {
+        String crashed = prefix + "crash";
+        String next = prefix + "next";
+        try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+            define(gw, crashed);
+            define(gw, next);
+        }
+        Map<String, VirtualFunction> original = new HashMap<>();
+        SimulatedKernel k = new SimulatedKernel(host);
+        new HostInventoryReader(k.paths(), k).read().pfs().stream().flatMap(p -> p.vfs().stream()).forEach(v -> original.put(v.address(), v));
+        List<String> wrong = new ArrayList<>();
+        for (int round = 0; round < 20; round++) {
+            String crashMac = String.format("52:54:00:6b:%02x:11", round);
+            attachKilledAtThePause(crashed, crashMac, 777);
+            JsonNode change = runJson("attach-interface", next, "--type", "hostdev", "--pf", "0000:04:00.0", "--vlan", "777", "--config");
+            JsonNode a = change.get("allocation");
+            String dev = a.get("device").asText();
+            VirtualFunction now = vf(dev);
+            VirtualFunction before = original.get(dev);
+            if (now.vlan() == null || now.vlan() != a.get("settings").get("vlan").asInt() || now.vlan() != 777) {
+                wrong.add("round " + round + ": the answer says vlan " + a.get("settings").get("vlan") + ", VF " + dev + " is at " + now.vlan());
+            }
+            if (!a.get("settings").get("mac").asText().equals(now.mac())) {
+                wrong.add("round " + round + ": the answer says mac " + a.get("settings").get("mac") + ", VF " + dev + " has " + now.mac());
+            }
+            if (!a.get("previous").get("mac").asText().equals(before.mac().toLowerCase())
+                    || a.get("previous").get("vlan").asInt() != (before.vlan() == null ? 0 : before.vlan())) {
+                wrong.add("round " + round + ": previous " + a.get("previous") + " is not VF " + dev + "'s pre-attach " + before.mac() + "/" + before.vlan());
+            }
+            runJson("detach-interface", next, "--mac", a.get("mac").asText(), "--config");
+            // the next command (here: the crashed attach's round after this) reconciles the crash; the detach already did
+            for (Map.Entry<String, VirtualFunction> e : original.entrySet()) {
+                VirtualFunction v = vf(e.getKey());
+                if (!v.mac().equals(e.getValue().mac()) || !java.util.Objects.equals(v.vlan(), e.getValue().vlan())) {
+                    wrong.add("round " + round + ": free VF " + e.getKey() + " kept " + v.mac() + "/vlan " + v.vlan() + " after the detach (was "
+                            + e.getValue().mac() + "/" + e.getValue().vlan() + ")");
+                }
+            }
+            assertTrue(recordByDevice().isEmpty(), "round " + round + ": " + recordByDevice());
+        }
+        assertEquals(List.of(), wrong);
+    }
+
+    /**
+     * The disk fills between the pending and the held save (a 1 MiB tmpfs as the state directory, filled during the
+     * test pause): libvirt has the NIC, so the attach exits 0 with changed:true and a warning, and the next command
+     * completes the record from libvirt; an operator has no reason to retry, and the domain has one VF.
+     */
+    @Test
+    void aFullDiskAfterLibvirtTookTheNicIsSuccessWithAWarning() throws Exception {
+        assertEquals("root", System.getProperty("user.name"), "this test mounts a tmpfs: run it as root");
+        String domain = prefix + "full";
+        try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+            define(gw, domain);
+        }
+        Files.createDirectories(state);
+        mount("-t", "tmpfs", "-o", "size=1m,mode=0755", "vw-sprov-state", state.toString());
+        try {
+            ProcessBuilder pb = virtwire("--output", "json", "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0",
+                    "--vlan", "31", "--config");
+            pb.environment().put(LifecycleContexts.PAUSE_ENV, "3");
+            Process p = pb.start();
+            StringBuilder err = new StringBuilder();
+            Path filler = state.resolve("filler");
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+                    err.append(line).append('\n');
+                }
+                assertTrue(line != null, "the attach ended before its pause: " + err);
+                // fill the file system while the attach sleeps after its pending save
+                try (var out = Files.newOutputStream(filler)) {
+                    byte[] block = new byte[4096];
+                    while (true) {
+                        out.write(block);
+                        out.flush();
+                    }
+                } catch (IOException full) {
+                    assertTrue(full.getMessage().contains("No space left"), full.toString());
+                }
+                while ((line = r.readLine()) != null) {
+                    err.append(line).append('\n');
+                }
+            }
+            String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), "libvirt has the NIC: not a failure\n" + err + json);
+            JsonNode change = JSON.readTree(json);
+            assertTrue(change.get("changed").asBoolean(), json);
+            String dev = change.get("allocation").get("device").asText();
+            assertTrue(change.get("notes").toString().contains("warning: the NIC is attached"), json);
+            assertTrue(err.toString().contains("virtwire: warning: the NIC is attached") && err.toString().contains("No space left"), err.toString());
+            assertEquals(domain + "/pending", recordByDevice().get(dev), "the pending entry is what reached the disk");
+
+            Files.delete(filler);
+            JsonNode list = runJson("vf", "list", "--pf", "0000:04:00.0");
+            assertTrue(list.get("reconciled").toString().contains("pending attach to '" + domain + "' completed"), list.toString());
+            assertEquals(Map.of(dev, domain + "/held"), recordByDevice());
+            assertEquals(31, vf(dev).vlan());
+            try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+                assertEquals(1, DomainXml.parse(gw.domainXml(domain, true)).interfaces().size());
+            }
+            try (var files = Files.list(state)) {
+                assertEquals(List.of(StateStore.RECORD, StateStore.LOCK), files.map(f -> f.getFileName().toString()).sorted().toList(),
+                        "no temp file is left");
+            }
+        } finally {
+            mount("-u", state.toString());
+        }
+    }
+
+    private static void mount(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        if (args[0].equals("-u")) {
+            cmd.addAll(List.of("umount", args[1]));
+        } else {
+            cmd.add("mount");
+            cmd.addAll(List.of(args));
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+    }
+
     @Test
     void killDashNineBetweenHostChangeAndAttachIsRepairedByTheNextCommand() throws Exception {
         String domain = prefix + "kill";
@@ -186,6 +344,17 @@ class AllocationSystemIT {
         assertEquals(0, list.exitCode(), list.toString());
         JsonNode out = JSON.readTree(list.out());
         assertTrue(out.get("reconciled").get(0).asText().contains("an interrupted attach"), out.toString());
+        // the listing is of the host after reconciliation, not before it in the same run
+        JsonNode row = null;
+        for (JsonNode r : out.get("vfs")) {
+            if (r.get("address").asText().equals(dev)) {
+                row = r;
+            }
+        }
+        assertTrue(row != null, out.toString());
+        assertEquals(VirtualFunction.ZERO_MAC, row.get("mac").asText(), row.toString());
+        assertEquals(0, row.get("vlan").asInt(), row.toString());
+        assertEquals("free", row.get("state").asText(), row.toString());
         assertEquals(VirtualFunction.ZERO_MAC, vf(dev).mac());
         assertEquals(0, vf(dev).vlan());
         assertTrue(recordByDevice().isEmpty());
