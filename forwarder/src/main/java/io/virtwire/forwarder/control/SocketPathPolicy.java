@@ -16,8 +16,8 @@ import java.util.List;
  * Where a vhost-user socket named over the control API may be: below the configured socket directory
  * ({@code socketDir}, default the control socket's own directory) or one of {@code extraSocketDirs}, written in
  * normal form (no {@code ..}, {@code .}, {@code //} or trailing {@code /}), without control characters, with no
- * symbolic link (and nothing but directories) between that directory and the socket, and never the control socket
- * itself. A control-group member could otherwise have the root daemon create or replace a socket anywhere
+ * symbolic link (and nothing but directories of root or the forwarder's user) between that directory and the
+ * socket, and never the control socket itself. A control-group member could otherwise have the root daemon create or replace a socket anywhere
  * ({@code /etc/x.sock}), follow a link out of the directory, or connect a port to the control socket.
  *
  * <p>The config file's own ports are not confined: root wrote that file. The check runs when the port is added;
@@ -28,10 +28,18 @@ public final class SocketPathPolicy {
 
     private final List<Path> roots;
     private final Path control;
+    private final int ownUid;
 
     public SocketPathPolicy(List<Path> roots, Path control) {
         this.roots = List.copyOf(roots);
         this.control = control;
+        int uid;
+        try {
+            uid = AccessPolicy.ownUid();
+        } catch (IOException e) {
+            uid = 0; // no /proc: only root's directories pass
+        }
+        this.ownUid = uid;
     }
 
     public static SocketPathPolicy of(ForwarderConfig c) {
@@ -93,9 +101,26 @@ public final class SocketPathPolicy {
             if (!at.equals(p) && !a.isDirectory()) {
                 throw refused(socket, "goes through " + at + ", which is not a directory");
             }
+            if (!at.equals(p)) {
+                // in a sticky socket directory only a directory's owner may rename it: one of root's cannot be
+                // swapped for a link between this check and the bind
+                int uid = uid(at);
+                if (uid != 0 && uid != ownUid) {
+                    throw refused(socket, "goes through " + at + ", which belongs to uid " + uid + "; below " + root
+                            + " sockets may only be in directories of root (or of the forwarder's user)");
+                }
+            }
             if (at.equals(p) && sameFile(at, control)) {
                 throw refused(socket, "is (a link to) the forwarder's control socket");
             }
+        }
+    }
+
+    private static int uid(Path dir) throws ForwarderException {
+        try {
+            return (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new ForwarderException("INVALID_ARGUMENT", "\"port.socket\": cannot check " + dir + ": " + e.getMessage());
         }
     }
 

@@ -80,6 +80,10 @@ class ControlStrictnessTest {
         Files.createSymbolicLink(dir.resolve("link.sock"), dir.resolve("boot.sock"));
         Files.createLink(dir.resolve("hard.sock"), dir.resolve("control.sock"));
         Files.writeString(dir.resolve("plainfile"), "x");
+        // a directory someone else owns (the QEMU user could rename it for a link after the check): chown needs root,
+        // as the forwarder's state and control tests do
+        Path nobodys = Files.createDirectory(dir.resolve("nobodys"));
+        Files.setAttribute(nobodys, "unix:uid", 65534);
         String p = "{\"op\":\"port.add\",\"port\":{\"name\":\"vm9\",\"socket\":\"" + ok + "\"";
         return List.of(
                 // types are not coerced
@@ -133,6 +137,7 @@ class ControlStrictnessTest {
                 bad(vhost("vm9", dir.resolve("hard.sock").toString(), "client"), "INVALID_ARGUMENT", "control socket"),
                 bad(vhost("vm9", dir + "/plainfile/x.sock"), "INVALID_ARGUMENT", "not a directory"),
                 bad(vhost("vm9", dir.toString()), "INVALID_ARGUMENT", "outside"),
+                bad(vhost("vm9", dir + "/nobodys/vm9.sock"), "INVALID_ARGUMENT", "belongs to uid 65534"),
                 bad(vhost("vm\n9", ok), "INVALID_ARGUMENT", "port name", "\\x0a"),
                 bad("{\"op\":\"port.add\",\"port\":{\"name\":\"t9\",\"type\":\"tap\",\"iface\":\"vw\\n9\"}}",
                         "INVALID_ARGUMENT", "iface", "\\x0a"),
