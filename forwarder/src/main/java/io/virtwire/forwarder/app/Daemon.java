@@ -8,6 +8,7 @@ import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.control.AccessPolicy;
 import io.virtwire.forwarder.control.ControlHandler;
+import io.virtwire.forwarder.control.ControlLimits;
 import io.virtwire.forwarder.control.ControlServer;
 
 import java.nio.file.Path;
@@ -76,7 +77,8 @@ public final class Daemon implements AutoCloseable {
             } catch (ProvisionException e) {
                 throw e.getCause() instanceof Exception ex ? ex : e;
             }
-            control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy);
+            control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy,
+                    ControlLimits.of(config));
             return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class), stateDir);
         } catch (Exception | Error e) {
             if (control != null) {

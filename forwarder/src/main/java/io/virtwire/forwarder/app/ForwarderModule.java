@@ -6,6 +6,7 @@ import com.google.inject.Singleton;
 import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.control.AccessPolicy;
 import io.virtwire.forwarder.control.ControlHandler;
+import io.virtwire.forwarder.control.SocketPathPolicy;
 import io.virtwire.forwarder.port.PortFactory;
 import io.virtwire.linux.ErrnoException;
 
@@ -67,7 +68,7 @@ public final class ForwarderModule extends AbstractModule {
     @Provides
     @Singleton
     ControlHandler controlHandler(Forwarder forwarder, RememberedPorts remembered) {
-        return new ControlHandler(forwarder, remembered);
+        return new ControlHandler(forwarder, remembered, SocketPathPolicy.of(config));
     }
 
     @Provides

@@ -9,11 +9,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code virtwire-forwarder [--config FILE] [--control SOCK]} (the daemon) and
  * {@code virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N]}. Both run until SIGTERM/SIGINT.
- * Exit codes: 0 stopped by a signal, 2 bad usage or config, 1 could not start.
+ * Exit codes: 0 stopped by SIGTERM or SIGINT (a normal stop: systemd's stop and Ctrl-C), 2 bad usage or config
+ * (a config problem as {@code file:line:column: message}), 1 could not start.
  */
 public final class Main {
 
@@ -39,6 +41,7 @@ public final class Main {
             System.err.print(USAGE);
             System.exit(2);
         } catch (IllegalArgumentException e) {
+            // ConfigException among them: a config file's problem, as file:line:column: message
             System.err.println("virtwire-forwarder: " + e.getMessage());
             System.exit(2);
         } catch (ForwarderException e) {
@@ -80,11 +83,15 @@ public final class Main {
         }
         Forwarder f = new Forwarder(Forwarder.Mode.XCONNECT, 1, cpu >= 0 ? List.of(cpu) : List.of(),
                 Duration.ofMinutes(5), new PortFactory(), -1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            f.close();
-            stopped.countDown();
-        }));
+        CountDownLatch stop = StopSignals.install();
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable closeOnce = () -> {
+            if (closed.compareAndSet(false, true)) {
+                f.close();
+            }
+        };
+        // any other way out of the JVM (SIGHUP, System.exit elsewhere) still closes the ports
+        Runtime.getRuntime().addShutdownHook(new Thread(closeOnce));
         try {
             f.addPort(PortConfig.vhostUser("a", Path.of(sockets.get(0)).toAbsolutePath().toString(), "server"));
             f.addPort(PortConfig.vhostUser("b", Path.of(sockets.get(1)).toAbsolutePath().toString(), "server"));
@@ -94,7 +101,9 @@ public final class Main {
         }
         System.err.println("virtwire-forwarder: cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1)
                 + (cpu >= 0 ? " (worker on CPU " + cpu + ")" : ""));
-        stopped.await();
+        stop.await();
+        closeOnce.run();
+        System.exit(0);
     }
 
     private static void daemon(String[] args) throws Exception {
@@ -117,18 +126,27 @@ public final class Main {
                 default -> throw new UsageException("unknown argument " + args[i]);
             }
         }
+        if (control != null && !control.startsWith("/")) {
+            throw new UsageException("--control '" + control + "' must be an absolute path (start with /)");
+        }
         ForwarderConfig c = config == null ? ForwarderConfig.empty() : ForwarderConfig.load(config);
         if (control != null) {
             c = c.withControl(control);
         }
+        CountDownLatch stop = StopSignals.install();
         Daemon d = Daemon.start(c);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            d.close();
-            stopped.countDown();
-        }));
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable closeOnce = () -> {
+            if (closed.compareAndSet(false, true)) {
+                d.close();
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(closeOnce));
         System.err.println("virtwire-forwarder: running, control socket " + d.controlPath() + ", "
                 + d.forwarder().ports().size() + " ports");
-        stopped.await();
+        stop.await();
+        closeOnce.run();
+        System.err.println("virtwire-forwarder: stopped");
+        System.exit(0);
     }
 }

@@ -1,14 +1,14 @@
 package io.virtwire.forwarder.control;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.app.ForwarderException;
 import io.virtwire.forwarder.app.RememberedPorts;
 import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.config.StrictMapping;
 import io.virtwire.forwarder.config.VlanConfig;
 import io.virtwire.forwarder.runtime.PollWorker;
 import io.virtwire.forwarder.switching.MacTable;
@@ -23,19 +23,26 @@ import java.util.Map;
  * One JSON request line in, one JSON response line out (docs/forwarder.md lists every request and response).
  * Request: {@code {"op": "...", "id": <optional, echoed>, ...}}. Response: {@code {"id":..,"ok":true,"result":{..}}}
  * or {@code {"id":..,"ok":false,"error":{"code":"..","message":".."}}}. A refused request changes nothing.
+ *
+ * <p>Strict ({@link StrictMapping}): a value must have its field's JSON type (no {@code "4"} for 4, no 2.7 for an
+ * integer, no number for a name), every operation refuses fields it does not take, a key may appear once, and
+ * nothing may follow the object on its line. A vhost-user socket path must pass the {@link SocketPathPolicy}.
  */
 public final class ControlHandler {
 
     private static final System.Logger LOG = System.getLogger(ControlHandler.class.getName());
 
+    private static final String OPS = "health, port.list, port.add, port.del, stats, macs";
+
     private final Forwarder forwarder;
     private final RememberedPorts remembered;
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private final SocketPathPolicy sockets;
+    private final ObjectMapper json = StrictMapping.build(JsonMapper.builder());
 
-    public ControlHandler(Forwarder forwarder, RememberedPorts remembered) {
+    public ControlHandler(Forwarder forwarder, RememberedPorts remembered, SocketPathPolicy sockets) {
         this.forwarder = forwarder;
         this.remembered = remembered;
+        this.sockets = sockets;
     }
 
     public String handle(String line) {
@@ -46,7 +53,7 @@ public final class ControlHandler {
                 req = json.readTree(line);
             } catch (JsonProcessingException e) {
                 throw new ForwarderException("INVALID_JSON", "the request is not valid JSON: "
-                        + e.getOriginalMessage() + "; send one JSON object per line");
+                        + StrictMapping.describe(e, null) + "; send one JSON object per line");
             }
             if (req == null || !req.isObject()) {
                 throw new ForwarderException("INVALID_JSON", "the request must be a JSON object like {\"op\":\"health\"}");
@@ -54,18 +61,23 @@ public final class ControlHandler {
             id = req.get("id");
             JsonNode op = req.get("op");
             if (op == null || !op.isTextual()) {
-                throw new ForwarderException("INVALID_ARGUMENT", "the request has no \"op\" string;"
-                        + " ops: health, port.list, port.add, port.del, stats, macs");
+                throw new ForwarderException("INVALID_ARGUMENT", "the request has no \"op\" string; ops: " + OPS);
             }
             Object result = switch (op.asText()) {
-                case "health" -> health();
-                case "port.list" -> Map.of("ports", portList());
+                case "health" -> {
+                    onlyFields(req);
+                    yield health();
+                }
+                case "port.list" -> {
+                    onlyFields(req);
+                    yield Map.of("ports", portList());
+                }
                 case "port.add" -> portAdd(req);
                 case "port.del" -> portDel(req);
                 case "stats" -> stats(req);
                 case "macs" -> macs(req);
                 default -> throw new ForwarderException("UNKNOWN_OP", "op '" + op.asText()
-                        + "' is not one of health, port.list, port.add, port.del, stats, macs");
+                        + "' is not one of " + OPS);
             };
             return ok(id, result);
         } catch (ForwarderException e) {
@@ -111,9 +123,21 @@ public final class ControlHandler {
     private static String requiredText(JsonNode req, String field) throws ForwarderException {
         JsonNode n = req.get(field);
         if (n == null || !n.isTextual()) {
-            throw new ForwarderException("INVALID_ARGUMENT", "\"" + field + "\" (a string) is required");
+            throw new ForwarderException("INVALID_ARGUMENT", "\"" + field + "\" (a string) is required"
+                    + (n == null ? "" : ", got " + kind(n)));
         }
         return n.asText();
+    }
+
+    private static String kind(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case NUMBER -> "the number " + n;
+            case BOOLEAN -> n.toString();
+            case NULL -> "null";
+            case ARRAY -> "a list";
+            case OBJECT -> "an object";
+            default -> n.toString();
+        };
     }
 
     private void onlyFields(JsonNode req, String... allowed) throws ForwarderException {
@@ -123,7 +147,8 @@ public final class ControlHandler {
         while (it.hasNext()) {
             String f = it.next();
             if (!ok.contains(f)) {
-                throw new ForwarderException("INVALID_ARGUMENT", "unknown field \"" + f + "\"; this op takes " + ok);
+                throw new ForwarderException("INVALID_ARGUMENT", "unknown field \"" + f + "\"; op "
+                        + req.get("op").asText() + " takes only " + ok);
             }
         }
     }
@@ -193,7 +218,15 @@ public final class ControlHandler {
         try {
             c = json.treeToValue(node, PortConfig.class);
         } catch (JsonProcessingException e) {
-            throw new ForwarderException("INVALID_ARGUMENT", "\"port\": " + e.getOriginalMessage());
+            throw new ForwarderException("INVALID_ARGUMENT", StrictMapping.describe(e, "port", node));
+        }
+        try {
+            c.validated();
+        } catch (IllegalArgumentException e) {
+            throw new ForwarderException("INVALID_ARGUMENT", e.getMessage());
+        }
+        if (c.socket() != null) {
+            sockets.check(c.socket());
         }
         SwitchPort p = remembered.add(c);
         return Map.of("port", describe(p));
@@ -242,7 +275,11 @@ public final class ControlHandler {
         Integer vlan = null;
         if (req.has("vlan")) {
             JsonNode v = req.get("vlan");
-            if (!v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 4094) {
+            if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                throw new ForwarderException("INVALID_ARGUMENT", "\"vlan\" must be a whole number 1..4094 (no"
+                        + " quotes, no fraction), got " + kind(v));
+            }
+            if (v.asInt() < 1 || v.asInt() > 4094) {
                 throw new ForwarderException("INVALID_ARGUMENT", "\"vlan\" " + v + " is outside 1..4094");
             }
             vlan = v.asInt();

@@ -45,7 +45,7 @@ class XconnectTestpmdIT {
                         + second[0] + ", " + first[1] + " -> " + second[1]);
             }
             assertTrue(fwd.isAlive(), "testpmd leaving does not end the forwarder");
-            assertEquals(143, fwd.terminate(), "SIGTERM ends it (128 + 15)");
+            assertEquals(0, fwd.terminate(), "SIGTERM is a normal stop: exit 0");
             assertFalse(Files.exists(a) || Files.exists(b), "sockets removed on SIGTERM");
         }
     }

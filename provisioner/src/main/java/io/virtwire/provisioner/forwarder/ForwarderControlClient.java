@@ -119,7 +119,8 @@ public final class ForwarderControlClient {
             case "UNKNOWN_PORT", "NO_SUCH_INTERFACE" -> VirtwireException.Kind.NOT_FOUND;
             case "DUPLICATE_NAME", "SOCKET_IN_USE", "INTERFACE_IN_USE" -> VirtwireException.Kind.CONFLICT;
             case "INVALID_ARGUMENT", "INVALID_JSON", "UNKNOWN_OP" -> VirtwireException.Kind.INVALID_INPUT;
-            case "NOT_ALLOWED" -> VirtwireException.Kind.UNAVAILABLE;
+            // the daemon's control-connection cap and idle timeout: busy now, a later try can succeed
+            case "NOT_ALLOWED", "TOO_MANY_CLIENTS", "IDLE_TIMEOUT" -> VirtwireException.Kind.UNAVAILABLE;
             default -> VirtwireException.Kind.HOST; // PORT_OPEN_FAILED, INTERNAL: the host or the daemon failed
         };
     }

@@ -70,6 +70,8 @@ class ForwarderControlClientTest {
         assertEquals(VirtwireException.Kind.CONFLICT, ForwarderControlClient.kindOf("DUPLICATE_NAME"));
         assertEquals(VirtwireException.Kind.CONFLICT, ForwarderControlClient.kindOf("SOCKET_IN_USE"));
         assertEquals(VirtwireException.Kind.CONFLICT, ForwarderControlClient.kindOf("INTERFACE_IN_USE"));
+        assertEquals(VirtwireException.Kind.UNAVAILABLE, ForwarderControlClient.kindOf("TOO_MANY_CLIENTS"));
+        assertEquals(VirtwireException.Kind.UNAVAILABLE, ForwarderControlClient.kindOf("IDLE_TIMEOUT"));
         assertEquals(VirtwireException.Kind.INVALID_INPUT, ForwarderControlClient.kindOf("INVALID_ARGUMENT"));
         assertEquals(VirtwireException.Kind.INVALID_INPUT, ForwarderControlClient.kindOf("INVALID_JSON"));
         assertEquals(VirtwireException.Kind.UNAVAILABLE, ForwarderControlClient.kindOf("NOT_ALLOWED"));
