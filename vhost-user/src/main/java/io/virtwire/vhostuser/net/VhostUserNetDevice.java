@@ -387,34 +387,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
     /** Guest transmit → {@code burst}. */
     @Override
     public int receiveBurst(PacketBurst burst) {
-        dataPath.lock();
-        try {
-            if (brokenReason != null) {
-                return 0;
-            }
-            int added = 0;
-            int announced = 0;
-            byte[] rarp = pendingRarp;
-            if (rarp != null && !burst.isFull()) {
-                pendingRarp = null;
-                burst.add(rarp);
-                rarpAnnounced++;
-                announced = 1;
-            }
-            for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
-                int pair = nextTxPair;
-                nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
-                added += drainPair(pair, burst);
-            }
-            txFrames += added;
-            return added + announced;
-        } catch (InternalError e) {
-            markBroken("guest memory fault on transmit (memory shrunk under us?): " + e.getMessage());
-            breakQueues("guest memory fault: " + e.getMessage());
-            return 0;
-        } finally {
-            dataPath.unlock();
-        }
+        return takeTransmit(ALL_PAIRS, burst);
     }
 
     /**
@@ -424,6 +397,18 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
      * what runs in parallel is everything after the burst (switching, transmitting elsewhere).
      */
     public int receiveBurst(int pair, PacketBurst burst) {
+        return takeTransmit(pair, burst);
+    }
+
+    /** {@link #takeTransmit}'s "every pair, in turn" (a pair number is never negative). */
+    private static final int ALL_PAIRS = -1;
+
+    /**
+     * Both {@code receiveBurst}s: a pending RARP first, then pair {@code onlyPair}'s transmit ring, or with
+     * {@link #ALL_PAIRS} every pair's, starting one further each burst so no pair starves the others. One lock
+     * round trip either way.
+     */
+    private int takeTransmit(int onlyPair, PacketBurst burst) {
         dataPath.lock();
         try {
             if (brokenReason != null) {
@@ -437,7 +422,16 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 rarpAnnounced++;
                 announced = 1;
             }
-            int added = drainPair(pair, burst);
+            int added = 0;
+            if (onlyPair != ALL_PAIRS) {
+                added = drainPair(onlyPair, burst);
+            } else {
+                for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
+                    int pair = nextTxPair;
+                    nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
+                    added += drainPair(pair, burst);
+                }
+            }
             txFrames += added;
             return added + announced;
         } catch (InternalError e) {
@@ -842,14 +836,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         if (arm == ARMED_WORK_PENDING) {
             return;
         }
-        try {
-            int ready = epoll.await(arm == ARMED_POLLING ? Math.min(1, timeoutMillis) : timeoutMillis);
-            for (int i = 0; i < ready; i++) {
-                drainKick(epoll.data(i));
-            }
-        } catch (ErrnoException e) {
-            markBroken("epoll failed: " + e.getMessage());
-        }
+        drainReady(epoll, wake, arm == ARMED_POLLING ? Math.min(1, timeoutMillis) : timeoutMillis);
         disarmKicks();
     }
 
@@ -892,26 +879,8 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     /** Second half of {@link #awaitWork}: consumes pending kicks without blocking and turns kicks off again. */
     public void disarmKicks() {
-        try {
-            int ready = epoll.await(0);
-            for (int i = 0; i < ready; i++) {
-                drainKick(epoll.data(i));
-            }
-        } catch (ErrnoException e) {
-            markBroken("epoll failed: " + e.getMessage());
-        }
-        dataPath.lock();
-        try {
-            for (int i = 1; i < lanes.length; i += 2) {
-                if (lanes[i].queue != null) {
-                    lanes[i].queue.disableNotification();
-                }
-            }
-        } catch (InternalError e) {
-            markBroken("guest memory fault: " + e.getMessage());
-        } finally {
-            dataPath.unlock();
-        }
+        drainReady(epoll, wake, 0);
+        disableKicks(0, queuePairs);
     }
 
     /** {@link #armKicks()} for queue pair {@code pair}'s transmit ring only; sleep on {@link #pollFd(int)}. */
@@ -936,25 +905,19 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     /** {@link #disarmKicks()} for queue pair {@code pair}: drains its kick and wake, turns its kicks off again. */
     public void disarmKicks(int pair) {
-        try {
-            Epoll pollPair = pairEpolls[pair];
-            int ready = pollPair.await(0);
-            for (int i = 0; i < ready; i++) {
-                long data = pollPair.data(i);
-                if (data == WAKE) {
-                    pairWakes[pair].drain();
-                } else {
-                    drainKick(data);
-                }
-            }
-        } catch (ErrnoException e) {
-            markBroken("epoll failed: " + e.getMessage());
-        }
+        drainReady(pairEpolls[pair], pairWakes[pair], 0);
+        disableKicks(pair, pair + 1);
+    }
+
+    /** Turns kicks off again on the transmit rings of pairs {@code fromPair..toPair-1}, in one lock round trip. */
+    private void disableKicks(int fromPair, int toPair) {
         dataPath.lock();
         try {
-            Lane lane = lanes[pair * 2 + 1];
-            if (lane.queue != null) {
-                lane.queue.disableNotification();
+            for (int pair = fromPair; pair < toPair; pair++) {
+                Lane lane = lanes[pair * 2 + 1];
+                if (lane.queue != null) {
+                    lane.queue.disableNotification();
+                }
             }
         } catch (InternalError e) {
             markBroken("guest memory fault: " + e.getMessage());
@@ -973,11 +936,27 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         return epoll.fd();
     }
 
-    private void drainKick(long data) throws ErrnoException {
-        if (data == WAKE) {
-            wake.drain();
-            return;
+    /**
+     * Waits up to {@code timeoutMillis} on {@code poll} (the device's or one pair's), then consumes what it reported:
+     * its wake eventfd {@code wakeFd} and ring kicks.
+     */
+    private void drainReady(Epoll poll, EventFd wakeFd, int timeoutMillis) {
+        try {
+            int ready = poll.await(timeoutMillis);
+            for (int i = 0; i < ready; i++) {
+                long data = poll.data(i);
+                if (data == WAKE) {
+                    wakeFd.drain();
+                } else {
+                    drainKick(data);
+                }
+            }
+        } catch (ErrnoException e) {
+            markBroken("epoll failed: " + e.getMessage());
         }
+    }
+
+    private void drainKick(long data) throws ErrnoException {
         dataPath.lock();
         try {
             EventFd kick = lanes[(int) data].kick;
