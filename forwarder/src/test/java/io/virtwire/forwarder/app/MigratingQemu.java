@@ -71,8 +71,7 @@ final class MigratingQemu implements AutoCloseable {
         if (incoming != null) {
             cmd.addAll(List.of("-incoming", incoming));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new MigratingQemu(p, serial, qmp, log);
+        return new MigratingQemu(ChildProcess.startLogged(cmd, log, false), serial, qmp, log);
     }
 
     Qmp qmp() throws Exception {
@@ -126,11 +125,6 @@ final class MigratingQemu implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        ChildProcess.stop(process, 10);
     }
 }
