@@ -35,6 +35,26 @@ final class ForwarderProcess implements AutoCloseable {
         return new ForwarderProcess(ChildProcess.startLogged(cmd, log, true), log);
     }
 
+    /** Waits (30 s at most) until every one of {@code sockets} exists; fails with the log if the forwarder exits first. */
+    void awaitSockets(Path... sockets) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!allExist(sockets)) {
+            if (System.nanoTime() > deadline || !isAlive()) {
+                throw new AssertionError("the forwarder did not open its sockets:\n" + log());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean allExist(Path[] paths) {
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     long pid() {
         return process.pid();
     }
