@@ -1,9 +1,9 @@
 package io.virtwire.virtio.queue;
 
+import io.virtwire.memory.GuestMemory;
+import io.virtwire.memory.GuestRegion;
 import io.virtwire.vhostuser.frontend.driver.DescriptorWriter;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
-import io.virtwire.vhostuser.memory.GuestMemory;
-import io.virtwire.vhostuser.memory.GuestRegion;
 import io.virtwire.virtio.queue.testing.TestGuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
