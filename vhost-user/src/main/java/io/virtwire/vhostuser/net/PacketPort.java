@@ -1,5 +1,7 @@
 package io.virtwire.vhostuser.net;
 
+import io.virtwire.virtio.net.PacketBurst;
+
 /**
  * A place frames come from and go to, in bursts, so a forwarder can move frames between any two ports with the
  * same loop. Both methods are called by one data-path thread and allocate nothing.

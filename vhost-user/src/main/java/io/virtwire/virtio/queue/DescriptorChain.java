@@ -151,7 +151,7 @@ public final class DescriptorChain {
      * The index, in {@link #memory()}, of the region that holds the whole device-readable part when that part is
      * one buffer (the usual transmitted frame: header and data together); -1 when it is several buffers, none, or
      * a buffer that crosses into the next region, and when the chain is not OK. With the guest-physical address
-     * {@code segmentAddress(0)}, this lets a device batch plain region copies (see the net device's CopyBatch).
+     * {@code segmentAddress(0)}, this lets a device batch plain region copies (see CopyBatch in virtio.net).
      */
     public int readableRegion() {
         return firstWritable == 1 ? regionHolding(memory, 0) : -1;
