@@ -70,7 +70,6 @@ public final class DescriptorChain {
     private boolean missWrite;
     private ChainStatus status = ChainStatus.END;
     private String malformedReason;
-    private int cursor;
 
     // the descriptor being read, copied out of guest memory once
     private long dAddr;
@@ -182,42 +181,6 @@ public final class DescriptorChain {
         return region;
     }
 
-    // ---- sequential walk over the validated segments ----
-
-    /** Restarts {@link #next()} at the first segment. */
-    public void rewind() {
-        cursor = -1;
-    }
-
-    /**
-     * Advances to the next segment: {@link ChainStatus#OK} with {@link #address()}, {@link #length()} and
-     * {@link #writable()} describing it, {@link ChainStatus#END} past the last one, and
-     * {@link ChainStatus#MALFORMED} (every time) if the chain was malformed.
-     */
-    public ChainStatus next() {
-        if (status != ChainStatus.OK) {
-            return status;
-        }
-        if (cursor + 1 >= count) {
-            cursor = count;
-            return ChainStatus.END;
-        }
-        cursor++;
-        return ChainStatus.OK;
-    }
-
-    public long address() {
-        return segmentAddress(cursor);
-    }
-
-    public long length() {
-        return segmentLength(cursor);
-    }
-
-    public boolean writable() {
-        return segmentWritable(cursor);
-    }
-
     // ---- copies ----
 
     /**
@@ -289,7 +252,6 @@ public final class DescriptorChain {
         writableBytes = 0;
         id = 0;
         ringSlots = 0;
-        cursor = -1;
         memory = mem;
         status = newStatus;
         malformedReason = null;
