@@ -4,7 +4,8 @@
  * buffers every port shares: {@link io.virtwire.virtio.net.PacketBurst} (preallocated frames, each with its header)
  * and {@link io.virtwire.virtio.net.CopyBatch} (copies between guest buffers and a burst, run back to back).
  *
- * <p>It sits above {@code io.virtwire.memory} only: TAP and AF_PACKET ports use these buffers without depending on
- * vhost-user, and the vhost-user net device uses them without the forwarder.
+ * <p>It sits above {@code io.virtwire.memory} and {@code io.virtwire.virtio.queue} (ring layout constants) only:
+ * TAP and AF_PACKET ports use these buffers without depending on vhost-user, and the vhost-user net device uses
+ * them without the forwarder.
  */
 package io.virtwire.virtio.net;
