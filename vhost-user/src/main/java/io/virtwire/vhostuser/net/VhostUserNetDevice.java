@@ -8,10 +8,12 @@ import io.virtwire.vhostuser.protocol.ProtocolFeature;
 import io.virtwire.vhostuser.protocol.ProtocolFeatures;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.protocol.VirtioFeatures;
+import io.virtwire.virtio.net.CopyBatch;
 import io.virtwire.virtio.net.HeaderFault;
 import io.virtwire.virtio.net.InternetChecksum;
 import io.virtwire.virtio.net.OffloadCheck;
 import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetFeatures;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.ChainStatus;
@@ -25,7 +27,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A minimal virtio-net device behind a vhost-user session, and a {@link PacketPort}: rings {@code 2k} are the
+ * A minimal virtio-net device behind a vhost-user session, moving {@link PacketBurst}es: rings {@code 2k} are the
  * guest's receive queues, {@code 2k+1} its transmit queues (virtio 1.x 5.1.2), one pair per
  * {@code queuePairs}. Frames carry a 12-byte header (VERSION_1 / MRG_RXBUF) or the 10-byte legacy one; receive
  * buffers are merged when MRG_RXBUF is negotiated.
@@ -40,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * at all, and its frames travel with a zero header.
  *
  * <p>Threading: one data-path thread calls {@link #receiveBurst}, {@link #transmitBurst} and {@link #awaitWork}
- * (a {@link NetPollWorker}, or a forwarder's agent). Each burst runs under a lock that {@link #queueStarted} and
+ * (a forwarder's agent, or a test's poll loop). Each burst runs under a lock that {@link #queueStarted} and
  * {@link #queueStopped} also take: holding it is how the session's pause waits for the data path to let go of a
  * ring (the uncontended lock costs a CAS per burst and allocates nothing).
  *
@@ -50,7 +52,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * affected. Frames longer than the burst's slot, chains shorter than the header and frames whose header fails
  * {@link OffloadCheck} (an offload the guest did not negotiate, fields outside the frame) are dropped and counted.
  */
-public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, AutoCloseable {
+public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VhostUserNetDevice.class.getName());
 
@@ -384,8 +386,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
-    /** Guest transmit → {@code burst}. */
-    @Override
+    /** Guest transmit → {@code burst}: appends as many frames as fit and returns how many it appended. */
     public int receiveBurst(PacketBurst burst) {
         return takeTransmit(ALL_PAIRS, burst);
     }
@@ -611,8 +612,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         return true;
     }
 
-    /** {@code burst} → guest receive. */
-    @Override
+    /**
+     * {@code burst} → guest receive: frames that cannot be delivered now (no guest buffers) are dropped.
+     *
+     * @return frames delivered
+     */
     public int transmitBurst(PacketBurst burst) {
         dataPath.lock();
         try {
