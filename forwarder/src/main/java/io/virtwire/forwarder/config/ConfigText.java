@@ -53,10 +53,15 @@ final class ConfigText {
         }
     }
 
-    /** The document as a plain tree (for quoting a refused value), or null if even that cannot be read. */
+    /**
+     * The document as a plain tree (for quoting a refused value), or null if even that cannot be read. Duplicate
+     * keys make it null too: a last-wins tree would quote the other occurrence's value at this one's position.
+     */
     static JsonNode tree(String text) {
         try {
-            return new YAMLMapper().readTree(text);
+            YAMLMapper yaml = new YAMLMapper();
+            yaml.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            return yaml.readTree(text);
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -62,6 +62,13 @@ class BadConfigCorpusTest {
     }
 
     @Test
+    void aRefusedValueIsQuotedFromItsOwnPlaceNotFromALaterDuplicate() {
+        Path f = CORPUS.resolve("fraction-then-duplicate.yaml");
+        String m = assertThrows(ConfigException.class, () -> ForwarderConfig.load(f)).getMessage();
+        assertFalse(m.contains("got 2"), "the 1.5 at line 3 is what was refused there: " + m);
+    }
+
+    @Test
     void aGoodFileNextToThemLoads() throws Exception {
         Path f = Files.createTempFile("sctl-good", ".yaml");
         try {
