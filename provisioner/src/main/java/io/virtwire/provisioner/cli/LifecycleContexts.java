@@ -1,11 +1,11 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.allocation.LifecycleContext;
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.host.profile.HostAccess;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
-import io.virtwire.provisioner.lifecycle.ForwarderClient;
-import io.virtwire.provisioner.lifecycle.LifecycleContext;
-import io.virtwire.provisioner.lifecycle.StateStore;
+import io.virtwire.provisioner.state.StateStore;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +41,7 @@ public final class LifecycleContexts {
      * directory is created for users who never allocate); the NIC change itself has happened, so a failure here is a
      * note, and the next command reconciles.
      */
-    public java.util.List<String> reconcileIfRecorded(LibvirtGateway gw, io.virtwire.provisioner.lifecycle.AllocationService allocations) {
+    public java.util.List<String> reconcileIfRecorded(LibvirtGateway gw, io.virtwire.provisioner.allocation.AllocationService allocations) {
         if (!java.nio.file.Files.exists(globals.stateDir().resolve(StateStore.RECORD))) {
             return java.util.List.of();
         }

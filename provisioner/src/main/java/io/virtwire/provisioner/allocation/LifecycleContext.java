@@ -1,7 +1,9 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.host.profile.HostAccess;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.state.StateStore;
 import java.nio.file.Path;
 import java.time.Duration;
 

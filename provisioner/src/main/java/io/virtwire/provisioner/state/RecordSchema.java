@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.state;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.virtwire.provisioner.allocation.Allocation;
+import io.virtwire.provisioner.allocation.AllocationRecord;
+import io.virtwire.provisioner.allocation.VfSettings;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.model.PciAddress;
 import java.io.IOException;

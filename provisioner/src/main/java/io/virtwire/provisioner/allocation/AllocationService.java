@@ -1,6 +1,8 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.forwarder.ForwarderClient;
+import io.virtwire.provisioner.forwarder.QemuSocketAccess;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.IommuGroup;
 import io.virtwire.provisioner.host.PhysicalFunction;
@@ -18,6 +20,7 @@ import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.MacGenerator;
 import io.virtwire.provisioner.nic.NicChange;
 import io.virtwire.provisioner.nic.NicRequest;
+import io.virtwire.provisioner.state.StateStore;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VdpaDevice;
@@ -80,7 +81,7 @@ public final class Reconciler {
     }
 
     /** Undoes what the allocation changed on the host; best effort, the result says what happened. */
-    String release(Allocation a, HostInventory inventory) {
+    public String release(Allocation a, HostInventory inventory) {
         if (a.hostdev() && a.previous() != null && a.pfNetdev() != null && a.vfIndex() != null) {
             Optional<VirtualFunction> vf = findVf(inventory, a.device());
             if (vf.isEmpty()) {
@@ -132,7 +133,7 @@ public final class Reconciler {
         }
     }
 
-    static Optional<VirtualFunction> findVf(HostInventory inventory, String address) {
+    public static Optional<VirtualFunction> findVf(HostInventory inventory, String address) {
         return inventory.pfs().stream().flatMap(p -> p.vfs().stream()).filter(v -> v.address().equals(address)).findFirst();
     }
 }
