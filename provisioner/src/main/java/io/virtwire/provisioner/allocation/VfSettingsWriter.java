@@ -1,6 +1,7 @@
 package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.host.profile.HostActions;
+import io.virtwire.provisioner.state.VfSettings;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,10 +1,7 @@
 package io.virtwire.provisioner.hook;
 
 import io.virtwire.provisioner.VirtwireException;
-import io.virtwire.provisioner.allocation.Allocation;
-import io.virtwire.provisioner.allocation.AllocationRecord;
 import io.virtwire.provisioner.allocation.Reconciler;
-import io.virtwire.provisioner.allocation.VfSettings;
 import io.virtwire.provisioner.allocation.VfSettingsWriter;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.host.HostInventory;
@@ -15,8 +12,11 @@ import io.virtwire.provisioner.libvirt.xml.GuestInterface;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
 import io.virtwire.provisioner.libvirt.xml.VhostUserInterface;
 import io.virtwire.provisioner.model.PciAddress;
+import io.virtwire.provisioner.state.Allocation;
+import io.virtwire.provisioner.state.AllocationRecord;
 import io.virtwire.provisioner.state.HookLog;
 import io.virtwire.provisioner.state.StateStore;
+import io.virtwire.provisioner.state.VfSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtwire.provisioner.VirtwireException;
-import io.virtwire.provisioner.allocation.Allocation;
-import io.virtwire.provisioner.allocation.AllocationRecord;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
