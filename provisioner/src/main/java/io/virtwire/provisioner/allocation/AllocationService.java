@@ -173,7 +173,6 @@ public final class AllocationService {
             throw new VirtwireException(VirtwireException.Kind.HOST, "configuring VF " + vf.index() + " (" + vf.address() + ") of " + pf.netdev()
                     + " failed: " + e.getMessage() + "; " + restored + "; nothing was attached", e);
         }
-        ctx.afterHostChange().run();
         NicChange change;
         try {
             change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
@@ -413,7 +412,6 @@ public final class AllocationService {
         NicChange change;
         try {
             ctx.forwarder().addPort(port);
-            ctx.afterHostChange().run();
             change = nics.attach(ctx.gateway(), domain, nic, scope, req.fixMemory(), false);
         } catch (RuntimeException e) {
             try {

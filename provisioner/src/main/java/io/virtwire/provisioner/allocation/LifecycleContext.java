@@ -10,12 +10,11 @@ import java.time.Duration;
 /**
  * What one allocation run works on.
  *
- * @param socketDir       where vhost-user sockets are allocated (/run/virtwire)
- * @param lockTimeout     how long to wait for a concurrent invocation
- * @param afterHostChange called after the VF was configured and before libvirt is asked (a test hook pauses here)
+ * @param socketDir   where vhost-user sockets are allocated (/run/virtwire)
+ * @param lockTimeout how long to wait for a concurrent invocation
  */
 public record LifecycleContext(LibvirtGateway gateway, HostAccess host, StateStore store, ForwarderClient forwarder, Path socketDir,
-                               Duration lockTimeout, Runnable afterHostChange) {
+                               Duration lockTimeout) {
 
     public Reconciler reconciler() {
         return new Reconciler(host.actions(), forwarder, socketDir);

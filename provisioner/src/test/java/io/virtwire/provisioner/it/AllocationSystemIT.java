@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtwire.provisioner.cli.CliRunner;
-import io.virtwire.provisioner.cli.LifecycleContexts;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.VirtualFunction;
@@ -96,6 +95,15 @@ class AllocationSystemIT {
         return new ProcessBuilder(cmd);
     }
 
+    /** Like {@link #virtwire}, through {@link PausingVirtwire}: pauses {@code seconds} just before libvirt attaches. */
+    private ProcessBuilder pausingVirtwire(int seconds, String... args) {
+        List<String> all = new ArrayList<>(List.of("-c", URI, "--host-root", host.toString(), "--state-dir", state.toString()));
+        all.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(PausingVirtwire.command(launcher().getParent().getParent(), all));
+        pb.environment().put(PausingVirtwire.PAUSE_ENV, String.valueOf(seconds));
+        return pb;
+    }
+
     private VirtualFunction vf(String address) {
         SimulatedKernel k = new SimulatedKernel(host);
         return new HostInventoryReader(k.paths(), k).read().pfs().stream().flatMap(p -> p.vfs().stream())
@@ -154,13 +162,12 @@ class AllocationSystemIT {
 
     /** Starts an attach with the test pause and kills it with SIGKILL once it has paused after the host change. */
     private void attachKilledAtThePause(String domain, String mac, int vlan) throws Exception {
-        ProcessBuilder pb = virtwire("attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac", mac,
+        ProcessBuilder pb = pausingVirtwire(120, "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac", mac,
                 "--vlan", String.valueOf(vlan), "--config");
-        pb.environment().put(LifecycleContexts.PAUSE_ENV, "120");
         Process p = pb.start();
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
-            while ((line = err.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+            while ((line = err.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
                 // wait for the pause
             }
             assertTrue(line != null, () -> "the attach ended before its test pause (exit " + p.exitValue() + ")");
@@ -245,15 +252,14 @@ class AllocationSystemIT {
         Files.createDirectories(state);
         mount("-t", "tmpfs", "-o", "size=1m,mode=0755", "vw-sprov-state", state.toString());
         try {
-            ProcessBuilder pb = virtwire("--output", "json", "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0",
+            ProcessBuilder pb = pausingVirtwire(3, "--output", "json", "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0",
                     "--vlan", "31", "--config");
-            pb.environment().put(LifecycleContexts.PAUSE_ENV, "3");
             Process p = pb.start();
             StringBuilder err = new StringBuilder();
             Path filler = state.resolve("filler");
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
-                while ((line = r.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+                while ((line = r.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
                     err.append(line).append('\n');
                 }
                 assertTrue(line != null, "the attach ended before its pause: " + err);
@@ -316,13 +322,12 @@ class AllocationSystemIT {
         try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
             define(gw, domain);
         }
-        ProcessBuilder pb = virtwire("attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac", "52:54:00:6b:11:11",
-                "--vlan", "77", "--config");
-        pb.environment().put(LifecycleContexts.PAUSE_ENV, "120");
+        ProcessBuilder pb = pausingVirtwire(120, "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac",
+                "52:54:00:6b:11:11", "--vlan", "77", "--config");
         Process p = pb.start();
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
-            while ((line = err.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+            while ((line = err.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
                 // wait for the pause
             }
             // the message is a supplier: building it must not wait for the process
