@@ -8,7 +8,7 @@ import io.virtwire.forwarder.switching.PortTable;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.forwarder.switching.VlanPolicy;
 import io.virtwire.linux.Fd;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

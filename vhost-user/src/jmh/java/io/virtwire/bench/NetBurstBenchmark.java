@@ -1,8 +1,8 @@
 package io.virtwire.bench;
 
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
-import io.virtwire.vhostuser.net.PacketBurst;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetFeatures;
 import io.virtwire.virtio.queue.SplitQueue;
 import io.virtwire.virtio.queue.testing.TestGuestMemory;

@@ -1,7 +1,7 @@
 package io.virtwire.bench;
 
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
 import io.virtwire.virtio.queue.SplitQueue;

@@ -4,8 +4,8 @@ import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.PacketSocket;
 import io.virtwire.linux.Tpacket3;
-import io.virtwire.vhostuser.net.PacketBurst;
 import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.virtwire.forwarder.port;
 
 import io.virtwire.linux.Fd;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 
 import java.util.List;
 import java.util.Map;

@@ -3,8 +3,8 @@ package io.virtwire.forwarder.port;
 import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Tun;
-import io.virtwire.vhostuser.net.PacketBurst;
 import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 
 import java.io.IOException;

@@ -2,9 +2,9 @@ package io.virtwire.forwarder.port;
 
 import io.virtwire.linux.Fd;
 import io.virtwire.vhostuser.backend.BackendServer;
-import io.virtwire.vhostuser.net.PacketBurst;
 import io.virtwire.vhostuser.net.QueuePairCounters;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
+import io.virtwire.virtio.net.PacketBurst;
 
 import java.io.IOException;
 import java.nio.file.Path;

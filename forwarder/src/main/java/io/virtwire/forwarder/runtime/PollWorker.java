@@ -1,5 +1,7 @@
 package io.virtwire.forwarder.runtime;
 
+import io.virtwire.forwarder.metrics.DropReason;
+import io.virtwire.forwarder.port.Port;
 import io.virtwire.forwarder.switching.EgressBuffers;
 import io.virtwire.forwarder.switching.Forwarding;
 import io.virtwire.forwarder.switching.PortTable;
@@ -9,9 +11,7 @@ import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.EventFd;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Sched;
-import io.virtwire.forwarder.port.Port;
-import io.virtwire.forwarder.metrics.DropReason;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

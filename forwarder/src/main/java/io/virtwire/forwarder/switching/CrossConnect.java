@@ -1,8 +1,8 @@
 package io.virtwire.forwarder.switching;
 
 import io.virtwire.forwarder.metrics.DropReason;
-import io.virtwire.vhostuser.net.PacketBurst;
 import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 
 import java.lang.foreign.MemorySegment;

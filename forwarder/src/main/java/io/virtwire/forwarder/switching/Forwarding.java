@@ -1,6 +1,6 @@
 package io.virtwire.forwarder.switching;
 
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 
 /** Decides where the frames of one received burst go, and sends them. Called by workers; allocates nothing. */
 public interface Forwarding {

@@ -1,7 +1,7 @@
 package io.virtwire.forwarder.switching;
 
 import io.virtwire.forwarder.metrics.DropReason;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

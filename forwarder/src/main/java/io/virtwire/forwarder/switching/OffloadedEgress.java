@@ -1,9 +1,9 @@
 package io.virtwire.forwarder.switching;
 
 import io.virtwire.forwarder.metrics.DropReason;
-import io.virtwire.vhostuser.net.PacketBurst;
 import io.virtwire.virtio.net.InternetChecksum;
 import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.TcpFrame;
 import io.virtwire.virtio.net.TcpSegmenter;
 import io.virtwire.virtio.net.VirtioNetHeader;

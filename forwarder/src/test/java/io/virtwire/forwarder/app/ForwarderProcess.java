@@ -32,9 +32,27 @@ final class ForwarderProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(launcher().toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new ForwarderProcess(p, log);
+        return new ForwarderProcess(ChildProcess.startLogged(cmd, log, true), log);
+    }
+
+    /** Waits (30 s at most) until every one of {@code sockets} exists; fails with the log if the forwarder exits first. */
+    void awaitSockets(Path... sockets) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!allExist(sockets)) {
+            if (System.nanoTime() > deadline || !isAlive()) {
+                throw new AssertionError("the forwarder did not open its sockets:\n" + log());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean allExist(Path[] paths) {
+        for (Path p : paths) {
+            if (!Files.exists(p)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     long pid() {
@@ -53,37 +71,20 @@ final class ForwarderProcess implements AutoCloseable {
     /** SIGTERM, as systemd stops it; returns the exit code. */
     int terminate() throws Exception {
         process.destroy();
-        if (!process.waitFor(15, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            return -1;
-        }
-        return process.exitValue();
+        return ChildProcess.awaitExit(process, 15);
     }
 
     /** Waits for it to exit by itself (bad usage) and returns the exit code. */
     int terminateAfterExit() throws Exception {
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            return -1;
-        }
-        return process.exitValue();
+        return ChildProcess.awaitExit(process, 60);
     }
 
     String log() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return ChildProcess.readLog(log);
     }
 
     @Override
     public void close() throws Exception {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        ChildProcess.stop(process, 10);
     }
 }

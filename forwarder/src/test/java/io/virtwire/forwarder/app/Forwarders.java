@@ -33,6 +33,21 @@ final class Forwarders {
         throw new AssertionError("the forwarder did not open its control socket; its log:\n" + fwd.log());
     }
 
+    /**
+     * Starts a forwarder on {@code config} with its output in {@code log}, kept by {@code opened} (so it is stopped
+     * even if the wait fails), and waits until it answers on {@code control}.
+     */
+    static ForwarderProcess startServing(OpenedInTest opened, Path log, Path config, Path control) throws Exception {
+        ForwarderProcess fwd = opened.keep(ForwarderProcess.start(log, "--config", config.toString()));
+        awaitControl(control, fwd);
+        return fwd;
+    }
+
+    /** Adds vhost-user port {@code name} (server mode, the default) on {@code socket}; it must succeed. */
+    static JsonNode addPort(Path control, String name, Path socket) throws Exception {
+        return ok(control, "{\"op\":\"port.add\",\"port\":{\"name\":\"" + name + "\",\"socket\":\"" + socket + "\"}}");
+    }
+
     /** The result of a request that must succeed. */
     static JsonNode ok(Path control, String request) throws Exception {
         try (ControlClient c = new ControlClient(control)) {

@@ -29,9 +29,7 @@ final class LaunchedDaemon implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"",
                 ForwarderProcess.launcher().toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        return new LaunchedDaemon(p, log);
+        return new LaunchedDaemon(ChildProcess.startLogged(cmd, log, true), log);
     }
 
     long pid() {
@@ -88,28 +86,15 @@ final class LaunchedDaemon implements AutoCloseable {
 
     /** Waits for the exit and returns its code (-1 if it had to be killed). */
     int awaitExit(int seconds) throws Exception {
-        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            return -1;
-        }
-        return process.exitValue();
+        return ChildProcess.awaitExit(process, seconds);
     }
 
     String log() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return ChildProcess.readLog(log);
     }
 
     @Override
     public void close() throws Exception {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        ChildProcess.stop(process, 15);
     }
 }

@@ -34,24 +34,10 @@ final class MigratingQemu implements AutoCloseable {
         this.log = log;
     }
 
-    static Path guestDir() throws Exception {
-        Path root = Path.of(System.getProperty("virtwire.root", "..")).toAbsolutePath().normalize();
-        Path dir = root.resolve("build/guest");
-        if (!Files.exists(dir.resolve("vmlinuz")) || !Files.exists(dir.resolve("initramfs.cpio.gz"))) {
-            Process p = new ProcessBuilder(root.resolve("scripts/build-guest").toString()).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new AssertionError("scripts/build-guest failed: the guest image is needed (it uses Debian's"
-                        + " linux-image-cloud-amd64 and busybox-static; scripts/setup installs them)");
-            }
-        }
-        return dir;
-    }
-
     /** {@code incoming}: null for the source, else a migration URI such as {@code unix:/tmp/x/mig.sock}. */
     static MigratingQemu start(String name, Path socket, String mac, String ip, int queues, Path dir, String incoming)
             throws Exception {
-        Path g = guestDir();
+        Path g = TcgGuest.guestDir(); // the one test image, rebuilt if missing or older than its tools list
         Path serial = dir.resolve(name + ".serial");
         Path qmp = dir.resolve(name + ".qmp");
         Path log = dir.resolve(name + ".qemu.log");
@@ -71,8 +57,7 @@ final class MigratingQemu implements AutoCloseable {
         if (incoming != null) {
             cmd.addAll(List.of("-incoming", incoming));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new MigratingQemu(p, serial, qmp, log);
+        return new MigratingQemu(ChildProcess.startLogged(cmd, log, false), serial, qmp, log);
     }
 
     Qmp qmp() throws Exception {
@@ -126,11 +111,6 @@ final class MigratingQemu implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        ChildProcess.stop(process, 10);
     }
 }

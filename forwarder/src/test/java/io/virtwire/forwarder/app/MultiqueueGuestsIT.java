@@ -55,13 +55,7 @@ class MultiqueueGuestsIT {
     }
 
     private void awaitSockets(ForwarderProcess fwd) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!(Files.exists(dir.resolve("mq1.sock")) && Files.exists(dir.resolve("mq2.sock")))) {
-            if (System.nanoTime() > deadline || !fwd.isAlive()) {
-                throw new AssertionError("the forwarder did not open its sockets:\n" + fwd.log());
-            }
-            Thread.sleep(50);
-        }
+        fwd.awaitSockets(dir.resolve("mq1.sock"), dir.resolve("mq2.sock"));
     }
 
     /** The per-queue counters of port mq1, from the control API's stats. */

@@ -91,10 +91,9 @@ class QemuUserAttacksIT {
         Path state = base.resolve("state");
         Path control = run.resolve("control.sock");
         Path config = Forwarders.config(base, "fwd.yaml", control, state);
-        ForwarderProcess first = opened.keep(ForwarderProcess.start(base.resolve("fwd.log"), "--config", config.toString()));
-        Forwarders.awaitControl(control, first);
+        ForwarderProcess first = Forwarders.startServing(opened, base.resolve("fwd.log"), config, control);
         Path vm1 = run.resolve("vm1.sock");
-        Forwarders.ok(control, "{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + vm1 + "\"}}");
+        Forwarders.addPort(control, "vm1", vm1);
         Files.setAttribute(vm1, "unix:gid", qemu.gid); // what attach-interface does for QEMU, 0660
         Files.setAttribute(vm1, "unix:mode", 0660);
 
@@ -134,8 +133,7 @@ class QemuUserAttacksIT {
         Path planted = Files.writeString(state.resolve("ports.json"), evil);
         Files.setAttribute(planted, "unix:uid", qemu.uid);
         Files.delete(vm1); // no stale socket to take the access from: the record alone decides
-        ForwarderProcess second = opened.keep(ForwarderProcess.start(base.resolve("fwd.log"), "--config", config.toString()));
-        Forwarders.awaitControl(control, second);
+        ForwarderProcess second = Forwarders.startServing(opened, base.resolve("fwd.log"), config, control);
         JsonNode health = Forwarders.ok(control, "{\"op\":\"health\"}");
         String problem = health.get("stateProblem").asText();
         assertEquals("degraded", health.get("status").asText(), health.toString());

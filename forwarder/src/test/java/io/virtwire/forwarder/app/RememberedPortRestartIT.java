@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,7 +33,7 @@ class RememberedPortRestartIT {
         ForwarderProcess first = ForwarderProcess.start(fwdLog, "--config", config.toString());
         ForwarderProcess second = null;
         try (TestPmd pmd = TestPmd.virtioUserPair(a, b, ",server=1", dir.resolve("testpmd.log"))) {
-            awaitControl(control, first);
+            Forwarders.awaitControl(control, first);
             try (ControlClient c = new ControlClient(control)) {
                 for (String[] p : new String[][] {{"a", a.toString()}, {"b", b.toString()}}) {
                     JsonNode r = c.call("{\"op\":\"port.add\",\"port\":{\"name\":\"" + p[0]
@@ -77,23 +76,5 @@ class RememberedPortRestartIT {
                 second.close();
             }
         }
-    }
-
-    /** Waits (bounded) until the daemon answers on its control socket. */
-    private static void awaitControl(Path control, ForwarderProcess fwd) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            Thread.sleep(300);
-            if (Files.exists(control)) {
-                try (ControlClient c = new ControlClient(control)) {
-                    if (c.call("{\"op\":\"health\"}").get("ok").asBoolean()) {
-                        return;
-                    }
-                } catch (java.net.ConnectException e) {
-                    // not listening yet
-                }
-            }
-        }
-        throw new AssertionError("the forwarder did not open its control socket; its log:\n" + fwd.log());
     }
 }

@@ -37,10 +37,9 @@ class StateDirSystemIT {
         Path state = dir.resolve("state");
         Path c1 = dir.resolve("c1.sock");
         Path config = Forwarders.config(dir, "fwd.yaml", c1, state);
-        ForwarderProcess first = opened.keep(ForwarderProcess.start(dir.resolve("first.log"), "--config", config.toString()));
-        Forwarders.awaitControl(c1, first);
+        ForwarderProcess first = Forwarders.startServing(opened, dir.resolve("first.log"), config, c1);
         Path vm1 = dir.resolve("vm1.sock");
-        Forwarders.ok(c1, "{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + vm1 + "\"}}");
+        Forwarders.addPort(c1, "vm1", vm1);
         String ports = Files.readString(state.resolve("ports.json"));
 
         Path c2 = dir.resolve("c2.sock");
@@ -59,8 +58,7 @@ class StateDirSystemIT {
         assertTrue(later > beat, "the first's heartbeat is still there and still beating");
 
         first.kill9();
-        ForwarderProcess third = opened.keep(ForwarderProcess.start(dir.resolve("third.log"), "--config", config.toString()));
-        Forwarders.awaitControl(c1, third);
+        ForwarderProcess third = Forwarders.startServing(opened, dir.resolve("third.log"), config, c1);
         JsonNode list = Forwarders.ok(c1, "{\"op\":\"port.list\"}").get("ports");
         assertEquals(1, list.size(), list.toString());
         assertEquals("vm1", list.get(0).get("name").asText());
@@ -77,9 +75,8 @@ class StateDirSystemIT {
         Path state = dir.resolve("state");
         Path control = dir.resolve("control.sock");
         Path config = Forwarders.config(dir, "fwd.yaml", control, state);
-        ForwarderProcess first = opened.keep(ForwarderProcess.start(dir.resolve("fwd.log"), "--config", config.toString()));
-        Forwarders.awaitControl(control, first);
-        Forwarders.ok(control, "{\"op\":\"port.add\",\"port\":{\"name\":\"vm1\",\"socket\":\"" + dir.resolve("vm1.sock") + "\"}}");
+        ForwarderProcess first = Forwarders.startServing(opened, dir.resolve("fwd.log"), config, control);
+        Forwarders.addPort(control, "vm1", dir.resolve("vm1.sock"));
         assertEquals("ok", Forwarders.ok(control, "{\"op\":\"health\"}").get("status").asText());
 
         try (Stream<Path> s = Files.walk(state)) {
@@ -101,8 +98,7 @@ class StateDirSystemIT {
         assertTrue(Files.readString(state.resolve("ports.json")).contains("vm1"), "and the state written again");
 
         first.kill9();
-        ForwarderProcess second = opened.keep(ForwarderProcess.start(dir.resolve("fwd.log"), "--config", config.toString()));
-        Forwarders.awaitControl(control, second);
+        ForwarderProcess second = Forwarders.startServing(opened, dir.resolve("fwd.log"), config, control);
         assertEquals(1, Forwarders.ok(control, "{\"op\":\"port.list\"}").get("ports").size(),
                 "the restart opens the port again");
         assertEquals("ok", Forwarders.ok(control, "{\"op\":\"health\"}").get("status").asText(), "a restart clears it");

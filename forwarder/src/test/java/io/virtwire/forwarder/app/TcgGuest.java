@@ -65,9 +65,7 @@ final class TcgGuest implements AutoCloseable {
                 "-netdev", "vhost-user,id=n0,chardev=c0" + (queues > 1 ? ",queues=" + queues : ""),
                 "-device", "virtio-net-pci,netdev=n0,mac=" + mac + ",vectors=0" + (queues > 1 ? ",mq=on" : ""),
                 "-object", "memory-backend-memfd,id=mem,size=256M,share=on", "-numa", "node,memdev=mem");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".qemu.log").toFile()).start();
-        return new TcgGuest(p, serial);
+        return new TcgGuest(ChildProcess.startLogged(cmd, dir.resolve(name + ".qemu.log"), false), serial);
     }
 
     String console() {
@@ -100,11 +98,6 @@ final class TcgGuest implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (process.isAlive()) {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        ChildProcess.stop(process, 10);
     }
 }

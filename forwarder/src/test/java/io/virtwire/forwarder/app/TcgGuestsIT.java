@@ -44,13 +44,7 @@ class TcgGuestsIT {
     }
 
     private void awaitSockets(ForwarderProcess fwd) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!(Files.exists(dir.resolve("vm1.sock")) && Files.exists(dir.resolve("vm2.sock")))) {
-            if (System.nanoTime() > deadline || !fwd.isAlive()) {
-                throw new AssertionError("the forwarder did not open its sockets:\n" + fwd.log());
-            }
-            Thread.sleep(50);
-        }
+        fwd.awaitSockets(dir.resolve("vm1.sock"), dir.resolve("vm2.sock"));
     }
 
     @Test

@@ -298,13 +298,7 @@ class TcgMigrationIT {
     }
 
     private void awaitSockets(ForwarderProcess fwd) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!(Files.exists(dir.resolve("src.sock")) && Files.exists(dir.resolve("dst.sock")))) {
-            if (System.nanoTime() > deadline || !fwd.isAlive()) {
-                throw new AssertionError("the forwarder did not open its sockets:\n" + fwd.log());
-            }
-            Thread.sleep(50);
-        }
+        fwd.awaitSockets(dir.resolve("src.sock"), dir.resolve("dst.sock"));
     }
 
     /** The guest answers from the network namespace (ARP resolved, MAC learned): under TCG this can take a while. */

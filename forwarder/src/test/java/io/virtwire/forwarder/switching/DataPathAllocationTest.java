@@ -1,7 +1,7 @@
 package io.virtwire.forwarder.switching;
 
 import com.sun.management.ThreadMXBean;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;

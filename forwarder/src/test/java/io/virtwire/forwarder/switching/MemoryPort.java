@@ -2,7 +2,7 @@ package io.virtwire.forwarder.switching;
 
 import io.virtwire.forwarder.port.Port;
 import io.virtwire.linux.Fd;
-import io.virtwire.vhostuser.net.PacketBurst;
+import io.virtwire.virtio.net.PacketBurst;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

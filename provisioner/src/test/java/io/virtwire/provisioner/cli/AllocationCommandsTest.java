@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.cli;
 
+import static io.virtwire.provisioner.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -55,20 +56,8 @@ class AllocationCommandsTest {
 
     @BeforeEach
     void setUp() {
-        libvirt = new SharedTestConnection();
+        libvirt = SharedTestConnection.withoutLeftovers();
         forwarder = new RecordingForwarder();
-        // test:///default lives as long as any connection in this JVM: drop domains earlier tests left behind, since
-        // allocation reads every domain on the connection and the fixture's VFs would look taken
-        for (String left : libvirt.gateway().domainNames()) {
-            if (!left.equals("test")) {
-                if (libvirt.gateway().domain(left).active()) {
-                    libvirt.gateway().destroy(left);
-                }
-                if (libvirt.gateway().domain(left).persistent()) {
-                    libvirt.gateway().undefine(left);
-                }
-            }
-        }
         host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
         state = tmp.resolve("state");
         for (String d : DOMAINS) {
@@ -78,39 +67,16 @@ class AllocationCommandsTest {
 
     @AfterEach
     void tearDown() {
-        for (String d : DOMAINS) {
-            if (libvirt.gateway().domainNames().contains(d)) {
-                libvirt.gateway().undefine(d);
-            }
-        }
-        libvirt.close();
+        libvirt.undefineAndClose(DOMAINS);
     }
 
     private CliRunner cli(Module... extra) {
-        Module base = com.google.inject.util.Modules.combine(libvirt.module(), new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(ForwarderClient.class).toInstance(forwarder);
-            }
-        });
-        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).env("LIBVIRT_DEFAULT_URI", "test:///default")
-                .env("VIRTWIRE_HOST_ROOT", host.toString()).env("VIRTWIRE_STATE_DIR", state.toString())
-                .env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString());
-    }
-
-    private static CliRunner.Result ok(CliRunner.Result r) {
-        assertEquals(0, r.exitCode(), r.toString());
-        return r;
-    }
-
-    private JsonNode json(CliRunner c, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--output", "json"));
-        all.addAll(List.of(args));
-        return JSON.readTree(ok(c.run(all.toArray(String[]::new))).out());
+        Module base = com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(forwarder));
+        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).fixtureEnv(host, state, tmp.resolve("run"));
     }
 
     private JsonNode json(String... args) throws Exception {
-        return json(cli(), args);
+        return CliRunner.json(cli(), args);
     }
 
     private HostInventory inventory() {

@@ -1,11 +1,19 @@
 package io.virtwire.provisioner.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.inject.AbstractModule;
 import com.google.inject.Module;
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Runs the CLI in-process with captured streams, a controlled environment and optional binding overrides. */
@@ -26,9 +34,38 @@ public final class CliRunner {
         return this;
     }
 
+    /** Runs on a fixture host: libvirt's test driver, the fixture's sysfs root, and the given state and run directories. */
+    public CliRunner fixtureEnv(java.nio.file.Path host, java.nio.file.Path state, java.nio.file.Path run) {
+        return env("LIBVIRT_DEFAULT_URI", "test:///default").env("VIRTWIRE_HOST_ROOT", host.toString())
+                .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", run.toString());
+    }
+
+    /** A binding override that hands the CLI {@code client} as its forwarder. */
+    public static Module forwarder(ForwarderClient client) {
+        return new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(ForwarderClient.class).toInstance(client);
+            }
+        };
+    }
+
     public CliRunner stdin(String text) {
         this.stdin = text;
         return this;
+    }
+
+    /** {@code r}, after asserting that the command succeeded (exit 0; the message shows its output). */
+    public static Result ok(Result r) {
+        assertEquals(0, r.exitCode(), r.toString());
+        return r;
+    }
+
+    /** Runs {@code args} with {@code --output json} on {@code cli}, asserts success and parses stdout. */
+    public static JsonNode json(CliRunner cli, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--output", "json"));
+        all.addAll(List.of(args));
+        return new ObjectMapper().readTree(ok(cli.run(all.toArray(String[]::new))).out());
     }
 
     public Result run(String... args) {

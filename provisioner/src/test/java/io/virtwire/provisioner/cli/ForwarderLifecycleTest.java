@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.cli;
 
+import static io.virtwire.provisioner.cli.CliRunner.ok;
+import static io.virtwire.provisioner.cli.CliRunner.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +20,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,17 +48,7 @@ class ForwarderLifecycleTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        libvirt = new SharedTestConnection();
-        for (String left : libvirt.gateway().domainNames()) {
-            if (!left.equals("test")) {
-                if (libvirt.gateway().domain(left).active()) {
-                    libvirt.gateway().destroy(left);
-                }
-                if (libvirt.gateway().domain(left).persistent()) {
-                    libvirt.gateway().undefine(left);
-                }
-            }
-        }
+        libvirt = SharedTestConnection.withoutLeftovers();
         host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
         state = tmp.resolve("state");
         fwd = TestForwarder.start(tmp);
@@ -66,19 +57,12 @@ class ForwarderLifecycleTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (String d : List.of(DOMAIN, "fw-b")) {
-            if (libvirt.gateway().domainNames().contains(d)) {
-                libvirt.gateway().undefine(d);
-            }
-        }
-        libvirt.close();
+        libvirt.undefineAndClose(List.of(DOMAIN, "fw-b"));
         fwd.close();
     }
 
     private CliRunner env(CliRunner c) {
-        return c.env("LIBVIRT_DEFAULT_URI", "test:///default").env("VIRTWIRE_HOST_ROOT", host.toString())
-                .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString())
-                .env("VIRTWIRE_FORWARDER_SOCK", fwd.control().toString());
+        return c.fixtureEnv(host, state, tmp.resolve("run")).env("VIRTWIRE_FORWARDER_SOCK", fwd.control().toString());
     }
 
     /** No ForwarderClient override: the production binding picks the forwarder's control socket. */
@@ -96,17 +80,6 @@ class ForwarderLifecycleTest {
             }
         };
         return env(new CliRunner(noLibvirt)).stdin(stdin);
-    }
-
-    private static CliRunner.Result ok(CliRunner.Result r) {
-        assertEquals(0, r.exitCode(), r.toString());
-        return r;
-    }
-
-    private JsonNode json(CliRunner c, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--output", "json"));
-        all.addAll(List.of(args));
-        return JSON.readTree(ok(c.run(all.toArray(String[]::new))).out());
     }
 
     private int recordEntries() throws Exception {

@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.cli;
 
+import static io.virtwire.provisioner.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,20 +41,8 @@ class HookCommandsTest {
 
     @BeforeEach
     void setUp() {
-        libvirt = new SharedTestConnection();
+        libvirt = SharedTestConnection.withoutLeftovers();
         forwarder = new RecordingForwarder();
-        // test:///default lives as long as any connection in this JVM: drop domains earlier tests left behind, since
-        // allocation reads every domain on the connection and the fixture's VFs would look taken
-        for (String left : libvirt.gateway().domainNames()) {
-            if (!left.equals("test")) {
-                if (libvirt.gateway().domain(left).active()) {
-                    libvirt.gateway().destroy(left);
-                }
-                if (libvirt.gateway().domain(left).persistent()) {
-                    libvirt.gateway().undefine(left);
-                }
-            }
-        }
         host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
         state = tmp.resolve("state");
         ok(setupCli().run("define-domain", "--template", "vhostuser-memfd", "--name", "hk-a", "--virt-type", "qemu", "--memory", "128MiB"));
@@ -61,28 +50,15 @@ class HookCommandsTest {
 
     @AfterEach
     void tearDown() {
-        if (libvirt.gateway().domainNames().contains("hk-a")) {
-            libvirt.gateway().undefine("hk-a");
-        }
-        libvirt.close();
-    }
-
-    private Module forwarderModule() {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(ForwarderClient.class).toInstance(forwarder);
-            }
-        };
+        libvirt.undefineAndClose(List.of("hk-a"));
     }
 
     private CliRunner env(CliRunner c) {
-        return c.env("LIBVIRT_DEFAULT_URI", "test:///default").env("VIRTWIRE_HOST_ROOT", host.toString())
-                .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString());
+        return c.fixtureEnv(host, state, tmp.resolve("run"));
     }
 
     private CliRunner setupCli() {
-        return env(new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), forwarderModule())));
+        return env(new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(forwarder))));
     }
 
     /** The hook's CLI: any attempt to reach libvirt fails the test. */
@@ -95,12 +71,7 @@ class HookCommandsTest {
                 });
             }
         };
-        return env(new CliRunner(com.google.inject.util.Modules.combine(noLibvirt, forwarderModule()))).stdin(stdin);
-    }
-
-    private static CliRunner.Result ok(CliRunner.Result r) {
-        assertEquals(0, r.exitCode(), r.toString());
-        return r;
+        return env(new CliRunner(com.google.inject.util.Modules.combine(noLibvirt, CliRunner.forwarder(forwarder)))).stdin(stdin);
     }
 
     private VirtualFunction vf(String address) {

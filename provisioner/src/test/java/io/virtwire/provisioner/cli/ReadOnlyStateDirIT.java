@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
@@ -60,13 +58,8 @@ class ReadOnlyStateDirIT {
         mounts.add(lock);
         run("mount", "-o", "remount,ro,bind", lock.toString());
         try (SharedTestConnection libvirt = new SharedTestConnection()) {
-            CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), new AbstractModule() {
-                @Override
-                protected void configure() {
-                    bind(ForwarderClient.class).toInstance(new RecordingForwarder());
-                }
-            })).env("LIBVIRT_DEFAULT_URI", "test:///default").env("VIRTWIRE_HOST_ROOT", host.toString())
-                    .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString());
+            CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
+                    .fixtureEnv(host, state, tmp.resolve("run"));
             CliRunner.Result r = cli.run("--output", "json", "vf", "list");
             assertEquals(0, r.exitCode(), r.toString());
             JsonNode list = JSON.readTree(r.out());
@@ -98,14 +91,8 @@ class ReadOnlyStateDirIT {
             Map<String, String> hostBefore = TreeSnapshot.of(host);
 
             try (SharedTestConnection libvirt = new SharedTestConnection()) {
-                CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), new AbstractModule() {
-                    @Override
-                    protected void configure() {
-                        bind(ForwarderClient.class).toInstance(new RecordingForwarder());
-                    }
-                })).env("LIBVIRT_DEFAULT_URI", "test:///default").env("VIRTWIRE_HOST_ROOT", host.toString())
-                        .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString())
-                        .env("VIRTWIRE_LOCK_TIMEOUT", "5");
+                CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
+                        .fixtureEnv(host, state, tmp.resolve("run")).env("VIRTWIRE_LOCK_TIMEOUT", "5");
                 CliRunner.Result r = cli.run("--output", "json", "vf", "list", "--pf", "enp1s0f0");
                 assertEquals(0, r.exitCode(), "lock file " + lockFile + ": " + r);
                 JsonNode list = JSON.readTree(r.out());

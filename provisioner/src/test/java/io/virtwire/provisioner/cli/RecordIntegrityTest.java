@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.cli;
 
+import static io.virtwire.provisioner.cli.CliRunner.ok;
+import static io.virtwire.provisioner.cli.CliRunner.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
-import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventoryReader;
@@ -60,17 +61,7 @@ class RecordIntegrityTest {
 
     @BeforeEach
     void setUp() {
-        libvirt = new SharedTestConnection();
-        for (String left : libvirt.gateway().domainNames()) {
-            if (!left.equals("test")) {
-                if (libvirt.gateway().domain(left).active()) {
-                    libvirt.gateway().destroy(left);
-                }
-                if (libvirt.gateway().domain(left).persistent()) {
-                    libvirt.gateway().undefine(left);
-                }
-            }
-        }
+        libvirt = SharedTestConnection.withoutLeftovers();
         host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
         state = tmp.resolve("state");
         for (String d : DOMAINS) {
@@ -80,36 +71,13 @@ class RecordIntegrityTest {
 
     @AfterEach
     void tearDown() {
-        for (String d : DOMAINS) {
-            if (libvirt.gateway().domainNames().contains(d)) {
-                libvirt.gateway().undefine(d);
-            }
-        }
-        libvirt.close();
+        libvirt.undefineAndClose(DOMAINS);
     }
 
     private CliRunner cli(Module... extra) {
         RecordingForwarder forwarder = new RecordingForwarder();
-        Module base = com.google.inject.util.Modules.combine(libvirt.module(), new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(ForwarderClient.class).toInstance(forwarder);
-            }
-        });
-        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).env("LIBVIRT_DEFAULT_URI", "test:///default")
-                .env("VIRTWIRE_HOST_ROOT", host.toString()).env("VIRTWIRE_STATE_DIR", state.toString())
-                .env("VIRTWIRE_RUN_DIR", tmp.resolve("run").toString());
-    }
-
-    private static CliRunner.Result ok(CliRunner.Result r) {
-        assertEquals(0, r.exitCode(), r.toString());
-        return r;
-    }
-
-    private JsonNode json(CliRunner c, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--output", "json"));
-        all.addAll(List.of(args));
-        return JSON.readTree(ok(c.run(all.toArray(String[]::new))).out());
+        Module base = com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(forwarder));
+        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).fixtureEnv(host, state, tmp.resolve("run"));
     }
 
     private VirtualFunction vf(String address) {

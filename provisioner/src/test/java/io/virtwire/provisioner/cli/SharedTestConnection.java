@@ -26,6 +26,41 @@ final class SharedTestConnection implements AutoCloseable {
         };
     }
 
+    /**
+     * Destroys and undefines every domain but the driver's own "test". test:///default lives as long as any connection
+     * in this JVM: drop domains earlier tests left behind, since allocation reads every domain on the connection and
+     * a fixture's VFs would look taken.
+     */
+    void dropLeftoverDomains() {
+        for (String left : gateway.domainNames()) {
+            if (!left.equals("test")) {
+                if (gateway.domain(left).active()) {
+                    gateway.destroy(left);
+                }
+                if (gateway.domain(left).persistent()) {
+                    gateway.undefine(left);
+                }
+            }
+        }
+    }
+
+    /** A connection on which {@link #dropLeftoverDomains()} has run. */
+    static SharedTestConnection withoutLeftovers() {
+        SharedTestConnection c = new SharedTestConnection();
+        c.dropLeftoverDomains();
+        return c;
+    }
+
+    /** Undefines those of {@code domains} that exist (a test's own), then closes. */
+    void undefineAndClose(java.util.Collection<String> domains) {
+        for (String d : domains) {
+            if (gateway.domainNames().contains(d)) {
+                gateway.undefine(d);
+            }
+        }
+        close();
+    }
+
     LibvirtGateway gateway() {
         return gateway;
     }

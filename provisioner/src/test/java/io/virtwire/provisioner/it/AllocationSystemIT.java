@@ -170,8 +170,9 @@ class AllocationSystemIT {
             while ((line = err.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
                 // wait for the pause
             }
+            // the message is a supplier: building it must not wait for the process
             assertTrue(line != null, () -> "the attach ended before its test pause (exit " + p.exitValue() + ")");
-            p.destroyForcibly();
+            p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
             p.waitFor();
         }
     }
@@ -322,19 +323,7 @@ class AllocationSystemIT {
         try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
             define(gw, domain);
         }
-        ProcessBuilder pb = pausingVirtwire(120, "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac",
-                "52:54:00:6b:11:11", "--vlan", "77", "--config");
-        Process p = pb.start();
-        try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = err.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
-                // wait for the pause
-            }
-            // the message is a supplier: building it must not wait for the process
-            assertTrue(line != null, () -> "the attach ended before its test pause (exit " + p.exitValue() + ")");
-            p.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
-            p.waitFor();
-        }
+        attachKilledAtThePause(domain, "52:54:00:6b:11:11", 77);
         // the crash left its trace: the VF configured and a pending entry, libvirt untouched
         Map<String, String> rec = recordByDevice();
         assertEquals(1, rec.size(), rec.toString());

@@ -1,6 +1,6 @@
 package io.virtwire.vhostuser.backend;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
 import io.virtwire.virtio.queue.Virtqueue;

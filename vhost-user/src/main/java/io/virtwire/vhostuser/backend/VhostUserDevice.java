@@ -1,7 +1,7 @@
 package io.virtwire.vhostuser.backend;
 
 import io.virtwire.linux.EventFd;
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 import io.virtwire.virtio.queue.Virtqueue;
 
 import java.util.Optional;

@@ -3,7 +3,7 @@ package io.virtwire.vhostuser.frontend;
 import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Memfd;
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 import io.virtwire.vhostuser.memory.GuestMemoryMapper;
 import io.virtwire.vhostuser.memory.MemoryTable;
 import io.virtwire.vhostuser.memory.RegionDescription;

@@ -4,6 +4,7 @@ import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.FileStat;
 import io.virtwire.linux.Mman;
+import io.virtwire.memory.GuestMemoryException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,7 @@
 package io.virtwire.vhostuser.memory;
 
+import io.virtwire.memory.GuestMemory;
+
 import java.util.concurrent.atomic.AtomicReference;
 
 /**

@@ -4,6 +4,8 @@ import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.FileStat;
 import io.virtwire.linux.Mman;
+import io.virtwire.memory.GuestMemoryException;
+import io.virtwire.memory.GuestRegion;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

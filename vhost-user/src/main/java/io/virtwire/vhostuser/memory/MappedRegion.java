@@ -1,6 +1,7 @@
 package io.virtwire.vhostuser.memory;
 
 import io.virtwire.linux.FileStat;
+import io.virtwire.memory.GuestRegion;
 
 import java.lang.foreign.Arena;
 import java.util.concurrent.atomic.AtomicInteger;

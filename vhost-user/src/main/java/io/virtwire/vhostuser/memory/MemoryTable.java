@@ -1,5 +1,8 @@
 package io.virtwire.vhostuser.memory;
 
+import io.virtwire.memory.GuestMemory;
+import io.virtwire.memory.GuestRegion;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,5 +1,7 @@
 package io.virtwire.vhostuser.memory;
 
+import io.virtwire.memory.GuestMemoryException;
+
 /**
  * One region as SET_MEM_TABLE and ADD_MEM_REG describe it (all u64 on the wire). The compact constructor makes
  * the overflow checks DPDK learned from its CVEs: every end address must fit in 64 bits, and the file range

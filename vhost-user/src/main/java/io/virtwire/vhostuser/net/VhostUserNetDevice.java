@@ -8,10 +8,12 @@ import io.virtwire.vhostuser.protocol.ProtocolFeature;
 import io.virtwire.vhostuser.protocol.ProtocolFeatures;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.protocol.VirtioFeatures;
+import io.virtwire.virtio.net.CopyBatch;
 import io.virtwire.virtio.net.HeaderFault;
 import io.virtwire.virtio.net.InternetChecksum;
 import io.virtwire.virtio.net.OffloadCheck;
 import io.virtwire.virtio.net.Offloads;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetFeatures;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.ChainStatus;
@@ -25,7 +27,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A minimal virtio-net device behind a vhost-user session, and a {@link PacketPort}: rings {@code 2k} are the
+ * A minimal virtio-net device behind a vhost-user session, moving {@link PacketBurst}es: rings {@code 2k} are the
  * guest's receive queues, {@code 2k+1} its transmit queues (virtio 1.x 5.1.2), one pair per
  * {@code queuePairs}. Frames carry a 12-byte header (VERSION_1 / MRG_RXBUF) or the 10-byte legacy one; receive
  * buffers are merged when MRG_RXBUF is negotiated.
@@ -40,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * at all, and its frames travel with a zero header.
  *
  * <p>Threading: one data-path thread calls {@link #receiveBurst}, {@link #transmitBurst} and {@link #awaitWork}
- * (a {@link NetPollWorker}, or a forwarder's agent). Each burst runs under a lock that {@link #queueStarted} and
+ * (a forwarder's agent, or a test's poll loop). Each burst runs under a lock that {@link #queueStarted} and
  * {@link #queueStopped} also take: holding it is how the session's pause waits for the data path to let go of a
  * ring (the uncontended lock costs a CAS per burst and allocates nothing).
  *
@@ -50,7 +52,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * affected. Frames longer than the burst's slot, chains shorter than the header and frames whose header fails
  * {@link OffloadCheck} (an offload the guest did not negotiate, fields outside the frame) are dropped and counted.
  */
-public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, AutoCloseable {
+public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VhostUserNetDevice.class.getName());
 
@@ -384,37 +386,9 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         }
     }
 
-    /** Guest transmit → {@code burst}. */
-    @Override
+    /** Guest transmit → {@code burst}: appends as many frames as fit and returns how many it appended. */
     public int receiveBurst(PacketBurst burst) {
-        dataPath.lock();
-        try {
-            if (brokenReason != null) {
-                return 0;
-            }
-            int added = 0;
-            int announced = 0;
-            byte[] rarp = pendingRarp;
-            if (rarp != null && !burst.isFull()) {
-                pendingRarp = null;
-                burst.add(rarp);
-                rarpAnnounced++;
-                announced = 1;
-            }
-            for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
-                int pair = nextTxPair;
-                nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
-                added += drainPair(pair, burst);
-            }
-            txFrames += added;
-            return added + announced;
-        } catch (InternalError e) {
-            markBroken("guest memory fault on transmit (memory shrunk under us?): " + e.getMessage());
-            breakQueues("guest memory fault: " + e.getMessage());
-            return 0;
-        } finally {
-            dataPath.unlock();
-        }
+        return takeTransmit(ALL_PAIRS, burst);
     }
 
     /**
@@ -424,6 +398,18 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
      * what runs in parallel is everything after the burst (switching, transmitting elsewhere).
      */
     public int receiveBurst(int pair, PacketBurst burst) {
+        return takeTransmit(pair, burst);
+    }
+
+    /** {@link #takeTransmit}'s "every pair, in turn" (a pair number is never negative). */
+    private static final int ALL_PAIRS = -1;
+
+    /**
+     * Both {@code receiveBurst}s: a pending RARP first, then pair {@code onlyPair}'s transmit ring, or with
+     * {@link #ALL_PAIRS} every pair's, starting one further each burst so no pair starves the others. One lock
+     * round trip either way.
+     */
+    private int takeTransmit(int onlyPair, PacketBurst burst) {
         dataPath.lock();
         try {
             if (brokenReason != null) {
@@ -437,7 +423,16 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
                 rarpAnnounced++;
                 announced = 1;
             }
-            int added = drainPair(pair, burst);
+            int added = 0;
+            if (onlyPair != ALL_PAIRS) {
+                added = drainPair(onlyPair, burst);
+            } else {
+                for (int n = 0; n < queuePairs && !burst.isFull(); n++) {
+                    int pair = nextTxPair;
+                    nextTxPair = pair + 1 == queuePairs ? 0 : pair + 1;
+                    added += drainPair(pair, burst);
+                }
+            }
             txFrames += added;
             return added + announced;
         } catch (InternalError e) {
@@ -617,8 +612,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         return true;
     }
 
-    /** {@code burst} → guest receive. */
-    @Override
+    /**
+     * {@code burst} → guest receive: frames that cannot be delivered now (no guest buffers) are dropped.
+     *
+     * @return frames delivered
+     */
     public int transmitBurst(PacketBurst burst) {
         dataPath.lock();
         try {
@@ -842,14 +840,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         if (arm == ARMED_WORK_PENDING) {
             return;
         }
-        try {
-            int ready = epoll.await(arm == ARMED_POLLING ? Math.min(1, timeoutMillis) : timeoutMillis);
-            for (int i = 0; i < ready; i++) {
-                drainKick(epoll.data(i));
-            }
-        } catch (ErrnoException e) {
-            markBroken("epoll failed: " + e.getMessage());
-        }
+        drainReady(epoll, wake, arm == ARMED_POLLING ? Math.min(1, timeoutMillis) : timeoutMillis);
         disarmKicks();
     }
 
@@ -892,26 +883,8 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     /** Second half of {@link #awaitWork}: consumes pending kicks without blocking and turns kicks off again. */
     public void disarmKicks() {
-        try {
-            int ready = epoll.await(0);
-            for (int i = 0; i < ready; i++) {
-                drainKick(epoll.data(i));
-            }
-        } catch (ErrnoException e) {
-            markBroken("epoll failed: " + e.getMessage());
-        }
-        dataPath.lock();
-        try {
-            for (int i = 1; i < lanes.length; i += 2) {
-                if (lanes[i].queue != null) {
-                    lanes[i].queue.disableNotification();
-                }
-            }
-        } catch (InternalError e) {
-            markBroken("guest memory fault: " + e.getMessage());
-        } finally {
-            dataPath.unlock();
-        }
+        drainReady(epoll, wake, 0);
+        disableKicks(0, queuePairs);
     }
 
     /** {@link #armKicks()} for queue pair {@code pair}'s transmit ring only; sleep on {@link #pollFd(int)}. */
@@ -936,25 +909,19 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
 
     /** {@link #disarmKicks()} for queue pair {@code pair}: drains its kick and wake, turns its kicks off again. */
     public void disarmKicks(int pair) {
-        try {
-            Epoll pollPair = pairEpolls[pair];
-            int ready = pollPair.await(0);
-            for (int i = 0; i < ready; i++) {
-                long data = pollPair.data(i);
-                if (data == WAKE) {
-                    pairWakes[pair].drain();
-                } else {
-                    drainKick(data);
-                }
-            }
-        } catch (ErrnoException e) {
-            markBroken("epoll failed: " + e.getMessage());
-        }
+        drainReady(pairEpolls[pair], pairWakes[pair], 0);
+        disableKicks(pair, pair + 1);
+    }
+
+    /** Turns kicks off again on the transmit rings of pairs {@code fromPair..toPair-1}, in one lock round trip. */
+    private void disableKicks(int fromPair, int toPair) {
         dataPath.lock();
         try {
-            Lane lane = lanes[pair * 2 + 1];
-            if (lane.queue != null) {
-                lane.queue.disableNotification();
+            for (int pair = fromPair; pair < toPair; pair++) {
+                Lane lane = lanes[pair * 2 + 1];
+                if (lane.queue != null) {
+                    lane.queue.disableNotification();
+                }
             }
         } catch (InternalError e) {
             markBroken("guest memory fault: " + e.getMessage());
@@ -973,11 +940,27 @@ public final class VhostUserNetDevice implements VhostUserDevice, PacketPort, Au
         return epoll.fd();
     }
 
-    private void drainKick(long data) throws ErrnoException {
-        if (data == WAKE) {
-            wake.drain();
-            return;
+    /**
+     * Waits up to {@code timeoutMillis} on {@code poll} (the device's or one pair's), then consumes what it reported:
+     * its wake eventfd {@code wakeFd} and ring kicks.
+     */
+    private void drainReady(Epoll poll, EventFd wakeFd, int timeoutMillis) {
+        try {
+            int ready = poll.await(timeoutMillis);
+            for (int i = 0; i < ready; i++) {
+                long data = poll.data(i);
+                if (data == WAKE) {
+                    wakeFd.drain();
+                } else {
+                    drainKick(data);
+                }
+            }
+        } catch (ErrnoException e) {
+            markBroken("epoll failed: " + e.getMessage());
         }
+    }
+
+    private void drainKick(long data) throws ErrnoException {
         dataPath.lock();
         try {
             EventFd kick = lanes[(int) data].kick;

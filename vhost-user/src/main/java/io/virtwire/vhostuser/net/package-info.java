@@ -1,7 +1,7 @@
 /**
- * A virtio-net device on the vhost-user back-end: {@link io.virtwire.vhostuser.net.VhostUserNetDevice} is also a
- * {@link io.virtwire.vhostuser.net.PacketPort} moving {@link io.virtwire.vhostuser.net.PacketBurst}es of plain
- * Ethernet frames, so a forwarder can switch between devices; {@link io.virtwire.vhostuser.net.NetPollWorker}
- * drives one device from its own thread (echo or any handler).
+ * A virtio-net device on the vhost-user back-end: {@link io.virtwire.vhostuser.net.VhostUserNetDevice} moves
+ * {@link io.virtwire.virtio.net.PacketBurst}es of Ethernet frames between the guest's rings and whoever polls it
+ * (the forwarder wraps it in its own port interface and poll loop), plus the per-queue-pair counters and the RARP
+ * frame announced after migration.
  */
 package io.virtwire.vhostuser.net;

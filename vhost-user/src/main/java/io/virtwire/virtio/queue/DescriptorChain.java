@@ -1,6 +1,6 @@
 package io.virtwire.virtio.queue;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -70,7 +70,6 @@ public final class DescriptorChain {
     private boolean missWrite;
     private ChainStatus status = ChainStatus.END;
     private String malformedReason;
-    private int cursor;
 
     // the descriptor being read, copied out of guest memory once
     private long dAddr;
@@ -151,7 +150,7 @@ public final class DescriptorChain {
      * The index, in {@link #memory()}, of the region that holds the whole device-readable part when that part is
      * one buffer (the usual transmitted frame: header and data together); -1 when it is several buffers, none, or
      * a buffer that crosses into the next region, and when the chain is not OK. With the guest-physical address
-     * {@code segmentAddress(0)}, this lets a device batch plain region copies (see the net device's CopyBatch).
+     * {@code segmentAddress(0)}, this lets a device batch plain region copies (see CopyBatch in virtio.net).
      */
     public int readableRegion() {
         return firstWritable == 1 ? regionHolding(memory, 0) : -1;
@@ -180,42 +179,6 @@ public final class DescriptorChain {
             return -1;
         }
         return region;
-    }
-
-    // ---- sequential walk over the validated segments ----
-
-    /** Restarts {@link #next()} at the first segment. */
-    public void rewind() {
-        cursor = -1;
-    }
-
-    /**
-     * Advances to the next segment: {@link ChainStatus#OK} with {@link #address()}, {@link #length()} and
-     * {@link #writable()} describing it, {@link ChainStatus#END} past the last one, and
-     * {@link ChainStatus#MALFORMED} (every time) if the chain was malformed.
-     */
-    public ChainStatus next() {
-        if (status != ChainStatus.OK) {
-            return status;
-        }
-        if (cursor + 1 >= count) {
-            cursor = count;
-            return ChainStatus.END;
-        }
-        cursor++;
-        return ChainStatus.OK;
-    }
-
-    public long address() {
-        return segmentAddress(cursor);
-    }
-
-    public long length() {
-        return segmentLength(cursor);
-    }
-
-    public boolean writable() {
-        return segmentWritable(cursor);
     }
 
     // ---- copies ----
@@ -289,7 +252,6 @@ public final class DescriptorChain {
         writableBytes = 0;
         id = 0;
         ringSlots = 0;
-        cursor = -1;
         memory = mem;
         status = newStatus;
         malformedReason = null;

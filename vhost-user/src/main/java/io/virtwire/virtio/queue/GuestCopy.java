@@ -1,6 +1,6 @@
 package io.virtwire.virtio.queue;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
 

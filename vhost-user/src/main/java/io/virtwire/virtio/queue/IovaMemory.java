@@ -1,6 +1,6 @@
 package io.virtwire.virtio.queue;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 
 /**
  * What a queue may touch when VIRTIO_F_ACCESS_PLATFORM is negotiated: ring and buffer addresses are I/O virtual

@@ -1,6 +1,6 @@
 package io.virtwire.virtio.queue;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 
 /**
  * What split and packed queues share: the guest memory their rings and buffers are in (one view, or a readable and

@@ -1,6 +1,6 @@
 package io.virtwire.virtio.queue;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 
 /**
  * The device side of one virtqueue, split or packed. A queue belongs to one data-path thread; nothing here is

@@ -6,6 +6,8 @@
  *
  * <p>Decisions others depend on:
  * <ul>
+ *   <li>Addresses are translated through {@link io.virtwire.memory.GuestMemory}, which sits below this package;
+ *       nothing here imports {@code io.virtwire.vhostuser} (ArchitectureTest fails the build if it does).</li>
  *   <li>Guest misbehaviour never throws. It latches the queue broken with a reason naming the rule and the index;
  *       {@code pop} then answers {@link io.virtwire.virtio.queue.ChainStatus#MALFORMED} for good. Programming
  *       errors by the device (used length larger than the chain) throw IllegalArgumentException.</li>

@@ -4,6 +4,7 @@ import io.virtwire.linux.Fd;
 import io.virtwire.linux.Memfd;
 import io.virtwire.linux.Mman;
 import io.virtwire.linux.ProcSelf;
+import io.virtwire.memory.GuestMemoryException;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -4,6 +4,8 @@ import io.virtwire.linux.Fd;
 import io.virtwire.linux.Memfd;
 import io.virtwire.linux.Mman;
 import io.virtwire.linux.ProcSelf;
+import io.virtwire.memory.GuestMemory;
+import io.virtwire.memory.GuestMemoryException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

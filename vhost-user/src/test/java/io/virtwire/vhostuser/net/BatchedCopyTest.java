@@ -1,7 +1,8 @@
 package io.virtwire.vhostuser.net;
 
-import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
+import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

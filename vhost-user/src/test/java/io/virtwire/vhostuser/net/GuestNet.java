@@ -1,13 +1,13 @@
 package io.virtwire.vhostuser.net;
 
 import io.virtwire.linux.EventFd;
+import io.virtwire.memory.GuestMemory;
 import io.virtwire.vhostuser.frontend.Frontend;
 import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
 import io.virtwire.vhostuser.frontend.driver.DriverPackedQueue;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
 import io.virtwire.vhostuser.frontend.driver.UsedElement;
-import io.virtwire.vhostuser.memory.GuestMemory;
 import io.virtwire.virtio.queue.GuestCopy;
 
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,7 @@
 package io.virtwire.vhostuser.net;
 
+import io.virtwire.virtio.net.PacketBurst;
+
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;

@@ -18,6 +18,7 @@ import io.virtwire.vhostuser.protocol.VringAddr;
 import io.virtwire.vhostuser.protocol.VringState;
 import io.virtwire.vhostuser.transport.Connection;
 import io.virtwire.vhostuser.transport.RawMessage;
+import io.virtwire.virtio.net.PacketBurst;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

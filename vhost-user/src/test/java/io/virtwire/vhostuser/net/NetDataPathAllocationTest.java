@@ -1,5 +1,7 @@
 package io.virtwire.vhostuser.net;
 
+import io.virtwire.virtio.net.PacketBurst;
+
 import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

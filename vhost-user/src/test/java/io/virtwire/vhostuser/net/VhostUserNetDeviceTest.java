@@ -1,6 +1,7 @@
 package io.virtwire.vhostuser.net;
 
 import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
+import io.virtwire.virtio.net.PacketBurst;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;

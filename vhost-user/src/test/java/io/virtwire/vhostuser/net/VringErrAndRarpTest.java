@@ -6,6 +6,7 @@ import io.virtwire.vhostuser.protocol.FrontendRequest;
 import io.virtwire.vhostuser.protocol.ProtocolFeature;
 import io.virtwire.vhostuser.protocol.SendRarp;
 import io.virtwire.vhostuser.protocol.VringFile;
+import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.queue.RingLayout;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package io.virtwire.virtio.queue;
 
+import io.virtwire.memory.GuestMemory;
+import io.virtwire.memory.GuestRegion;
 import io.virtwire.vhostuser.frontend.driver.DescriptorWriter;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
-import io.virtwire.vhostuser.memory.GuestMemory;
-import io.virtwire.vhostuser.memory.GuestRegion;
 import io.virtwire.virtio.queue.testing.TestGuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,7 +58,6 @@ class HostileSplitQueueTest {
         assertEquals(ChainStatus.MALFORMED, queue.pop(chain));
         assertEquals(ChainStatus.MALFORMED, chain.status());
         assertEquals(0, chain.segmentCount());
-        assertEquals(ChainStatus.MALFORMED, chain.next());
         assertEquals(0, chain.readableBytes() + chain.writableBytes());
         assertTrue(queue.isBroken());
         assertContains(queue.brokenReason(), fragments);

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SplitQueueTest {
@@ -44,7 +45,7 @@ class SplitQueueTest {
         SplitQueue q = device(false);
         assertEquals(ChainStatus.END, q.pop(chain));
         assertEquals(ChainStatus.END, chain.status());
-        assertEquals(ChainStatus.END, chain.next());
+        assertEquals(0, chain.segmentCount());
         assertFalse(q.isBroken());
     }
 
@@ -93,18 +94,19 @@ class SplitQueueTest {
     }
 
     @Test
-    void sequentialWalkVisitsSegmentsInOrder() {
+    void segmentsKeepTheChainsOrder() {
         driver.addChain(readable(DATA, 10), readable(DATA + 100, 20), writable(DATA + 200, 30));
         driver.publish();
         SplitQueue q = device(false);
         assertEquals(ChainStatus.OK, q.pop(chain));
-        chain.rewind();
         StringBuilder seen = new StringBuilder();
-        while (chain.next() == ChainStatus.OK) {
-            seen.append(chain.length()).append(chain.writable() ? "w " : "r ");
+        for (int i = 0; i < chain.segmentCount(); i++) {
+            seen.append(chain.segmentAddress(i) - DATA).append(':').append(chain.segmentLength(i))
+                    .append(chain.segmentWritable(i) ? "w " : "r ");
         }
-        assertEquals("10r 20r 30w ", seen.toString());
-        assertEquals(ChainStatus.END, chain.next());
+        assertEquals("0:10r 100:20r 200:30w ", seen.toString());
+        assertEquals(2, chain.readableCount());
+        assertThrows(IndexOutOfBoundsException.class, () -> chain.segmentLength(3));
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.virtwire.vhostuser.frontend.driver;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 import io.virtwire.virtio.queue.GuestCopy;
 import io.virtwire.virtio.queue.RingLayout;
 

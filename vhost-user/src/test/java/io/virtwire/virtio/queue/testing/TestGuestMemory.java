@@ -1,7 +1,7 @@
 package io.virtwire.virtio.queue.testing;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
-import io.virtwire.vhostuser.memory.GuestRegion;
+import io.virtwire.memory.GuestMemory;
+import io.virtwire.memory.GuestRegion;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

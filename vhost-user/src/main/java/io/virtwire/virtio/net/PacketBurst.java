@@ -1,6 +1,4 @@
-package io.virtwire.vhostuser.net;
-
-import io.virtwire.virtio.net.VirtioNetHeader;
+package io.virtwire.virtio.net;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,4 +1,4 @@
-package io.virtwire.vhostuser.memory;
+package io.virtwire.memory;
 
 /** A guest-supplied address or length that does not fit the guest's memory table. */
 public final class GuestMemoryException extends RuntimeException {

@@ -1,6 +1,6 @@
-package io.virtwire.vhostuser.net;
+package io.virtwire.virtio.net;
 
-import io.virtwire.vhostuser.memory.GuestMemory;
+import io.virtwire.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
 
@@ -19,9 +19,9 @@ import java.lang.foreign.MemorySegment;
  * and the memory table cannot change during a burst (the device holds its data-path lock), so the plain region
  * copies below stay inside the mappings.
  */
-final class CopyBatch {
+public final class CopyBatch {
 
-    static final int CAPACITY = 32;
+    public static final int CAPACITY = 32;
 
     private final int[] regions = new int[CAPACITY];
     private final long[] guestOffsets = new long[CAPACITY];
@@ -31,12 +31,12 @@ final class CopyBatch {
     private int count;
 
     /** Starts a new batch; its guest memory is that of the first copy planned. */
-    void clear() {
+    public void clear() {
         this.memory = null;
         this.count = 0;
     }
 
-    int count() {
+    public int count() {
         return count;
     }
 
@@ -47,7 +47,7 @@ final class CopyBatch {
      * @return false (nothing planned: copy it the general way) if the batch is full or {@code guestMemory} is not
      *         the memory of the copies planned before
      */
-    boolean add(GuestMemory guestMemory, int region, long gpa, long burstOffset, long length) {
+    public boolean add(GuestMemory guestMemory, int region, long gpa, long burstOffset, long length) {
         if (count == CAPACITY || (count > 0 && guestMemory != memory)) {
             return false;
         }
@@ -61,7 +61,7 @@ final class CopyBatch {
     }
 
     /** Runs the planned copies guest → {@code burstData}. */
-    void copyFromGuest(MemorySegment burstData) {
+    public void copyFromGuest(MemorySegment burstData) {
         GuestMemory mem = memory;
         for (int i = 0; i < count; i++) {
             MemorySegment.copy(mem.regionSegment(regions[i]), guestOffsets[i], burstData, burstOffsets[i], lengths[i]);
@@ -69,7 +69,7 @@ final class CopyBatch {
     }
 
     /** Runs the planned copies {@code burstData} → guest. */
-    void copyToGuest(MemorySegment burstData) {
+    public void copyToGuest(MemorySegment burstData) {
         GuestMemory mem = memory;
         for (int i = 0; i < count; i++) {
             MemorySegment.copy(burstData, burstOffsets[i], mem.regionSegment(regions[i]), guestOffsets[i], lengths[i]);

@@ -1,4 +1,4 @@
-package io.virtwire.vhostuser.memory;
+package io.virtwire.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

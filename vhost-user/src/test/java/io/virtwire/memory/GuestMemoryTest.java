@@ -1,4 +1,4 @@
-package io.virtwire.vhostuser.memory;
+package io.virtwire.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

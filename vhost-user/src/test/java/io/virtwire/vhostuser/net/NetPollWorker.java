@@ -1,8 +1,11 @@
 package io.virtwire.vhostuser.net;
 
+import io.virtwire.virtio.net.PacketBurst;
+
 /**
  * A platform thread that polls one {@link VhostUserNetDevice}: bursts of up to 32 frames from the guest, handed to
  * a {@link FrameHandler}; after a few empty bursts it re-enables kicks and sleeps in epoll until the guest kicks.
+ * Tests use it to drive a device alone (echo, sinks); in production the forwarder's PollWorker polls devices.
  */
 public final class NetPollWorker implements AutoCloseable {
 

@@ -1,4 +1,4 @@
-package io.virtwire.vhostuser.net;
+package io.virtwire.virtio.net;
 
 import org.junit.jupiter.api.Test;
 
