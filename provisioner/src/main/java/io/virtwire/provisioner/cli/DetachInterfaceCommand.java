@@ -1,13 +1,13 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
-import io.virtwire.provisioner.lifecycle.AllocationService;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.concurrent.Callable;

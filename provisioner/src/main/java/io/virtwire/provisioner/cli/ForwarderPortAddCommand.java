@@ -65,7 +65,7 @@ public final class ForwarderPortAddCommand implements Runnable {
         JsonNode result = controls.open().portAdd(spec);
         // the forwarder (root) made the socket with its umask: QEMU's user must be able to connect
         String problem = spec.socket() != null && !"client".equals(spec.mode())
-                ? io.virtwire.provisioner.lifecycle.QemuSocketAccess.openSocket(java.nio.file.Path.of(spec.socket())) : null;
+                ? io.virtwire.provisioner.forwarder.QemuSocketAccess.openSocket(java.nio.file.Path.of(spec.socket())) : null;
         output.emit(result, out -> out.println("added port " + ForwarderText.describe(result.path("port"))));
         if (problem != null) {
             output.err().println("virtwire: warning: " + problem);

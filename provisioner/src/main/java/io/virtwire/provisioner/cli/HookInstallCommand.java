@@ -1,8 +1,8 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.hook.HookInstaller;
 import io.virtwire.provisioner.host.ProcessCommandRunner;
-import io.virtwire.provisioner.lifecycle.HookInstaller;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;

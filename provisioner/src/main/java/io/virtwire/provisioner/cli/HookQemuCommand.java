@@ -1,11 +1,11 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.forwarder.ForwarderClient;
+import io.virtwire.provisioner.hook.QemuHook;
 import io.virtwire.provisioner.host.profile.HostAccess;
-import io.virtwire.provisioner.lifecycle.ForwarderClient;
-import io.virtwire.provisioner.lifecycle.HookLog;
-import io.virtwire.provisioner.lifecycle.QemuHook;
-import io.virtwire.provisioner.lifecycle.StateStore;
+import io.virtwire.provisioner.state.HookLog;
+import io.virtwire.provisioner.state.StateStore;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.virtwire.provisioner.cli;
 
-import io.virtwire.provisioner.lifecycle.HookInstaller;
+import io.virtwire.provisioner.hook.HookInstaller;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;

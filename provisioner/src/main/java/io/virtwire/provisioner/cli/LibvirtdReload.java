@@ -1,9 +1,11 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /** SIGHUP to the running libvirt daemon: it re-reads its hooks directory (virHookInitialize runs on reload). */
@@ -18,20 +20,20 @@ final class LibvirtdReload {
             if (!Files.isRegularFile(pidFile)) {
                 continue;
             }
+            String pid;
             try {
-                String pid = Files.readString(pidFile).strip();
-                Process p = new ProcessBuilder("kill", "-HUP", pid).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes());
-                if (p.waitFor() != 0) {
-                    throw new VirtwireException(VirtwireException.Kind.HOST, "kill -HUP " + pid + " (" + name + ") failed: " + out.strip());
-                }
-                return "sent SIGHUP to " + name + " (pid " + pid + "): it re-read the hooks directory";
+                pid = Files.readString(pidFile).strip();
             } catch (IOException e) {
                 throw new VirtwireException(VirtwireException.Kind.HOST, "cannot signal " + name + ": " + e, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VirtwireException(VirtwireException.Kind.HOST, "interrupted while signalling " + name, e);
             }
+            ProcessCommandRunner.Result r = ProcessCommandRunner.execute(List.of("kill", "-HUP", pid), Duration.ofSeconds(10));
+            if (r.exit() == ProcessCommandRunner.NOT_STARTED || r.exit() == ProcessCommandRunner.INTERRUPTED) {
+                throw new VirtwireException(VirtwireException.Kind.HOST, "cannot signal " + name + ": " + r.output());
+            }
+            if (!r.ok()) {
+                throw new VirtwireException(VirtwireException.Kind.HOST, "kill -HUP " + pid + " (" + name + ") failed: " + r.output());
+            }
+            return "sent SIGHUP to " + name + " (pid " + pid + "): it re-read the hooks directory";
         }
         throw VirtwireException.notFound("no /run/libvirtd.pid or /run/virtqemud.pid: restart libvirt yourself for it to read the hook");
     }

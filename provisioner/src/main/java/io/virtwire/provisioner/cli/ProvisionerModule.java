@@ -17,7 +17,7 @@ public class ProvisionerModule extends AbstractModule {
         bind(LibvirtConnector.class).to(LibvirtJavaConnector.class);
         bind(io.virtwire.provisioner.host.profile.HostAccess.Factory.class).to(DefaultHostAccessFactory.class);
         // the forwarder's control socket when it exists, else "forwarder not configured" in the notes
-        bind(io.virtwire.provisioner.lifecycle.ForwarderClient.class).to(SelectedForwarderClient.class);
+        bind(io.virtwire.provisioner.forwarder.ForwarderClient.class).to(SelectedForwarderClient.class);
         // what 'virtwire demo' checks before choosing the real demo (tests bind a fake host)
         bind(io.virtwire.provisioner.demo.DemoHost.class).to(io.virtwire.provisioner.demo.SystemDemoHost.class);
     }

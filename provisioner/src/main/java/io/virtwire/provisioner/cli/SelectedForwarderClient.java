@@ -1,8 +1,8 @@
 package io.virtwire.provisioner.cli;
 
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.forwarder.SocketForwarderClient;
-import io.virtwire.provisioner.lifecycle.ForwarderClient;
-import io.virtwire.provisioner.lifecycle.UnconfiguredForwarderClient;
+import io.virtwire.provisioner.forwarder.UnconfiguredForwarderClient;
 import jakarta.inject.Inject;
 
 import java.nio.file.Files;

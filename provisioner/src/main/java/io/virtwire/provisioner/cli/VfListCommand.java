@@ -1,9 +1,9 @@
 package io.virtwire.provisioner.cli;
 
+import io.virtwire.provisioner.allocation.AllocationService;
+import io.virtwire.provisioner.allocation.VfRow;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
-import io.virtwire.provisioner.lifecycle.AllocationService;
-import io.virtwire.provisioner.lifecycle.VfRow;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import picocli.CommandLine.Command;

@@ -1,11 +1,11 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.aer.AerWatcher;
 import io.virtwire.provisioner.host.profile.HostAccess;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
-import io.virtwire.provisioner.lifecycle.AerWatcher;
-import io.virtwire.provisioner.lifecycle.HookLog;
-import io.virtwire.provisioner.lifecycle.StateStore;
+import io.virtwire.provisioner.state.HookLog;
+import io.virtwire.provisioner.state.StateStore;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;

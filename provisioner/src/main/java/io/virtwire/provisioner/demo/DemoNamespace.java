@@ -1,7 +1,9 @@
 package io.virtwire.provisioner.demo;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,11 +29,11 @@ public final class DemoNamespace {
 
     /** Refuses to touch a namespace or link of that name that is already there (another demo, or a killed one). */
     public void checkAbsent() {
-        if (HostCommand.run(List.of("ip", "netns", "list"), 10).output().lines().anyMatch(l -> l.split(" ")[0].equals(NETNS))) {
+        if (ProcessCommandRunner.execute(List.of("ip", "netns", "list"), Duration.ofSeconds(10)).output().lines().anyMatch(l -> l.split(" ")[0].equals(NETNS))) {
             throw VirtwireException.conflict("network namespace " + NETNS + " exists already (another demo running, or one that was"
                     + " killed): remove it with 'ip netns del " + NETNS + "' and run the demo again");
         }
-        if (HostCommand.run(List.of("ip", "link", "show", OUTER), 10).ok()) {
+        if (ProcessCommandRunner.execute(List.of("ip", "link", "show", OUTER), Duration.ofSeconds(10)).ok()) {
             throw VirtwireException.conflict("interface " + OUTER + " exists already (another demo running, or one that was"
                     + " killed): remove it with 'ip link del " + OUTER + "' and run the demo again");
         }
@@ -52,15 +54,15 @@ public final class DemoNamespace {
 
     private void run(String... command) {
         List<String> c = List.of(command);
-        out.println("$ " + HostCommand.line(c));
+        out.println("$ " + ProcessCommandRunner.line(c));
         out.flush();
-        HostCommand.Result r = HostCommand.run(c, 20);
+        ProcessCommandRunner.Result r = ProcessCommandRunner.execute(c, Duration.ofSeconds(20));
         if (!r.ok()) {
-            throw new VirtwireException(VirtwireException.Kind.HOST, HostCommand.line(c) + " failed (exit " + r.exit() + "): " + r.output());
+            throw new VirtwireException(VirtwireException.Kind.HOST, ProcessCommandRunner.line(c) + " failed (exit " + r.exit() + "): " + r.output());
         }
     }
 
     private static void quiet(String... command) {
-        HostCommand.run(new ArrayList<>(List.of(command)), 20);
+        ProcessCommandRunner.execute(new ArrayList<>(List.of(command)), Duration.ofSeconds(20));
     }
 }

@@ -1,6 +1,7 @@
 package io.virtwire.provisioner.demo;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -117,7 +118,7 @@ final class DemoTraffic {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", DemoNamespace.NETNS));
         command.addAll(pingCommand);
         command.addAll(List.of("-c", "3", "-W", "5", guests.get(i).ip()));
-        out.println("$ " + HostCommand.line(command) + " >" + netnsPingLog(i) + " 2>&1 &");
+        out.println("$ " + ProcessCommandRunner.line(command) + " >" + netnsPingLog(i) + " 2>&1 &");
         out.flush();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(netnsPingLog(i).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

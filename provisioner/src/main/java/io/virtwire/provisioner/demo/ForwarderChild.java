@@ -3,6 +3,7 @@ package io.virtwire.provisioner.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.forwarder.ForwarderControlClient;
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,7 @@ public final class ForwarderChild {
 
     /** Starts the daemon and waits (bounded) until its control socket answers {@code health}. */
     public JsonNode start(Deadline deadline, PrintWriter out) throws IOException, InterruptedException {
-        out.println("$ " + HostCommand.line(command()) + " >" + log + " 2>&1 &");
+        out.println("$ " + ProcessCommandRunner.line(command()) + " >" + log + " 2>&1 &");
         out.flush();
         process = new ProcessBuilder(command()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

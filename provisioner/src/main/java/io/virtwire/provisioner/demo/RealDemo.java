@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.domain.VirtTypeDetector;
 import io.virtwire.provisioner.forwarder.ForwarderControlClient;
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import java.io.IOException;
@@ -274,17 +275,17 @@ public final class RealDemo {
     }
 
     private void cliStep(Map<String, String> env, List<String> args) {
-        deadline.check("virtwire " + HostCommand.line(args));
+        deadline.check("virtwire " + ProcessCommandRunner.line(args));
         StringBuilder line = new StringBuilder("$ ");
-        env.forEach((k, v) -> line.append(k).append('=').append(HostCommand.line(List.of(v))).append(' '));
-        line.append("virtwire ").append(HostCommand.line(args));
+        env.forEach((k, v) -> line.append(k).append('=').append(ProcessCommandRunner.line(List.of(v))).append(' '));
+        line.append("virtwire ").append(ProcessCommandRunner.line(args));
         out.println();
         out.println(line);
         out.flush();
         int code = cli.run(env, args);
         out.flush();
         if (code != 0) {
-            throw new VirtwireException(VirtwireException.Kind.HOST, "step failed (exit " + code + "): virtwire " + HostCommand.line(args));
+            throw new VirtwireException(VirtwireException.Kind.HOST, "step failed (exit " + code + "): virtwire " + ProcessCommandRunner.line(args));
         }
     }
 

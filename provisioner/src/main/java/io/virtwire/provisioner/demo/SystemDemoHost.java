@@ -1,12 +1,14 @@
 package io.virtwire.provisioner.demo;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -79,8 +81,8 @@ public final class SystemDemoHost implements DemoHost {
         for (String daemon : List.of("virtlogd", "libvirtd")) {
             if (!running(daemon)) {
                 List<String> command = List.of(onPath(daemon).map(Path::toString).orElse(daemon), "-d");
-                HostCommand.Result r = HostCommand.run(command, 30);
-                ran.add(HostCommand.line(List.of(daemon, "-d")) + (r.ok() ? "" : "   (failed, exit " + r.exit() + ": " + r.output() + ")"));
+                ProcessCommandRunner.Result r = ProcessCommandRunner.execute(command, Duration.ofSeconds(30));
+                ran.add(ProcessCommandRunner.line(List.of(daemon, "-d")) + (r.ok() ? "" : "   (failed, exit " + r.exit() + ": " + r.output() + ")"));
             }
         }
         return ran;
@@ -103,7 +105,7 @@ public final class SystemDemoHost implements DemoHost {
 
     @Override
     public Optional<String> netnsError() {
-        HostCommand.Result r = HostCommand.run(List.of(onPath("ip").map(Path::toString).orElse("ip"), "netns", "list"), 10);
+        ProcessCommandRunner.Result r = ProcessCommandRunner.execute(List.of(onPath("ip").map(Path::toString).orElse("ip"), "netns", "list"), Duration.ofSeconds(10));
         return r.ok() ? Optional.empty() : Optional.of("ip netns list: exit " + r.exit() + (r.output().isEmpty() ? "" : ", " + r.output()));
     }
 }

@@ -2,8 +2,6 @@ package io.virtwire.provisioner.forwarder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtwire.provisioner.VirtwireException;
-import io.virtwire.provisioner.lifecycle.ForwarderClient;
-import io.virtwire.provisioner.lifecycle.QemuSocketAccess;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.virtwire.provisioner.nic;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.virtwire.provisioner.lifecycle.Allocation;
+import io.virtwire.provisioner.state.Allocation;
 import java.util.List;
 
 /**

@@ -14,7 +14,7 @@ import io.virtwire.provisioner.forwarder.TestForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
-import io.virtwire.provisioner.lifecycle.StateStore;
+import io.virtwire.provisioner.state.StateStore;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
-import io.virtwire.provisioner.lifecycle.RecordingForwarder;
-import io.virtwire.provisioner.lifecycle.StateStore;
+import io.virtwire.provisioner.state.StateStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

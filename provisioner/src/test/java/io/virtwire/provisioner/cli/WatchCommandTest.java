@@ -12,7 +12,7 @@ import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.RecordingGateway;
-import io.virtwire.provisioner.lifecycle.StateStore;
+import io.virtwire.provisioner.state.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

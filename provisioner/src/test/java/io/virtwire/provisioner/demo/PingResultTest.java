@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtwire.provisioner.host.ProcessCommandRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,7 +75,7 @@ class PingResultTest {
     @Test
     void commandLinesAreQuotedWhereTheShellWouldSplitThem() {
         assertEquals("virtwire define-domain --cmdline 'a b vw.run=\"x; y\"' --name vm1",
-                HostCommand.line(List.of("virtwire", "define-domain", "--cmdline", "a b vw.run=\"x; y\"", "--name", "vm1")));
-        assertEquals("echo 'it'\\''s'", HostCommand.line(List.of("echo", "it's")));
+                ProcessCommandRunner.line(List.of("virtwire", "define-domain", "--cmdline", "a b vw.run=\"x; y\"", "--name", "vm1")));
+        assertEquals("echo 'it'\\''s'", ProcessCommandRunner.line(List.of("echo", "it's")));
     }
 }

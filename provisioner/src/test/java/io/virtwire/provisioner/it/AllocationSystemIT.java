@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtwire.provisioner.cli.CliRunner;
-import io.virtwire.provisioner.cli.LifecycleContexts;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.VirtualFunction;
@@ -16,8 +15,8 @@ import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.LibvirtJavaGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
-import io.virtwire.provisioner.lifecycle.StateStore;
 import io.virtwire.provisioner.model.PciAddress;
+import io.virtwire.provisioner.state.StateStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -96,6 +95,15 @@ class AllocationSystemIT {
         return new ProcessBuilder(cmd);
     }
 
+    /** Like {@link #virtwire}, through {@link PausingVirtwire}: pauses {@code seconds} just before libvirt attaches. */
+    private ProcessBuilder pausingVirtwire(int seconds, String... args) {
+        List<String> all = new ArrayList<>(List.of("-c", URI, "--host-root", host.toString(), "--state-dir", state.toString()));
+        all.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(PausingVirtwire.command(launcher().getParent().getParent(), all));
+        pb.environment().put(PausingVirtwire.PAUSE_ENV, String.valueOf(seconds));
+        return pb;
+    }
+
     private VirtualFunction vf(String address) {
         SimulatedKernel k = new SimulatedKernel(host);
         return new HostInventoryReader(k.paths(), k).read().pfs().stream().flatMap(p -> p.vfs().stream())
@@ -154,13 +162,12 @@ class AllocationSystemIT {
 
     /** Starts an attach with the test pause and kills it with SIGKILL once it has paused after the host change. */
     private void attachKilledAtThePause(String domain, String mac, int vlan) throws Exception {
-        ProcessBuilder pb = virtwire("attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac", mac,
+        ProcessBuilder pb = pausingVirtwire(120, "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0", "--mac", mac,
                 "--vlan", String.valueOf(vlan), "--config");
-        pb.environment().put(LifecycleContexts.PAUSE_ENV, "120");
         Process p = pb.start();
         try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
-            while ((line = err.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+            while ((line = err.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
                 // wait for the pause
             }
             // the message is a supplier: building it must not wait for the process
@@ -246,15 +253,14 @@ class AllocationSystemIT {
         Files.createDirectories(state);
         mount("-t", "tmpfs", "-o", "size=1m,mode=0755", "vw-sprov-state", state.toString());
         try {
-            ProcessBuilder pb = virtwire("--output", "json", "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0",
+            ProcessBuilder pb = pausingVirtwire(3, "--output", "json", "attach-interface", domain, "--type", "hostdev", "--pf", "0000:04:00.0",
                     "--vlan", "31", "--config");
-            pb.environment().put(LifecycleContexts.PAUSE_ENV, "3");
             Process p = pb.start();
             StringBuilder err = new StringBuilder();
             Path filler = state.resolve("filler");
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                 String line;
-                while ((line = r.readLine()) != null && !line.contains(LifecycleContexts.PAUSE_MARKER)) {
+                while ((line = r.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
                     err.append(line).append('\n');
                 }
                 assertTrue(line != null, "the attach ended before its pause: " + err);

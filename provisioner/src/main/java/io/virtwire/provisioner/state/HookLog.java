@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.state;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.state;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.state;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,7 +20,7 @@ import java.util.Set;
  * predictable name is never written through; it is fsynced, renamed over the target, and the directory fsynced, so
  * a crash leaves the old or the new content, never a torn file.
  */
-final class AtomicFile {
+public final class AtomicFile {
 
     static final String TMP_INFIX = ".tmp.";
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -29,7 +29,7 @@ final class AtomicFile {
     }
 
     /** @param mode the new file's permissions, e.g. "rw-r--r--" */
-    static void write(Path target, byte[] bytes, String mode) throws IOException {
+    public static void write(Path target, byte[] bytes, String mode) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve(target.getFileName() + TMP_INFIX + ProcessHandle.current().pid() + "."
                 + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE));
@@ -67,7 +67,7 @@ final class AtomicFile {
      * Deletes the temp files a killed writer of {@code target} left. Only call it where no other writer of the file
      * can be running (under its lock, or as its only writer). A symlink among them is unlinked, never followed.
      */
-    static void removeLeftovers(Path target) {
+    public static void removeLeftovers(Path target) {
         Path dir = target.toAbsolutePath().getParent();
         try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, target.getFileName() + TMP_INFIX + "*")) {
             for (Path p : leftovers) {

@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.forwarder;
 
 import java.util.List;
 

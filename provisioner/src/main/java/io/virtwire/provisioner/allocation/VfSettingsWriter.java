@@ -1,17 +1,18 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.host.profile.HostActions;
+import io.virtwire.provisioner.state.VfSettings;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Applies VF admin settings through {@link HostActions}, changing only what differs, and says which commands ran. */
-final class VfSettingsWriter {
+public final class VfSettingsWriter {
 
     private VfSettingsWriter() {
     }
 
     /** @return the ip link commands that ran */
-    static List<String> apply(HostActions actions, String pfNetdev, int vf, VfSettings from, VfSettings to) {
+    public static List<String> apply(HostActions actions, String pfNetdev, int vf, VfSettings from, VfSettings to) {
         List<String> ran = new ArrayList<>();
         String prefix = "ip link set " + pfNetdev + " vf " + vf;
         if (from == null || !to.mac().equalsIgnoreCase(from.mac())) {

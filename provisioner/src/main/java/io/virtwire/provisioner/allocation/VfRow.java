@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
 /**
  * One line of {@code virtwire vf list}: a VF, its admin settings as the PF reports them, and who has it.

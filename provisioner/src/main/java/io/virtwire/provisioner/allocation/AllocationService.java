@@ -1,6 +1,8 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.forwarder.ForwarderClient;
+import io.virtwire.provisioner.forwarder.QemuSocketAccess;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.IommuGroup;
 import io.virtwire.provisioner.host.PhysicalFunction;
@@ -18,6 +20,10 @@ import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.MacGenerator;
 import io.virtwire.provisioner.nic.NicChange;
 import io.virtwire.provisioner.nic.NicRequest;
+import io.virtwire.provisioner.state.Allocation;
+import io.virtwire.provisioner.state.AllocationRecord;
+import io.virtwire.provisioner.state.StateStore;
+import io.virtwire.provisioner.state.VfSettings;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,7 +173,6 @@ public final class AllocationService {
             throw new VirtwireException(VirtwireException.Kind.HOST, "configuring VF " + vf.index() + " (" + vf.address() + ") of " + pf.netdev()
                     + " failed: " + e.getMessage() + "; " + restored + "; nothing was attached", e);
         }
-        ctx.afterHostChange().run();
         NicChange change;
         try {
             change = nics.attach(ctx.gateway(), domain, nic, scope, false, false);
@@ -407,7 +412,6 @@ public final class AllocationService {
         NicChange change;
         try {
             ctx.forwarder().addPort(port);
-            ctx.afterHostChange().run();
             change = nics.attach(ctx.gateway(), domain, nic, scope, req.fixMemory(), false);
         } catch (RuntimeException e) {
             try {

@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.forwarder;
 
 import io.virtwire.provisioner.VirtwireException;
 import java.util.List;

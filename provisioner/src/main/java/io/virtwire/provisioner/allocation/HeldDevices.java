@@ -1,4 +1,4 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;

@@ -1,8 +1,10 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.aer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.allocation.Reconciler;
+import io.virtwire.provisioner.allocation.VfSettingsWriter;
 import io.virtwire.provisioner.host.AerCounters;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.HostInventoryReader;
@@ -14,6 +16,11 @@ import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.GuestInterface;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
 import io.virtwire.provisioner.model.PciAddress;
+import io.virtwire.provisioner.state.Allocation;
+import io.virtwire.provisioner.state.AtomicFile;
+import io.virtwire.provisioner.state.HookLog;
+import io.virtwire.provisioner.state.StateStore;
+import io.virtwire.provisioner.state.VfSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

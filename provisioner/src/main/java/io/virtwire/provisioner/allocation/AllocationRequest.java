@@ -1,8 +1,8 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
+import io.virtwire.provisioner.libvirt.xml.VhostUserInterface;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.model.QueueCount;
-import io.virtwire.provisioner.libvirt.xml.VhostUserInterface;
 import java.util.Optional;
 
 /** A NIC for which virtwire picks the device. Values are validated by the CLI before anything is read. */

@@ -1,6 +1,9 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.hook;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.allocation.Reconciler;
+import io.virtwire.provisioner.allocation.VfSettingsWriter;
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.profile.HostAccess;
@@ -9,6 +12,11 @@ import io.virtwire.provisioner.libvirt.xml.GuestInterface;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
 import io.virtwire.provisioner.libvirt.xml.VhostUserInterface;
 import io.virtwire.provisioner.model.PciAddress;
+import io.virtwire.provisioner.state.Allocation;
+import io.virtwire.provisioner.state.AllocationRecord;
+import io.virtwire.provisioner.state.HookLog;
+import io.virtwire.provisioner.state.StateStore;
+import io.virtwire.provisioner.state.VfSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

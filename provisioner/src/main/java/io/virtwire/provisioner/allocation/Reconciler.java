@@ -1,10 +1,14 @@
-package io.virtwire.provisioner.lifecycle;
+package io.virtwire.provisioner.allocation;
 
+import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VdpaDevice;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.profile.HostActions;
+import io.virtwire.provisioner.state.Allocation;
+import io.virtwire.provisioner.state.AllocationRecord;
+import io.virtwire.provisioner.state.VfSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +84,7 @@ public final class Reconciler {
     }
 
     /** Undoes what the allocation changed on the host; best effort, the result says what happened. */
-    String release(Allocation a, HostInventory inventory) {
+    public String release(Allocation a, HostInventory inventory) {
         if (a.hostdev() && a.previous() != null && a.pfNetdev() != null && a.vfIndex() != null) {
             Optional<VirtualFunction> vf = findVf(inventory, a.device());
             if (vf.isEmpty()) {
@@ -132,7 +136,7 @@ public final class Reconciler {
         }
     }
 
-    static Optional<VirtualFunction> findVf(HostInventory inventory, String address) {
+    public static Optional<VirtualFunction> findVf(HostInventory inventory, String address) {
         return inventory.pfs().stream().flatMap(p -> p.vfs().stream()).filter(v -> v.address().equals(address)).findFirst();
     }
 }
