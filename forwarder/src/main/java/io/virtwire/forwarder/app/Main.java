@@ -2,6 +2,8 @@ package io.virtwire.forwarder.app;
 
 import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.ForwarderException;
 import io.virtwire.forwarder.port.PortFactory;
 
 import java.nio.file.Path;

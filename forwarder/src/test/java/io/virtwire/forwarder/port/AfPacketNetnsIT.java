@@ -1,6 +1,6 @@
 package io.virtwire.forwarder.port;
 
-import io.virtwire.forwarder.app.Forwarder;
+import io.virtwire.forwarder.engine.Forwarder;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.vhostuser.net.TestGuest;

@@ -1,6 +1,6 @@
 package io.virtwire.forwarder.runtime;
 
-import io.virtwire.forwarder.app.Forwarder;
+import io.virtwire.forwarder.engine.Forwarder;
 import io.virtwire.forwarder.port.PortFactory;
 import org.junit.jupiter.api.Test;
 
