@@ -4,7 +4,7 @@ import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.engine.Forwarder;
 import io.virtwire.forwarder.engine.ForwarderException;
-import io.virtwire.forwarder.port.PortFactory;
+import io.virtwire.forwarder.engine.PortFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;

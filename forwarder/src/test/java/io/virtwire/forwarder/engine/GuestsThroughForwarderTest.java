@@ -2,7 +2,6 @@ package io.virtwire.forwarder.engine;
 
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.config.VlanConfig;
-import io.virtwire.forwarder.port.PortFactory;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.linux.EventFd;
 import io.virtwire.linux.UnixSocket;

@@ -2,7 +2,6 @@ package io.virtwire.forwarder.engine;
 
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.metrics.DropReason;
-import io.virtwire.forwarder.port.PortFactory;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.vhostuser.net.TestGuest;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
