@@ -10,6 +10,10 @@ import io.virtwire.forwarder.control.AccessPolicy;
 import io.virtwire.forwarder.control.ControlHandler;
 import io.virtwire.forwarder.control.ControlLimits;
 import io.virtwire.forwarder.control.ControlServer;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.state.Heartbeat;
+import io.virtwire.forwarder.state.RememberedPorts;
+import io.virtwire.forwarder.state.StateDir;
 
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -7,7 +7,13 @@ import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.control.AccessPolicy;
 import io.virtwire.forwarder.control.ControlHandler;
 import io.virtwire.forwarder.control.SocketPathPolicy;
-import io.virtwire.forwarder.port.PortFactory;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.ForwarderException;
+import io.virtwire.forwarder.engine.PortFactory;
+import io.virtwire.forwarder.state.Heartbeat;
+import io.virtwire.forwarder.state.PortStore;
+import io.virtwire.forwarder.state.RememberedPorts;
+import io.virtwire.forwarder.state.StateDir;
 import io.virtwire.linux.ErrnoException;
 
 import java.io.IOException;

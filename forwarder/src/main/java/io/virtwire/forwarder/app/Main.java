@@ -2,7 +2,9 @@ package io.virtwire.forwarder.app;
 
 import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.config.PortConfig;
-import io.virtwire.forwarder.port.PortFactory;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.ForwarderException;
+import io.virtwire.forwarder.engine.PortFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;

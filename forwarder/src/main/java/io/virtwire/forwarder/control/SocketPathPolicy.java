@@ -1,6 +1,6 @@
 package io.virtwire.forwarder.control;
 
-import io.virtwire.forwarder.app.ForwarderException;
+import io.virtwire.forwarder.engine.ForwarderException;
 import io.virtwire.forwarder.config.ForwarderConfig;
 
 import java.io.IOException;

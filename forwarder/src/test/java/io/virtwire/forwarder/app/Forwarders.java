@@ -2,6 +2,7 @@ package io.virtwire.forwarder.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.virtwire.forwarder.control.ControlClient;
+import io.virtwire.forwarder.engine.OpenedInTest;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

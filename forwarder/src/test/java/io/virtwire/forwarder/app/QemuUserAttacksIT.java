@@ -1,6 +1,7 @@
 package io.virtwire.forwarder.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.virtwire.forwarder.engine.OpenedInTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,8 @@
 package io.virtwire.forwarder.port;
 
-import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.PortFactory;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.vhostuser.net.TestGuest;
 import org.junit.jupiter.api.Timeout;

@@ -1,14 +1,15 @@
 package io.virtwire.forwarder.port;
 
-import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.PortFactory;
 import io.virtwire.forwarder.metrics.DropReason;
 import io.virtwire.forwarder.switching.SwitchPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

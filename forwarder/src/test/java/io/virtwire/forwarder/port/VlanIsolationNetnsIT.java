@@ -1,8 +1,9 @@
 package io.virtwire.forwarder.port;
 
-import io.virtwire.forwarder.app.Forwarder;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.config.VlanConfig;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.PortFactory;
 import io.virtwire.forwarder.metrics.DropReason;
 import io.virtwire.forwarder.switching.SwitchPort;
 import org.junit.jupiter.api.Test;

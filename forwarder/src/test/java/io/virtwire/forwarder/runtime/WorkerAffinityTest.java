@@ -1,7 +1,7 @@
 package io.virtwire.forwarder.runtime;
 
-import io.virtwire.forwarder.app.Forwarder;
-import io.virtwire.forwarder.port.PortFactory;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.PortFactory;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.state;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.engine;
 
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -10,11 +10,11 @@ import java.util.List;
  * What a test opened (forwarders, guests), closed last first when the test ends, whether it passed or not.
  * Register it as a field: {@code @RegisterExtension final OpenedInTest opened = new OpenedInTest();}
  */
-final class OpenedInTest implements AfterEachCallback {
+public final class OpenedInTest implements AfterEachCallback {
 
     private final List<AutoCloseable> open = new ArrayList<>();
 
-    <T extends AutoCloseable> T keep(T t) {
+    public <T extends AutoCloseable> T keep(T t) {
         open.add(t);
         return t;
     }

@@ -1,16 +1,15 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.engine;
 
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.metrics.DropReason;
-import io.virtwire.forwarder.port.PortFactory;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.vhostuser.net.TestGuest;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.virtio.net.TcpFrames;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;

@@ -1,9 +1,8 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.engine;
 
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.port.NoSuchInterfaceException;
 import io.virtwire.forwarder.port.Port;
-import io.virtwire.forwarder.port.PortFactory;
 import io.virtwire.forwarder.runtime.PollWorker;
 import io.virtwire.forwarder.switching.CrossConnect;
 import io.virtwire.forwarder.switching.Forwarding;

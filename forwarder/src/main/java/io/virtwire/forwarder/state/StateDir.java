@@ -1,5 +1,6 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.state;
 
+import io.virtwire.forwarder.engine.ForwarderException;
 import io.virtwire.linux.LockFile;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.state;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

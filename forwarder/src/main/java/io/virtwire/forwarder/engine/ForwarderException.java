@@ -1,4 +1,4 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.engine;
 
 /**
  * A request the forwarder refused, with a stable code the control API returns ({@code UNKNOWN_PORT},

@@ -1,4 +1,4 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.state;
 
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.config.VlanConfig;

@@ -1,23 +1,22 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.engine;
 
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.config.VlanConfig;
-import io.virtwire.forwarder.port.PortFactory;
 import io.virtwire.forwarder.switching.SwitchPort;
+import io.virtwire.linux.EventFd;
+import io.virtwire.linux.UnixSocket;
 import io.virtwire.vhostuser.backend.BackendSession;
 import io.virtwire.vhostuser.frontend.Frontend;
 import io.virtwire.vhostuser.frontend.FrontendMisbehaviour;
 import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
-import io.virtwire.linux.EventFd;
-import io.virtwire.linux.UnixSocket;
 import io.virtwire.vhostuser.net.TestGuest;
 import io.virtwire.vhostuser.protocol.FrontendRequest;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.transport.Connection;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;

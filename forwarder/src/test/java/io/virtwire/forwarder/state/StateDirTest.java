@@ -1,5 +1,6 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.state;
 
+import io.virtwire.forwarder.engine.ForwarderException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,11 +1,18 @@
-package io.virtwire.forwarder.port;
+package io.virtwire.forwarder.engine;
 
 import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.port.AfPacketPort;
+import io.virtwire.forwarder.port.Port;
+import io.virtwire.forwarder.port.TapPort;
+import io.virtwire.forwarder.port.VhostUserPort;
 
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Opens the port a {@link PortConfig} describes. */
+/**
+ * Opens the port a {@link PortConfig} describes: the translation from config to port, kept above both packages so
+ * that the ports know nothing of the config (with {@code config -> switching -> port} that would be a cycle).
+ */
 public class PortFactory {
 
     public Port open(PortConfig c) throws IOException {

@@ -1,6 +1,8 @@
-package io.virtwire.forwarder.app;
+package io.virtwire.forwarder.state;
 
 import io.virtwire.forwarder.config.PortConfig;
+import io.virtwire.forwarder.engine.Forwarder;
+import io.virtwire.forwarder.engine.ForwarderException;
 import io.virtwire.forwarder.switching.SwitchPort;
 
 import java.io.IOException;
