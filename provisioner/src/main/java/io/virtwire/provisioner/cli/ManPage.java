@@ -30,7 +30,7 @@ final class ManPage {
     static String of(CommandSpec spec, int section, String version, LocalDate date, List<String[]> extra, String seeAlso) {
         ManPage m = new ManPage();
         String name = spec.name();
-        m.line(".TH " + quote(name.toUpperCase()) + " " + section + " " + quote(date.toString()) + " " + quote("virtwire " + version)
+        m.line(".TH " + quote(name.toUpperCase()) + " " + section + " \"" + date + "\" " + quote("virtwire " + version)
                 + " " + quote(section == 8 ? "System Administration" : "User Commands"));
         m.line(".SH NAME");
         m.line(escape(name) + " \\- " + escape(firstSentence(spec)));
