@@ -92,6 +92,8 @@ echo "$out" | grep -qF "virtwire $UPSTREAM (commit $COMMIT)" || fail "/usr/bin/v
 echo "  ok: /usr/bin/virtwire --version"
 dpkg-query -W -f='${Conffiles}' virtwire | grep -q '/etc/virtwire/forwarder.yaml' || fail "forwarder.yaml is not a conffile"
 echo "  ok: /etc/virtwire/forwarder.yaml is a conffile"
+getent group virtwire >/dev/null || fail "postinst did not create the group virtwire that forwarder.yaml names (controlGroup)"
+echo "  ok: group virtwire (forwarder.yaml's controlGroup) exists"
 dpkg --purge virtwire >/dev/null || fail "dpkg --purge virtwire"
 left=()
 for f in "${FILES[@]}"; do
