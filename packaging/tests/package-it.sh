@@ -29,6 +29,14 @@ echo "package-it: lintian $DEB"
 # --fail-on error: exit non-zero on an E: tag (overridden tags are listed in the package's lintian overrides)
 lintian --fail-on error "$DEB" || fail "lintian reports errors on $DEB"
 
+echo "package-it: the .tar.gz holds the same tree as the .deb"
+TARBALL="build/dist/virtwire-$(dpkg-deb -f "$DEB" Version)-linux-x86_64.tar.gz"
+[ -f "$TARBALL" ] || fail "$TARBALL is missing"
+diff <(dpkg-deb -c "$DEB" | awk '{print $1, $6}' | sed 's| \./| |; s|/$||' | grep -v ' $' | sort) \
+     <(tar -tvzf "$TARBALL" | awk '{print $1, $6}' | sed 's|/$||' | sort) >/dev/null \
+  || fail "$TARBALL and $DEB differ in paths or modes"
+echo "  ok: same paths and modes"
+
 ROOT="$(mktemp -d /tmp/pkg-it.XXXXXX)"
 trap 'rm -rf "$ROOT"' EXIT
 dpkg-deb -x "$DEB" "$ROOT"
