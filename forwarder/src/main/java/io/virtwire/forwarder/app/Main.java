@@ -24,6 +24,8 @@ public final class Main {
     static final String USAGE = """
             usage: virtwire-forwarder [--config FILE] [--control SOCK]
                    virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N]
+                   virtwire-forwarder --version [--output text|json]
+                   virtwire-forwarder --help
             """;
 
     private Main() {
@@ -35,6 +37,8 @@ public final class Main {
                 xconnect(args);
             } else if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
                 System.out.print(USAGE);
+            } else if (List.of(args).contains("--version") || List.of(args).contains("-V")) {
+                System.out.print(version(args));
             } else {
                 daemon(args);
             }
@@ -53,6 +57,35 @@ public final class Main {
             System.err.println("virtwire-forwarder: cannot start: " + e);
             System.exit(1);
         }
+    }
+
+    /**
+     * {@code --version [--output text|json]} (options in any order): the version and git commit of the build,
+     * as {@code virtwire-forwarder VERSION (commit COMMIT)} or {@code {"version": ..., "commit": ...}}.
+     */
+    static String version(String[] args) throws UsageException, java.io.IOException {
+        String output = "text";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--version", "-V" -> { }
+                case "--output" -> {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--output needs a format: text or json");
+                    }
+                    output = args[++i];
+                    if (!output.equals("text") && !output.equals("json")) {
+                        throw new UsageException("--output '" + output + "' is not a format: use text or json");
+                    }
+                }
+                default -> throw new UsageException("--version takes only --output, not " + args[i]);
+            }
+        }
+        BuildInfo build = BuildInfo.current();
+        if (output.equals("json")) {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(build) + "\n";
+        }
+        return "virtwire-forwarder " + build.version() + " (commit " + build.commit() + ")\n"
+                + "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")\n";
     }
 
     static final class UsageException extends Exception {

@@ -21,15 +21,7 @@ public final class VirtwireCli {
 
     public static int run(String[] args, CliIo io, Environment env, Module... overrides) {
         GlobalOptions globals = new GlobalOptions(env);
-        Module invocation = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(CliIo.class).toInstance(io);
-                bind(Environment.class).toInstance(env);
-                bind(GlobalOptions.class).toInstance(globals);
-            }
-        };
-        Injector injector = Guice.createInjector(Modules.override(new ProvisionerModule()).with(List.of(overridesWith(invocation, overrides))));
+        Injector injector = injector(io, env, globals, overrides);
         CommandLine cli = new CommandLine(VirtwireCommand.class, new GuiceFactory(injector));
         cli.setOut(io.out());
         cli.setErr(io.err());
@@ -48,6 +40,19 @@ public final class VirtwireCli {
         io.out().flush();
         io.err().flush();
         return code;
+    }
+
+    /** The services of one invocation (also what the package's man page and completion generator reads the model from). */
+    static Injector injector(CliIo io, Environment env, GlobalOptions globals, Module... overrides) {
+        Module invocation = new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(CliIo.class).toInstance(io);
+                bind(Environment.class).toInstance(env);
+                bind(GlobalOptions.class).toInstance(globals);
+            }
+        };
+        return Guice.createInjector(Modules.override(new ProvisionerModule()).with(List.of(overridesWith(invocation, overrides))));
     }
 
     private static Module[] overridesWith(Module invocation, Module[] overrides) {
