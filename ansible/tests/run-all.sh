@@ -36,3 +36,6 @@ echo "run-all: host profile integration (fixture host, simulated kernel)"
 
 echo "run-all: allocation and forwarder integration (fixture hosts, real libvirtd, a forwarder daemon)"
 "$HERE/run-lifecycle-integration.sh"
+
+echo "run-all: role virtwire.vmnet.hypervisor (installs the .deb on this host, twice, then purges it)"
+"$HERE/run-role-integration.sh"
