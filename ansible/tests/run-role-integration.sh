@@ -126,17 +126,39 @@ echo "run-role-integration: check mode"
 play check --check
 [ "$(changed check)" = 0 ] || { cat "$WORK/check.log"; fail "check mode reported changed=$(changed check), not 0"; }
 
-echo "run-role-integration: a profile given twice is refused"
-if ansible-playbook -i "$HERE/inventory.ini" "$HERE/hypervisor_role.yml" -e "@$WORK/vars.yml" \
-    -e virtwire_host_profile_file=/nonexistent.yaml >"$WORK/bad.log" 2>&1; then
-  fail "a profile given as a dictionary and as a file was accepted"
-fi
-grep -q 'give the profile one way only' "$WORK/bad.log" || { cat "$WORK/bad.log"; fail "no clear message for the profile given twice"; }
+refused() { # EXPECTED-TEXT EXTRA-VARS...: the role fails with that text, and changes nothing
+  local expected="$1"; shift
+  if ansible-playbook -i "$HERE/inventory.ini" "$HERE/hypervisor_role.yml" -e "@$WORK/vars.yml" "$@" \
+      >"$WORK/bad.log" 2>&1; then
+    fail "accepted: $*"
+  fi
+  grep -q "$expected" "$WORK/bad.log" || { cat "$WORK/bad.log"; fail "no clear message ($expected) for: $*"; }
+  grep -qE '^localhost .* changed=0 ' "$WORK/bad.log" || { cat "$WORK/bad.log"; fail "changed something: $*"; }
+}
+echo "run-role-integration: bad input is refused before anything changes"
+refused 'give the profile one way only' -e virtwire_host_profile_file=/nonexistent.yaml
+refused 'not both' -e "virtwire_package_src=$DEB"
 
+purge() {
+  /usr/bin/virtwire hook uninstall --hooks-dir "$WORK/hooks" >/dev/null
+  [ ! -e "$HOOK" ] || fail "hook uninstall left $HOOK"
+  dpkg --purge virtwire >/dev/null || fail "dpkg --purge virtwire"
+  [ -z "$(installed | grep -v '^[up]n')" ] || fail "virtwire still installed after purge: $(installed)"
+}
 echo "run-role-integration: purge"
-/usr/bin/virtwire hook uninstall --hooks-dir "$WORK/hooks" >/dev/null
-[ ! -e "$HOOK" ] || fail "hook uninstall left $HOOK"
-dpkg --purge virtwire >/dev/null || fail "dpkg --purge virtwire"
+purge
+
+# The .deb from the controller (virtwire_package_src): copied to the cache directory, then installed.
+sed -i "s|^virtwire_package_path: .*|virtwire_package_src: \"$DEB\"\nvirtwire_package_cache_dir: \"$WORK/cache\"|" "$WORK/vars.yml"
+echo "run-role-integration: the .deb from the controller, first run"
+play src-first
+[ "$(changed src-first)" -gt 0 ] || fail "the first run from the controller's .deb changed nothing"
+[ "$(installed)" = "ii " ] || fail "virtwire is not installed from the controller's .deb: $(installed)"
+cmp -s "$DEB" "$WORK/cache/$(basename "$DEB")" || fail "the .deb was not copied to $WORK/cache"
+echo "run-role-integration: the .deb from the controller, second run"
+play src-second
+[ "$(changed src-second)" = 0 ] || { cat "$WORK/src-second.log"; fail "the second run reported changed=$(changed src-second), not 0"; }
+echo "run-role-integration: purge"
+purge
 OURS=0
-[ -z "$(installed | grep -v '^[up]n')" ] || fail "virtwire still installed after purge: $(installed)"
 echo "run-role-integration: passed"
