@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# All tests of the virtwire.vmnet collection: pytest unit tests, ansible-doc on every module, the fleet
-# example's syntax, ansible-test sanity (offline, see run-sanity.sh), then the ansible-playbook integration tests.
-# Exits non-zero when any fails. Installs nothing: ./scripts/setup provides ansible-core, python3-pytest and the
-# sanity tools; run-sanity.sh only creates virtualenvs over them.
+# All tests of the virtwire.vmnet collection: pytest unit tests, ansible-doc on every module and the role, the
+# fleet example's syntax, ansible-test sanity (offline, see run-sanity.sh), then the ansible-playbook integration
+# tests. Exits non-zero when any fails. ./scripts/setup provides ansible-core, python3-pytest and the sanity tools;
+# run-sanity.sh only creates virtualenvs over them. The last test (run-role-integration.sh, root) installs the
+# virtwire .deb on this host with the role and purges it again; it refuses to run over an installed virtwire.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 COLLECTIONS="$(cd "$HERE/.." && pwd)"
@@ -19,6 +20,10 @@ for module in "$COLLECTION"/plugins/modules/*.py; do
   ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" ansible-doc --json "$name" >/dev/null
   echo "  $name"
 done
+
+echo "run-all: ansible-doc of the role"
+ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" ansible-doc -t role --json virtwire.vmnet.hypervisor >/dev/null
+echo "  virtwire.vmnet.hypervisor"
 
 echo "run-all: fleet example (syntax and inventory)"
 ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS" ansible-playbook --syntax-check -i "$COLLECTIONS/examples/fleet/inventory.yml" \
