@@ -99,8 +99,14 @@ play() { # NAME [ARGS...]: runs the role playbook, prints its recap line
 }
 changed() { sed -n 's/^localhost .* changed=\([0-9]*\) .*/\1/p' "$WORK/$1.log"; }
 
+echo "run-role-integration: check mode before the install"
+OURS=1  # from here on dpkg may have installed our package
+play before --check
+[ "$(changed before)" -gt 0 ] || { cat "$WORK/before.log"; fail "check mode before the install reported no change"; }
+[ -z "$(installed | grep -v '^[up]n')" ] || fail "check mode installed virtwire: $(installed)"
+[ ! -e "$WORK/hooks" ] && [ "$(cat "$NUMVFS")" != 2 ] || fail "check mode wrote the hook or applied the profile"
+
 echo "run-role-integration: first run ($DEB)"
-OURS=1
 play first
 [ "$(changed first)" -gt 0 ] || fail "the first run changed nothing"
 [ "$(installed)" = "ii " ] || fail "virtwire is not installed after the first run: $(installed)"
