@@ -121,16 +121,16 @@ class VirshFormsTest {
 
     @Test
     void persistentMeansConfigAndLiveWhenTheDomainRuns() throws Exception {
-        JsonNode off = json(cli, "attach-interface", VM, "vdpa", "/dev/vhost-vdpa-4", "--persistent");
+        JsonNode off = json(cli, "attach-interface", VM, "--type", "vdpa", "--dev", "/dev/vhost-vdpa-4", "--persistent");
         assertEquals("config", off.get("scope").asText(), "shut off: --persistent is --config");
         // the driver's own domain "test" runs and the test driver cannot hotplug: --persistent must try the live
         // domain (and fail as --live does), where --config alone would only edit the definition
         String testBefore = libvirt.gateway().domainXml("test", true);
-        CliRunner.Result live = cli.run("attach-interface", "test", "vdpa", "/dev/vhost-vdpa-5", "--persistent");
+        CliRunner.Result live = cli.run("attach-interface", "test", "--type", "vdpa", "--dev", "/dev/vhost-vdpa-5", "--persistent");
         assertEquals(ExitCode.LIBVIRT_ERROR, live.exitCode(), live.toString());
         assertTrue(live.err().contains("running domain"), live.err());
         assertEquals(testBefore, libvirt.gateway().domainXml("test", true));
-        CliRunner.Result both = cli.run("attach-interface", VM, "vdpa", "/dev/vhost-vdpa-4", "--persistent", "--current");
+        CliRunner.Result both = cli.run("attach-interface", VM, "--type", "vdpa", "--dev", "/dev/vhost-vdpa-4", "--persistent", "--current");
         assertEquals(ExitCode.INVALID_INPUT, both.exitCode(), both.toString());
         // detach too: "test" has a NIC with MAC aa:bb:cc:dd:ee:ff; --persistent asks for config+live (which the test driver
         // cannot do live) instead of editing only the definition
