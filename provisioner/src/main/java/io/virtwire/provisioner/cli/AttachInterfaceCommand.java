@@ -134,6 +134,12 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file.given() && sourceArgument == null && typeArgument != null && VirshForms.isAttachType(domain)) {
+            // "attach-interface TYPE SOURCE --domain-xml FILE": no DOMAIN, so picocli filled the positions one early
+            sourceArgument = typeArgument;
+            typeArgument = domain;
+            domain = null;
+        }
         file.checkCombination(domain, scope);
         type = VirshForms.attachType(typeArgument, typeOption);
         resolveSource();

@@ -60,6 +60,11 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file.given() && typeArgument == null && domain != null && VirshForms.LIBVIRT_TYPES.contains(domain)) {
+            // "detach-interface TYPE --mac M --domain-xml FILE": no DOMAIN, so the TYPE landed in DOMAIN's position
+            typeArgument = domain;
+            domain = null;
+        }
         file.checkCombination(domain, scope);
         Optional<String> type = Optional.ofNullable(VirshForms.detachType(typeArgument, typeOption));
         MacAddress address;

@@ -26,6 +26,15 @@ final class VirshForms {
         return positional != null ? positional : flag;
     }
 
+    static boolean isAttachType(String value) {
+        for (NicType t : NicType.values()) {
+            if (t.name().equals(value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** attach-interface's TYPE / --type: one of the kinds virtwire wires; virsh's other kinds are named as virsh's. */
     static NicType attachType(String positional, String flag) {
         String t = agree("TYPE", positional, "--type", flag);

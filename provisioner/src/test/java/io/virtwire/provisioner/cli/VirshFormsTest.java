@@ -159,6 +159,23 @@ class VirshFormsTest {
     }
 
     @Test
+    void positionalFormsWorkOnADomainXmlFileWithoutADomainName() throws Exception {
+        Path file = tmp.resolve("virsh-vm1.xml");
+        Files.writeString(file, config());
+        ok(cli.run("attach-interface", "hostdev", "0000:07:10.1", "--mac", "52:54:00:19:00:20", "--alias", "ua-f1",
+                "--domain-xml", file.toString(), "--in-place"));
+        JsonNode ifs = json(cli, "domiflist", "--domain-xml", file.toString()).get("interfaces");
+        assertEquals(1, ifs.size(), ifs.toString());
+        assertEquals("0000:07:10.1", ifs.get(0).get("source").asText());
+        assertEquals("ua-f1", ifs.get(0).get("alias").asText());
+        CliRunner.Result wrongType = cli.run("detach-interface", "vdpa", "--mac", "52:54:00:19:00:20", "--domain-xml", file.toString(), "--in-place");
+        assertEquals(ExitCode.NOT_FOUND, wrongType.exitCode(), wrongType.toString());
+        ok(cli.run("detach-interface", "hostdev", "--mac", "52:54:00:19:00:20", "--domain-xml", file.toString(), "--in-place"));
+        assertEquals(0, json(cli, "domiflist", "--domain-xml", file.toString()).get("interfaces").size());
+        assertEquals(config(), libvirt.gateway().domainXml(VM, true), "a file edit leaves libvirt alone");
+    }
+
+    @Test
     void helpCommandPrintsTheUsageOfACommand() {
         CliRunner.Result all = ok(cli.run("help"));
         assertTrue(all.out().contains("attach-interface") && all.out().contains("help"), all.out());
