@@ -143,12 +143,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         file.checkCombination(domain, scope);
         type = VirshForms.attachType(typeArgument, typeOption);
         resolveSource();
-        NicOptions options;
-        try {
-            options = NicOptions.of(model, target, alias, managed);
-        } catch (IllegalArgumentException e) {
-            throw VirtwireException.invalid(e.getMessage());
-        }
+        NicOptions options = NicOptions.of(model, target, alias, managed); // refuses bad values itself (exit 2)
         Optional<AllocationRequest> allocation = allocationRequest();
         if (allocation.isPresent()) {
             if (!options.isEmpty()) {
