@@ -13,6 +13,7 @@ import io.virtwire.provisioner.model.QueueCount;
 import io.virtwire.provisioner.model.VlanSpec;
 import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
+import io.virtwire.provisioner.nic.NicOptions;
 import io.virtwire.provisioner.nic.NicRequest;
 import io.virtwire.provisioner.nic.NicType;
 import jakarta.inject.Inject;
@@ -30,7 +31,18 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name (omit with --domain-xml)")
     String domain;
 
-    @Option(names = "--type", required = true, paramLabel = "TYPE", description = "${COMPLETION-CANDIDATES}")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "TYPE",
+            description = "virsh's positional form of --type: hostdev, vdpa or vhostuser")
+    String typeArgument;
+
+    @Parameters(index = "2", arity = "0..1", paramLabel = "SOURCE",
+            description = "virsh's positional form of --source: the VF's PCI address (hostdev), /dev/vhost-vdpa-N (vdpa) or the socket path (vhostuser)")
+    String sourceArgument;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "hostdev, vdpa or vhostuser (or give it positionally, as virsh)")
+    String typeOption;
+
+    /** Resolved from TYPE or --type in {@link #call()}. */
     NicType type;
 
     @Option(names = "--vf", paramLabel = "PCI", description = "hostdev: the VF's PCI address, e.g. 0000:07:10.1")
@@ -57,10 +69,25 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Option(names = "--dev", paramLabel = "DEV", description = "vdpa: the vhost-vdpa device, e.g. /dev/vhost-vdpa-0 (omit to get a free one)")
     String dev;
 
-    @Option(names = "--source", paramLabel = "PATH", description = "vhostuser: the UNIX socket path (absolute; omit to get one under /run/virtwire, registered with the forwarder)")
+    @Option(names = "--source", paramLabel = "SOURCE", description = "as virsh: the VF's PCI address (hostdev, same as --vf),"
+            + " the vhost-vdpa device (vdpa, same as --dev) or the UNIX socket path (vhostuser: absolute; omit to get one under"
+            + " /run/virtwire, registered with the forwarder)")
     String source;
 
-    @Option(names = "--mode", paramLabel = "MODE",
+    @Option(names = "--model", paramLabel = "MODEL", description = "the guest NIC model, <model type='MODEL'/> (vdpa and vhostuser default to virtio)")
+    String model;
+
+    @Option(names = "--target", paramLabel = "DEV", description = "<target dev='DEV'/>: the host-side interface name")
+    String target;
+
+    @Option(names = "--alias", paramLabel = "ua-NAME", description = "<alias name='ua-NAME'/>: a user alias (must start with ua-)")
+    String alias;
+
+    @Option(names = "--managed", negatable = true, description = "hostdev: managed='yes', libvirt binds the VF to vfio-pci (virtwire's default;"
+            + " --no-managed leaves it out: the VF must already be bound to vfio-pci)")
+    Boolean managed;
+
+    @Option(names = {"--mode", "--source-mode"}, paramLabel = "MODE",
             description = "vhostuser: QEMU's role on the socket: client (default; the backend listens, QEMU reconnects) or server")
     String mode;
 
@@ -107,9 +134,22 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file.given() && sourceArgument == null && typeArgument != null && VirshForms.isAttachType(domain)) {
+            // "attach-interface TYPE SOURCE --domain-xml FILE": no DOMAIN, so picocli filled the positions one early
+            sourceArgument = typeArgument;
+            typeArgument = domain;
+            domain = null;
+        }
         file.checkCombination(domain, scope);
+        type = VirshForms.attachType(typeArgument, typeOption);
+        resolveSource();
+        NicOptions options = NicOptions.of(model, target, alias, managed); // refuses bad values itself (exit 2)
         Optional<AllocationRequest> allocation = allocationRequest();
         if (allocation.isPresent()) {
+            if (!options.isEmpty()) {
+                throw VirtwireException.invalid("--model, --target, --alias and --managed apply to a device you name (SOURCE, --vf, --dev"
+                        + " or --source), not yet to one virtwire picks with --pf/--pool or without a source");
+            }
             if (file.given()) {
                 throw VirtwireException.invalid("--domain-xml edits a file that may be meant for another host: name the device"
                         + " (--vf, --dev or --source) instead of letting virtwire pick one here");
@@ -138,9 +178,9 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             throw VirtwireException.invalid("--parent applies to --type vdpa without --dev (virtwire picks a free vhost-vdpa device on it)");
         }
         if (type == NicType.hostdev && vf == null) {
-            throw VirtwireException.invalid("--type hostdev needs --vf PCI (a VF you name), --pf DEV or --pool NAME (virtwire picks a free VF)");
+            throw VirtwireException.invalid("--type hostdev needs --vf PCI (a VF you name; or as virsh, positional SOURCE or --source), --pf DEV or --pool NAME (virtwire picks a free VF)");
         }
-        NicRequest request = NicRequest.of(type, vf, dev, source, mode, queues, mac, vlan);
+        NicRequest request = NicRequest.of(type, vf, dev, source, mode, queues, mac, vlan, options);
         if (file.given()) {
             DomainXml xml = file.read(domain);
             NicChange change = service.attach(xml, request, fixMemory);
@@ -171,6 +211,26 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             }
         });
         return ExitCode.OK;
+    }
+
+    /**
+     * virsh's SOURCE (positional or --source) names the device of any kind: a PCI address for hostdev, the vhost-vdpa
+     * device for vdpa, the socket for vhostuser. It is moved into the kind's own field (--vf, --dev, --source); a
+     * positional SOURCE and a flag that name different devices are refused, naming both.
+     */
+    private void resolveSource() {
+        String given = VirshForms.agree("SOURCE", sourceArgument, "--source", source);
+        switch (type) {
+            case hostdev -> {
+                vf = VirshForms.agree(sourceArgument != null ? "SOURCE" : "--source", given, "--vf", vf);
+                source = null;
+            }
+            case vdpa -> {
+                dev = VirshForms.agree(sourceArgument != null ? "SOURCE" : "--source", given, "--dev", dev);
+                source = null;
+            }
+            case vhostuser -> source = given;
+        }
     }
 
     /**

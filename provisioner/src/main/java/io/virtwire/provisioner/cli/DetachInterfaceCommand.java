@@ -10,6 +10,7 @@ import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,11 +18,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "detach-interface", mixinStandardHelpOptions = true,
-        description = "Detach the interface with the given MAC from a domain or a domain XML file.")
+        description = "Detach the interface with the given MAC (and TYPE, if given, as virsh) from a domain or a domain XML file.")
 public final class DetachInterfaceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name (omit with --domain-xml)")
     String domain;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "TYPE",
+            description = "as virsh: the interface's type (hostdev, vdpa, vhostuser, network, ...); the NIC with --mac must be of it")
+    String typeArgument;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "the same as the positional TYPE")
+    String typeOption;
 
     @Option(names = "--mac", required = true, paramLabel = "MAC", description = "MAC address of the interface to detach")
     String mac;
@@ -52,7 +60,13 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file.given() && typeArgument == null && domain != null && VirshForms.LIBVIRT_TYPES.contains(domain)) {
+            // "detach-interface TYPE --mac M --domain-xml FILE": no DOMAIN, so the TYPE landed in DOMAIN's position
+            typeArgument = domain;
+            domain = null;
+        }
         file.checkCombination(domain, scope);
+        Optional<String> type = Optional.ofNullable(VirshForms.detachType(typeArgument, typeOption));
         MacAddress address;
         try {
             address = MacAddress.parse(mac);
@@ -61,7 +75,7 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
         }
         if (file.given()) {
             DomainXml xml = file.read(domain);
-            NicChange change = service.detach(xml, address);
+            NicChange change = service.detach(xml, address, type);
             if (file.inPlace) {
                 file.write(xml.toXml());
                 output.emit(change, out -> NicText.print(out, change));
@@ -72,7 +86,7 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
         }
         NicChange change;
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-            NicChange detached = service.detach(gw, domain, address, scope.scope());
+            NicChange detached = service.detach(gw, domain, address, scope.scope(), type);
             change = detached.withAllocation(null, releaseAllocations(gw));
         }
         NicChange shown = change;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "host",
         mixinStandardHelpOptions = true,
         description = "Inspect, diagnose and converge this host's SR-IOV, switchdev, vDPA and hugepage setup.",
-        subcommands = {HostShowCommand.class, HostDoctorCommand.class, HostPlanCommand.class, HostApplyCommand.class})
+        subcommands = {HostShowCommand.class, HostDoctorCommand.class, HostPlanCommand.class, HostApplyCommand.class, HostFixtureCommand.class})
 public final class HostCommand implements Runnable {
 
     @Spec
@@ -16,6 +16,6 @@ public final class HostCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing host command: show, doctor, plan or apply");
+        throw new ParameterException(spec.commandLine(), "missing host command: fixture, show, doctor, plan or apply");
     }
 }

@@ -3,6 +3,7 @@ package io.virtwire.provisioner.cli;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Spec;
                 WatchCommand.class,
                 DemoCommand.class,
                 ForwarderCommand.class,
+                HelpCommand.class,
         })
 public final class VirtwireCommand implements Runnable {
 

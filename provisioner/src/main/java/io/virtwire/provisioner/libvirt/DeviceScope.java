@@ -5,8 +5,14 @@ import io.virtwire.provisioner.VirtwireException;
 /**
  * Where a device change applies, as virsh's --config/--live/--current: the persistent definition, the
  * running domain, both, or whichever the domain's state implies (current).
+ *
+ * @param liveIfRunning virsh's --persistent: the persistent definition, plus the running domain when it runs
  */
-public record DeviceScope(boolean config, boolean live) {
+public record DeviceScope(boolean config, boolean live, boolean liveIfRunning) {
+
+    public DeviceScope(boolean config, boolean live) {
+        this(config, live, false);
+    }
 
     public static final DeviceScope CURRENT = new DeviceScope(false, false);
     public static final DeviceScope CONFIG = new DeviceScope(true, false);
@@ -22,7 +28,12 @@ public record DeviceScope(boolean config, boolean live) {
     }
 
     public boolean isCurrent() {
-        return !config && !live;
+        return !config && !live && !liveIfRunning;
+    }
+
+    /** virsh's --persistent on top of this scope: config always, live as well when the domain runs. */
+    public DeviceScope withLiveIfRunning() {
+        return new DeviceScope(true, live, true);
     }
 
     /** VIR_DOMAIN_AFFECT_* bits. */
@@ -32,6 +43,9 @@ public record DeviceScope(boolean config, boolean live) {
 
     /** The concrete scope for a domain in the given state (libvirt resolves CURRENT the same way). */
     public DeviceScope resolve(boolean active) {
+        if (liveIfRunning) {
+            return new DeviceScope(true, live || active);
+        }
         return isCurrent() ? (active ? LIVE : CONFIG) : this;
     }
 
@@ -39,6 +53,9 @@ public record DeviceScope(boolean config, boolean live) {
     public String toString() {
         if (isCurrent()) {
             return "current";
+        }
+        if (liveIfRunning && !live) {
+            return "persistent";
         }
         return config && live ? "config+live" : config ? "config" : "live";
     }

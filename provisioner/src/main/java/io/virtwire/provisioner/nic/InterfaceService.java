@@ -104,6 +104,11 @@ public final class InterfaceService {
     }
 
     public NicChange detach(LibvirtGateway gw, String domainName, MacAddress mac, DeviceScope requested) {
+        return detach(gw, domainName, mac, requested, Optional.empty());
+    }
+
+    /** As virsh detach-interface DOMAIN TYPE --mac M: with a type, only an interface of that type and MAC is detached. */
+    public NicChange detach(LibvirtGateway gw, String domainName, MacAddress mac, DeviceScope requested, Optional<String> type) {
         DomainState state = gw.domain(domainName);
         DeviceScope scope = effectiveScope(state, requested);
         String configBefore = gw.domainXml(domainName, true);
@@ -118,6 +123,8 @@ public final class InterfaceService {
                     + " (see 'virtwire domiflist " + domainName + "')");
         }
         GuestInterface iface = inLive.or(() -> inConfig).orElseThrow();
+        requireType(iface, type, domainName, mac);
+        inConfig.ifPresent(i -> requireType(i, type, domainName, mac));
         List<String> notes = new ArrayList<>();
         try {
             gw.detachDevice(domainName, iface.toXml(), scope);
@@ -171,11 +178,24 @@ public final class InterfaceService {
     }
 
     public NicChange detach(DomainXml domain, MacAddress mac) {
+        return detach(domain, mac, Optional.empty());
+    }
+
+    public NicChange detach(DomainXml domain, MacAddress mac, Optional<String> type) {
+        domain.findInterface(mac).ifPresent(i -> requireType(i, type, domain.name(), mac));
         String before = domain.toXml();
         GuestInterface removed = domain.removeInterface(mac).orElseThrow(() -> VirtwireException.notFound(
                 "domain '" + domain.name() + "' has no interface with MAC " + mac));
         return new NicChange("detach", domain.name(), true, "file", InterfaceSummary.of(removed), removed.toXml(), List.of(),
                 new NicChange.Diff(before, domain.toXml()));
+    }
+
+    /** virsh's rule: the interface with that MAC must also be of the TYPE given, else nothing is detached. */
+    private static void requireType(GuestInterface iface, Optional<String> type, String domainName, MacAddress mac) {
+        if (type.isPresent() && !type.get().equals(iface.type())) {
+            throw VirtwireException.notFound("domain '" + domainName + "' has no " + type.get() + " interface with MAC " + mac
+                    + ": the interface with that MAC is of type " + iface.type() + " (see 'virtwire domiflist " + domainName + "')");
+        }
     }
 
     public InterfaceList list(DomainXml domain) {

@@ -28,18 +28,22 @@ public sealed interface NicRequest {
     /** The libvirt interface for this request with {@code mac} as its address. */
     GuestInterface toInterface(MacAddress mac);
 
-    record Hostdev(PciAddress vf, Optional<MacAddress> mac, Optional<VlanSpec> vlan) implements NicRequest {
+    record Hostdev(PciAddress vf, Optional<MacAddress> mac, Optional<VlanSpec> vlan, NicOptions options) implements NicRequest {
+        public Hostdev(PciAddress vf, Optional<MacAddress> mac, Optional<VlanSpec> vlan) {
+            this(vf, mac, vlan, NicOptions.NONE);
+        }
+
         public NicType type() {
             return NicType.hostdev;
         }
 
         public GuestInterface toInterface(MacAddress m) {
             HostdevInterface i = HostdevInterface.of(m, vf);
-            return vlan.map(i::withVlan).orElse(i);
+            return options.applyTo(vlan.map(i::withVlan).orElse(i));
         }
     }
 
-    record Vdpa(String device, Optional<MacAddress> mac, Optional<QueueCount> queues) implements NicRequest {
+    record Vdpa(String device, Optional<MacAddress> mac, Optional<QueueCount> queues, NicOptions options) implements NicRequest {
         /** vhost-vdpa character devices are always /dev/vhost-vdpa-N. */
         static final Pattern DEVICE = Pattern.compile("/dev/vhost-vdpa-\\d{1,5}");
 
@@ -50,24 +54,33 @@ public sealed interface NicRequest {
             }
         }
 
+        public Vdpa(String device, Optional<MacAddress> mac, Optional<QueueCount> queues) {
+            this(device, mac, queues, NicOptions.NONE);
+        }
+
         public NicType type() {
             return NicType.vdpa;
         }
 
         public GuestInterface toInterface(MacAddress m) {
-            return VdpaInterface.of(m, device, queues.orElse(null));
+            return options.applyTo(VdpaInterface.of(m, device, queues.orElse(null)));
         }
     }
 
     record VhostUser(UnixSocketPath socket, VhostUserInterface.Mode mode, Optional<MacAddress> mac, Optional<QueueCount> queues,
-                     Optional<Integer> reconnectSeconds) implements NicRequest {
+                     Optional<Integer> reconnectSeconds, NicOptions options) implements NicRequest {
+        public VhostUser(UnixSocketPath socket, VhostUserInterface.Mode mode, Optional<MacAddress> mac, Optional<QueueCount> queues,
+                         Optional<Integer> reconnectSeconds) {
+            this(socket, mode, mac, queues, reconnectSeconds, NicOptions.NONE);
+        }
+
         public NicType type() {
             return NicType.vhostuser;
         }
 
         public GuestInterface toInterface(MacAddress m) {
             VhostUserInterface i = VhostUserInterface.of(m, socket, mode, queues.orElse(null));
-            return reconnectSeconds.map(i::withReconnect).orElse(i);
+            return options.applyTo(reconnectSeconds.map(i::withReconnect).orElse(i));
         }
     }
 
@@ -79,6 +92,13 @@ public sealed interface NicRequest {
      * the value and the rule.
      */
     static NicRequest of(NicType type, String vf, String vdpaDevice, String socket, String mode, String queues, String mac, String vlan) {
+        return of(type, vf, vdpaDevice, socket, mode, queues, mac, vlan, NicOptions.NONE);
+    }
+
+    /** As above, with virsh's --model/--target/--alias/--managed decorations. */
+    static NicRequest of(NicType type, String vf, String vdpaDevice, String socket, String mode, String queues, String mac, String vlan,
+                         NicOptions options) {
+        options.check(type);
         try {
             Optional<MacAddress> m = Optional.ofNullable(mac).map(MacAddress::parse);
             Optional<QueueCount> q = Optional.ofNullable(queues).map(QueueCount::parse);
@@ -90,14 +110,14 @@ public sealed interface NicRequest {
                     if (q.isPresent()) {
                         throw VirtwireException.invalid("--queues does not apply to --type hostdev: a VF's queue count is set by its driver in the guest");
                     }
-                    yield new Hostdev(PciAddress.parse(vf), m, Optional.ofNullable(vlan).map(NicRequest::parseVlan));
+                    yield new Hostdev(PciAddress.parse(vf), m, Optional.ofNullable(vlan).map(NicRequest::parseVlan), options);
                 }
                 case vdpa -> {
                     require(vdpaDevice, "--dev", "vdpa", "the vhost-vdpa device, e.g. --dev /dev/vhost-vdpa-0");
                     refuse(vf, "--vf", "vdpa");
                     refuse(socket, "--source", "vdpa");
                     refuseVlan(vlan, "vdpa");
-                    yield new Vdpa(vdpaDevice, m, q);
+                    yield new Vdpa(vdpaDevice, m, q, options);
                 }
                 case vhostuser -> {
                     require(socket, "--source", "vhostuser", "the socket path, e.g. --source /run/virtwire/vm1-net0.sock");
@@ -106,7 +126,7 @@ public sealed interface NicRequest {
                     refuseVlan(vlan, "vhostuser");
                     VhostUserInterface.Mode md = parseMode(mode);
                     yield new VhostUser(new UnixSocketPath(socket), md, m, q,
-                            md == VhostUserInterface.Mode.CLIENT ? Optional.of(DEFAULT_RECONNECT_SECONDS) : Optional.empty());
+                            md == VhostUserInterface.Mode.CLIENT ? Optional.of(DEFAULT_RECONNECT_SECONDS) : Optional.empty(), options);
                 }
             };
         } catch (IllegalArgumentException e) {

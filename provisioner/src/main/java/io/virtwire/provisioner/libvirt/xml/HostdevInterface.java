@@ -52,6 +52,12 @@ public final class HostdevInterface extends TypedInterface {
         return source.address.toPci();
     }
 
+    /** managed='yes' (libvirt binds the VF to vfio-pci itself) or no attribute (the VF must already be on vfio-pci). */
+    public HostdevInterface withManaged(boolean value) {
+        this.managed = value ? "yes" : null;
+        return this;
+    }
+
     public boolean managed() {
         return "yes".equals(managed);
     }

@@ -60,6 +60,38 @@ public abstract sealed class TypedInterface implements GuestInterface
         return alias == null ? Optional.empty() : Optional.ofNullable(alias.name);
     }
 
+    /** {@code <alias name='NAME'/>}; libvirt keeps a user alias only when it starts with "ua-". */
+    public void setAlias(String name) {
+        if (name == null) {
+            this.alias = null;
+            return;
+        }
+        this.alias = new AliasXml();
+        this.alias.name = name;
+    }
+
+    /** {@code <target dev='DEV'/>} (virsh attach-interface --target): replaces any target element present. */
+    public void setTargetDev(String dev) {
+        replaceOther("target", "dev", dev);
+    }
+
+    /**
+     * {@code <model type='TYPE'/>} (virsh attach-interface --model). Variants that map the model element override
+     * this; the others (hostdev) keep it among the unmodelled children, which libvirt's schema allows in any order.
+     */
+    public void setModelType(String modelType) {
+        replaceOther("model", "type", modelType);
+    }
+
+    private void replaceOther(String element, String attribute, String value) {
+        any.removeIf(e -> element.equals(e.getLocalName() == null ? e.getTagName() : e.getLocalName()));
+        if (value != null) {
+            Element e = LibvirtXml.newDocument().createElement(element);
+            e.setAttribute(attribute, value);
+            any.add(e);
+        }
+    }
+
     public Optional<AddressXml> guestAddress() {
         return Optional.ofNullable(address);
     }

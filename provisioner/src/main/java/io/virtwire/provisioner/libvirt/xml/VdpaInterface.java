@@ -48,6 +48,11 @@ public final class VdpaInterface extends TypedInterface {
         return source == null ? null : source.dev;
     }
 
+    @Override
+    public void setModelType(String modelType) {
+        this.model = modelType == null ? null : new ModelXml(modelType);
+    }
+
     public Optional<String> model() {
         return model == null ? Optional.empty() : Optional.ofNullable(model.type);
     }

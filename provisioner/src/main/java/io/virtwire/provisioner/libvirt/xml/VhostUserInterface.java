@@ -166,6 +166,11 @@ public final class VhostUserInterface extends TypedInterface {
         return mtu == null ? Optional.empty() : Optional.ofNullable(mtu.size);
     }
 
+    @Override
+    public void setModelType(String modelType) {
+        this.model = modelType == null ? null : new ModelXml(modelType);
+    }
+
     public Optional<String> model() {
         return model == null ? Optional.empty() : Optional.ofNullable(model.type);
     }
