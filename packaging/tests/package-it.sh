@@ -105,6 +105,10 @@ trap 'rm -rf "$ROOT"; dpkg --purge virtwire >/dev/null 2>&1 || true' EXIT
 out="$(env -u JAVA_HOME /usr/bin/virtwire --version)" || fail "/usr/bin/virtwire --version: exit $?"
 echo "$out" | grep -qF "virtwire $UPSTREAM (commit $COMMIT)" || fail "/usr/bin/virtwire --version: $out"
 echo "  ok: /usr/bin/virtwire --version"
+# installed by dpkg (its own mtimes, another path than the build's): the shipped AOT cache still maps
+out="$(env -u JAVA_HOME VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on /usr/bin/virtwire --version 2>&1)" \
+  || fail "/usr/bin/virtwire does not map its AOT cache (VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on): $out"
+echo "  ok: /usr/bin/virtwire on its AOT cache"
 dpkg-query -W -f='${Conffiles}' virtwire | grep -q '/etc/virtwire/forwarder.yaml' || fail "forwarder.yaml is not a conffile"
 echo "  ok: /etc/virtwire/forwarder.yaml is a conffile"
 getent group virtwire >/dev/null || fail "postinst did not create the group virtwire that forwarder.yaml names (controlGroup)"
