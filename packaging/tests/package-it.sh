@@ -76,6 +76,13 @@ env -u JAVA_HOME -u LIBVIRT_DEFAULT_URI "${UNSHARE[@]}" bash -euo pipefail -c '
   check "virtwire-forwarder --version" "virtwire-forwarder $PKG_VERSION (commit $PKG_COMMIT)" "$F" --version
   json "virtwire-forwarder --version --output json" "$F"
   check "virtwire-forwarder --help" "xconnect SOCK_A SOCK_B" "$F" --help
+  # the AOT cache maps as shipped (AOTMode=on: the JVM stops when it cannot use it) ...
+  check "virtwire --version on the AOT cache" "virtwire $PKG_VERSION" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" --version
+  check "virtwire domiflist on the AOT cache" "testnet0" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" -c test:///default domiflist test
+  # ... and without it the launcher still answers, its warning on stderr: stdout stays JSON
+  mv "$PKG_ROOT/usr/lib/virtwire/virtwire.aot" "$PKG_ROOT/virtwire.aot.away"
+  json "virtwire --version --output json without its AOT cache" "$V"
+  mv "$PKG_ROOT/virtwire.aot.away" "$PKG_ROOT/usr/lib/virtwire/virtwire.aot"
   # the bundled runtime served (nothing else could: /usr/lib/jvm is empty here)
   check "bundled runtime" "java.base" "$PKG_ROOT/usr/lib/virtwire/runtime/bin/java" --list-modules
 '
@@ -98,6 +105,10 @@ trap 'rm -rf "$ROOT"; dpkg --purge virtwire >/dev/null 2>&1 || true' EXIT
 out="$(env -u JAVA_HOME /usr/bin/virtwire --version)" || fail "/usr/bin/virtwire --version: exit $?"
 echo "$out" | grep -qF "virtwire $UPSTREAM (commit $COMMIT)" || fail "/usr/bin/virtwire --version: $out"
 echo "  ok: /usr/bin/virtwire --version"
+# installed by dpkg (its own mtimes, another path than the build's): the shipped AOT cache still maps
+out="$(env -u JAVA_HOME VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on /usr/bin/virtwire --version 2>&1)" \
+  || fail "/usr/bin/virtwire does not map its AOT cache (VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on): $out"
+echo "  ok: /usr/bin/virtwire on its AOT cache"
 dpkg-query -W -f='${Conffiles}' virtwire | grep -q '/etc/virtwire/forwarder.yaml' || fail "forwarder.yaml is not a conffile"
 echo "  ok: /etc/virtwire/forwarder.yaml is a conffile"
 getent group virtwire >/dev/null || fail "postinst did not create the group virtwire that forwarder.yaml names (controlGroup)"

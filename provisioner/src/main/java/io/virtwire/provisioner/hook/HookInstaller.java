@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * versions only run {@code hooks/qemu}, which virtwire then owns (an existing foreign script is not overwritten).
  * The script passes prepare and release (and unknown operations, to report them) to {@code virtwire hook qemu} under
  * {@code timeout}, and answers the operations virtwire ignores itself, so a domain start costs one JVM start per
- * handled operation. libvirtd reads the hooks directory when it starts and on SIGHUP.
+ * handled operation, and none for a domain without anything of virtwire's ({@link #script}). libvirtd reads the hooks directory when it starts and on SIGHUP.
  */
 public final class HookInstaller {
 
@@ -39,17 +39,43 @@ public final class HookInstaller {
         return Long.parseLong(m.group(1)) * 1_000_000 + Long.parseLong(m.group(2)) * 1_000 + (m.group(3) == null ? 0 : Long.parseLong(m.group(3)));
     }
 
-    /** {@code forwarder}: the forwarder's control socket, fixed in the script since libvirtd's environment has no VIRTWIRE_FORWARDER_SOCK. */
+    /**
+     * {@code forwarder}: the forwarder's control socket, fixed in the script since libvirtd's environment has no
+     * VIRTWIRE_FORWARDER_SOCK.
+     * <p>The script starts no JVM for a domain virtwire cannot hold anything of (most domains of a host, at every
+     * start and stop): prepare acts only on the XML's hostdev and vhost-user interfaces, release only on the record's
+     * allocations of the domain. So it runs {@code virtwire hook qemu} when the XML mentions vhostuser, hostdev or vdpa
+     * anywhere, or the record names the domain (a quoted substring match), or it cannot tell (record unreadable, a
+     * name JSON would escape), and exits 0 otherwise. A false positive costs one JVM start, never a missed action.
+     */
     public static String script(Path launcher, Path stateDir, Path hostRoot, Path forwarder) {
         String ignored = String.join("|", QemuHook.IGNORED.stream().sorted().toList());
+        String record = stateDir.resolve(io.virtwire.provisioner.state.StateStore.RECORD).toString();
         return "#!/bin/sh\n"
                 + MARKER + " (written by 'virtwire hook install'; remove with 'virtwire hook uninstall')\n"
                 + "# libvirt runs it as: qemu DOMAIN OP SUBOP EXTRA, the domain XML on stdin. It must not call libvirt.\n"
                 + "case \"$2\" in\n"
                 + "  " + ignored + ") exit 0 ;;\n"
                 + "esac\n"
+                + "# no JVM for a domain without anything of virtwire's: no vhostuser/hostdev/vdpa in its XML and not named in\n"
+                + "# the allocation record (when unsure, virtwire decides)\n"
+                + "xml=\"$(cat)\"\n"
+                + "case \"$2\" in\n"
+                + "  prepare|release)\n"
+                + "    case \"$xml\" in\n"
+                + "      *vhostuser*|*hostdev*|*vdpa*) ;;\n"
+                + "      *)\n"
+                + "        case \"$1\" in\n"
+                + "          *'\"'*|*'\\'*) ;;\n"
+                + "          *) record=" + quote(record) + "\n"
+                + "             if [ ! -e \"$record\" ] || { [ -r \"$record\" ] && ! grep -qF -- \"\\\"$1\\\"\" \"$record\"; }; then exit 0; fi ;;\n"
+                + "        esac ;;\n"
+                + "    esac ;;\n"
+                + "esac\n"
                 + "exec timeout -k 5 " + TIMEOUT_SECONDS + " " + quote(launcher.toString()) + " --state-dir " + quote(stateDir.toString())
-                + " --host-root " + quote(hostRoot.toString()) + " --forwarder " + quote(forwarder.toString()) + " hook qemu \"$@\"\n";
+                + " --host-root " + quote(hostRoot.toString()) + " --forwarder " + quote(forwarder.toString()) + " hook qemu \"$@\" <<VIRTWIRE_DOMAIN_XML\n"
+                + "$xml\n"
+                + "VIRTWIRE_DOMAIN_XML\n";
     }
 
     private static String quote(String s) {
