@@ -68,7 +68,7 @@ final class QueueAssembler {
             return null;
         }
         boolean eventIdx = features.has(VirtioFeature.VIRTIO_F_RING_EVENT_IDX);
-        MappedQueue core = packed ? ringMemory.packed(size, at, eventIdx) : ringMemory.split(size, at, eventIdx);
+        MappedQueue core = ringMemory.queue(packed, size, at, eventIdx);
         MemorySegment inflight = migration.inflightRegion(v.index, core,
                 features.has(ProtocolFeature.INFLIGHT_SHMFD));
         Virtqueue queue = switch (core) {

@@ -3,6 +3,7 @@ package io.virtwire.vhostuser.backend;
 import io.virtwire.memory.GuestMemory;
 import io.virtwire.vhostuser.protocol.VringAddr;
 import io.virtwire.virtio.queue.IovaMemory;
+import io.virtwire.virtio.queue.MappedQueue;
 import io.virtwire.virtio.queue.PackedQueue;
 import io.virtwire.virtio.queue.PackedRingLayout;
 import io.virtwire.virtio.queue.SplitQueue;
@@ -28,9 +29,17 @@ sealed interface RingMemory permits RingMemory.Plain, RingMemory.Translated {
     /** The first ring part address this memory cannot reach with the permission it needs, or null. */
     Miss firstMissing(Addresses at, int size, boolean packed);
 
-    SplitQueue split(int size, Addresses at, boolean eventIdx);
-
-    PackedQueue packed(int size, Addresses at, boolean eventIdx);
+    /** The split or packed queue over this memory; the two queue types take each model by its own constructor. */
+    default MappedQueue queue(boolean packed, int size, Addresses at, boolean eventIdx) {
+        return switch (this) {
+            case Plain p -> packed
+                    ? new PackedQueue(size, at.desc(), at.avail(), at.used(), eventIdx, p.memory())
+                    : new SplitQueue(size, at.desc(), at.avail(), at.used(), eventIdx, p.memory());
+            case Translated t -> packed
+                    ? new PackedQueue(size, at.desc(), at.avail(), at.used(), eventIdx, t.iova())
+                    : new SplitQueue(size, at.desc(), at.avail(), at.used(), eventIdx, t.iova());
+        };
+    }
 
     /** No IOMMU: SET_VRING_ADDR carries the front-end's virtual addresses, translated once to guest-physical. */
     record Plain(GuestMemory memory) implements RingMemory {
@@ -45,16 +54,6 @@ sealed interface RingMemory permits RingMemory.Plain, RingMemory.Translated {
         @Override
         public Miss firstMissing(Addresses at, int size, boolean packed) {
             return null; // a part outside guest memory is refused by the queue constructor, with the part named
-        }
-
-        @Override
-        public SplitQueue split(int size, Addresses at, boolean eventIdx) {
-            return new SplitQueue(size, at.desc(), at.avail(), at.used(), eventIdx, memory);
-        }
-
-        @Override
-        public PackedQueue packed(int size, Addresses at, boolean eventIdx) {
-            return new PackedQueue(size, at.desc(), at.avail(), at.used(), eventIdx, memory);
         }
     }
 
@@ -94,16 +93,6 @@ sealed interface RingMemory permits RingMemory.Plain, RingMemory.Translated {
         private static Miss missing(GuestMemory view, long iova, long length, boolean write) {
             long first = IovaMemory.firstUnmapped(view, iova, length);
             return first < 0 ? null : new Miss(first, write);
-        }
-
-        @Override
-        public SplitQueue split(int size, Addresses at, boolean eventIdx) {
-            return new SplitQueue(size, at.desc(), at.avail(), at.used(), eventIdx, iova);
-        }
-
-        @Override
-        public PackedQueue packed(int size, Addresses at, boolean eventIdx) {
-            return new PackedQueue(size, at.desc(), at.avail(), at.used(), eventIdx, iova);
         }
     }
 }
