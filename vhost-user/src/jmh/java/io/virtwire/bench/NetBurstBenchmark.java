@@ -109,8 +109,8 @@ public class NetBurstBenchmark {
 
     private int forward() {
         burst.clear();
-        a.receiveBurst(burst);
-        int sent = b.transmitBurst(burst);
+        a.fromGuest(burst);
+        int sent = b.toGuest(burst);
         if (sent != BURST) {
             throw new IllegalStateException("forwarded " + sent + " of " + BURST + " frames; a: " + a.brokenReason()
                     + ", b: " + b.brokenReason());

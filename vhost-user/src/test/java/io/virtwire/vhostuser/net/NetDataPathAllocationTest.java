@@ -33,8 +33,8 @@ class NetDataPathAllocationTest {
                 burst.clear();
                 long before = mx.getCurrentThreadAllocatedBytes();
                 // every other round through the per-pair entry a forwarder worker owning one queue pair uses
-                int got = round % 2 == 0 ? h.device.receiveBurst(burst) : h.device.receiveBurst(0, burst);
-                int sent = h.device.transmitBurst(burst);
+                int got = round % 2 == 0 ? h.device.fromGuest(burst) : h.device.fromGuest(0, burst);
+                int sent = h.device.toGuest(burst);
                 long after = mx.getCurrentThreadAllocatedBytes();
                 assertEquals(16, got);
                 assertEquals(16, sent);
