@@ -22,6 +22,7 @@ public final class EgressBuffers {
     private int touchedCount;
     private final TcpFrame tcp = new TcpFrame();
     private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final SwitchedFrame frame = new SwitchedFrame();
     private MemorySegment scratch;
 
     public EgressBuffers(PortTable table) {
@@ -45,6 +46,11 @@ public final class EgressBuffers {
             touched[touchedCount++] = slot;
         }
         return b;
+    }
+
+    /** This worker's classified frame, refilled for every frame it switches. */
+    SwitchedFrame frame() {
+        return frame;
     }
 
     /** This worker's header parser (offloaded frames' MTU checks). */
