@@ -13,6 +13,10 @@ import java.util.Map;
  * workers may thus receive from one port, each from its own queues); any worker may transmit to it, so
  * {@link #transmit} must be safe against concurrent callers. Neither data-path method allocates.
  *
+ * <p>Words: receive and transmit are the switch's view of the port. For a guest behind vhost-user, receive is
+ * what comes from the guest (its transmit ring) and transmit what goes to the guest, the device's
+ * {@code fromGuest} / {@code toGuest}.
+ *
  * <p>Sleeping: a worker with nothing to do calls {@link #armWakeup()} on each of its ports, sleeps in epoll on
  * their {@link #pollFd()}s, then calls {@link #disarmWakeup()}.
  */
