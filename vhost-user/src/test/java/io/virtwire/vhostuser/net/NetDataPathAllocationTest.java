@@ -11,7 +11,7 @@ import java.lang.management.ManagementFactory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The device's data path (receiveBurst, per pair or not, / transmitBurst) allocates nothing per packet once warmed up. */
+/** The device's data path (fromGuest, per pair or not, / toGuest) allocates nothing per packet once warmed up. */
 @Timeout(120)
 class NetDataPathAllocationTest {
 
