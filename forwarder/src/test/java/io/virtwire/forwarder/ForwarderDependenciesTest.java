@@ -29,6 +29,7 @@ class ForwarderDependenciesTest {
     private static final String ENGINE = "io.virtwire.forwarder.engine";
     private static final String STATE = "io.virtwire.forwarder.state";
     private static final String CONTROL = "io.virtwire.forwarder.control";
+    private static final String TELEMETRY = "io.virtwire.forwarder.telemetry";
     private static final String APP = "io.virtwire.forwarder.app";
 
     static final ImportRules RULES = ImportRules.builder()
@@ -40,7 +41,8 @@ class ForwarderDependenciesTest {
             .allow(ENGINE, LINUX, CONFIG, PORT, SWITCHING, RUNTIME)
             .allow(STATE, LINUX, CONFIG, SWITCHING, ENGINE)
             .allow(CONTROL, LINUX, CONFIG, SWITCHING, RUNTIME, ENGINE, STATE)
-            .allow(APP, LINUX, METRICS, CONFIG, PORT, SWITCHING, RUNTIME, ENGINE, STATE, CONTROL)
+            .allow(TELEMETRY, CONFIG, SWITCHING, RUNTIME, ENGINE)
+            .allow(APP, LINUX, METRICS, CONFIG, PORT, SWITCHING, RUNTIME, ENGINE, STATE, CONTROL, TELEMETRY)
             .build();
 
     @Test

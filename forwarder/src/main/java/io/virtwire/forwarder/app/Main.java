@@ -178,7 +178,8 @@ public final class Main {
         };
         Runtime.getRuntime().addShutdownHook(new Thread(closeOnce));
         System.err.println("virtwire-forwarder: running, control socket " + d.controlPath() + ", "
-                + d.forwarder().ports().size() + " ports");
+                + d.forwarder().ports().size() + " ports"
+                + (d.metrics() == null ? "" : ", metrics on http://" + c.metrics().listen() + "/metrics"));
         stop.await();
         closeOnce.run();
         System.err.println("virtwire-forwarder: stopped");

@@ -29,6 +29,7 @@ import java.util.Set;
  * workerCpus: [1]                 # worker i pinned to workerCpus[i]
  * macAgingSeconds: 300
  * ports: [ {name: vm1, type: vhost-user, socket: /run/virtwire/vm1.sock, mode: server} ]
+ * metrics: {listen: "127.0.0.1:9477"}  # Prometheus text format on /metrics; absent: off
  * </pre>
  * Loading is strict (docs/forwarder.md, "Config file"): values have their field's type, unknown and duplicate
  * keys are refused, paths are absolute; every refusal is reported as {@code file:line:column: message}.
@@ -37,7 +38,7 @@ import java.util.Set;
 public record ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                               List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports,
                               String socketDir, List<String> extraSocketDirs, Integer controlMaxClients,
-                              Integer controlIdleSeconds) {
+                              Integer controlIdleSeconds, MetricsConfig metrics) {
 
     public static final String DEFAULT_CONTROL = "/run/virtwire/forwarder.sock";
     public static final String DEFAULT_SOCKET_DIR = "/run/virtwire";
@@ -47,7 +48,8 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
     /** Without the control-plane limits and socket directories (their defaults). */
     public ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                            List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports) {
-        this(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports, null, null, null, null);
+        this(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports, null, null, null, null,
+                null);
     }
 
     public static ForwarderConfig empty() {
@@ -126,6 +128,13 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
         if (macAgingSeconds != null && macAgingSeconds < 1) {
             throw new ConfigException("/macAgingSeconds", "macAgingSeconds " + macAgingSeconds + " must be at least 1");
         }
+        if (metrics != null) {
+            try {
+                metrics.validated();
+            } catch (ConfigException e) {
+                throw e.under("/metrics");
+            }
+        }
         Set<String> names = new HashSet<>();
         List<PortConfig> ps = portsOrEmpty();
         for (int i = 0; i < ps.size(); i++) {
@@ -192,16 +201,21 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
 
     public ForwarderConfig withControl(String socket) {
         return new ForwarderConfig(socket, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds);
+                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics);
+    }
+
+    public ForwarderConfig withMetrics(MetricsConfig m) {
+        return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
+                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, m);
     }
 
     public ForwarderConfig withSocketDir(String dir) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                dir, extraSocketDirs, controlMaxClients, controlIdleSeconds);
+                dir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics);
     }
 
     public ForwarderConfig withControlLimits(Integer maxClients, Integer idleSeconds) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, maxClients, idleSeconds);
+                socketDir, extraSocketDirs, maxClients, idleSeconds, metrics);
     }
 }
