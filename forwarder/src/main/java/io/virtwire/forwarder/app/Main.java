@@ -136,7 +136,11 @@ public final class Main {
         }
         System.err.println("virtwire-forwarder: cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1)
                 + (cpu >= 0 ? " (worker on CPU " + cpu + ")" : ""));
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
+        systemd.ready("cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1));
         stop.await();
+        systemd.stopping();
+        systemd.close();
         closeOnce.run();
         System.exit(0);
     }
@@ -177,10 +181,15 @@ public final class Main {
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(closeOnce));
-        System.err.println("virtwire-forwarder: running, control socket " + d.controlPath() + ", "
-                + d.forwarder().ports().size() + " ports"
-                + (d.metrics() == null ? "" : ", metrics on http://" + c.metrics().listen() + "/metrics"));
+        String status = "running, control socket " + d.controlPath() + ", " + d.forwarder().ports().size() + " ports"
+                + (d.metrics() == null ? "" : ", metrics on http://" + c.metrics().listen() + "/metrics");
+        System.err.println("virtwire-forwarder: " + status);
+        // Daemon.start returned: the config's ports are open and the control socket answers
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
+        systemd.ready(status);
         stop.await();
+        systemd.stopping();
+        systemd.close();
         closeOnce.run();
         System.err.println("virtwire-forwarder: stopped");
         System.exit(0);
