@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.virtwire.logging.LogLine;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ import java.util.Set;
  * macAgingSeconds: 300
  * ports: [ {name: vm1, type: vhost-user, socket: /run/virtwire/vm1.sock, mode: server} ]
  * metrics: {listen: "127.0.0.1:9477"}  # Prometheus text format on /metrics; absent: off
+ * logLevel: info                  # error|warn|info|debug|trace; --log-level and $VIRTWIRE_LOG_LEVEL win
  * </pre>
  * Loading is strict (docs/forwarder.md, "Config file"): values have their field's type, unknown and duplicate
  * keys are refused, paths are absolute; every refusal is reported as {@code file:line:column: message}.
@@ -38,7 +40,7 @@ import java.util.Set;
 public record ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                               List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports,
                               String socketDir, List<String> extraSocketDirs, Integer controlMaxClients,
-                              Integer controlIdleSeconds, MetricsConfig metrics) {
+                              Integer controlIdleSeconds, MetricsConfig metrics, String logLevel) {
 
     public static final String DEFAULT_CONTROL = "/run/virtwire/forwarder.sock";
     public static final String DEFAULT_SOCKET_DIR = "/run/virtwire";
@@ -49,7 +51,7 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
     public ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                            List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports) {
         this(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports, null, null, null, null,
-                null);
+                null, null);
     }
 
     public static ForwarderConfig empty() {
@@ -128,6 +130,13 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
         if (macAgingSeconds != null && macAgingSeconds < 1) {
             throw new ConfigException("/macAgingSeconds", "macAgingSeconds " + macAgingSeconds + " must be at least 1");
         }
+        if (logLevel != null) {
+            try {
+                LogLine.Level.parse(logLevel, "logLevel");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("/logLevel", e.getMessage());
+            }
+        }
         if (metrics != null) {
             try {
                 metrics.validated();
@@ -201,21 +210,21 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
 
     public ForwarderConfig withControl(String socket) {
         return new ForwarderConfig(socket, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics);
+                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics, logLevel);
     }
 
     public ForwarderConfig withMetrics(MetricsConfig m) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, m);
+                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, m, logLevel);
     }
 
     public ForwarderConfig withSocketDir(String dir) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                dir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics);
+                dir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics, logLevel);
     }
 
     public ForwarderConfig withControlLimits(Integer maxClients, Integer idleSeconds) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, maxClients, idleSeconds, metrics);
+                socketDir, extraSocketDirs, maxClients, idleSeconds, metrics, logLevel);
     }
 }
