@@ -3,6 +3,7 @@ package io.virtwire.forwarder.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.virtwire.logging.LogLine;
@@ -89,6 +90,13 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
             c = empty();
         }
         try {
+            // a bare "metrics:" reads as null, which would look like "no metrics": an endpoint the operator
+            // asked for would silently not exist
+            JsonNode tree = c.metrics() == null ? ConfigText.tree(text) : null;
+            if (tree != null && tree.has("metrics") && tree.get("metrics").isNull()) {
+                throw new ConfigException("/metrics", "metrics is empty: write metrics: {listen: \"127.0.0.1:9477\"}"
+                        + " (an object with 'listen', HOST:PORT), or remove the key to serve no metrics");
+            }
             return c.validated();
         } catch (ConfigException e) {
             throw new ConfigException(e.pointer(), ConfigText.locate(file, text, e.pointer(), false) + " " + e.getMessage(), e);
