@@ -54,7 +54,7 @@ public final class LineHandler extends Handler {
                     repeats.put(key, limiter);
                     if (repeats.size() > TRACKED) {
                         var eldest = repeats.entrySet().iterator().next();
-                        summary(time, component, eldest.getValue().flush());
+                        eldest.getValue().flush().forEach(x -> summary(time, keyComponent(eldest.getKey()), x));
                         repeats.remove(eldest.getKey());
                     }
                 }
@@ -81,8 +81,7 @@ public final class LineHandler extends Handler {
     @Override
     public synchronized void flush() {
         for (Map.Entry<String, RepeatLimiter> e : repeats.entrySet()) {
-            String component = e.getKey().substring(0, e.getKey().indexOf('\0'));
-            summary(Instant.now(), component, e.getValue().flush());
+            e.getValue().flush().forEach(x -> summary(Instant.now(), keyComponent(e.getKey()), x));
         }
         out.flush();
     }
@@ -90,6 +89,11 @@ public final class LineHandler extends Handler {
     @Override
     public void close() {
         flush();
+    }
+
+    /** The component part of a repeat key (component NUL level NUL message). */
+    private static String keyComponent(String key) {
+        return key.substring(0, key.indexOf('\0'));
     }
 
     static LogLine.Level levelOf(Level level) {

@@ -55,12 +55,21 @@ public final class RepeatLimiter {
         return s;
     }
 
-    /** The summary of what was suppressed so far, window over or not (closing), or null. */
-    public synchronized Summary flush() {
-        Summary earlier = pending;
-        pending = null;
+    /**
+     * The summaries of what was suppressed so far, window over or not (closing): a window that ended but was not
+     * taken yet, then the current one; empty when nothing was suppressed.
+     */
+    public synchronized java.util.List<Summary> flush() {
+        java.util.List<Summary> out = new java.util.ArrayList<>(2);
+        if (pending != null) {
+            out.add(pending);
+            pending = null;
+        }
         Summary now = summarize(nanoClock.getAsLong() - windowStart);
-        return earlier != null && now == null ? earlier : now;
+        if (now != null) {
+            out.add(now);
+        }
+        return out;
     }
 
     /** Lines suppressed in the current window so far. */

@@ -51,7 +51,7 @@ public final class SessionLog {
 
     /** Writes the summary of what was suppressed so far, window over or not (server closing). */
     public synchronized void flush() {
-        writeSummary(limiter.flush());
+        limiter.flush().forEach(this::writeSummary);
     }
 
     private void writeSummary(RepeatLimiter.Summary s) {
