@@ -110,7 +110,7 @@ class HostCommandsTest {
     void doctorExitsZeroOnAHealthyHostAndTextShowsOnlyProblems() {
         CliRunner.Result ok = run(FixtureHosts.materialize("cx6dx-switchdev"), "host", "doctor");
         assertEquals(0, ok.exitCode(), ok.toString());
-        assertTrue(ok.out().strip().endsWith("0 warn, 0 fail"), ok.out());
+        assertTrue(ok.out().strip().endsWith("0 warn, 0 fail (for vm)"), ok.out());
         CliRunner.Result bad = run(FixtureHosts.materialize("82599-ixgbe-aer"), "host", "doctor", "--for", "hostdev");
         assertEquals(ExitCode.FAILED, bad.exitCode());
         assertTrue(bad.out().contains("FAIL  aer-errors  [0000:04:00.0]"), bad.out());
@@ -203,6 +203,39 @@ class HostCommandsTest {
         assertEquals("INVALID_INPUT", json(v).path("error").path("kind").asText());
         assertEquals(ExitCode.NOT_FOUND, run(root, "host", "plan", "-f", tmp.resolve("missing.yaml").toString()).exitCode());
         assertEquals(before, TreeSnapshot.of(root));
+    }
+
+    @Test
+    void planJsonSaysWhetherARebootIsNeededAndShowsTheNextBootsCommandLine() throws Exception {
+        Path root = FixtureHosts.materialize("k68-uio-iommu");
+        Path yaml = Files.writeString(tmp.resolve("k.yaml"), """
+                kernel:
+                  cmdline: {add: [intel_iommu=on, iommu=pt], remove: [intel_iommu=off]}
+                  modules: [vfio-pci]
+                """);
+        CliRunner.Result plan = run(root, "host", "plan", "-f", yaml.toString(), "--output", "json");
+        assertEquals(0, plan.exitCode(), plan.toString());
+        JsonNode p = json(plan);
+        assertTrue(p.path("rebootRequired").isBoolean() && p.path("rebootRequired").asBoolean(), plan.out());
+        assertEquals("BOOT_IMAGE=/vmlinuz-6.8.0-40-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro", p.path("cmdline").path("current").asText());
+        assertEquals("root=/dev/mapper/ubuntu--vg-ubuntu--lv ro intel_iommu=on iommu=pt", p.path("cmdline").path("nextBoot").asText());
+        assertEquals("kernel parameter intel_iommu=on is not in /proc/cmdline", p.path("rebootReasons").get(0).asText());
+
+        // a profile that needs a reboot, applied with --no-reboot-needed: refused, nothing changes
+        Map<String, String> before = TreeSnapshot.of(root);
+        CliRunner.Result refused = run(root, "host", "apply", "-f", yaml.toString(), "--no-reboot-needed");
+        assertEquals(ExitCode.INVALID_INPUT, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("--no-reboot-needed: the profile needs a reboot") && refused.err().contains("intel_iommu=on"), refused.err());
+        assertEquals(before, TreeSnapshot.of(root));
+
+        CliRunner.Result apply = run(root, "host", "apply", "-f", yaml.toString());
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertTrue(apply.out().contains("Reboot required:"), apply.out());
+        // the modules alone need no reboot
+        Path modules = Files.writeString(tmp.resolve("m.yaml"), "kernel:\n  modules: [vfio-pci]\n");
+        CliRunner.Result noReboot = run(root, "host", "plan", "-f", modules.toString(), "--output", "json");
+        assertFalse(json(noReboot).path("rebootRequired").asBoolean(), noReboot.out());
+        assertEquals(0, run(root, "host", "apply", "-f", modules.toString(), "--no-reboot-needed").exitCode());
     }
 
     @Test

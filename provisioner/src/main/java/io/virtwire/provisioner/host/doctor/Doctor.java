@@ -40,7 +40,7 @@ public final class Doctor {
         DoctorContext ctx = new DoctorContext(inventory, purpose);
         List<Finding> findings = new ArrayList<>();
         for (Check c : checks) {
-            if (purpose.isEmpty() || c.purposes().contains(purpose.get())) {
+            if (purpose.isEmpty() || purpose.get().selects(c.purposes())) {
                 findings.addAll(c.run(ctx));
             }
         }

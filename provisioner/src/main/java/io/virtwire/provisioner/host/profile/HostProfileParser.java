@@ -20,12 +20,12 @@ public final class HostProfileParser {
 
     public HostProfile parse(String source, String text) {
         if (text == null || text.isBlank()) {
-            throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
+            throw VirtwireException.invalid(source + " is empty; expected keys kernel, pfs, vdpa and/or hugepages");
         }
         try {
             HostProfile p = yaml.readValue(quoteColonScalars(text), HostProfile.class);
             if (p == null) {
-                throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
+                throw VirtwireException.invalid(source + " is empty; expected keys kernel, pfs, vdpa and/or hugepages");
             }
             return p;
         } catch (UnrecognizedPropertyException e) {
