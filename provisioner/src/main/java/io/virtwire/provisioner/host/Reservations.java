@@ -18,6 +18,22 @@ public final class Reservations {
         return parse(paths.read(paths.resolve(KernelState.RESERVATIONS)).orElse(""));
     }
 
+    /**
+     * Who a device is reserved for, read straight from sysfs (no iproute2 needed): its own line, or its PF's line for a VF
+     * (physfn). Used where a VM names a device explicitly.
+     */
+    public static java.util.Optional<String> reservedFor(HostPaths paths, String address) {
+        Map<String, String> all = read(paths);
+        if (all.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String own = all.get(address);
+        if (own != null) {
+            return java.util.Optional.of(own);
+        }
+        return paths.linkName(paths.resolve("/sys/bus/pci/devices/" + address + "/physfn")).map(all::get);
+    }
+
     public static Map<String, String> parse(String text) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String l : text.lines().toList()) {
