@@ -20,10 +20,13 @@ import java.util.Set;
  * @param availableModules every module this kernel can load (modules.dep + modules.builtin, '_' spelling); null when
  *                         /lib/modules/RELEASE is not there to check names against
  * @param moduleParameters current values of module parameters (/sys/module/M/parameters/P) of the modules virtwire configures
+ * @param interruptRemapping whether the IOMMU remaps interrupts (Intel: ecap bit 3 of /sys/class/iommu/dmar*, and no
+ *                         intremap=off / nointremap), which VFIO wants unless vfio_iommu_type1 allow_unsafe_interrupts=1;
+ *                         null when it cannot be read (IOMMU off, or not Intel)
  */
 public record KernelState(String os, String bootLoader, String bootLoaderNote, String nextBootCmdline, List<String> loadedModules,
                           Map<String, String> files, @JsonIgnore Set<String> availableModules,
-                          Map<String, Map<String, String>> moduleParameters) {
+                          Map<String, Map<String, String>> moduleParameters, Boolean interruptRemapping) {
 
     public static final String GRUB_DEBIAN = "grub-debian";
     public static final String GRUBBY = "grubby";
@@ -46,6 +49,12 @@ public record KernelState(String os, String bootLoader, String bootLoaderNote, S
     /** Unknown (true) when the module list could not be read. */
     public boolean available(String module) {
         return availableModules == null || availableModules.contains(moduleKey(module));
+    }
+
+    /** vfio_iommu_type1's allow_unsafe_interrupts as the loaded module has it (Y/1), false when not loaded or unset. */
+    public boolean unsafeInterruptsAllowed() {
+        String v = moduleParameters.getOrDefault("vfio_iommu_type1", Map.of()).get("allow_unsafe_interrupts");
+        return "Y".equals(v) || "1".equals(v);
     }
 
     public String file(String hostPath) {

@@ -64,7 +64,28 @@ final class KernelStateReader {
             }
         }
         return new KernelState(osRelease.getOrDefault("PRETTY_NAME", osRelease.get("ID")), loader, note, nextBoot(loader, release),
-                List.copyOf(new TreeSet<>(loaded)), files, availableModules(release), params);
+                List.copyOf(new TreeSet<>(loaded)), files, availableModules(release), params, interruptRemapping());
+    }
+
+    /** Intel VT-d: ecap bit 3 (IR) of any DMAR unit, unless the command line turned it off. */
+    private Boolean interruptRemapping() {
+        List<String> cmdline = paths.read(paths.resolve("/proc/cmdline")).map(s -> List.of(s.split("\\s+"))).orElse(List.of());
+        Boolean supported = null;
+        for (String unit : paths.list(paths.resolve("/sys/class/iommu"))) {
+            Optional<String> ecap = paths.read(paths.resolve("/sys/class/iommu/" + unit + "/intel-iommu/ecap"));
+            if (ecap.isPresent()) {
+                try {
+                    boolean ir = (Long.parseLong(ecap.get().strip(), 16) & 0x8) != 0;
+                    supported = Boolean.TRUE.equals(supported) || ir;
+                } catch (NumberFormatException e) {
+                    // unreadable register: leave unknown
+                }
+            }
+        }
+        if (supported == null) {
+            return null;
+        }
+        return supported && !cmdline.contains("intremap=off") && !cmdline.contains("nointremap");
     }
 
     private Map<String, String> osRelease() {

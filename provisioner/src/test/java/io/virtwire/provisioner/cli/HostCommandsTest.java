@@ -239,6 +239,32 @@ class HostCommandsTest {
     }
 
     @Test
+    void doctorForDpdkPassesAfterSeed000sFixAndVmIsTheDefault() throws Exception {
+        Path root = FixtureHosts.materialize("k68-uio-iommu");
+        CliRunner.Result before = run(root, "host", "doctor", "--for", "dpdk");
+        assertEquals(ExitCode.FAILED, before.exitCode(), before.toString());
+        assertTrue(before.out().contains("FAIL  uio-with-iommu") && before.out().contains("FAIL  vfio-interrupt-remapping"), before.out());
+        Path yaml = Files.writeString(tmp.resolve("vpp.yaml"), """
+                kernel:
+                  modules: [vfio-pci]
+                  moduleOptions: {vfio_iommu_type1: "allow_unsafe_interrupts=1"}
+                pfs:
+                  - {pf: 0000:05:00.0, driver: vfio-pci, reserve: dpdk}
+                  - {pf: 0000:05:00.1, driver: vfio-pci, reserve: dpdk}
+                """);
+        assertEquals(0, run(root, "host", "apply", "-f", yaml.toString()).exitCode());
+        CliRunner.Result after = run(root, "host", "doctor", "--for", "dpdk", "--output", "json");
+        assertEquals(0, after.exitCode(), after.toString());
+        for (JsonNode f : json(after).path("findings")) {
+            if (f.path("id").asText().equals("pf-on-userspace-driver")) {
+                assertEquals("ok", f.path("status").asText(), f.toString());
+            }
+        }
+        CliRunner.Result vm = run(root, "host", "doctor", "--output", "json");
+        assertEquals("vm", json(vm).path("purpose").asText());
+    }
+
+    @Test
     void snapshotWithoutRecordedCommandsIsReadOnly() throws Exception {
         Path root = FixtureHosts.materialize("i350-igb-8vfs");
         try (var s = Files.list(root.resolve("commands"))) {

@@ -24,7 +24,12 @@ public final class Doctor {
             new HugepagesInsufficientCheck(),
             new UioWithIommuCheck(),
             new AerErrorsCheck(),
-            new MemlockLimitCheck());
+            new MemlockLimitCheck(),
+            new ModuleMissingCheck(),
+            new RebootPendingCheck(),
+            new VfioInterruptRemappingCheck(),
+            new SriovNumvfsBusyCheck(),
+            new Vmxnet3UioInterruptsCheck());
 
     private final List<Check> checks;
 

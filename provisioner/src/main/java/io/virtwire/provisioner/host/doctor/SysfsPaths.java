@@ -23,5 +23,6 @@ final class SysfsPaths {
         return "vfio-pci".equals(driver) || "uio_pci_generic".equals(driver) || "igb_uio".equals(driver);
     }
 
-    static final String GRUB = "update-grub (Debian/Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (RHEL/Fedora), then reboot";
+    static final String GRUB = "update-grub (Debian/Ubuntu) or grub2-mkconfig -o /boot/grub2/grub.cfg (RHEL/Fedora), then reboot "
+            + "(or put the parameter in kernel.cmdline.add of the host profile: virtwire host apply does it)";
 }

@@ -140,4 +140,19 @@ class KernelPlanTest {
         HostActionException e = assertThrows(HostActionException.class, () -> k.loadModule("vhost_vdpa"));
         assertEquals("modprobe vhost_vdpa: modprobe: FATAL: Module vhost_vdpa not found in directory /lib/modules/5.4.0-150-generic", e.getMessage());
     }
+
+    @Test
+    void vdpaDevicesOnAKernelWithoutVhostVdpaAreRefusedNotLeftUnusable() throws Exception {
+        Path root = FixtureHosts.materialize("cx6dx-switchdev");
+        // vhost_vdpa neither loaded nor in this kernel's modules
+        Files.walk(root.resolve("sys/bus/vdpa/drivers/vhost_vdpa")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        Path dep = root.resolve("lib/modules/5.11.12-1.el8.elrepo.x86_64/modules.dep");
+        Files.writeString(dep, Files.readString(dep).replace("kernel/drivers/vhost/vhost_vdpa.ko:\n", ""));
+        SimulatedKernel k = new SimulatedKernel(root);
+        Map<String, String> before = TreeSnapshot.of(root);
+        VirtwireException e = assertThrows(VirtwireException.class, () -> plan(k, "vdpa:\n  - {name: vdpa2, mgmtdev: pci/0000:07:00.2}\n"));
+        assertTrue(e.getMessage().contains("needs module vhost_vdpa, which kernel 5.11.12-1.el8.elrepo.x86_64 does not have")
+                && e.getMessage().contains("/dev/vhost-vdpa-N"), e.getMessage());
+        assertEquals(before, TreeSnapshot.of(root));
+    }
 }
