@@ -10,6 +10,7 @@ import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -262,6 +263,47 @@ class HostCommandsTest {
         }
         CliRunner.Result vm = run(root, "host", "doctor", "--output", "json");
         assertEquals("vm", json(vm).path("purpose").asText());
+    }
+
+    @Test
+    void bootReappliesTheInstalledProfileAsTheUnitRunsIt() throws Exception {
+        // the unit's own ExecStart, so the unit and the CLI cannot drift apart
+        List<String> unit = Files.readAllLines(Path.of("../packaging/systemd/virtwire-host.service"));
+        assertTrue(unit.contains("Before=libvirtd.service virtqemud.service virtwire-forwarder.service"), unit.toString());
+        assertTrue(unit.contains("ConditionPathExists=/etc/virtwire/host.yaml"), unit.toString());
+        String exec = unit.stream().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+        List<String> argv = List.of(exec.substring("ExecStart=".length()).split(" "));
+        assertEquals("virtwire", Path.of(argv.getFirst()).getFileName().toString());
+
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+        CliRunner.Result missing = run(root, args);
+        assertEquals(ExitCode.NOT_FOUND, missing.exitCode(), missing.toString());
+        assertTrue(missing.err().contains("/etc/virtwire/host.yaml does not exist"), missing.err());
+
+        Files.createDirectories(root.resolve("etc/virtwire"));
+        Files.writeString(root.resolve("etc/virtwire/host.yaml"), """
+                kernel:
+                  cmdline: {add: [pci=assign-busses]}
+                pfs:
+                  - pf: enp1s0f1
+                    numVfs: 2
+                    vfs:
+                      - {index: 0, mac: 52:54:00:aa:00:02, vlan: 7}
+                """);
+        CliRunner.Result first = run(root, args);
+        assertEquals(0, first.exitCode(), first.toString());
+        assertTrue(first.out().contains("ip link set enp1s0f1 vf 0 mac 52:54:00:aa:00:02"), first.out());
+        // the parameter did not make it into this boot: a warning, not a failed boot
+        assertTrue(first.err().contains("warning: booted without what the profile asks of the kernel: kernel parameter pci=assign-busses"), first.err());
+        // a reboot drops VFs; the next boot's run makes them again
+        Files.writeString(root.resolve("proc/cmdline"), Files.readString(root.resolve("proc/cmdline")).strip() + " pci=assign-busses\n");
+        assertEquals(0, run(root, "host", "apply", "-f", root.resolve("etc/virtwire/host.yaml").toString(), "--no-reboot-needed").exitCode());
+        new io.virtwire.provisioner.host.sim.SimulatedKernel(root).setNumVfs(io.virtwire.provisioner.model.PciAddress.parse("0000:01:00.1"), 0);
+        CliRunner.Result again = run(root, args);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("echo 2 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs"), again.out());
+        assertFalse(again.err().contains("warning"), again.err());
     }
 
     @Test
