@@ -50,7 +50,7 @@ options:
     default: false
   doctor_for:
     description:
-      - What the host is for (the CLI's C(--for)): C(vm) (the CLI's default, every VM NIC kind), one NIC kind, or
+      - What the host is for (the CLI's C(--for)), C(vm) (the CLI's default, every VM NIC kind), one NIC kind, or
         C(dpdk) (NICs owned by DPDK/VPP, where a PF on vfio-pci is right). Implies I(doctor=true).
     type: str
     choices: [ vm, hostdev, vdpa, vhostuser, dpdk ]
