@@ -132,13 +132,38 @@ final class KernelStateReader {
                     }
                 }
                 if (options != null && running) {
-                    return options;
+                    return expandGrubenv(options);
                 }
                 first = first == null ? options : first;
             }
-            return first;
+            return first == null ? null : expandGrubenv(first);
         }
         return null;
+    }
+
+    /**
+     * RHEL 8's BLS entries say "options $kernelopts $tuned_params": the arguments live in /boot/grub2/grubenv.
+     * Variables that grubenv does not define (tuned's, when tuned is not used) are empty, as in GRUB.
+     */
+    private String expandGrubenv(String options) {
+        if (!options.contains("$")) {
+            return options;
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        paths.read(paths.resolve("/boot/grub2/grubenv")).ifPresent(t -> t.lines().filter(l -> !l.startsWith("#") && l.contains("="))
+                .forEach(l -> env.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1))));
+        List<String> out = new ArrayList<>();
+        for (String w : options.split("\\s+")) {
+            if (w.startsWith("$")) {
+                String v = env.getOrDefault(w.substring(1).replace("{", "").replace("}", ""), "").strip();
+                if (!v.isEmpty()) {
+                    out.add(v);
+                }
+            } else {
+                out.add(w);
+            }
+        }
+        return String.join(" ", out);
     }
 
     private Set<String> loadedModules() {

@@ -155,4 +155,18 @@ class KernelPlanTest {
                 && e.getMessage().contains("/dev/vhost-vdpa-N"), e.getMessage());
         assertEquals(before, TreeSnapshot.of(root));
     }
+
+    @Test
+    void rhel8KerneloptsInGrubenvAreTheNextBootsArguments() throws Exception {
+        // RHEL 8 BLS entries often hold "options $kernelopts $tuned_params"; the words live in /boot/grub2/grubenv
+        Path root = FixtureHosts.materialize("cx6dx-legacy");
+        Path entry = Files.list(root.resolve("boot/loader/entries")).findFirst().orElseThrow();
+        String options = Files.readAllLines(entry).stream().filter(l -> l.startsWith("options ")).findFirst().orElseThrow();
+        Files.writeString(entry, Files.readString(entry).replace(options, "options $kernelopts $tuned_params"));
+        Files.createDirectories(root.resolve("boot/grub2"));
+        Files.writeString(root.resolve("boot/grub2/grubenv"), "# GRUB Environment Block\nkernelopts=" + options.substring(8) + "\n");
+        Plan p = plan(new SimulatedKernel(root), "kernel:\n  cmdline: {add: [intel_iommu=on, iommu=pt]}\n");
+        assertEquals(List.of(), p.commands(), "already in kernelopts: nothing to do");
+        assertEquals(options.substring(8), p.boot().nextBoot());
+    }
 }
