@@ -78,6 +78,7 @@ class HostCommandsTest {
         assertTrue(r.out().contains("switchdev"), r.out());
         assertTrue(r.out().contains("vdpa0") && r.out().contains("/dev/vhost-vdpa-0") && r.out().contains("vhost_vdpa"), r.out());
         assertTrue(r.out().contains("0x15b3:0x101d"), r.out());
+        assertTrue(r.out().contains("Boot:     Rocky Linux 8.4 (Green Obsidian), grubby; next boot: root=/dev/mapper/cl-root ro"), r.out());
     }
 
     @Test
