@@ -156,8 +156,9 @@ attributes:
       - Lists the interfaces and renders the XML with C(--print-xml); nothing is changed.
       - Where virtwire would allocate, C(--print-xml) also picks the device (a C(pending) I(allocation) in the
         result, nothing written to the record or the host); the real attach may pick another one if the host
-        changed meanwhile. With I(pf), C(virtwire vf list) runs too (it reconciles the allocation record with
-        libvirt, as every CLI command that reads the record does).
+        changed meanwhile. Reconciling virtwire's allocation record with libvirt happens in memory only (the notes
+        say what it would do); with I(pf) the VFs are listed with C(virtwire vf list --no-reconcile). The state
+        files, the VF settings and the forwarder's ports are left exactly as they were.
   diff_mode:
     support: full
     description: Shows the interface XML before and after.
@@ -495,7 +496,8 @@ class InterfacePlanner:
 
     def pf_vfs(self):
         """The PCI addresses of the PF's VFs, as 'vf list' reports them (it fails when the PF is unknown)."""
-        listing = self.run(['vf', 'list', '--pf', self.params['pf']])
+        # --no-reconcile: check mode must change nothing, and a real run's attach/detach reconciles by itself
+        listing = self.run(['vf', 'list', '--no-reconcile', '--pf', self.params['pf']])
         return set(row.get('address') for row in listing.get('vfs') or [])
 
     def check_same(self, found, want, domain):

@@ -28,7 +28,8 @@ from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
 
 CLI = '/usr/bin/virtwire'
 GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output', '--state-dir', '--forwarder')
-FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run', '--offloads')
+FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run', '--offloads',
+         '--no-reconcile')
 GENERATED_MAC = '52:54:00:12:34:56'
 
 
@@ -87,6 +88,10 @@ class FakeVirtwire:
         # the host's PFs and their VFs, for 'vf list' and the allocation forms of attach-interface
         self.pfs = {'enp1s0f0': ['0000:02:10.0', '0000:02:10.4']}
         self.vdpa_devices = ['/dev/vhost-vdpa-0', '/dev/vhost-vdpa-1']
+        # what reconciling the allocation record would change (a reconciling 'vf list' applies it: the lines go),
+        # and the CLI's 'warnings' of vf list (a read-only state directory)
+        self.stale = []
+        self.vf_warnings = []
 
     def on(self, subcommand, rc, stdout='', stderr=''):
         """Answer a subcommand ('host show', 'domiflist', ...) with a fixed result."""
@@ -104,7 +109,7 @@ class FakeVirtwire:
             if key in self.canned:
                 return self.canned[key]
         if words[:2] == ['vf', 'list']:
-            return self.vf_list(options.get('--pf'))
+            return self.vf_list(options.get('--pf'), reconcile='--no-reconcile' not in flags)
         file_mode = '--domain-xml' in options
         name = self.file_domain if file_mode else (words[1] if len(words) > 1 else None)
         if name != (self.file_domain if file_mode else self.domain):
@@ -121,7 +126,7 @@ class FakeVirtwire:
             return self.detach(name, options, scope, applies)
         return self.error(2, 'INVALID_INPUT', "Unmatched argument at index 3: '%s'" % words[0])
 
-    def vf_list(self, pf):
+    def vf_list(self, pf, reconcile=True):
         if pf is not None and pf not in self.pfs:
             return self.error(3, 'NOT_FOUND', "unknown PF '%s': this host's PFs are %s" % (pf, ', '.join(self.pfs)))
         held = dict((i['source'], self.domain) for i in self.interfaces if i['type'] == 'hostdev')
@@ -129,7 +134,12 @@ class FakeVirtwire:
                      state='held' if address in held else 'free', mac='00:00:00:00:00:00', vlan=0)
                 for name, addresses in sorted(self.pfs.items()) if pf in (None, name)
                 for index, address in enumerate(addresses)]
-        return 0, json.dumps(dict(vfs=rows, reconciled=[])), ''
+        if reconcile:
+            done, self.stale = self.stale, []
+            reconciliation = dict(reconciled=done, reconcile=dict(applied=True, wouldChange=[]))
+        else:
+            reconciliation = dict(reconciled=[], reconcile=dict(applied=False, wouldChange=list(self.stale)))
+        return 0, json.dumps(dict(vfs=rows, warnings=self.vf_warnings, **reconciliation)), ''
 
     def allocate(self, nic_type, options):
         """The device the CLI would pick for an allocation form, or an error triple."""

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_interface
 
-from conftest import CLI, GENERATED_MAC, FakeVirtwire
+from conftest import CLI, GENERATED_MAC, FakeVirtwire, parse
 
 VF = '0000:07:10.1'
 MAC = '52:54:00:ab:cd:11'
@@ -347,7 +347,7 @@ def test_pf_lists_first_then_attaches_with_the_allocation_flags(run_module, fake
     assert not failed, result
     globals_ = [CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state']
     assert fake_virtwire.calls == [
-        globals_ + ['vf', 'list', '--pf', 'enp1s0f0'],
+        globals_ + ['vf', 'list', '--no-reconcile', '--pf', 'enp1s0f0'],
         globals_ + ['domiflist', 'vm1', '--inactive'],
         globals_ + ['attach-interface', 'vm1', '--config', '--type', 'hostdev', '--pf', 'enp1s0f0',
                     '--trust', 'on', '--mac', MAC, '--vlan', '42'],
@@ -540,3 +540,18 @@ def test_bad_allocation_arguments_fail_before_the_cli_runs(run_module, fake_virt
     assert failed
     assert message in result['msg']
     assert fake_virtwire.calls == []
+
+
+@pytest.mark.parametrize('args', [PF_NIC, dict(PF_NIC, mac='52:54:00:ab:cd:99'), dict(PF_NIC, state='absent', mac=None)])
+def test_pf_check_mode_never_reconciles(run_module, args):
+    """issue 19: check mode's 'vf list --pf' reconciled the allocation record (VF settings restored, ports removed)."""
+    fake = FakeVirtwire(interfaces=[dict(type='hostdev', source='0000:02:10.4', mac=MAC, mode=None, queues=None)])
+    stale = ["hostdev 0000:02:10.0: released from 'vm1' (no domain holds it any more); not applied: ..."]
+    fake.stale = list(stale)
+
+    result, failed = run_module(vmnet_interface, args, fake, check_mode=True)
+
+    assert not failed, result
+    vf_lists = [call for call in fake.calls if parse(call)[1][:2] == ['vf', 'list']]
+    assert vf_lists and all('--no-reconcile' in call for call in vf_lists), fake.calls
+    assert fake.stale == stale
