@@ -103,8 +103,14 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Option(names = "--fix-memory", description = "vhostuser: add memfd shared memory to the persistent definition if it lacks shared memory")
     boolean fixMemory;
 
-    @Option(names = "--print-xml", description = "print the interface XML instead of attaching it")
+    @Option(names = "--print-xml", description = "print the interface XML instead of attaching it (with --ensure: report what would change)")
     boolean printXml;
+
+    @Option(names = "--ensure", description = "idempotent: attach the NIC you name if missing, leave an identical one alone, converge one"
+            + " with another VLAN/queues/mode/model; answers {changed, diff (the whole domain XML), notes (the drift)}")
+    boolean ensure;
+
+    private final io.virtwire.provisioner.nic.InterfaceEnsurer ensurer = new io.virtwire.provisioner.nic.InterfaceEnsurer();
 
     @Mixin
     ScopeOptions scope;
@@ -146,6 +152,10 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         NicOptions options = NicOptions.of(model, target, alias, managed); // refuses bad values itself (exit 2)
         Optional<AllocationRequest> allocation = allocationRequest();
         if (allocation.isPresent()) {
+            if (ensure) {
+                throw VirtwireException.invalid("--ensure applies to a device you name (SOURCE, --vf, --dev or --source); with --pf/--pool,"
+                        + " or without a source, virtwire picks the device, and an attach with the same --mac is the idempotent form");
+            }
             if (!options.isEmpty()) {
                 throw VirtwireException.invalid("--model, --target, --alias and --managed apply to a device you name (SOURCE, --vf, --dev"
                         + " or --source), not yet to one virtwire picks with --pf/--pool or without a source");
@@ -181,6 +191,9 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             throw VirtwireException.invalid("--type hostdev needs --vf PCI (a VF you name; or as virsh, positional SOURCE or --source), --pf DEV or --pool NAME (virtwire picks a free VF)");
         }
         NicRequest request = NicRequest.of(type, vf, dev, source, mode, queues, mac, vlan, options);
+        if (ensure) {
+            return ensure(request);
+        }
         if (file.given()) {
             DomainXml xml = file.read(domain);
             NicChange change = service.attach(xml, request, fixMemory);
@@ -210,6 +223,28 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                 NicText.print(out, change);
             }
         });
+        return ExitCode.OK;
+    }
+
+    /** --ensure: {@link io.virtwire.provisioner.nic.InterfaceEnsurer} on the file or the domain, with the same checks as an attach. */
+    private int ensure(NicRequest request) {
+        NicChange change;
+        if (file.given()) {
+            DomainXml xml = file.read(domain);
+            change = ensurer.ensure(xml, request, fixMemory);
+            if (file.inPlace && change.changed() && !printXml) {
+                file.write(xml.toXml());
+            }
+        } else {
+            refuseQueueMismatch(request);
+            try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+                refuseHeldElsewhere(gw, request);
+                NicChange ensured = ensurer.ensure(gw, domain, request, scope.scope(), fixMemory, printXml);
+                change = ensured.changed() && !printXml ? ensured.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : ensured;
+            }
+        }
+        NicChange shown = change;
+        output.emit(shown, out -> NicText.print(out, shown));
         return ExitCode.OK;
     }
 
