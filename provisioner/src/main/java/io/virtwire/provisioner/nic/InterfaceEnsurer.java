@@ -78,7 +78,8 @@ public final class InterfaceEnsurer {
         DomainXml edited = InterfaceService.parseDomain(configBefore, "persistent definition of '" + domainName + "'");
         if (memoryFix) {
             edited.ensureSharedMemory();
-            notes.add((dryRun ? "would add" : "added") + " memfd shared memory to the persistent definition (--fix-memory)");
+            notes.add((dryRun ? "would add" : "added") + " memfd shared memory (<memoryBacking><source type='memfd'/><access mode='shared'/>)"
+                    + " to the persistent definition (--fix-memory)" + (state.active() ? "; restart the domain for it to take effect" : ""));
         }
         if (configPlan != Plan.NONE) {
             replace(edited, configPlan, wanted);
@@ -128,6 +129,7 @@ public final class InterfaceEnsurer {
         }
         if (memoryFix) {
             file.ensureSharedMemory();
+            notes.add("added memfd shared memory (<memoryBacking><source type='memfd'/><access mode='shared'/>) to the file (--fix-memory)");
         }
         replace(file, p, wanted);
         return new NicChange("ensure", file.name(), true, "file", InterfaceSummary.of(wanted), wanted.toXml(), notes,
