@@ -9,6 +9,7 @@ import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.forwarder.switching.VlanPolicy;
 import io.virtwire.linux.Fd;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -63,7 +64,7 @@ public class SwitchBurstBenchmark {
         @Override public int receive(PacketBurst b) { return 0; }
         @Override public int transmit(PacketBurst b) { taken += b.count(); return b.count(); }
         @Override public Fd pollFd() { return null; }
-        @Override public int armWakeup() { return ARMED; }
+        @Override public Wakeup armWakeup() { return Wakeup.ARMED; }
         @Override public void disarmWakeup() { }
         @Override public boolean isUp() { return true; }
         @Override public String brokenReason() { return null; }

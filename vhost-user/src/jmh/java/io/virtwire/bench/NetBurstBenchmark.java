@@ -27,7 +27,7 @@ import static io.virtwire.virtio.queue.testing.TestGuestMemory.DATA;
 
 /**
  * The cross-connect's work per burst without sockets or a second process: guest A's transmit ring → device A
- * {@link VhostUserNetDevice#receiveBurst} → {@link PacketBurst} → device B {@link VhostUserNetDevice#transmitBurst}
+ * {@link VhostUserNetDevice#fromGuest} → {@link PacketBurst} → device B {@link VhostUserNetDevice#toGuest}
  * → guest B's receive ring (MRG_RXBUF, 2 KiB buffers). Rings are split, 256 entries, started directly through
  * {@code queueStarted} (no call fds: the polling driver wants no interrupts). Per invocation the "guests" re-offer
  * 32 transmit chains (DPDK virtio-user style: header and frame in one descriptor) and 32 receive buffers.
@@ -109,8 +109,8 @@ public class NetBurstBenchmark {
 
     private int forward() {
         burst.clear();
-        a.receiveBurst(burst);
-        int sent = b.transmitBurst(burst);
+        a.fromGuest(burst);
+        int sent = b.toGuest(burst);
         if (sent != BURST) {
             throw new IllegalStateException("forwarded " + sent + " of " + BURST + " frames; a: " + a.brokenReason()
                     + ", b: " + b.brokenReason());

@@ -6,6 +6,7 @@ import io.virtwire.linux.PacketSocket;
 import io.virtwire.linux.Tpacket3;
 import io.virtwire.virtio.net.Offloads;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 import io.virtwire.virtio.net.VirtioNetHeader;
 
 import java.io.IOException;
@@ -311,13 +312,13 @@ public final class AfPacketPort implements Port {
     }
 
     @Override
-    public int armWakeup() {
+    public Wakeup armWakeup() {
         for (Queue q : queues) {
             if (q.packetsLeft > 0 || blockReady(q)) {
-                return WORK_PENDING;
+                return Wakeup.WORK_PENDING;
             }
         }
-        return ARMED;
+        return Wakeup.ARMED;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.virtwire.forwarder.port;
 
 import io.virtwire.linux.Fd;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 
 import java.util.List;
 import java.util.Map;
@@ -12,17 +13,14 @@ import java.util.Map;
  * workers may thus receive from one port, each from its own queues); any worker may transmit to it, so
  * {@link #transmit} must be safe against concurrent callers. Neither data-path method allocates.
  *
+ * <p>Words: receive and transmit are the switch's view of the port. For a guest behind vhost-user, receive is
+ * what comes from the guest (its transmit ring) and transmit what goes to the guest, the device's
+ * {@code fromGuest} / {@code toGuest}.
+ *
  * <p>Sleeping: a worker with nothing to do calls {@link #armWakeup()} on each of its ports, sleeps in epoll on
  * their {@link #pollFd()}s, then calls {@link #disarmWakeup()}.
  */
 public interface Port extends AutoCloseable {
-
-    /** {@link #armWakeup()}: sleep until {@link #pollFd()} is readable. */
-    int ARMED = 0;
-    /** {@link #armWakeup()}: frames are waiting; do not sleep. */
-    int WORK_PENDING = 1;
-    /** {@link #armWakeup()}: this port cannot wake anybody: sleep at most a millisecond. */
-    int POLL = 2;
 
     String name();
 
@@ -84,7 +82,7 @@ public interface Port extends AutoCloseable {
     }
 
     /** {@link #armWakeup()} for receive queue {@code queue}. */
-    default int armWakeup(int queue) {
+    default Wakeup armWakeup(int queue) {
         return armWakeup();
     }
 
@@ -101,8 +99,11 @@ public interface Port extends AutoCloseable {
         return new Fd[0];
     }
 
-    /** @return {@link #ARMED}, {@link #WORK_PENDING} or {@link #POLL} */
-    int armWakeup();
+    /**
+     * {@link Wakeup#ARMED}: sleep until {@link #pollFd()} is readable; {@link Wakeup#WORK_PENDING}: frames are
+     * waiting, do not sleep; {@link Wakeup#POLL}: this port cannot wake anybody, sleep at most a millisecond.
+     */
+    Wakeup armWakeup();
 
     void disarmWakeup();
 

@@ -5,6 +5,7 @@ import io.virtwire.linux.Fd;
 import io.virtwire.linux.Tun;
 import io.virtwire.virtio.net.Offloads;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 import io.virtwire.virtio.net.VirtioNetHeader;
 
 import java.io.IOException;
@@ -152,8 +153,8 @@ public final class TapPort implements Port {
     }
 
     @Override
-    public int armWakeup() {
-        return ARMED;
+    public Wakeup armWakeup() {
+        return Wakeup.ARMED;
     }
 
     @Override

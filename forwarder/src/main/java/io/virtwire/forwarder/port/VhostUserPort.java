@@ -5,6 +5,7 @@ import io.virtwire.vhostuser.backend.BackendServer;
 import io.virtwire.vhostuser.net.QueuePairCounters;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ public final class VhostUserPort implements Port {
 
     @Override
     public int receive(PacketBurst burst) {
-        return device.receiveBurst(burst);
+        return device.fromGuest(burst);
     }
 
     /** One receive queue per queue pair: the guest's transmit ring of that pair. */
@@ -104,7 +105,7 @@ public final class VhostUserPort implements Port {
 
     @Override
     public int receive(int queue, PacketBurst burst) {
-        return device.receiveBurst(queue, burst);
+        return device.fromGuest(queue, burst);
     }
 
     @Override
@@ -113,8 +114,8 @@ public final class VhostUserPort implements Port {
     }
 
     @Override
-    public int armWakeup(int queue) {
-        return armed(device.armKicks(queue));
+    public Wakeup armWakeup(int queue) {
+        return device.armKicks(queue);
     }
 
     @Override
@@ -124,12 +125,12 @@ public final class VhostUserPort implements Port {
 
     @Override
     public int transmit(PacketBurst burst) {
-        return device.transmitBurst(burst);
+        return device.toGuest(burst);
     }
 
     @Override
     public int offloadsAccepted() {
-        return device.receiveOffloads();
+        return device.toGuestOffloads();
     }
 
     @Override
@@ -150,16 +151,8 @@ public final class VhostUserPort implements Port {
     }
 
     @Override
-    public int armWakeup() {
-        return armed(device.armKicks());
-    }
-
-    private static int armed(int deviceAnswer) {
-        return switch (deviceAnswer) {
-            case VhostUserNetDevice.ARMED_WORK_PENDING -> WORK_PENDING;
-            case VhostUserNetDevice.ARMED_POLLING -> POLL;
-            default -> ARMED;
-        };
+    public Wakeup armWakeup() {
+        return device.armKicks();
     }
 
     @Override
@@ -169,7 +162,8 @@ public final class VhostUserPort implements Port {
 
     @Override
     public boolean isUp() {
-        return server.session() != null && device.isStarted(0) && device.isStarted(1) && !device.isBroken();
+        // volatile reads only: the egress burst that asks takes the device's pair lock once, in transmit
+        return server.session() != null && device.isUp();
     }
 
     @Override
@@ -186,7 +180,7 @@ public final class VhostUserPort implements Port {
         m.put("connected", server.session() != null);
         m.put("sessions", server.sessionsServed() + (server.session() != null ? 1 : 0));
         // frames the guest sent that the device refused (malformed, offload requested, too long)
-        m.put("guestTxRefused", device.transmitDropped());
+        m.put("guestTxRefused", device.fromGuestDropped());
         m.put("offloads", device.offersOffloads());
         return m;
     }
@@ -203,14 +197,14 @@ public final class VhostUserPort implements Port {
             QueuePairCounters c = device.queuePairCounters(pair);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("queue", pair);
-            m.put("rxPackets", c.guestSentFrames());
-            m.put("rxBytes", c.guestSentBytes());
-            m.put("txPackets", c.guestReceivedFrames());
-            m.put("txBytes", c.guestReceivedBytes());
+            m.put("rxPackets", c.fromGuestFrames());
+            m.put("rxBytes", c.fromGuestBytes());
+            m.put("txPackets", c.toGuestFrames());
+            m.put("txBytes", c.toGuestBytes());
             Map<String, Object> drops = new LinkedHashMap<>();
-            drops.put("guest_refused", c.guestSentRefused());
-            drops.put("no_buffers", c.receiveNoBuffers());
-            drops.put("buffer_too_small", c.receiveTooBig());
+            drops.put("guest_refused", c.fromGuestRefused());
+            drops.put("no_buffers", c.toGuestNoBuffers());
+            drops.put("buffer_too_small", c.toGuestTooBig());
             m.put("drops", drops);
             out.add(m);
         }

@@ -12,6 +12,7 @@ import io.virtwire.linux.EventFd;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Sched;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -154,11 +155,7 @@ public final class PollWorker implements AutoCloseable {
             int n = in.port().receive(queues[q], burst);
             in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
             if (n > 0) {
-                long bytes = 0;
-                for (int i = 0; i < n; i++) {
-                    bytes += burst.length(i);
-                }
-                in.counters().received(n, bytes);
+                in.counters().received(n, burst.bytes());
                 forwarding.forward(in, burst, egress);
                 work += n;
             }
@@ -175,12 +172,12 @@ public final class PollWorker implements AutoCloseable {
         try {
             for (int q = 0; q < ports.length; q++) {
                 Port p = ports[q].port();
-                int r = p.armWakeup(queues[q]);
+                Wakeup r = p.armWakeup(queues[q]);
                 armed++;
-                if (r == Port.WORK_PENDING) {
+                if (r == Wakeup.WORK_PENDING) {
                     return;
                 }
-                if (r == Port.POLL || p.pollFd(queues[q]) == null) {
+                if (r == Wakeup.POLL || p.pollFd(queues[q]) == null) {
                     timeout = 1;
                 }
             }

@@ -47,20 +47,13 @@ public final class CrossConnect implements Forwarding {
         }
         if (in.largeFrames() && !fitsAsIs(frames, out)) {
             // some frame asks for an offload the peer cannot take: copy the burst, completing those in software
+            SwitchedFrame f = egress.frame();
             for (int i = 0; i < frames.count(); i++) {
-                int len = frames.length(i);
+                f.of(frames, i, false, 0);
                 if (frames.hasOffload(i)) {
-                    OffloadedEgress.emit(out, frames.data(), frames.offset(i), len, frames.headerOffset(i), len, 0,
-                            false, 0, egress);
-                } else {
-                    PacketBurst b = egress.burstFor(out.slot());
-                    if (len > b.slotSize()) {
-                        out.counters().dropped(DropReason.MTU, 1);
-                        continue;
-                    }
-                    int slot = b.append(len);
-                    MemorySegment.copy(frames.data(), frames.offset(i), b.data(), b.offset(slot), len);
+                    f.header = frames.headerOffset(i);
                 }
+                EgressForm.send(out, f, 0, egress); // untagged in, untagged out: no VLAN here
             }
             egress.flushAll();
             return;

@@ -22,6 +22,7 @@ public final class EgressBuffers {
     private int touchedCount;
     private final TcpFrame tcp = new TcpFrame();
     private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final SwitchedFrame frame = new SwitchedFrame();
     private MemorySegment scratch;
 
     public EgressBuffers(PortTable table) {
@@ -45,6 +46,11 @@ public final class EgressBuffers {
             touched[touchedCount++] = slot;
         }
         return b;
+    }
+
+    /** This worker's classified frame, refilled for every frame it switches. */
+    SwitchedFrame frame() {
+        return frame;
     }
 
     /** This worker's header parser (offloaded frames' MTU checks). */
@@ -95,11 +101,19 @@ public final class EgressBuffers {
             return;
         }
         int sent = out.port().transmit(burst);
+        out.counters().transmitted(sent, sent == count ? burst.bytes() : leadingBytes(burst, sent));
+        out.counters().dropped(DropReason.NO_BUFFERS, count - sent);
+    }
+
+    /**
+     * The bytes of the first {@code sent} frames: what the count of a partly dropped burst is taken as (a port
+     * says how many frames left, not which). Only when frames were dropped; otherwise the burst's running total.
+     */
+    private static long leadingBytes(PacketBurst burst, int sent) {
         long bytes = 0;
         for (int i = 0; i < sent; i++) {
             bytes += burst.length(i);
         }
-        out.counters().transmitted(sent, bytes);
-        out.counters().dropped(DropReason.NO_BUFFERS, count - sent);
+        return bytes;
     }
 }

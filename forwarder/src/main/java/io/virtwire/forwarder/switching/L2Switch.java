@@ -8,26 +8,29 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * An 802.1Q learning bridge. Per frame: VLAN by the ingress port's policy, MTU check, source address learned,
- * destination looked up; broadcast, multicast and unknown unicast flood to every other member of the VLAN. Each
- * frame is copied into the destination's staging burst, adding or removing the tag the egress port wants, except
- * in the common case of a burst whose frames all go, unchanged, to one learned port: that burst is sent as
- * received, without a copy (as {@link CrossConnect} does).
- *
- * <p>Offloads: a frame whose virtio-net header asks for something takes {@link OffloadedEgress} (the header goes
- * along, shifted by the tag change, or the checksum/segmentation is done in software for a port that cannot take
- * it), so it always ends the no-copy run. A GSO frame meets the MTU when its segments do (headers plus gso_size),
- * not by its own length.
+ * An 802.1Q learning bridge. A frame goes one way, in three steps:
+ * <ol>
+ *   <li>classify (here): VLAN by the ingress port's policy, MTU check, source address learned, destination looked
+ *       up, into a {@link SwitchedFrame}; broadcast, multicast and unknown unicast flood to every other member of
+ *       the VLAN;</li>
+ *   <li>choose the egress form per destination port ({@link EgressForm}): as is or retagged, offload kept,
+ *       checksum completed, segmented;</li>
+ *   <li>copy once into that port's staging burst ({@link SwitchedFrame#copyTo}).</li>
+ * </ol>
+ * The common case skips steps 2 and 3: a burst whose frames all go, unchanged, to one learned port is sent as
+ * received, without a copy (as {@link CrossConnect} does). A frame whose virtio-net header asks for something
+ * always ends that no-copy run; a GSO frame meets the MTU when its segments do (headers plus gso_size), not by
+ * its own length.
  */
 public final class L2Switch implements Forwarding {
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final int ETH_HEADER = 14;
-    private static final int TAG = 4;
-    private static final int TPID = 0x8100;
-    private static final int ADDRESSES = 12;
+    private static final int ETH_HEADER = SwitchedFrame.ETH_HEADER;
+    private static final int TAG = SwitchedFrame.TAG;
+    private static final int TPID = SwitchedFrame.TPID;
+    private static final int ADDRESSES = SwitchedFrame.ADDRESSES;
 
     private final PortTable table;
     private final MacTable macs;
@@ -96,16 +99,15 @@ public final class L2Switch implements Forwarding {
                 in.counters().dropped(DropReason.VLAN, 1);
                 continue;
             }
-            int payload = len - ETH_HEADER - (tagged ? TAG : 0);
+            SwitchedFrame f = egress.frame();
+            f.of(frames, i, tagged, vlan);
             boolean offload = frames.hasOffload(i);
-            if (offload) {
-                payload = OffloadedEgress.l3Size(data, off, len, frames.headerOffset(i), payload, egress);
-                if (payload < 0) {
-                    inRun = endRun(inRun, run, runLength, frames, egress);
-                    in.counters().dropped(DropReason.BAD_OFFLOAD, 1);
-                    continue;
-                }
+            if (offload && !f.withOffload(frames.headerOffset(i), egress.tcpFrame())) {
+                inRun = endRun(inRun, run, runLength, frames, egress);
+                in.counters().dropped(DropReason.BAD_OFFLOAD, 1);
+                continue;
             }
+            int payload = f.l3Size;
             if (payload > in.mtu()) {
                 inRun = endRun(inRun, run, runLength, frames, egress);
                 in.counters().dropped(DropReason.MTU, 1);
@@ -134,7 +136,6 @@ public final class L2Switch implements Forwarding {
                 continue;
             }
             SwitchPort out = target < 0 ? null : table.get(target);
-            long header = offload ? frames.headerOffset(i) : -1;
             if (inRun) {
                 if (!offload && out != null && (run == null || run == out) && unchanged(out, vlan, tagged, vid, payload)) {
                     run = out;
@@ -150,11 +151,11 @@ public final class L2Switch implements Forwarding {
                 inRun = endRun(true, run, runLength, frames, egress);
             }
             if (out != null) {
-                emit(out, vlan, data, off, len, tagged, payload, egress, true, header);
+                EgressForm.send(out, f, true, egress);
             } else {
                 for (SwitchPort p : ports) {
                     if (p != in) {
-                        emit(p, vlan, data, off, len, tagged, payload, egress, false, header);
+                        EgressForm.send(p, f, false, egress);
                     }
                 }
             }
@@ -188,51 +189,5 @@ public final class L2Switch implements Forwarding {
 
     private static long mac(MemorySegment data, long off) {
         return ((data.get(U32, off) & 0xFFFF_FFFFL) << 16) | (data.get(U16, off + 4) & 0xFFFF);
-    }
-
-    /** @param header the frame's virtio-net header if it asks for offloads, else -1 */
-    private static void emit(SwitchPort out, int vlan, MemorySegment data, long off, int len, boolean tagged,
-                             int payload, EgressBuffers egress, boolean known, long header) {
-        int tag = out.vlan().egressTag(vlan);
-        if (tag == VlanPolicy.REFUSED) {
-            if (known) {
-                out.counters().dropped(DropReason.VLAN, 1); // a learned station moved out of the VLAN's ports
-            }
-            return;
-        }
-        if (payload > out.mtu()) {
-            out.counters().dropped(DropReason.MTU, 1);
-            return;
-        }
-        boolean addTag = tag != VlanPolicy.UNTAGGED;
-        int outLen = len - (tagged ? TAG : 0) + (addTag ? TAG : 0);
-        int tci = addTag ? (tagged ? data.get(U16, off + ETH_HEADER) & 0xF000 : 0) | tag : 0;
-        if (header >= 0) {
-            OffloadedEgress.emit(out, data, off, len, header, outLen, outLen - len, tagged, tci, egress);
-            return;
-        }
-        PacketBurst b = egress.burstFor(out.slot());
-        if (outLen > b.slotSize()) {
-            out.counters().dropped(DropReason.MTU, 1);
-            return;
-        }
-        int slot = b.append(outLen);
-        copyRetagged(data, off, len, tagged, tci, b.data(), b.offset(slot));
-    }
-
-    /**
-     * Copies the frame at {@code data[off, off+len)} to {@code dst[to...)} without its 802.1Q tag ({@code tagged})
-     * and with tag {@code tci} (0: none) instead; the copy is {@code len - (tagged ? 4 : 0) + (tci != 0 ? 4 : 0)} long.
-     */
-    static void copyRetagged(MemorySegment data, long off, int len, boolean tagged, int tci, MemorySegment dst, long to) {
-        MemorySegment.copy(data, off, dst, to, ADDRESSES);
-        int restFrom = ADDRESSES + (tagged ? TAG : 0);
-        int at = ADDRESSES;
-        if (tci != 0) {
-            dst.set(U16, to + ADDRESSES, (short) TPID);
-            dst.set(U16, to + ADDRESSES + 2, (short) tci);
-            at += TAG;
-        }
-        MemorySegment.copy(data, off + restFrom, dst, to + at, len - restFrom);
     }
 }

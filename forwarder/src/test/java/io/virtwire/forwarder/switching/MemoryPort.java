@@ -3,6 +3,7 @@ package io.virtwire.forwarder.switching;
 import io.virtwire.forwarder.port.Port;
 import io.virtwire.linux.Fd;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -65,8 +66,8 @@ class MemoryPort implements Port {
     }
 
     @Override
-    public int armWakeup() {
-        return POLL;
+    public Wakeup armWakeup() {
+        return Wakeup.POLL;
     }
 
     @Override

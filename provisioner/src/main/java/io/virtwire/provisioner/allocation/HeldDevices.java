@@ -1,6 +1,7 @@
 package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.libvirt.DomainSnapshot;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.GuestInterface;
@@ -36,10 +37,26 @@ public final class HeldDevices {
     }
 
     public static HeldDevices scan(LibvirtGateway gw) {
+        return scan(gw, null);
+    }
+
+    /** As above, taking {@code known}'s XML as read instead of asking libvirt for it again. */
+    public static HeldDevices scan(LibvirtGateway gw, DomainSnapshot known) {
         Map<String, Held> held = new LinkedHashMap<>();
         Set<MacAddress> macs = new HashSet<>();
         for (String name : gw.domainNames()) {
             List<String> xmls;
+            if (known != null && name.equals(known.name())) {
+                xmls = new java.util.ArrayList<>();
+                if (known.state().persistent()) {
+                    xmls.add(known.configXml());
+                }
+                if (known.liveXml() != null) {
+                    xmls.add(known.liveXml());
+                }
+                xmls.forEach(xml -> add(DomainXml.parse(xml), held, macs));
+                continue;
+            }
             try {
                 boolean active = gw.domain(name).active();
                 boolean persistent = gw.domain(name).persistent();

@@ -1,23 +1,18 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
-import io.virtwire.provisioner.allocation.AllocationRequest;
 import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.allocation.HeldDevices;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
+import io.virtwire.provisioner.libvirt.DomainSnapshot;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
-import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.model.QueueCount;
-import io.virtwire.provisioner.model.VlanSpec;
 import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.NicChange;
-import io.virtwire.provisioner.nic.NicOptions;
 import io.virtwire.provisioner.nic.NicRequest;
-import io.virtwire.provisioner.nic.NicType;
 import jakarta.inject.Inject;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,9 +36,6 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
 
     @Option(names = "--type", paramLabel = "TYPE", description = "hostdev, vdpa or vhostuser (or give it positionally, as virsh)")
     String typeOption;
-
-    /** Resolved from TYPE or --type in {@link #call()}. */
-    NicType type;
 
     @Option(names = "--vf", paramLabel = "PCI", description = "hostdev: the VF's PCI address, e.g. 0000:07:10.1")
     String vf;
@@ -140,33 +132,16 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (file.given() && sourceArgument == null && typeArgument != null && VirshForms.isAttachType(domain)) {
-            // "attach-interface TYPE SOURCE --domain-xml FILE": no DOMAIN, so picocli filled the positions one early
-            sourceArgument = typeArgument;
-            typeArgument = domain;
-            domain = null;
-        }
-        file.checkCombination(domain, scope);
-        type = VirshForms.attachType(typeArgument, typeOption);
-        resolveSource();
-        NicOptions options = NicOptions.of(model, target, alias, managed); // refuses bad values itself (exit 2)
-        Optional<AllocationRequest> allocation = allocationRequest();
-        if (allocation.isPresent()) {
+        AttachInterfaceParser.Parsed request = AttachInterfaceParser.parse(args(), d -> file.checkCombination(d, scope));
+        domain = request.domain();
+        if (request.allocation().isPresent()) {
             if (ensure) {
                 throw VirtwireException.invalid("--ensure applies to a device you name (SOURCE, --vf, --dev or --source); with --pf/--pool,"
                         + " or without a source, virtwire picks the device, and an attach with the same --mac is the idempotent form");
             }
-            if (!options.isEmpty()) {
-                throw VirtwireException.invalid("--model, --target, --alias and --managed apply to a device you name (SOURCE, --vf, --dev"
-                        + " or --source), not yet to one virtwire picks with --pf/--pool or without a source");
-            }
-            if (file.given()) {
-                throw VirtwireException.invalid("--domain-xml edits a file that may be meant for another host: name the device"
-                        + " (--vf, --dev or --source) instead of letting virtwire pick one here");
-            }
             NicChange change;
             try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-                change = allocations.attach(contexts.open(gw), domain, allocation.get(), scope.scope(), printXml);
+                change = allocations.attach(contexts.open(gw), domain, request.allocation().get(), scope.scope(), printXml);
             }
             // the NIC is attached but something after it failed (the record's last save): exit 0, and say so on stderr too
             change.notes().stream().filter(n -> n.startsWith(AllocationService.WARNING)).forEach(n -> output.err().println("virtwire: " + n));
@@ -180,23 +155,13 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             });
             return ExitCode.OK;
         }
-        if (trust != null || spoofchk != null) {
-            throw VirtwireException.invalid("--trust and --spoofchk apply to --type hostdev with --pf or --pool (virtwire sets them on the VF"
-                    + " it allocates); with --vf set them with 'ip link set PF vf N trust on' or a host profile");
-        }
-        if (parent != null) {
-            throw VirtwireException.invalid("--parent applies to --type vdpa without --dev (virtwire picks a free vhost-vdpa device on it)");
-        }
-        if (type == NicType.hostdev && vf == null) {
-            throw VirtwireException.invalid("--type hostdev needs --vf PCI (a VF you name; or as virsh, positional SOURCE or --source), --pf DEV or --pool NAME (virtwire picks a free VF)");
-        }
-        NicRequest request = NicRequest.of(type, vf, dev, source, mode, queues, mac, vlan, options);
+        NicRequest named = request.named().orElseThrow();
         if (ensure) {
-            return ensure(request);
+            return ensure(named);
         }
         if (file.given()) {
             DomainXml xml = file.read(domain);
-            NicChange change = service.attach(xml, request, fixMemory);
+            NicChange change = service.attach(xml, named, fixMemory);
             if (printXml) {
                 output.emit(change, out -> Output.printXml(out, change.deviceXml()));
             } else if (file.inPlace) {
@@ -210,10 +175,12 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         NicChange change;
-        refuseQueueMismatch(request);
+        refuseQueueMismatch(named);
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-            refuseHeldElsewhere(gw, request);
-            NicChange attached = service.attach(gw, domain, request, scope.scope(), fixMemory, printXml);
+            // one read of the domain serves the held-device check and the attach
+            DomainSnapshot snapshot = DomainSnapshot.read(gw, domain);
+            refuseHeldElsewhere(HeldDevices.scan(gw, snapshot), named);
+            NicChange attached = service.attach(gw, snapshot, named, scope.scope(), fixMemory, printXml);
             change = attached.changed() ? attached.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : attached;
         }
         output.emit(change, out -> {
@@ -238,7 +205,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         } else {
             refuseQueueMismatch(request);
             try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-                refuseHeldElsewhere(gw, request);
+                refuseHeldElsewhere(HeldDevices.scan(gw, DomainSnapshot.read(gw, domain)), request);
                 NicChange ensured = ensurer.ensure(gw, domain, request, scope.scope(), fixMemory, printXml);
                 change = ensured.changed() && !printXml ? ensured.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : ensured;
             }
@@ -248,31 +215,39 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    /**
-     * virsh's SOURCE (positional or --source) names the device of any kind: a PCI address for hostdev, the vhost-vdpa
-     * device for vdpa, the socket for vhostuser. It is moved into the kind's own field (--vf, --dev, --source); a
-     * positional SOURCE and a flag that name different devices are refused, naming both.
-     */
-    private void resolveSource() {
-        String given = VirshForms.agree("SOURCE", sourceArgument, "--source", source);
-        switch (type) {
-            case hostdev -> {
-                vf = VirshForms.agree(sourceArgument != null ? "SOURCE" : "--source", given, "--vf", vf);
-                source = null;
-            }
-            case vdpa -> {
-                dev = VirshForms.agree(sourceArgument != null ? "SOURCE" : "--source", given, "--dev", dev);
-                source = null;
-            }
-            case vhostuser -> source = given;
-        }
+    /** The options as given, for {@link AttachInterfaceParser}. */
+    private AttachInterfaceParser.Args args() {
+        AttachInterfaceParser.Args a = new AttachInterfaceParser.Args();
+        a.domain = domain;
+        a.typeArgument = typeArgument;
+        a.sourceArgument = sourceArgument;
+        a.typeOption = typeOption;
+        a.vf = vf;
+        a.pf = pf;
+        a.pool = pool;
+        a.trust = trust;
+        a.spoofchk = spoofchk;
+        a.parent = parent;
+        a.dev = dev;
+        a.source = source;
+        a.model = model;
+        a.target = target;
+        a.alias = alias;
+        a.managed = managed;
+        a.mode = mode;
+        a.queues = queues;
+        a.mac = mac;
+        a.vlan = vlan;
+        a.fixMemory = fixMemory;
+        a.file = file.given();
+        return a;
     }
 
     /**
      * A VF or vhost-vdpa device can serve one guest: naming one that another domain holds (in its persistent or live
      * XML) is refused before anything changes, instead of leaving two definitions that cannot both start.
      */
-    private void refuseHeldElsewhere(LibvirtGateway gw, NicRequest request) {
+    private void refuseHeldElsewhere(HeldDevices held, NicRequest request) {
         String device = switch (request) {
             case NicRequest.Hostdev h -> h.vf().toString();
             case NicRequest.Vdpa v -> v.device();
@@ -281,7 +256,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         if (device == null) {
             return;
         }
-        HeldDevices.scan(gw).holder(device).filter(h -> !h.domain().equals(domain)).ifPresent(h -> {
+        held.holder(device).filter(h -> !h.domain().equals(domain)).ifPresent(h -> {
             throw VirtwireException.conflict(device + " is held by domain '" + h.domain() + "': detach it there first"
                     + " (virtwire detach-interface " + h.domain() + " --mac " + h.mac() + "), or let virtwire pick a free one with "
                     + (request instanceof NicRequest.Hostdev ? "--pf DEV" : "--type vdpa without --dev"));
@@ -304,82 +279,5 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    /** Present when virtwire is to pick the device: --pf/--pool, vdpa without --dev, vhostuser without --source. */
-    private Optional<AllocationRequest> allocationRequest() {
-        try {
-            Optional<MacAddress> m = Optional.ofNullable(mac).map(MacAddress::parse);
-            Optional<QueueCount> q = Optional.ofNullable(queues).map(QueueCount::parse);
-            return switch (type) {
-                case hostdev -> {
-                    if (pf == null && pool == null) {
-                        yield Optional.empty();
-                    }
-                    if (pf != null && pool != null || vf != null) {
-                        throw VirtwireException.invalid("give one of --vf (a VF you name), --pf or --pool (virtwire picks one), not several");
-                    }
-                    if (dev != null || source != null || parent != null || q.isPresent()) {
-                        throw VirtwireException.invalid("--dev, --source, --parent and --queues do not apply to --type hostdev");
-                    }
-                    Optional<Integer> tag = Optional.ofNullable(vlan).map(v -> {
-                        VlanSpec spec = NicRequest.parseVlan(v);
-                        if (spec.trunk()) {
-                            throw VirtwireException.invalid("--vlan '" + v + "' is a trunk: a VF allocated with --pf/--pool takes one access tag"
-                                    + " (ip link set PF vf N vlan TAG); trunks need a switchdev representor or --vf with libvirt's <vlan trunk='yes'>");
-                        }
-                        return spec.tags().getFirst();
-                    });
-                    yield Optional.of(new AllocationRequest.Vf(Optional.ofNullable(pf), Optional.ofNullable(pool), m, tag,
-                            onOff(trust, "--trust"), onOff(spoofchk, "--spoofchk")));
-                }
-                case vdpa -> {
-                    if (dev != null) {
-                        yield Optional.empty();
-                    }
-                    refuseWithAllocation("vdpa");
-                    yield Optional.of(new AllocationRequest.Vdpa(Optional.ofNullable(parent), m, q));
-                }
-                case vhostuser -> {
-                    if (source != null) {
-                        yield Optional.empty();
-                    }
-                    refuseWithAllocation("vhostuser");
-                    if (parent != null) {
-                        throw VirtwireException.invalid("--parent applies to --type vdpa");
-                    }
-                    if (q.isPresent() && q.get().value() > ForwarderClient.MAX_QUEUES) {
-                        throw VirtwireException.invalid("--queues " + q.get().value() + " is more than a virtwire forwarder port serves ("
-                                + ForwarderClient.MAX_QUEUES + " queue pairs): give 1.." + ForwarderClient.MAX_QUEUES
-                                + ", or --source PATH for a socket another backend serves");
-                    }
-                    yield Optional.of(new AllocationRequest.VhostUser(
-                            NicRequest.parseMode(mode), m, q, fixMemory));
-                }
-            };
-        } catch (IllegalArgumentException e) {
-            throw VirtwireException.invalid(e.getMessage());
-        }
-    }
-
-    private void refuseWithAllocation(String kind) {
-        if (vf != null || pf != null || pool != null || trust != null || spoofchk != null) {
-            throw VirtwireException.invalid("--vf, --pf, --pool, --trust and --spoofchk apply to --type hostdev, not " + kind);
-        }
-        if (vlan != null) {
-            throw VirtwireException.invalid("--vlan applies to --type hostdev (the VF is tagged by the PF); for " + kind
-                    + " tag on the backend instead (e.g. the virtwire forwarder port's VLAN)");
-        }
-    }
-
-    private static Optional<Boolean> onOff(String value, String option) {
-        if (value == null) {
-            return Optional.empty();
-        }
-        return switch (value) {
-            case "on" -> Optional.of(true);
-            case "off" -> Optional.of(false);
-            default -> throw VirtwireException.invalid("invalid " + option + " '" + value + "': expected on or off");
-        };
     }
 }

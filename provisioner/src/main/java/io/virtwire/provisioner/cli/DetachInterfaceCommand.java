@@ -1,6 +1,5 @@
 package io.virtwire.provisioner.cli;
 
-import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
@@ -60,19 +59,11 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (file.given() && typeArgument == null && domain != null && VirshForms.LIBVIRT_TYPES.contains(domain)) {
-            // "detach-interface TYPE --mac M --domain-xml FILE": no DOMAIN, so the TYPE landed in DOMAIN's position
-            typeArgument = domain;
-            domain = null;
-        }
-        file.checkCombination(domain, scope);
-        Optional<String> type = Optional.ofNullable(VirshForms.detachType(typeArgument, typeOption));
-        MacAddress address;
-        try {
-            address = MacAddress.parse(mac);
-        } catch (IllegalArgumentException e) {
-            throw VirtwireException.invalid(e.getMessage());
-        }
+        DetachInterfaceParser.Parsed request = DetachInterfaceParser.parse(domain, typeArgument, typeOption, mac, file.given(),
+                d -> file.checkCombination(d, scope));
+        domain = request.domain();
+        Optional<String> type = request.type();
+        MacAddress address = request.mac();
         if (file.given()) {
             DomainXml xml = file.read(domain);
             NicChange change = service.detach(xml, address, type);

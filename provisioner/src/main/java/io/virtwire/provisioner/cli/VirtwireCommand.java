@@ -17,6 +17,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 AttachInterfaceCommand.class,
                 DetachInterfaceCommand.class,
+                AttachHostdevCommand.class,
+                DetachHostdevCommand.class,
                 DomIfListCommand.class,
                 DefineDomainCommand.class,
                 XmlCommand.class,

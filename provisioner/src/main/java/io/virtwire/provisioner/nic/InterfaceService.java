@@ -2,6 +2,7 @@ package io.virtwire.provisioner.nic;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.libvirt.DeviceScope;
+import io.virtwire.provisioner.libvirt.DomainSnapshot;
 import io.virtwire.provisioner.libvirt.DomainState;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.LibvirtUnsupportedException;
@@ -30,11 +31,18 @@ public final class InterfaceService {
     // ------------------------------------------------------------------------------------------ libvirt
 
     public NicChange attach(LibvirtGateway gw, String domainName, NicRequest request, DeviceScope requested, boolean fixMemory, boolean printOnly) {
-        DomainState state = gw.domain(domainName);
+        return attach(gw, DomainSnapshot.read(gw, domainName), request, requested, fixMemory, printOnly);
+    }
+
+    /** As above on the domain as the caller already read it (an allocation reads it once, under its lock). */
+    public NicChange attach(LibvirtGateway gw, DomainSnapshot domain, NicRequest request, DeviceScope requested, boolean fixMemory,
+                            boolean printOnly) {
+        String domainName = domain.name();
+        DomainState state = domain.state();
         DeviceScope scope = effectiveScope(state, requested);
-        String configBefore = gw.domainXml(domainName, true);
+        String configBefore = domain.configXml();
         DomainXml config = parseDomain(configBefore, "persistent definition of '" + domainName + "'");
-        DomainXml live = state.active() ? parseDomain(gw.domainXml(domainName, false), "live XML of '" + domainName + "'") : null;
+        DomainXml live = state.active() ? parseDomain(domain.liveXml(), "live XML of '" + domainName + "'") : null;
 
         Set<MacAddress> taken = new HashSet<>(macsOf(config));
         if (live != null) {
@@ -248,7 +256,7 @@ public final class InterfaceService {
         return domain.interfaces().stream().map(InterfaceSummary::of).toList();
     }
 
-    static DomainXml parseDomain(String xml, String what) {
+    public static DomainXml parseDomain(String xml, String what) {
         try {
             return DomainXml.parse(xml);
         } catch (IllegalArgumentException e) {

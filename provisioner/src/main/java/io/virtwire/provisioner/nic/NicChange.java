@@ -16,13 +16,15 @@ import java.util.List;
  *                  (--pf, --pool, --type vdpa without --dev, --type vhostuser without --source); absent otherwise
  */
 public record NicChange(String action, String domain, boolean changed, String scope, InterfaceSummary iface, String deviceXml,
-                        List<String> notes, Diff diff, @JsonInclude(JsonInclude.Include.NON_NULL) Allocation allocation) {
+                        List<String> notes, Diff diff, @JsonInclude(JsonInclude.Include.NON_NULL) Allocation allocation)
+        implements DeviceChange<NicChange> {
 
     public NicChange(String action, String domain, boolean changed, String scope, InterfaceSummary iface, String deviceXml,
                      List<String> notes, Diff diff) {
         this(action, domain, changed, scope, iface, deviceXml, notes, diff, null);
     }
 
+    @Override
     public NicChange withAllocation(Allocation a, List<String> extraNotes) {
         List<String> all = new java.util.ArrayList<>(notes);
         all.addAll(extraNotes);

@@ -363,4 +363,90 @@ class AllocationSystemIT {
         assertFalse(JSON.readTree(json).get("allocation").get("device").asText().isEmpty());
         assertEquals(domain + "/held", recordByDevice().values().iterator().next());
     }
+
+    /**
+     * Plain PCI passthrough on the same allocation (issue 19): attach-hostdev --pf and attach-interface --pf run
+     * concurrently as separate processes never share a VF, the record matches libvirt's {@code <hostdev>}s and
+     * {@code <interface type='hostdev'>}s, the real libvirtd's XML passes libvirt's schema, a passed-through VF keeps
+     * its settings, a kill -9 at the pause is rolled back by the next command, and detach-hostdev releases the VF.
+     */
+    @Test
+    void attachHostdevSharesTheAllocationWithVfInterfacesAgainstTheRealLibvirtd() throws Exception {
+        int n = 8;
+        Map<String, VirtualFunction> original = new HashMap<>();
+        SimulatedKernel k = new SimulatedKernel(host);
+        new HostInventoryReader(k.paths(), k).read().pfs().stream().flatMap(p -> p.vfs().stream()).forEach(v -> original.put(v.address(), v));
+        try (LibvirtGateway gw = LibvirtJavaGateway.open(URI)) {
+            for (int i = 0; i < n; i++) {
+                define(gw, prefix + "hd-" + i);
+            }
+            List<Process> procs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Path out = tmp.resolve("hd-out-" + i + ".json");
+                Path err = tmp.resolve("hd-err-" + i + ".txt");
+                String[] args = i % 2 == 0
+                        ? new String[] {"--output", "json", "attach-hostdev", prefix + "hd-" + i, "--pf", "0000:04:00.0", "--config"}
+                        : new String[] {"--output", "json", "attach-interface", prefix + "hd-" + i, "--type", "hostdev", "--pf", "0000:04:00.0",
+                                "--vlan", "200", "--config"};
+                procs.add(virtwire(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start());
+            }
+            Set<String> handedOut = new HashSet<>();
+            Map<String, String> passedThrough = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                assertTrue(procs.get(i).waitFor(5, TimeUnit.MINUTES), "process " + i + " did not finish");
+                assertEquals(0, procs.get(i).exitValue(), "process " + i + ": " + Files.readString(tmp.resolve("hd-err-" + i + ".txt")));
+                String dev = JSON.readTree(tmp.resolve("hd-out-" + i + ".json").toFile()).get("allocation").get("device").asText();
+                assertTrue(handedOut.add(dev), "VF " + dev + " handed out twice");
+                if (i % 2 == 0) {
+                    passedThrough.put(dev, prefix + "hd-" + i);
+                }
+            }
+            Map<String, String> libvirt = new HashMap<>();
+            for (String d : domains) {
+                String xml = gw.domainXml(d, true);
+                DomainXml parsed = DomainXml.parse(xml);
+                parsed.hostdevs().forEach(h -> libvirt.put(h.source().toString(), d + "/held"));
+                for (var i : parsed.interfaces()) {
+                    if (i instanceof HostdevInterface h) {
+                        libvirt.put(h.vf().toString(), d + "/held");
+                    }
+                }
+                var valid = new io.virtwire.templates.VirtXmlValidator().validate(xml, "domain");
+                assertTrue(valid.valid(), d + ": " + valid.output());
+            }
+            assertEquals(libvirt, recordByDevice());
+            for (Map.Entry<String, String> e : passedThrough.entrySet()) {
+                assertEquals(1, DomainXml.parse(gw.domainXml(e.getValue(), true)).hostdevs().size());
+                VirtualFunction now = vf(e.getKey());
+                assertEquals(original.get(e.getKey()).mac(), now.mac(), "a passed-through VF keeps its MAC");
+                assertEquals(original.get(e.getKey()).vlan(), now.vlan(), "a passed-through VF keeps its VLAN");
+            }
+
+            // kill -9 at the pause before libvirt attaches: the pending entry is rolled back by the next command
+            String crashed = prefix + "hd-crash";
+            define(gw, crashed);
+            Process p = pausingVirtwire(120, "attach-hostdev", crashed, "--pf", "0000:04:00.0", "--config").start();
+            try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = err.readLine()) != null && !line.contains(PausingVirtwire.MARKER)) {
+                    // wait for the pause
+                }
+                assertTrue(line != null, "the attach-hostdev ended before its test pause");
+                p.destroyForcibly();
+                p.waitFor();
+            }
+            assertTrue(recordByDevice().containsValue(crashed + "/pending"), recordByDevice().toString());
+            JsonNode list = runJson("vf", "list", "--pf", "0000:04:00.0");
+            assertTrue(list.get("reconciled").toString().contains("released from '" + crashed + "' (an interrupted attach"), list.toString());
+            assertFalse(recordByDevice().containsValue(crashed + "/pending"), recordByDevice().toString());
+            assertTrue(DomainXml.parse(gw.domainXml(crashed, true)).hostdevs().isEmpty());
+
+            // detach-hostdev releases the VF at once
+            Map.Entry<String, String> one = passedThrough.entrySet().iterator().next();
+            JsonNode detached = runJson("detach-hostdev", one.getValue(), one.getKey(), "--config");
+            assertTrue(detached.get("notes").toString().contains("released from '" + one.getValue() + "'"), detached.toString());
+            assertFalse(recordByDevice().containsKey(one.getKey()));
+            assertTrue(DomainXml.parse(gw.domainXml(one.getValue(), true)).hostdevs().isEmpty());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.virtwire.vhostuser.backend;
 
 import io.virtwire.linux.EventFd;
 import io.virtwire.vhostuser.protocol.VringAddr;
+import io.virtwire.virtio.queue.MappedQueue;
 import io.virtwire.virtio.queue.PackedQueue;
 import io.virtwire.virtio.queue.Virtqueue;
 
@@ -25,7 +26,7 @@ final class Vring implements AutoCloseable {
     /** What the device was given (possibly wrapped for inflight tracking or dirty logging). */
     Virtqueue started;
     /** The split or packed queue inside {@link #started}, whose position GET_VRING_BASE reports. */
-    Virtqueue core;
+    MappedQueue core;
     /** Why the last start attempt failed; no retry until the ring's configuration changes. */
     String startFailure;
 

@@ -1,20 +1,18 @@
 package io.virtwire.vhostuser.net;
 
 /**
- * One queue pair's counters in the guest's terms, as {@link VhostUserNetDevice#queuePairCounters} read them.
- * Frames the device could not place on any ring (no receive queue started, device broken) are in no pair's
- * counters.
+ * One queue pair's counters, as {@link VhostUserNetDevice#queuePairCounters} read them. Frames the device could
+ * not place on any ring (no to-guest ring started, device broken) are in no pair's counters.
  *
- * @param guestSentFrames      frames taken from the pair's transmit ring
- * @param guestSentBytes       their Ethernet bytes (no virtio-net header)
- * @param guestSentRefused     frames on the transmit ring that were refused (bad length, header asking for
- *                             something not offered)
- * @param guestReceivedFrames  frames delivered into the pair's receive ring
- * @param guestReceivedBytes   their Ethernet bytes
- * @param receiveNoBuffers     frames dropped because the receive ring had no buffers
- * @param receiveTooBig        frames dropped because the buffers posted could not hold them
+ * @param fromGuestFrames  frames taken from the pair's from-guest (the guest's transmit) ring
+ * @param fromGuestBytes   their Ethernet bytes (no virtio-net header)
+ * @param fromGuestRefused frames on the from-guest ring that were refused (bad length, header asking for
+ *                         something not offered)
+ * @param toGuestFrames    frames delivered into the pair's to-guest (the guest's receive) ring
+ * @param toGuestBytes     their Ethernet bytes
+ * @param toGuestNoBuffers frames dropped because the to-guest ring had no buffers
+ * @param toGuestTooBig    frames dropped because the buffers posted could not hold them
  */
-public record QueuePairCounters(int pair, long guestSentFrames, long guestSentBytes, long guestSentRefused,
-                                long guestReceivedFrames, long guestReceivedBytes, long receiveNoBuffers,
-                                long receiveTooBig) {
+public record QueuePairCounters(int pair, long fromGuestFrames, long fromGuestBytes, long fromGuestRefused,
+                                long toGuestFrames, long toGuestBytes, long toGuestNoBuffers, long toGuestTooBig) {
 }

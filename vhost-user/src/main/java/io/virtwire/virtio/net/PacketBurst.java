@@ -41,6 +41,12 @@ public final class PacketBurst {
     private final int slotSize;
     private final long stride;
     private int count;
+    /**
+     * The lengths of frames {@code 0..count-1} summed, kept as frames come and go, so that everyone who counts a
+     * burst's bytes (the device's ring counters, the worker's receive counter, the egress counter) reads this
+     * one number instead of summing the lengths again.
+     */
+    private long bytes;
 
     public PacketBurst() {
         this(DEFAULT_CAPACITY);
@@ -85,6 +91,12 @@ public final class PacketBurst {
 
     public void clear() {
         count = 0;
+        bytes = 0;
+    }
+
+    /** The Ethernet bytes of the frames in this burst (headers not counted): the lengths summed. */
+    public long bytes() {
+        return bytes;
     }
 
     /**
@@ -131,6 +143,7 @@ public final class PacketBurst {
         data.set(LONG, h, 0L);
         data.set(INT, h + 8, 0);
         lengths[count] = length;
+        bytes += length;
         return count++;
     }
 
@@ -140,6 +153,7 @@ public final class PacketBurst {
             throw new IllegalStateException("burst is empty");
         }
         count--;
+        bytes -= lengths[count];
     }
 
     /** Keeps only the first {@code newCount} frames. */
@@ -147,17 +161,26 @@ public final class PacketBurst {
         if (newCount < 0 || newCount > count) {
             throw new IllegalArgumentException("cannot truncate a burst of " + count + " frames to " + newCount);
         }
+        for (int i = newCount; i < count; i++) {
+            bytes -= lengths[i];
+        }
         count = newCount;
     }
 
-    /** Moves frame {@code from} (header, frame and length) into slot {@code to}, below it: closes the gap a dropped frame left. */
+    /**
+     * Moves frame {@code from} (header, frame and length) into slot {@code to}, below it: closes the gap a dropped
+     * frame left. The frame that was in {@code to} is gone; slot {@code from} is left empty (length 0) until
+     * overwritten or truncated away.
+     */
     public void moveFrame(int from, int to) {
         int length = length(from);
         if (to < 0 || to >= from) {
             throw new IllegalArgumentException("frame " + from + " can only move to a lower slot, not " + to);
         }
         MemorySegment.copy(data, headerOffset(from), data, headerOffset(to), VirtioNetHeader.SIZE + (long) length);
+        bytes -= lengths[to];
         lengths[to] = length;
+        lengths[from] = 0;
     }
 
     /** Changes the length of the frame claimed last (a port learned it after copying). */
@@ -168,6 +191,7 @@ public final class PacketBurst {
         if (length < 0 || length > slotSize) {
             throw new IllegalArgumentException("frame length " + length + " is outside 0.." + slotSize);
         }
+        bytes += length - lengths[count - 1];
         lengths[count - 1] = length;
     }
 

@@ -5,22 +5,19 @@ import io.virtwire.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
-import static io.virtwire.virtio.queue.RingLayout.DESC_ADDR;
-import static io.virtwire.virtio.queue.RingLayout.DESC_LEN;
 import static io.virtwire.virtio.queue.RingLayout.DESC_SIZE;
-import static io.virtwire.virtio.queue.RingLayout.F_INDIRECT;
 import static io.virtwire.virtio.queue.RingLayout.F_NEXT;
 import static io.virtwire.virtio.queue.RingLayout.F_WRITE;
-import static io.virtwire.virtio.queue.RingLayout.U16;
-import static io.virtwire.virtio.queue.RingLayout.U32;
-import static io.virtwire.virtio.queue.RingLayout.U64;
 
 /**
  * One descriptor chain taken from a queue: a reusable flyweight, filled by {@link SplitQueue#pop} or
- * {@link PackedQueue#pop} and walked (or copied from/to) by the device.
+ * {@link PackedQueue#pop} and copied from/to by the device. It holds the validated result (segments, the
+ * readable/writable split, the packed ring descriptors for inflight, an IOTLB miss) and the per-descriptor checks;
+ * the walks themselves are {@link SplitChainWalker} and {@link PackedChainWalker}, each reading a descriptor
+ * into a {@link Descriptor} value.
  *
  * <p>The queue walks the whole chain when it takes it, before the device sees any of it. Each 16-byte descriptor
- * is read from guest memory exactly once into local fields, validated, and its (address, length) kept here; the
+ * is read from guest memory exactly once into a {@link Descriptor}, validated, and its (address, length) kept here; the
  * guest can change the ring afterwards without effect (no TOCTOU). A chain that breaks a rule therefore never
  * reaches the device half-walked: {@code pop} answers {@link ChainStatus#MALFORMED} and this chain stays empty.
  *
@@ -70,21 +67,6 @@ public final class DescriptorChain {
     private boolean missWrite;
     private ChainStatus status = ChainStatus.END;
     private String malformedReason;
-
-    // the descriptor being read, copied out of guest memory once
-    private long dAddr;
-    private long dLen;
-    private int dFlags;
-    private int dNextOrId;
-
-    // The last descriptor read by GPA, undecoded: split calls the two words flags/next, packed calls them id/flags.
-    private long rawAddr;
-    private int rawLen;
-    private short rawWord12;
-    private short rawWord14;
-
-    /** For an indirect table entry that straddles two regions. */
-    private final MemorySegment scratch = MemorySegment.ofArray(new byte[DESC_SIZE]);
 
     /**
      * {@link ChainStatus#OK} after a successful pop, {@link ChainStatus#END} when the last pop found nothing,
@@ -237,6 +219,17 @@ public final class DescriptorChain {
 
     // ---- loading (called by the queues) ----
 
+    /** Starts a walk (or an empty chain): nothing taken yet, buffers checked against {@code readMem}/{@code writeMem}. */
+    void begin(ChainStatus newStatus, GuestMemory readMem, GuestMemory writeMem, boolean iommu) {
+        clear(newStatus, readMem, writeMem, iommu);
+    }
+
+    /** The walker's record of the buffer ID ({@link #id()}) and the ring slots the chain occupies ({@link #ringSlots()}). */
+    void taken(int bufferId, int slots) {
+        id = bufferId;
+        ringSlots = slots;
+    }
+
     void clear(ChainStatus newStatus, GuestMemory mem) {
         clear(newStatus, mem, mem, false);
     }
@@ -257,7 +250,8 @@ public final class DescriptorChain {
         malformedReason = null;
     }
 
-    private ChainStatus malformed(String reason) {
+    /** Ends a walk: the chain is empty and MALFORMED with {@code reason}. */
+    ChainStatus malformed(String reason) {
         count = 0;
         firstWritable = 0;
         readableBytes = 0;
@@ -273,145 +267,17 @@ public final class DescriptorChain {
         malformedReason = reason;
     }
 
-    /**
-     * Walks a split-ring chain starting at descriptor {@code head} ({@code head < size}, checked by the queue) of
-     * the descriptor table {@code table} (already validated to hold {@code size} descriptors).
-     */
-    ChainStatus loadSplit(GuestMemory mem, MemorySegment table, int size, int head) {
-        return loadSplit(mem, mem, false, table, size, head);
-    }
-
-    /** As above, with device-writable buffers checked against {@code writeMem}; {@code iommu}: misses, not faults. */
-    ChainStatus loadSplit(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment table, int size, int head) {
-        clear(ChainStatus.OK, mem, writeMem, iommu);
-        id = head;
-        ringSlots = 1;
-        int index = head;
-        int topLevelLeft = size;
-        long indirectGpa = 0;
-        int indirectEntries = 0; // > 0 while walking an indirect table
-        int indirectLeft = 0;
-        while (true) {
-            if (indirectEntries == 0) {
-                if (topLevelLeft-- == 0) {
-                    return malformed("descriptor loop: chain longer than queue size " + size + " at head " + head);
-                }
-                readSplit(table, (long) index * DESC_SIZE);
-            } else {
-                if (indirectLeft-- == 0) {
-                    return malformed("descriptor loop in indirect table at gpa 0x" + Long.toHexString(indirectGpa)
-                            + ": more than its " + indirectEntries + " entries, head " + head);
-                }
-                if (!readSplitIndirect(mem, indirectGpa + (long) index * DESC_SIZE)) {
-                    return malformed("indirect table entry at gpa 0x" + Long.toHexString(indirectGpa + (long) index * DESC_SIZE)
-                            + " left guest memory, head " + head);
-                }
-            }
-            if ((dFlags & F_INDIRECT) != 0) {
-                if (indirectEntries != 0) {
-                    return malformed("nested indirect descriptor inside the indirect table at gpa 0x"
-                            + Long.toHexString(indirectGpa) + ", head " + head);
-                }
-                String bad = checkIndirectTable(mem, size, head);
-                if (bad != null) {
-                    return malformed(bad);
-                }
-                indirectGpa = dAddr;
-                indirectEntries = (int) (dLen / DESC_SIZE);
-                indirectLeft = indirectEntries;
-                index = 0;
-                continue;
-            }
-            String bad = addSegment(mem, size, head);
-            if (bad != null) {
-                return malformed(bad);
-            }
-            if ((dFlags & F_NEXT) == 0) {
-                return ChainStatus.OK;
-            }
-            index = dNextOrId;
-            if (indirectEntries != 0) {
-                if (index >= indirectEntries) {
-                    return malformed("next index " + index + " outside the indirect table of " + indirectEntries
-                            + " entries, head " + head);
-                }
-            } else if (index >= size) {
-                return malformed("next index " + index + " >= queue size " + size + ", head " + head);
-            }
-        }
-    }
-
-    /**
-     * Walks a packed-ring chain whose first descriptor sits in slot {@code start} of {@code ring} and whose flags
-     * the queue already read ({@code headFlags}, checked to be available). Chained descriptors occupy the following
-     * slots, wrapping at {@code size}; the buffer ID is taken from the last one.
-     */
-    ChainStatus loadPacked(GuestMemory mem, MemorySegment ring, int size, int start, int headFlags) {
-        return loadPacked(mem, mem, false, ring, size, start, headFlags);
-    }
-
-    ChainStatus loadPacked(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment ring, int size, int start,
-                           int headFlags) {
-        return loadPacked(mem, writeMem, iommu, ring, size, size, start, headFlags);
-    }
-
-    /**
-     * As above, where {@code ring} holds {@code ringLength} descriptors (the queue's ring, or a copy of one chain's
-     * descriptors kept for inflight resubmission) and {@code size} is the queue size the rules are checked against.
-     */
-    ChainStatus loadPacked(GuestMemory mem, GuestMemory writeMem, boolean iommu, MemorySegment ring, int ringLength,
-                           int size, int start, int headFlags) {
-        clear(ChainStatus.OK, mem, writeMem, iommu);
-        int slot = start;
-        int slots = 0;
-        while (true) {
-            if (slots == ringLength) {
-                return malformed("descriptor loop: packed chain longer than queue size " + size + " at slot " + start);
-            }
-            long off = (long) slot * DESC_SIZE;
-            dAddr = ring.get(U64, off + DESC_ADDR);
-            dLen = Integer.toUnsignedLong(ring.get(U32, off + DESC_LEN));
-            dNextOrId = Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_ID));
-            dFlags = slots == 0 ? headFlags : Short.toUnsignedInt(ring.get(U16, off + PackedRingLayout.DESC_FLAGS));
-            keepRingDescriptor(slots);
-            slots++;
-            id = dNextOrId;
-            if ((dFlags & F_INDIRECT) != 0) {
-                String bad = checkIndirectTable(mem, size, start);
-                if (bad == null) {
-                    bad = loadPackedIndirect(mem, size, start);
-                }
-                if (bad != null) {
-                    return malformed(bad);
-                }
-                ringSlots = slots;
-                return ChainStatus.OK;
-            }
-            String bad = addSegment(mem, size, start);
-            if (bad != null) {
-                return malformed(bad);
-            }
-            if ((dFlags & F_NEXT) == 0) {
-                ringSlots = slots;
-                return ChainStatus.OK;
-            }
-            if (++slot == ringLength) {
-                slot = 0;
-            }
-        }
-    }
-
     /** Packed: the ring descriptor just read, as it was read (inflight tracking stores it, spec DescStatePacked). */
-    private void keepRingDescriptor(int i) {
+    void keepRingDescriptor(int i, Descriptor d) {
         if (i == ringAddrs.length) {
             int grown = Math.min(Math.max(i * 2, INITIAL_CAPACITY), RingLayout.MAX_QUEUE_SIZE);
             ringAddrs = Arrays.copyOf(ringAddrs, grown);
             ringLens = Arrays.copyOf(ringLens, grown);
             ringIdFlags = Arrays.copyOf(ringIdFlags, grown);
         }
-        ringAddrs[i] = dAddr;
-        ringLens[i] = (int) dLen;
-        ringIdFlags[i] = dNextOrId | dFlags << 16;
+        ringAddrs[i] = d.addr;
+        ringLens[i] = (int) d.len;
+        ringIdFlags[i] = d.nextOrId | d.flags << 16;
     }
 
     /**
@@ -445,86 +311,71 @@ public final class DescriptorChain {
         }
     }
 
-    /** A packed indirect table is used in order, all of its entries; NEXT inside it carries no meaning. */
-    private String loadPackedIndirect(GuestMemory mem, int size, int start) {
-        long tableGpa = dAddr;
-        int entries = (int) (dLen / DESC_SIZE);
-        for (int i = 0; i < entries; i++) {
-            long gpa = tableGpa + (long) i * DESC_SIZE;
-            if (!readDescriptorAt(mem, gpa)) {
-                return "indirect table entry at gpa 0x" + Long.toHexString(gpa) + " left guest memory, slot " + start;
-            }
-            dLen = Integer.toUnsignedLong(rawLen);
-            dAddr = rawAddr;
-            dFlags = Short.toUnsignedInt(rawWord14);
-            if ((dFlags & F_INDIRECT) != 0) {
-                return "nested indirect descriptor inside the indirect table at gpa 0x" + Long.toHexString(tableGpa) + ", slot " + start;
-            }
-            String bad = addSegment(mem, size, start);
-            if (bad != null) {
-                return bad;
-            }
-        }
-        return null;
-    }
-
-    private String checkIndirectTable(GuestMemory mem, int size, int head) {
-        if ((dFlags & F_NEXT) != 0) {
+    /**
+     * Checks the indirect descriptor {@code d} (its table: length, entry count, mapped) for the walker that read
+     * it; an error message naming the rule, or null.
+     */
+    String checkIndirectTable(Descriptor d, GuestMemory mem, int size, int head) {
+        if ((d.flags & F_NEXT) != 0) {
             return "indirect descriptor with NEXT set at head " + head + " (the spec forbids INDIRECT together with NEXT)";
         }
-        if (dLen == 0 || dLen % DESC_SIZE != 0) {
-            return "indirect table length " + dLen + " is not a non-zero multiple of 16, head " + head;
+        if (d.len == 0 || d.len % DESC_SIZE != 0) {
+            return "indirect table length " + d.len + " is not a non-zero multiple of 16, head " + head;
         }
-        if (dLen / DESC_SIZE > size) {
-            return "indirect table of " + dLen / DESC_SIZE + " entries exceeds queue size " + size + ", head " + head;
+        if (d.len / DESC_SIZE > size) {
+            return "indirect table of " + d.len / DESC_SIZE + " entries exceeds queue size " + size + ", head " + head;
         }
-        if (!mem.isMapped(dAddr, dLen)) {
-            if (translating && recordMiss(mem, false)) {
+        if (!mem.isMapped(d.addr, d.len)) {
+            if (translating && recordMiss(mem, false, d)) {
                 return "IOTLB miss reading the indirect table at iova 0x" + Long.toHexString(missIova) + ", head " + head;
             }
-            return "indirect table gpa 0x" + Long.toHexString(dAddr) + " length " + dLen + " is outside guest memory, head " + head;
+            return "indirect table gpa 0x" + Long.toHexString(d.addr) + " length " + d.len + " is outside guest memory, head " + head;
         }
         return null;
     }
 
-    private String addSegment(GuestMemory mem, int size, int head) {
-        boolean writable = (dFlags & F_WRITE) != 0;
+    /**
+     * Adds the buffer descriptor {@code d} as the next segment, checked: readable before writable, at most
+     * queue-size buffers, at most 2^32-1 bytes in all, inside guest memory; an error message, or null.
+     */
+    String addSegment(Descriptor d, GuestMemory mem, int size, int head) {
+        boolean writable = (d.flags & F_WRITE) != 0;
         if (!writable && firstWritable != count) {
             return "device-readable descriptor after a device-writable one, head " + head;
         }
         if (count == size) {
             return "chain has more than queue size " + size + " buffers, head " + head;
         }
-        if (readableBytes + writableBytes + dLen > MAX_CHAIN_BYTES) {
+        if (readableBytes + writableBytes + d.len > MAX_CHAIN_BYTES) {
             return "chain length exceeds 2^32-1 bytes at head " + head;
         }
         GuestMemory target = writable ? writeMemory : mem;
-        if (dLen != 0 && !target.isMapped(dAddr, dLen)) {
-            if (translating && recordMiss(target, writable)) {
+        if (d.len != 0 && !target.isMapped(d.addr, d.len)) {
+            if (translating && recordMiss(target, writable, d)) {
                 return "IOTLB miss at iova 0x" + Long.toHexString(missIova) + (writable ? " (write)" : " (read)") + ", head " + head;
             }
-            return "buffer gpa 0x" + Long.toHexString(dAddr) + " length " + dLen + " is outside guest memory, head " + head;
+            return "buffer gpa 0x" + Long.toHexString(d.addr) + " length " + d.len + " is outside guest memory, head " + head;
         }
         if (count == addrs.length) {
             int grown = Math.min(Math.max(count * 2, INITIAL_CAPACITY), RingLayout.MAX_QUEUE_SIZE);
             addrs = Arrays.copyOf(addrs, grown);
             lens = Arrays.copyOf(lens, grown);
         }
-        addrs[count] = dAddr;
-        lens[count] = (int) dLen;
+        addrs[count] = d.addr;
+        lens[count] = (int) d.len;
         count++;
         if (writable) {
-            writableBytes += dLen;
+            writableBytes += d.len;
         } else {
-            readableBytes += dLen;
+            readableBytes += d.len;
             firstWritable = count;
         }
         return null;
     }
 
     /** The current descriptor's range is not (fully) in {@code view}: remember where, if it is a miss at all. */
-    private boolean recordMiss(GuestMemory view, boolean write) {
-        long at = IovaMemory.firstUnmapped(view, dAddr, dLen);
+    private boolean recordMiss(GuestMemory view, boolean write, Descriptor d) {
+        long at = IovaMemory.firstUnmapped(view, d.addr, d.len);
         if (at < 0) {
             return false; // every byte is mapped but the range wraps 2^64: malformed, not a miss
         }
@@ -545,49 +396,6 @@ public final class DescriptorChain {
 
     boolean missWrite() {
         return missWrite;
-    }
-
-    private void readSplit(MemorySegment table, long off) {
-        dAddr = table.get(U64, off + DESC_ADDR);
-        dLen = Integer.toUnsignedLong(table.get(U32, off + DESC_LEN));
-        dFlags = Short.toUnsignedInt(table.get(U16, off + SplitRingLayout.DESC_FLAGS));
-        dNextOrId = Short.toUnsignedInt(table.get(U16, off + SplitRingLayout.DESC_NEXT));
-    }
-
-    private boolean readSplitIndirect(GuestMemory mem, long gpa) {
-        if (!readDescriptorAt(mem, gpa)) {
-            return false;
-        }
-        dAddr = rawAddr;
-        dLen = Integer.toUnsignedLong(rawLen);
-        dFlags = Short.toUnsignedInt(rawWord12);
-        dNextOrId = Short.toUnsignedInt(rawWord14);
-        return true;
-    }
-
-    /** Reads the 16 bytes at {@code gpa}, in two pieces if they straddle regions; false if any byte is unmapped. */
-    private boolean readDescriptorAt(GuestMemory mem, long gpa) {
-        int region = mem.regionIndex(gpa);
-        if (region < 0) {
-            return false;
-        }
-        MemorySegment src;
-        long off;
-        if (mem.regionEnd(region) - gpa >= DESC_SIZE) {
-            src = mem.regionSegment(region);
-            off = gpa - mem.regionGpa(region);
-        } else {
-            if (GuestCopy.fromGuest(mem, gpa, scratch, 0, DESC_SIZE) != DESC_SIZE) {
-                return false;
-            }
-            src = scratch;
-            off = 0;
-        }
-        rawAddr = src.get(U64, off + DESC_ADDR);
-        rawLen = src.get(U32, off + DESC_LEN);
-        rawWord12 = src.get(U16, off + 12);
-        rawWord14 = src.get(U16, off + 14);
-        return true;
     }
 
     private void checkSegment(int i) {

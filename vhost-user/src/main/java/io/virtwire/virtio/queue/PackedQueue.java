@@ -33,6 +33,8 @@ public final class PackedQueue extends MappedQueue {
     private final long driverEventGpa;
     private final long deviceEventGpa;
     private final boolean eventIdx;
+    /** Walks the chains this queue hands out; queue-owned, like the queue it belongs to one thread. */
+    private final PackedChainWalker walker = new PackedChainWalker();
 
     private MemorySegment ring;
     /** Written by the driver: when it wants used-buffer notifications. */
@@ -177,8 +179,8 @@ public final class PackedQueue extends MappedQueue {
         // the rest of the descriptor (and the chain) must not be read before the flags that made it ours
         VarHandle.acquireFence();
         ChainStatus status = missListener == null
-                ? chain.loadPacked(memory, ring, size, nextAvail, flags)
-                : chain.loadPacked(memory, writeMemory, true, ring, size, nextAvail, flags);
+                ? walker.walk(chain, memory, memory, false, ring, size, size, nextAvail, flags)
+                : walker.walk(chain, memory, writeMemory, true, ring, size, size, nextAvail, flags);
         if (status == ChainStatus.MALFORMED) {
             if (chain.iotlbMissed()) {
                 return waitForTranslation(chain); // the descriptors stay available: nothing was consumed
@@ -210,7 +212,7 @@ public final class PackedQueue extends MappedQueue {
             return ChainStatus.MALFORMED;
         }
         int headFlags = Short.toUnsignedInt(descriptors.get(U16, PackedRingLayout.DESC_FLAGS));
-        ChainStatus status = chain.loadPacked(memory, writeMemory, missListener != null, descriptors, count, size, 0, headFlags);
+        ChainStatus status = walker.walk(chain, memory, writeMemory, missListener != null, descriptors, count, size, 0, headFlags);
         if (status == ChainStatus.MALFORMED) {
             if (chain.iotlbMissed()) {
                 return waitForTranslation(chain);

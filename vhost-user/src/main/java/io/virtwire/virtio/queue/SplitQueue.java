@@ -36,6 +36,8 @@ public final class SplitQueue extends MappedQueue {
     private final long availGpa;
     private final long usedGpa;
     private final boolean eventIdx;
+    /** Walks the chains this queue hands out; queue-owned, like the queue it belongs to one thread. */
+    private final SplitChainWalker walker = new SplitChainWalker();
 
     private MemorySegment desc;
     private MemorySegment avail;
@@ -164,8 +166,8 @@ public final class SplitQueue extends MappedQueue {
         }
         nextAvail = u16(nextAvail + 1);
         ChainStatus status = missListener == null
-                ? chain.loadSplit(memory, desc, size, head)
-                : chain.loadSplit(memory, writeMemory, true, desc, size, head);
+                ? walker.walk(chain, memory, memory, false, desc, size, head)
+                : walker.walk(chain, memory, writeMemory, true, desc, size, head);
         if (status == ChainStatus.MALFORMED) {
             if (chain.iotlbMissed()) {
                 // the entry stays available: taken again once the front-end has sent the translation
@@ -190,8 +192,8 @@ public final class SplitQueue extends MappedQueue {
             return broken(chain, "resubmitted head " + head + " >= queue size " + size);
         }
         ChainStatus status = missListener == null
-                ? chain.loadSplit(memory, desc, size, head)
-                : chain.loadSplit(memory, writeMemory, true, desc, size, head);
+                ? walker.walk(chain, memory, memory, false, desc, size, head)
+                : walker.walk(chain, memory, writeMemory, true, desc, size, head);
         if (status == ChainStatus.MALFORMED) {
             if (chain.iotlbMissed()) {
                 return waitForTranslation(chain);

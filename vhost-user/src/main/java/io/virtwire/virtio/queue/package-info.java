@@ -2,7 +2,9 @@
  * The device side of virtio split and packed virtqueues over guest-physical addresses, knowing nothing of
  * vhost-user: {@link io.virtwire.virtio.queue.SplitQueue} and {@link io.virtwire.virtio.queue.PackedQueue}
  * (both {@link io.virtwire.virtio.queue.Virtqueue}) hand out validated
- * {@link io.virtwire.virtio.queue.DescriptorChain}s and publish used entries per burst.
+ * {@link io.virtwire.virtio.queue.DescriptorChain}s and publish used entries per burst. A chain is walked by
+ * {@code SplitChainWalker} or {@code PackedChainWalker}, one {@code Descriptor} value at a time, and holds the
+ * validated result.
  *
  * <p>Decisions others depend on:
  * <ul>

@@ -1,6 +1,9 @@
 package io.virtwire.vhostuser.backend;
 
 import io.virtwire.linux.EventFd;
+import io.virtwire.linux.Fd;
+import io.virtwire.linux.Memfd;
+import io.virtwire.vhostuser.memory.DirtyLog;
 import io.virtwire.vhostuser.frontend.Frontend;
 import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
@@ -21,6 +24,7 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,13 +38,19 @@ class InflightPackedTest {
     private static final long FEATURES = VirtioFeature.VIRTIO_F_VERSION_1.mask()
             | VirtioFeature.VHOST_USER_F_PROTOCOL_FEATURES.mask() | VirtioFeature.VIRTIO_F_RING_PACKED.mask();
     private static final int SIZE = 32;
+    /** One bit per 4 KiB page up to the end of {@link GuestRam#standard}'s highest region (4 GiB + 1 MiB). */
+    private static final long LOG_SIZE = 0x2_1000;
     /** Wrap counters 1 on both sides, slot 0: a fresh packed ring. */
     private static final long FRESH_BASE = 0x8000 | 0x8000L << 16;
 
     private static SessionHarness session(RecordingDevice device, GuestRam ram) throws Exception {
+        return session(device, ram, FEATURES);
+    }
+
+    private static SessionHarness session(RecordingDevice device, GuestRam ram, long features) throws Exception {
         SessionHarness h = new SessionHarness(device);
         h.frontend.handshake(BackendSession.SUPPORTED_PROTOCOL_FEATURES);
-        h.frontend.setFeatures(FEATURES);
+        h.frontend.setFeatures(features);
         h.frontend.setMemTable(ram);
         return h;
     }
@@ -63,11 +73,30 @@ class InflightPackedTest {
 
     @Test
     void aRestartedBackendResumesAPackedRingWithoutLossOrDuplicates() throws Exception {
-        try (GuestRam ram = GuestRam.standard("vw-inflight-packed");
-             EventFd kick = EventFd.create()) {
+        resumesWithoutLossOrDuplicates(false);
+    }
+
+    /**
+     * Live migration (VHOST_F_LOG_ALL and a dirty log) while inflight tracking is on: the ring handed to the
+     * device is tracked and logged both. Before the queue assembler, a packed ring under dirty logging was wrapped
+     * for logging around the bare ring, so its inflight tracking was silently dropped and a restart lost chains.
+     */
+    @Test
+    void aPackedRingUnderDirtyLoggingKeepsItsInflightTracking() throws Exception {
+        resumesWithoutLossOrDuplicates(true);
+    }
+
+    private void resumesWithoutLossOrDuplicates(boolean dirtyLogging) throws Exception {
+        try (GuestRam ram = GuestRam.standard("vw-inflight-packed" + (dirtyLogging ? "-log" : ""));
+             EventFd kick = EventFd.create();
+             Fd logFd = Memfd.create("vw-h1-dirty-log", LOG_SIZE)) {
             DriverPackedQueue driver = new DriverPackedQueue(ram.memory(), SIZE, 0x1000, 0x2000, 0x3000);
-            RecordingDevice first = new RecordingDevice(1);
-            SessionHarness h1 = session(first, ram);
+            RecordingDevice first = new RecordingDevice(1, BackendSession.SUPPORTED_PROTOCOL_FEATURES,
+                    VirtioFeature.VHOST_F_LOG_ALL.mask());
+            SessionHarness h1 = session(first, ram, FEATURES | (dirtyLogging ? VirtioFeature.VHOST_F_LOG_ALL.mask() : 0));
+            if (dirtyLogging) {
+                h1.frontend.setLogBase(logFd, LOG_SIZE, 0);
+            }
             Frontend.Inflight kept = h1.frontend.getInflightFd(1, SIZE);
             assertTrue(kept.desc().mmapSize() >= InflightRegion.packedQueueRegionSize(SIZE), "packed layout size");
             h1.frontend.startPackedQueue(0, driver, FRESH_BASE, kick, null);
@@ -76,6 +105,13 @@ class InflightPackedTest {
             // and 2, over the first chain's head and the second's own slot, while chains 1, 3, 4, 6 stay in flight
             List<String> firstRun = first.workDescribed(0, 6, List.of(1, 4));
             assertEquals(6, firstRun.size());
+            if (dirtyLogging) {
+                try (DirtyLog log = DirtyLog.map(logFd, LOG_SIZE, 0)) {
+                    assertTrue(log.isDirty(0x1000), "the descriptor ring the device wrote used descriptors into is logged");
+                    assertTrue(log.isDirty(0x3000), "and so is the device event area");
+                    assertFalse(log.isDirty(0x2000), "the driver event area is only read");
+                }
+            }
             h1.frontend.close();
             h1.awaitEnd(Duration.ofSeconds(10));
 
@@ -88,9 +124,9 @@ class InflightPackedTest {
                 secondRun = second.workDescribed(0, 20, IntStream.range(0, 20).boxed().toList());
             }
             List<String> expectedResubmitted = List.of(firstRun.get(0), firstRun.get(2), firstRun.get(3), firstRun.get(5));
+            assertEquals(8, secondRun.size(), "4 resubmitted + 4 never taken: " + secondRun);
             assertEquals(expectedResubmitted, secondRun.subList(0, 4),
                     "in-flight chains first, oldest first, with the descriptors they had (not what the ring holds now)");
-            assertEquals(8, secondRun.size(), "4 resubmitted + 4 never taken");
 
             Set<Integer> used = new HashSet<>();
             int count = 0;

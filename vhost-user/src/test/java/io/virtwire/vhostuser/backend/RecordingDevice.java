@@ -29,6 +29,7 @@ final class RecordingDevice implements VhostUserDevice {
     final EventFd[] calls;
     private final int numQueues;
     private final long protocolFeatures;
+    private final long features;
     volatile GuestMemory memory;
     volatile int mtu;
     volatile boolean closed;
@@ -39,8 +40,14 @@ final class RecordingDevice implements VhostUserDevice {
     }
 
     RecordingDevice(int numQueues, long protocolFeatures) {
+        this(numQueues, protocolFeatures, 0);
+    }
+
+    /** @param extraFeatures offered besides {@link #FEATURES} (e.g. ACCESS_PLATFORM, LOG_ALL) */
+    RecordingDevice(int numQueues, long protocolFeatures, long extraFeatures) {
         this.numQueues = numQueues;
         this.protocolFeatures = protocolFeatures;
+        this.features = FEATURES | extraFeatures;
         this.queues = new Virtqueue[numQueues];
         this.calls = new EventFd[numQueues];
     }
@@ -51,7 +58,7 @@ final class RecordingDevice implements VhostUserDevice {
 
     @Override
     public long features() {
-        return FEATURES;
+        return features;
     }
 
     @Override

@@ -76,13 +76,13 @@ class BatchedCopyTest {
                 sent++;
             }
             PacketBurst burst = new PacketBurst();
-            assertEquals(expected.size(), h.device.receiveBurst(burst));
+            assertEquals(expected.size(), h.device.fromGuest(burst));
             assertEquals(expected.size(), burst.count());
             for (int i = 0; i < expected.size(); i++) {
                 assertArrayEquals(expected.get(i), burst.frame(i), "frame " + i + " in the guest's order");
                 assertFalse(burst.hasOffload(i), "frame " + i + " carries a zero header");
             }
-            assertEquals(csum ? 3 : 1, h.device.transmitDropped());
+            assertEquals(csum ? 3 : 1, h.device.fromGuestDropped());
             assertEquals(csum ? 2 : 0, h.device.offloadRefused());
             assertEquals(sent, h.guest.reapTransmitted(), "every chain, kept or dropped, is returned once");
             assertFalse(h.device.isBroken(), h.device.brokenReason());
@@ -100,8 +100,8 @@ class BatchedCopyTest {
             }
             // the first buffer straddles the LOW/NEXT boundary (the general path), the others sit in NEXT
             h.guest.postReceiveBuffers(12, 2048);
-            assertEquals(12, h.device.transmitBurst(burst));
-            assertEquals(8, h.device.receiveDropped(), "no buffers left for the last eight");
+            assertEquals(12, h.device.toGuest(burst));
+            assertEquals(8, h.device.toGuestDropped(), "no buffers left for the last eight");
             List<byte[]> got = h.guest.receive();
             assertEquals(12, got.size());
             for (int i = 0; i < 12; i++) {
@@ -113,7 +113,7 @@ class BatchedCopyTest {
             h.guest.postReceiveBuffers(5, 2048);
             h.guest.postReceiveBuffers(1, 100);
             h.guest.postReceiveBuffers(20, 2048);
-            assertEquals(20, h.device.transmitBurst(burst));
+            assertEquals(20, h.device.toGuest(burst));
             got = h.guest.receive();
             assertEquals(20, got.size());
             for (int i = 0; i < 20; i++) {

@@ -123,17 +123,17 @@ class DpdkVirtioUserIT {
                     Thread.sleep(500); // testpmd prints its prompt once the port is up
                     stdin.write("start tx_first\n".getBytes());
                     stdin.flush();
-                    while (device.guestReceived() < FRAMES_WANTED && System.nanoTime() < deadline && p.isAlive()) {
+                    while (device.toGuestFrames() < FRAMES_WANTED && System.nanoTime() < deadline && p.isAlive()) {
                         Thread.sleep(50);
                     }
-                    if (device.guestReceived() < FRAMES_WANTED && p.isAlive()) {
+                    if (device.toGuestFrames() < FRAMES_WANTED && p.isAlive()) {
                         stdin.write("show port stats all\nshow port xstats all\n".getBytes()); // for the failure message
                         stdin.flush();
                         Thread.sleep(500);
                     }
-                    assertTrue(device.guestReceived() >= FRAMES_WANTED, "only " + device.guestReceived()
-                            + " frames echoed into testpmd, " + device.guestTransmitted() + " came from it; its log:\n" + tail(log));
-                    assertTrue(device.guestTransmitted() >= FRAMES_WANTED, "testpmd kept forwarding what it received");
+                    assertTrue(device.toGuestFrames() >= FRAMES_WANTED, "only " + device.toGuestFrames()
+                            + " frames echoed into testpmd, " + device.fromGuestFrames() + " came from it; its log:\n" + tail(log));
+                    assertTrue(device.fromGuestFrames() >= FRAMES_WANTED, "testpmd kept forwarding what it received");
                     packedNegotiated[0] = (server.session().ackedFeatures() & VirtioFeature.VIRTIO_F_RING_PACKED.mask()) != 0;
                     stdin.write("stop\nquit\n".getBytes());
                     stdin.flush();

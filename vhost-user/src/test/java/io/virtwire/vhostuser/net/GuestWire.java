@@ -46,14 +46,14 @@ final class GuestWire {
         while (running.get()) {
             int moved = 0;
             burst.clear();
-            if (a.receiveBurst(burst) > 0) {
+            if (a.fromGuest(burst) > 0) {
                 moved += burst.count();
-                b.transmitBurst(burst);
+                b.toGuest(burst);
             }
             burst.clear();
-            if (b.receiveBurst(burst) > 0) {
+            if (b.fromGuest(burst) > 0) {
                 moved += burst.count();
-                a.transmitBurst(burst);
+                a.toGuest(burst);
             }
             if (moved == 0) {
                 a.awaitWork(1);

@@ -229,7 +229,7 @@ class IommuNetDeviceTest {
         while (got.size() < frames && System.nanoTime() < deadline) {
             answerMisses();
             burst.clear();
-            device.receiveBurst(burst);
+            device.fromGuest(burst);
             for (int i = 0; i < burst.count(); i++) {
                 got.add(burst.frame(i));
             }
@@ -317,7 +317,7 @@ class IommuNetDeviceTest {
         burst.clear();
         burst.add(in);
         until(() -> {
-            if (device.transmitBurst(burst) == 1) {
+            if (device.toGuest(burst) == 1) {
                 burst.clear();
             }
             return burst.count() == 0;
@@ -339,7 +339,7 @@ class IommuNetDeviceTest {
         burst.add(frame(1, 200));
         for (int i = 0; i < 50; i++) {
             answerMisses();
-            assertEquals(0, device.transmitBurst(burst));
+            assertEquals(0, device.toGuest(burst));
             Thread.sleep(1);
         }
         assertTrue(missedPage(RX_BUFFERS, true), "the device asked for write access");
@@ -353,7 +353,7 @@ class IommuNetDeviceTest {
         iommuPerm.put(iova(RX_BUFFERS), 3);
         assertEquals(0, frontend.iotlbMsg(new IotlbMsg(iova(RX_BUFFERS), PAGE, GuestRam.userAddr(RX_BUFFERS),
                 IotlbMsg.Permission.READ_WRITE, IotlbMsg.Type.UPDATE)));
-        until(() -> device.transmitBurst(burst) == 1, Duration.ofSeconds(5), "delivery after the remap");
+        until(() -> device.toGuest(burst) == 1, Duration.ofSeconds(5), "delivery after the remap");
         assertEquals(HEADER + 200, awaitUsed(rx).length());
         assertArrayEquals(frame(1, 200), guestRead(gpa + HEADER, 200));
     }
@@ -396,7 +396,7 @@ class IommuNetDeviceTest {
         guestSends(frame(1, 100));
         for (int i = 0; i < 100; i++) {
             burst.clear();
-            assertEquals(0, device.receiveBurst(burst));
+            assertEquals(0, device.fromGuest(burst));
         }
         Thread.sleep(50);
         answerMisses();

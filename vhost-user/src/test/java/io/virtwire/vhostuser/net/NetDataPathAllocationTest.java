@@ -11,7 +11,7 @@ import java.lang.management.ManagementFactory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The device's data path (receiveBurst, per pair or not, / transmitBurst) allocates nothing per packet once warmed up. */
+/** The device's data path (fromGuest, per pair or not, / toGuest) allocates nothing per packet once warmed up. */
 @Timeout(120)
 class NetDataPathAllocationTest {
 
@@ -33,8 +33,8 @@ class NetDataPathAllocationTest {
                 burst.clear();
                 long before = mx.getCurrentThreadAllocatedBytes();
                 // every other round through the per-pair entry a forwarder worker owning one queue pair uses
-                int got = round % 2 == 0 ? h.device.receiveBurst(burst) : h.device.receiveBurst(0, burst);
-                int sent = h.device.transmitBurst(burst);
+                int got = round % 2 == 0 ? h.device.fromGuest(burst) : h.device.fromGuest(0, burst);
+                int sent = h.device.toGuest(burst);
                 long after = mx.getCurrentThreadAllocatedBytes();
                 assertEquals(16, got);
                 assertEquals(16, sent);

@@ -15,7 +15,7 @@ public final class NetPollWorker implements AutoCloseable {
     }
 
     /** Sends every frame straight back into the guest. */
-    public static final FrameHandler ECHO = (device, frames) -> device.transmitBurst(frames);
+    public static final FrameHandler ECHO = (device, frames) -> device.toGuest(frames);
 
     /** Empty bursts to spin through before sleeping: keeps latency low under load without burning an idle core. */
     private static final int SPINS_BEFORE_SLEEP = 64;
@@ -42,7 +42,7 @@ public final class NetPollWorker implements AutoCloseable {
         int idle = 0;
         while (running) {
             burst.clear();
-            int n = device.receiveBurst(burst);
+            int n = device.fromGuest(burst);
             if (n > 0) {
                 handler.handle(device, burst);
                 idle = 0;

@@ -74,9 +74,9 @@ class QemuIommuGuestIT {
                         + " && md5sum /tmp/tx && sleep 2 && nc -w 20 10.0.0.2 5000 < /tmp/tx"), serialA, true);
                 GuestWire.waitFor(serialA, "VIRTWIRE-GUEST-RESULT", BOOT, guestA);
                 String outA = Files.readString(serialA);
-                String qemuA = Files.readString(dir.resolve("a.qemu.log")) + "\ncounters: A tx " + a.guestTransmitted()
-                        + " rx " + a.guestReceived() + " rxDropped " + a.receiveDropped() + " txDropped " + a.transmitDropped()
-                        + " / B tx " + b.guestTransmitted() + " rx " + b.guestReceived() + " rxDropped " + b.receiveDropped();
+                String qemuA = Files.readString(dir.resolve("a.qemu.log")) + "\ncounters: A tx " + a.fromGuestFrames()
+                        + " rx " + a.toGuestFrames() + " rxDropped " + a.toGuestDropped() + " txDropped " + a.fromGuestDropped()
+                        + " / B tx " + b.fromGuestFrames() + " rx " + b.toGuestFrames() + " rxDropped " + b.toGuestDropped();
                 assertTrue(outA.contains("VIRTWIRE-GUEST-READY"), outA + "\n" + qemuA);
                 // a receive buffer the device has no translation for yet drops the frame that needed it (it asks, and
                 // the next frame gets through): some pings may be lost, the TCP transfer below must be complete
@@ -89,7 +89,7 @@ class QemuIommuGuestIT {
                 String received = GuestWire.md5(outB, "/tmp/rx");
                 assertTrue(sent != null && sent.equals(received), "checksums differ: sent " + sent + ", received " + received + "\n" + outB);
                 assertTrue(!a.isBroken() && !b.isBroken(), a.brokenReason() + " / " + b.brokenReason());
-                assertTrue(a.guestTransmitted() > 100 && a.guestReceived() > 10, "frames moved through translated rings");
+                assertTrue(a.fromGuestFrames() > 100 && a.toGuestFrames() > 10, "frames moved through translated rings");
             } finally {
                 running.set(false);
                 a.wakeUp();

@@ -45,9 +45,9 @@ class VhostUserNetDeviceTest {
                     }
                 }
             }
-            NetTestHarness.await(() -> h.guest.reapTransmitted() == 0 && h.device.guestTransmitted() == (long) sizes.length * rounds,
+            NetTestHarness.await(() -> h.guest.reapTransmitted() == 0 && h.device.fromGuestFrames() == (long) sizes.length * rounds,
                     WAIT, "every transmit completed");
-            assertEquals((long) sizes.length * rounds, h.device.guestReceived());
+            assertEquals((long) sizes.length * rounds, h.device.toGuestFrames());
             assertFalse(h.device.isBroken());
         }
     }
@@ -59,19 +59,19 @@ class VhostUserNetDeviceTest {
             for (int i = 0; i < 40; i++) {
                 h.guest.send(GuestNet.frame(100 + i, i));
             }
-            assertEquals(32, h.device.receiveBurst(burst), "a burst holds 32");
+            assertEquals(32, h.device.fromGuest(burst), "a burst holds 32");
             for (int i = 0; i < 32; i++) {
                 assertArrayEquals(GuestNet.frame(100 + i, i), burst.frame(i));
             }
             burst.clear();
-            assertEquals(8, h.device.receiveBurst(burst));
+            assertEquals(8, h.device.fromGuest(burst));
             assertEquals(40, h.guest.reapTransmitted());
 
             // no receive buffers yet: frames are dropped, counted
-            assertEquals(0, h.device.transmitBurst(burst));
-            assertEquals(8, h.device.receiveDropped());
+            assertEquals(0, h.device.toGuest(burst));
+            assertEquals(8, h.device.toGuestDropped());
             h.guest.postReceiveBuffers(8, 2048);
-            assertEquals(8, h.device.transmitBurst(burst));
+            assertEquals(8, h.device.toGuest(burst));
             List<byte[]> got = h.receive(8, WAIT);
             for (int i = 0; i < 8; i++) {
                 assertArrayEquals(GuestNet.frame(132 + i, 32 + i), got.get(i));
@@ -85,10 +85,10 @@ class VhostUserNetDeviceTest {
             PacketBurst burst = new PacketBurst();
             burst.add(GuestNet.frame(1500, 7));
             h.guest.postReceiveBuffers(2, 512); // 1024 < 1512
-            assertEquals(0, h.device.transmitBurst(burst));
+            assertEquals(0, h.device.toGuest(burst));
             assertTrue(h.guest.receive().isEmpty(), "nothing half-delivered");
             h.guest.postReceiveBuffers(2, 512);
-            assertEquals(1, h.device.transmitBurst(burst));
+            assertEquals(1, h.device.toGuest(burst));
             List<byte[]> got = h.guest.receive();
             assertEquals(1, got.size());
             assertArrayEquals(GuestNet.frame(1500, 7), got.get(0));
@@ -134,7 +134,7 @@ class VhostUserNetDeviceTest {
             // the front-end truncates the region holding the transmit data after we mapped it
             io.virtwire.linux.Memfd.truncate(h.ram.fd(2), 0);
             PacketBurst burst = new PacketBurst();
-            assertEquals(0, h.device.receiveBurst(burst));
+            assertEquals(0, h.device.fromGuest(burst));
             assertTrue(h.device.isBroken(), "a fault on guest memory latches the device broken");
             assertTrue(h.device.brokenReason().contains("fault"), h.device.brokenReason());
         }
@@ -147,8 +147,8 @@ class VhostUserNetDeviceTest {
             // a chain with nothing after the 12-byte header
             h.guest.send(new byte[0]);
             PacketBurst burst = new PacketBurst();
-            assertEquals(0, h.device.receiveBurst(burst));
-            assertEquals(1, h.device.transmitDropped());
+            assertEquals(0, h.device.fromGuest(burst));
+            assertEquals(1, h.device.fromGuestDropped());
             assertFalse(h.device.isBroken());
             assertEquals(1, h.guest.reapTransmitted(), "the dropped chain is still returned to the guest");
             assertNotNull(memory);
@@ -224,14 +224,14 @@ class VhostUserNetDeviceTest {
                     q1.send(GuestNet.frame(300, 3));
                     q1.send(new byte[0]); // header only: refused
                     PacketBurst burst = new PacketBurst();
-                    assertEquals(3, device.receiveBurst(burst));
+                    assertEquals(3, device.fromGuest(burst));
 
                     // bursts into the guest alternate between the pairs: the first goes to pair 0, which has no buffers
-                    assertEquals(0, device.transmitBurst(burst));
+                    assertEquals(0, device.toGuest(burst));
                     // pair 1: 100 bytes (+12 header) fit the 256-byte buffer, 200 the 2048 one, 300 finds none left
                     q1.postReceiveBuffers(1, 256);
                     q1.postReceiveBuffers(1, 2048);
-                    assertEquals(2, device.transmitBurst(burst));
+                    assertEquals(2, device.toGuest(burst));
                     assertEquals(new QueuePairCounters(0, 1, 100, 0, 0, 0, 3, 0), device.queuePairCounters(0));
                     assertEquals(new QueuePairCounters(1, 2, 500, 1, 2, 300, 1, 0), device.queuePairCounters(1));
 
@@ -239,12 +239,12 @@ class VhostUserNetDeviceTest {
                     q0.postReceiveBuffers(1, 128);
                     PacketBurst big = new PacketBurst();
                     big.add(GuestNet.frame(1000, 4));
-                    assertEquals(0, device.transmitBurst(big));
-                    assertEquals(1, device.queuePairCounters(0).receiveTooBig());
-                    assertEquals(3, device.queuePairCounters(0).receiveNoBuffers(), "unchanged");
+                    assertEquals(0, device.toGuest(big));
+                    assertEquals(1, device.queuePairCounters(0).toGuestTooBig());
+                    assertEquals(3, device.queuePairCounters(0).toGuestNoBuffers(), "unchanged");
                     assertEquals(2, q1.receive().size());
-                    assertEquals(device.guestTransmitted(), device.queuePairCounters(0).guestSentFrames()
-                            + device.queuePairCounters(1).guestSentFrames(), "the pairs add up to the device's total");
+                    assertEquals(device.fromGuestFrames(), device.queuePairCounters(0).fromGuestFrames()
+                            + device.queuePairCounters(1).fromGuestFrames(), "the pairs add up to the device's total");
                 }
             }
             t.join(WAIT);
@@ -266,7 +266,7 @@ class VhostUserNetDeviceTest {
             h.guest.postReceiveBuffers(4, 2048);
             PacketBurst burst = new PacketBurst();
             burst.add(GuestNet.frame(1400, 9));
-            assertEquals(1, h.device.transmitBurst(burst));
+            assertEquals(1, h.device.toGuest(burst));
             assertEquals(1, h.guest.receive().size());
             try (io.virtwire.vhostuser.memory.DirtyLog log = io.virtwire.vhostuser.memory.DirtyLog.map(logFd, 0x21000, 0)) {
                 // pair 0's first receive buffer straddles 1 MiB: both pages it touched are dirty

@@ -34,7 +34,7 @@ class VringErrAndRarpTest {
             h.frontend.request(new VringFile(FrontendRequest.SET_VRING_ERR, 1, false), txErr.fd());
             NetTestHarness.await(() -> h.device.isStarted(1), WAIT, "the transmit ring to restart after SET_VRING_ERR");
             PacketBurst burst = new PacketBurst();
-            h.device.receiveBurst(burst);
+            h.device.fromGuest(burst);
             assertEquals(0, txErr.drain(), "nothing wrong yet");
 
             // the guest's transmit chain loops onto itself
@@ -42,11 +42,11 @@ class VringErrAndRarpTest {
             tx.rawDescriptor(5, 0x1_0000_0000L, 64, RingLayout.F_NEXT, 5);
             tx.rawPushHead(5);
             tx.publish();
-            h.device.receiveBurst(burst);
+            h.device.fromGuest(burst);
             assertTrue(h.device.isBroken());
             assertEquals(1, txErr.drain(), "the broken ring's error eventfd fired once");
             assertEquals(0, rxErr.drain(), "the receive ring did not break");
-            h.device.receiveBurst(burst);
+            h.device.fromGuest(burst);
             assertEquals(0, txErr.drain(), "a latched ring does not signal again");
         }
     }
@@ -65,7 +65,7 @@ class VringErrAndRarpTest {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (got.size() < 2 && System.nanoTime() < deadline) {
                 burst.clear();
-                h.device.receiveBurst(burst);
+                h.device.fromGuest(burst);
                 for (int i = 0; i < burst.count(); i++) {
                     got.add(burst.frame(i));
                 }
@@ -83,10 +83,10 @@ class VringErrAndRarpTest {
             assertArrayEquals(mac, Arrays.copyOfRange(rarp, 32, 38), "target hardware address");
             assertArrayEquals(guestFrame, got.get(1));
             assertEquals(1, h.device.rarpAnnounced());
-            assertEquals(1, h.device.guestTransmitted(), "the announcement is not counted as a guest frame");
+            assertEquals(1, h.device.fromGuestFrames(), "the announcement is not counted as a guest frame");
 
             burst.clear();
-            assertEquals(0, h.device.receiveBurst(burst), "announced once");
+            assertEquals(0, h.device.fromGuest(burst), "announced once");
         }
         assertThrows(IllegalArgumentException.class, () -> RarpFrame.announce(new byte[5]));
     }

@@ -53,6 +53,27 @@ class PacketBurstTest {
     }
 
     @Test
+    void bytesFollowEveryChangeSoNobodySumsTheLengthsAgain() {
+        PacketBurst b = new PacketBurst(5);
+        b.add(new byte[3]);
+        b.add(new byte[5]);
+        b.add(new byte[7]);
+        b.add(new byte[11]);
+        assertEquals(26, b.bytes());
+        b.moveFrame(2, 1); // frame 1 (5 bytes) dropped, 7 moves down
+        b.moveFrame(3, 2); // 11 moves down
+        b.truncate(3);
+        assertEquals(3 + 7 + 11, b.bytes());
+        b.append(100);
+        b.setLastLength(40);
+        assertEquals(61, b.bytes());
+        b.removeLast();
+        assertEquals(21, b.bytes());
+        b.clear();
+        assertEquals(0, b.bytes());
+    }
+
+    @Test
     void removeLastGivesTheSlotBack() {
         PacketBurst b = new PacketBurst(2);
         b.append(60);
