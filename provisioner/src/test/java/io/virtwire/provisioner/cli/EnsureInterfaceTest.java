@@ -7,10 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.inject.AbstractModule;
+import io.virtwire.provisioner.libvirt.LibvirtConnector;
+import io.virtwire.provisioner.libvirt.RecordingGateway;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * issue 19: attach-interface --ensure owns the matching rules and converges drift: a VLAN change from 7 to 8 on an
@@ -107,5 +112,48 @@ class EnsureInterfaceTest {
 
         CliRunner.Result pf = cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure");
         assertEquals(ExitCode.INVALID_INPUT, pf.exitCode(), pf.toString());
+    }
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * A running domain (in memory: these machines cannot hot-plug a VF): QEMU cannot retag a plugged VF NIC, so the
+     * live drift is converged by a detach and an attach of the same VF; the next run changes nothing.
+     */
+    @Test
+    void liveDriftIsConvergedByADetachAndAnAttachOfTheSameVf() throws Exception {
+        String vf = "0000:04:10.0";
+        RecordingGateway running = new RecordingGateway().running("guest1", """
+                <domain type='kvm'><name>guest1</name><memory unit='MiB'>1024</memory><os><type>hvm</type></os><devices>
+                <interface type='hostdev' managed='yes'><mac address='%s'/><source><address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x0'/></source><vlan><tag id='100'/></vlan></interface>
+                </devices></domain>""".formatted(MAC));
+        CliRunner live = new CliRunner(new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(LibvirtConnector.class).toInstance(uri -> running);
+            }
+        }).env("VIRTWIRE_STATE_DIR", tmp.resolve("state").toString());
+        String[] args = {"attach-interface", "guest1", "hostdev", vf, "--mac", MAC, "--vlan", "200", "--live", "--ensure"};
+
+        List<String> withPrint = new java.util.ArrayList<>(List.of(args));
+        withPrint.add("--print-xml");
+        JsonNode preview = CliRunner.json(live, withPrint.toArray(String[]::new));
+        assertTrue(preview.get("changed").asBoolean(), preview.toString());
+        assertEquals(List.of(), running.calls, "--print-xml touches nothing");
+
+        JsonNode converged = CliRunner.json(live, args);
+        assertTrue(converged.get("changed").asBoolean(), converged.toString());
+        assertTrue(converged.get("notes").toString().contains("drift in the running domain: vlan: 100 -> 200"), converged.toString());
+        assertEquals(2, running.calls.size(), running.calls.toString());
+        assertTrue(running.calls.get(0).startsWith("detach guest1") && running.calls.get(0).endsWith(vf), running.calls.toString());
+        assertTrue(running.calls.get(1).startsWith("attach guest1") && running.calls.get(1).endsWith(vf), running.calls.toString());
+        String after = running.domainXml("guest1", false);
+        assertTrue(after.contains("id=\"200\"") || after.contains("id='200'"), after);
+        assertTrue(converged.get("diff").get("after").asText().contains("200"), converged.toString());
+
+        running.calls.clear();
+        assertFalse(CliRunner.json(live, args).get("changed").asBoolean());
+        assertEquals(List.of(), running.calls);
     }
 }
