@@ -366,6 +366,7 @@ from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
     vmnet_argument_spec,
 )
 
+WARNING_NOTE = 'warning: '
 SOURCE_OPTIONS = (('vf', '--vf'), ('vdpa_device', '--dev'), ('socket', '--source'),
                   ('pf', '--pf'), ('pool', '--pool'), ('parent', '--parent'))
 SWITCH_OPTIONS = (('trust', '--trust'), ('spoofchk', '--spoofchk'))
@@ -700,6 +701,10 @@ def main():
             result = planner.absent()
     except VmnetCliError as error:
         fail_with(module, error)
+    # the CLI's warnings (it also prints them on stderr), e.g. an attach whose record could not be saved
+    for note in result.get('notes') or []:
+        if note.startswith(WARNING_NOTE):
+            module.warn('virtwire: %s' % note)
     module.exit_json(**result)
 
 

@@ -9,6 +9,8 @@ import json
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_interface
 
 from conftest import CLI, GENERATED_MAC, FakeVirtwire, parse
@@ -561,3 +563,24 @@ def test_pf_check_mode_never_reconciles(run_module, args):
     vf_lists = [call for call in fake.calls if parse(call)[1][:2] == ['vf', 'list']]
     assert vf_lists and all('--no-reconcile' in call for call in vf_lists), fake.calls
     assert fake.stale == stale
+
+
+def test_the_cli_warning_notes_become_task_warnings(run_module, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, message: warned.append(message))
+    note = ('warning: the NIC is attached (libvirt has 0000:02:10.0 in \'vm1\'), but the allocation record could not '
+            'be updated (No space left on device)')
+
+    class FullDisk(FakeVirtwire):
+        def __call__(self, argv, data=None):
+            rc, out, err = FakeVirtwire.__call__(self, argv, data)
+            if 'attach-interface' in argv and '--print-xml' not in argv:
+                answer = json.loads(out)
+                answer['notes'] = list(answer.get('notes') or []) + [note]
+                out = json.dumps(answer)
+            return rc, out, err
+
+    result, failed = run_module(vmnet_interface, PF_NIC, FullDisk())
+
+    assert not failed, result
+    assert warned == ['virtwire: ' + note]
