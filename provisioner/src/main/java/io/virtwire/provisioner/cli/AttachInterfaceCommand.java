@@ -95,8 +95,14 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Option(names = "--fix-memory", description = "vhostuser: add memfd shared memory to the persistent definition if it lacks shared memory")
     boolean fixMemory;
 
-    @Option(names = "--print-xml", description = "print the interface XML instead of attaching it")
+    @Option(names = "--print-xml", description = "print the interface XML instead of attaching it (with --ensure: report what would change)")
     boolean printXml;
+
+    @Option(names = "--ensure", description = "idempotent: attach the NIC you name if missing, leave an identical one alone, converge one"
+            + " with another VLAN/queues/mode/model; answers {changed, diff (the whole domain XML), notes (the drift)}")
+    boolean ensure;
+
+    private final io.virtwire.provisioner.nic.InterfaceEnsurer ensurer = new io.virtwire.provisioner.nic.InterfaceEnsurer();
 
     @Mixin
     ScopeOptions scope;
@@ -129,6 +135,10 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         AttachInterfaceParser.Parsed request = AttachInterfaceParser.parse(args(), d -> file.checkCombination(d, scope));
         domain = request.domain();
         if (request.allocation().isPresent()) {
+            if (ensure) {
+                throw VirtwireException.invalid("--ensure applies to a device you name (SOURCE, --vf, --dev or --source); with --pf/--pool,"
+                        + " or without a source, virtwire picks the device, and an attach with the same --mac is the idempotent form");
+            }
             NicChange change;
             try (LibvirtGateway gw = connector.open(globals.connectUri())) {
                 change = allocations.attach(contexts.open(gw), domain, request.allocation().get(), scope.scope(), printXml);
@@ -146,6 +156,9 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         NicRequest named = request.named().orElseThrow();
+        if (ensure) {
+            return ensure(named);
+        }
         if (file.given()) {
             DomainXml xml = file.read(domain);
             NicChange change = service.attach(xml, named, fixMemory);
@@ -178,6 +191,28 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                 NicText.print(out, change);
             }
         });
+        return ExitCode.OK;
+    }
+
+    /** --ensure: {@link io.virtwire.provisioner.nic.InterfaceEnsurer} on the file or the domain, with the same checks as an attach. */
+    private int ensure(NicRequest request) {
+        NicChange change;
+        if (file.given()) {
+            DomainXml xml = file.read(domain);
+            change = ensurer.ensure(xml, request, fixMemory);
+            if (file.inPlace && change.changed() && !printXml) {
+                file.write(xml.toXml());
+            }
+        } else {
+            refuseQueueMismatch(request);
+            try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+                refuseHeldElsewhere(HeldDevices.scan(gw, DomainSnapshot.read(gw, domain)), request);
+                NicChange ensured = ensurer.ensure(gw, domain, request, scope.scope(), fixMemory, printXml);
+                change = ensured.changed() && !printXml ? ensured.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : ensured;
+            }
+        }
+        NicChange shown = change;
+        output.emit(shown, out -> NicText.print(out, shown));
         return ExitCode.OK;
     }
 

@@ -10,11 +10,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Every VF with its MAC/VLAN/trust/spoofchk and the domain that holds it (reconciles the allocation record first).")
+        description = "Every VF with its MAC/VLAN/trust/spoofchk and the domain that holds it (reconciles the allocation record first,"
+                + " unless --no-reconcile).")
 public final class VfListCommand implements Runnable {
 
     @Option(names = "--pf", paramLabel = "DEV", description = "only this PF's VFs (netdev or PCI address)")
     String pf;
+
+    @Option(names = "--no-reconcile", description = "change nothing: report what reconciling the allocation record with libvirt would do"
+            + " (\"reconcile\": {\"applied\": false, \"wouldChange\": [...]}) instead of doing it; writes no file, restores no VF"
+            + " setting, removes no forwarder port (Ansible's check mode and vmnet_info use it)")
+    boolean noReconcile;
 
     private final GlobalOptions globals;
     private final LibvirtConnector connector;
@@ -35,13 +41,14 @@ public final class VfListCommand implements Runnable {
     public void run() {
         AllocationService.VfList list;
         try (LibvirtGateway gw = connector.open(globals.connectUri())) {
-            list = allocations.listVfs(contexts.open(gw), Optional.ofNullable(pf));
+            list = allocations.listVfs(contexts.open(gw), Optional.ofNullable(pf), !noReconcile);
         }
         // stderr in both output modes: JSON carries them in "warnings", and a person sees them either way
         list.warnings().forEach(w -> output.err().println("virtwire: warning: " + w));
         output.err().flush();
         output.emit(list, out -> {
             list.reconciled().forEach(c -> out.println("reconciled: " + c));
+            list.reconcile().wouldChange().forEach(c -> out.println("would reconcile: " + c));
             TextTable t = new TextTable("PF", "VF", "PCI", "Driver", "MAC", "VLAN", "Trust", "Spoofchk", "Group", "State", "Domain");
             for (VfRow r : list.vfs()) {
                 t.row(r.pfNetdev() == null ? r.pf() : r.pfNetdev(), r.index(), r.address(), r.driver(), r.mac(), r.vlan(), onOff(r.trust()),
