@@ -79,6 +79,8 @@ env -u JAVA_HOME -u LIBVIRT_DEFAULT_URI "${UNSHARE[@]}" bash -euo pipefail -c '
   # the AOT cache maps as shipped (AOTMode=on: the JVM stops when it cannot use it) ...
   check "virtwire --version on the AOT cache" "virtwire $PKG_VERSION" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" --version
   check "virtwire domiflist on the AOT cache" "testnet0" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" -c test:///default domiflist test
+  check "virtwire-forwarder --version on its AOT cache" "virtwire-forwarder $PKG_VERSION" \
+    env VIRTWIRE_FORWARDER_JAVA_OPTS=-XX:AOTMode=on "$F" --version
   # picocli (compiled for Java 5, upgraded to class file version 50 by scripts/package) comes from the cache too
   VIRTWIRE_JAVA_OPTS="-Xlog:class+load=info:file=$PKG_ROOT/class-load.log" "$V" --version >/dev/null
   grep -q "picocli.CommandLine source: shared objects file" "$PKG_ROOT/class-load.log" \
