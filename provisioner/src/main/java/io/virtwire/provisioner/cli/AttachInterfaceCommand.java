@@ -5,7 +5,6 @@ import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.allocation.HeldDevices;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.libvirt.DomainSnapshot;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.model.QueueCount;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "attach-interface", mixinStandardHelpOptions = true,
         description = "Attach a fast NIC (SR-IOV VF, vDPA device or vhost-user socket) to a domain or a domain XML file.")
-public final class AttachInterfaceCommand implements Callable<Integer> {
+public final class AttachInterfaceCommand extends DeviceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name (omit with --domain-xml)")
     String domain;
@@ -110,24 +109,14 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Mixin
     DomainXmlFileOptions file;
 
-    private final GlobalOptions globals;
-    private final LibvirtConnector connector;
-    private final Output output;
     private final InterfaceService service;
-    private final AllocationService allocations;
-    private final LifecycleContexts contexts;
     private final ForwarderClient forwarder;
 
     @Inject
-    AttachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service,
-                           AllocationService allocations, LifecycleContexts contexts, ForwarderClient forwarder) {
-        this.forwarder = forwarder;
-        this.globals = globals;
-        this.connector = connector;
-        this.output = output;
+    AttachInterfaceCommand(Services services, InterfaceService service, ForwarderClient forwarder) {
+        super(services);
         this.service = service;
-        this.allocations = allocations;
-        this.contexts = contexts;
+        this.forwarder = forwarder;
     }
 
     @Override
@@ -267,11 +256,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     /** A VF the host profile reserved (reserve: dpdk, on it or its PF) is not for VMs, even when named explicitly. */
     private void refuseReserved(NicRequest request) {
         if (request instanceof NicRequest.Hostdev h) {
-            String vf = h.vf().toString();
-            io.virtwire.provisioner.host.Reservations.reservedFor(new io.virtwire.provisioner.host.HostPaths(globals.hostRoot()), vf).ifPresent(owner -> {
-                throw VirtwireException.conflict(vf + " is reserved for " + owner + " by the host profile (" + io.virtwire.provisioner.host.KernelState.RESERVATIONS
-                        + "): VMs do not get it; pick another VF, let virtwire pick one with --pf DEV, or give it back with reserve: none in the profile");
-            });
+            refuseReservedForVms(h.vf().toString());
         }
     }
 

@@ -2,7 +2,6 @@ package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.allocation.VfRow;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import jakarta.inject.Inject;
 import java.util.Optional;
@@ -12,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "list", mixinStandardHelpOptions = true,
         description = "Every VF with its MAC/VLAN/trust/spoofchk and the domain that holds it (reconciles the allocation record first,"
                 + " unless --no-reconcile).")
-public final class VfListCommand implements Runnable {
+public final class VfListCommand extends DeviceCommand implements Runnable {
 
     @Option(names = "--pf", paramLabel = "DEV", description = "only this PF's VFs (netdev or PCI address)")
     String pf;
@@ -22,19 +21,10 @@ public final class VfListCommand implements Runnable {
             + " setting, removes no forwarder port (Ansible's check mode and vmnet_info use it)")
     boolean noReconcile;
 
-    private final GlobalOptions globals;
-    private final LibvirtConnector connector;
-    private final Output output;
-    private final AllocationService allocations;
-    private final LifecycleContexts contexts;
 
     @Inject
-    VfListCommand(GlobalOptions globals, LibvirtConnector connector, Output output, AllocationService allocations, LifecycleContexts contexts) {
-        this.globals = globals;
-        this.connector = connector;
-        this.output = output;
-        this.allocations = allocations;
-        this.contexts = contexts;
+    VfListCommand(Services services) {
+        super(services);
     }
 
     @Override
