@@ -111,6 +111,17 @@ out="$(env -u JAVA_HOME VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on /usr/bin/virtwire --ve
 echo "  ok: /usr/bin/virtwire on its AOT cache"
 dpkg-query -W -f='${Conffiles}' virtwire | grep -q '/etc/virtwire/forwarder.yaml' || fail "forwarder.yaml is not a conffile"
 echo "  ok: /etc/virtwire/forwarder.yaml is a conffile"
+# the boot-time host profile unit (issue 17): shipped, ordered before libvirt, valid for systemd
+UNIT=/usr/lib/systemd/system/virtwire-host.service
+[ -f "$UNIT" ] || fail "$UNIT is not in the package"
+grep -qx 'ExecStart=/usr/bin/virtwire host apply --boot' "$UNIT" || fail "$UNIT: ExecStart is not /usr/bin/virtwire host apply --boot"
+grep -qx 'Before=libvirtd.service virtqemud.service virtwire-forwarder.service' "$UNIT" || fail "$UNIT is not ordered before libvirtd and virtqemud"
+if command -v systemd-analyze >/dev/null; then
+  out="$(systemd-analyze verify "$UNIT" 2>&1)" || fail "systemd-analyze verify $UNIT: $out"
+  echo "  ok: virtwire-host.service passes systemd-analyze verify"
+else
+  echo "  note: systemd-analyze not installed, virtwire-host.service not verified"
+fi
 getent group virtwire >/dev/null || fail "postinst did not create the group virtwire that forwarder.yaml names (controlGroup)"
 echo "  ok: group virtwire (forwarder.yaml's controlGroup) exists"
 dpkg --purge virtwire >/dev/null || fail "dpkg --purge virtwire"

@@ -50,9 +50,10 @@ options:
     default: false
   doctor_for:
     description:
-      - Limit the doctor to what one NIC kind needs (the CLI's C(--for)). Implies I(doctor=true).
+      - What the host is for (the CLI's C(--for)), C(vm) (the CLI's default, every VM NIC kind), one NIC kind, or
+        C(dpdk) (NICs owned by DPDK/VPP, where a PF on vfio-pci is right). Implies I(doctor=true).
     type: str
-    choices: [ hostdev, vdpa, vhostuser, dpdk ]
+    choices: [ vm, hostdev, vdpa, vhostuser, dpdk ]
   vfs:
     description:
       - Also return every SR-IOV VF of the host (C(virtwire vf list)) with its admin settings (MAC, VLAN, trust,
@@ -265,7 +266,7 @@ def main():
         inactive=dict(type='bool', default=False),
         host=dict(type='bool', default=False),
         doctor=dict(type='bool', default=False),
-        doctor_for=dict(type='str', choices=['hostdev', 'vdpa', 'vhostuser', 'dpdk']),
+        doctor_for=dict(type='str', choices=['vm', 'hostdev', 'vdpa', 'vhostuser', 'dpdk']),
         vfs=dict(type='bool', default=False),
         vfs_pf=dict(type='str'),
         probe=dict(type='path'),

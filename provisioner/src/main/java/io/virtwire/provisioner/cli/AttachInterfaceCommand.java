@@ -167,6 +167,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             // one read of the domain serves the held-device check and the attach
             DomainSnapshot snapshot = DomainSnapshot.read(gw, domain);
             refuseHeldElsewhere(HeldDevices.scan(gw, snapshot), named);
+            refuseReserved(named);
             NicChange attached = service.attach(gw, snapshot, named, scope.scope(), fixMemory, printXml);
             change = attached.changed() ? attached.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : attached;
         }
@@ -226,6 +227,17 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                     + " (virtwire detach-interface " + h.domain() + " --mac " + h.mac() + "), or let virtwire pick a free one with "
                     + (request instanceof NicRequest.Hostdev ? "--pf DEV" : "--type vdpa without --dev"));
         });
+    }
+
+    /** A VF the host profile reserved (reserve: dpdk, on it or its PF) is not for VMs, even when named explicitly. */
+    private void refuseReserved(NicRequest request) {
+        if (request instanceof NicRequest.Hostdev h) {
+            String vf = h.vf().toString();
+            io.virtwire.provisioner.host.Reservations.reservedFor(new io.virtwire.provisioner.host.HostPaths(globals.hostRoot()), vf).ifPresent(owner -> {
+                throw VirtwireException.conflict(vf + " is reserved for " + owner + " by the host profile (" + io.virtwire.provisioner.host.KernelState.RESERVATIONS
+                        + "): VMs do not get it; pick another VF, let virtwire pick one with --pf DEV, or give it back with reserve: none in the profile");
+            });
+        }
     }
 
     /**
