@@ -25,23 +25,23 @@ import java.util.concurrent.TimeUnit;
  * real network namespaces, a state directory, and the plugin run as a runtime runs it: a process with CNI_* in its
  * environment and the config on stdin. Everything it creates is named h9...; {@link #close} removes it.
  */
-final class CniFixture implements AutoCloseable {
+public final class CniFixture implements AutoCloseable {
 
     static final Path CNI_BIN = Path.of("/usr/lib/cni");
-    static final String PF = "enp1s0f1";
+    public static final String PF = "enp1s0f1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Run(int exit, JsonNode out, String raw) {
+    public record Run(int exit, JsonNode out, String raw) {
     }
 
-    final Path tmp;
-    final Path host;
-    final Path state;
-    final String tag;
-    final Map<String, String> links; // fixture name -> real dummy
+    public final Path tmp;
+    public final Path host;
+    public final Path state;
+    public final String tag;
+    public final Map<String, String> links; // fixture name -> real dummy
     private final List<String> namespaces = new ArrayList<>();
 
-    CniFixture(Path tmp) {
+    public CniFixture(Path tmp) {
         if (!Files.isExecutable(CNI_BIN.resolve("host-local"))) {
             throw new IllegalStateException(CNI_BIN + "/host-local is missing: apt-get install containernetworking-plugins (scripts/setup does)");
         }
@@ -53,19 +53,19 @@ final class CniFixture implements AutoCloseable {
     }
 
     /** A new real netns; returns its path (/var/run/netns/NAME). */
-    String netns(String suffix) {
+    public String netns(String suffix) {
         String name = tag + "ns" + suffix;
         sh("ip", "netns", "add", name);
         namespaces.add(name);
         return "/var/run/netns/" + name;
     }
 
-    void deleteNetns(String path) {
+    public void deleteNetns(String path) {
         sh("ip", "netns", "del", Path.of(path).getFileName().toString());
     }
 
     /** The real dummy behind the fixture's VF with this PCI address. */
-    String linkOf(String vfAddress) {
+    public String linkOf(String vfAddress) {
         return inventory().pfs().stream().flatMap(p -> p.vfs().stream()).filter(v -> v.address().equals(vfAddress)).findFirst()
                 .map(VirtualFunction::netdev).orElseThrow();
     }
@@ -79,7 +79,7 @@ final class CniFixture implements AutoCloseable {
         return inventory().pfs().stream().flatMap(p -> p.vfs().stream()).filter(v -> v.address().equals(address)).findFirst().orElseThrow();
     }
 
-    ObjectNode config() {
+    public ObjectNode config() {
         ObjectNode c = JSON.createObjectNode();
         c.put("cniVersion", "1.0.0");
         c.put("name", tag + "net");
@@ -100,7 +100,7 @@ final class CniFixture implements AutoCloseable {
         return c;
     }
 
-    Run cni(String command, String containerId, String netns, String ifname, String config) {
+    public Run cni(String command, String containerId, String netns, String ifname, String config) {
         Map<String, String> env = new HashMap<>();
         env.put("CNI_COMMAND", command);
         if (containerId != null) {
@@ -160,7 +160,7 @@ final class CniFixture implements AutoCloseable {
         return r.stdout();
     }
 
-    JsonNode record() throws IOException {
+    public JsonNode record() throws IOException {
         Path f = state.resolve("allocations.json");
         return Files.exists(f) ? JSON.readTree(f.toFile()) : JSON.readTree("{\"allocations\":[]}");
     }
