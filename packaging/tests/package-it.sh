@@ -79,6 +79,16 @@ env -u JAVA_HOME -u LIBVIRT_DEFAULT_URI "${UNSHARE[@]}" bash -euo pipefail -c '
   # the AOT cache maps as shipped (AOTMode=on: the JVM stops when it cannot use it) ...
   check "virtwire --version on the AOT cache" "virtwire $PKG_VERSION" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" --version
   check "virtwire domiflist on the AOT cache" "testnet0" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" -c test:///default domiflist test
+  check "virtwire-forwarder --version on its AOT cache" "virtwire-forwarder $PKG_VERSION" \
+    env VIRTWIRE_FORWARDER_JAVA_OPTS=-XX:AOTMode=on "$F" --version
+  # picocli (compiled for Java 5, upgraded to class file version 50 by scripts/package) comes from the cache too
+  VIRTWIRE_JAVA_OPTS="-Xlog:class+load=info:file=$PKG_ROOT/class-load.log" "$V" --version >/dev/null
+  grep -q "picocli.CommandLine source: shared objects file" "$PKG_ROOT/class-load.log" \
+    || fail "picocli.CommandLine is not loaded from the AOT cache: $(grep "picocli.CommandLine " "$PKG_ROOT/class-load.log")"
+  echo "  ok: picocli from the AOT cache"
+  # JNA loads the shipped libjnidispatch.so: it needs no temporary directory to unpack its jar into
+  check "virtwire domiflist without a JNA temporary directory" "testnet0" \
+    env VIRTWIRE_JAVA_OPTS=-Djna.tmpdir=/proc/virtwire-pkg-it-no-tmp "$V" -c test:///default domiflist test
   # ... and without it the launcher still answers, its warning on stderr: stdout stays JSON
   mv "$PKG_ROOT/usr/lib/virtwire/virtwire.aot" "$PKG_ROOT/virtwire.aot.away"
   json "virtwire --version --output json without its AOT cache" "$V"

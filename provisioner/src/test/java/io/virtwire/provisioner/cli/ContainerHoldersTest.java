@@ -115,7 +115,11 @@ class ContainerHoldersTest {
         List<String> vms = IntStream.range(0, 16).mapToObj(i -> domain("h9-race-" + i)).toList();
         String ns = f.netns("r");
         String config = f.config().toString();
-        ExecutorService pool = Executors.newFixedThreadPool(32);
+        ExecutorService pool = Executors.newFixedThreadPool(17);
+        // the VM attaches run one after another on one thread: they share this JVM's test:///default connection, which
+        // libvirt-java does not let threads use at once ("invalid domain pointer"); attaches racing each other across
+        // processes are AllocationSystemIT's. Here the 16 ADD processes race them, under the one record lock.
+        ExecutorService vmThread = Executors.newSingleThreadExecutor();
         List<Future<String>> cnis = new ArrayList<>();
         List<Future<String>> attaches = new ArrayList<>();
         try {
@@ -129,7 +133,7 @@ class ContainerHoldersTest {
                     assertEquals(100, run.out().get("code").asInt(), "only 'no free VF' may fail an ADD: " + run.raw());
                     return null;
                 }));
-                attaches.add(pool.submit(() -> {
+                attaches.add(vmThread.submit(() -> {
                     CliRunner.Result res = cli().run("--output", "json", "attach-hostdev", vms.get(n), "--pf", CniFixture.PF, "--config");
                     if (res.exitCode() == 0) {
                         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(res.out()).get("allocation").get("device").asText();
@@ -153,6 +157,7 @@ class ContainerHoldersTest {
                     given.add(d);
                 }
             }
+            System.out.println("h9 race: " + toContainers + " VFs to containers, " + (given.size() - toContainers) + " to VMs: " + given);
             assertEquals(4, given.size(), "each of the PF's 4 VFs went to someone, and only once: " + given);
             assertEquals(new HashSet<>(PF_VFS), new HashSet<>(given), "no VF went to two holders: " + given);
             // the record and libvirt agree: container entries for the ADDs, the VMs' <hostdev>s for the attaches
@@ -168,6 +173,7 @@ class ContainerHoldersTest {
             assertEquals(4 - toContainers, inLibvirt.size(), "VM holders in libvirt: " + inLibvirt + ", given " + given);
         } finally {
             pool.shutdownNow();
+            vmThread.shutdownNow();
         }
     }
 }

@@ -86,6 +86,20 @@ class ReservedDevicesTest {
     }
 
     @Test
+    void attachHostdevRefusesAReservedDeviceByAddressOrByPf() {
+        Map<String, String> before = TreeSnapshot.of(host);
+        for (String device : List.of("0000:02:10.4", "0000:02:10.1", "0000:01:00.1")) { // a reserved VF; a VF of the reserved PF; that PF
+            CliRunner.Result r = cli().run("attach-hostdev", "h4-res-a", device, "--config");
+            assertEquals(ExitCode.CONFLICT, r.exitCode(), r.toString());
+            assertTrue(r.err().contains(device + " is reserved for dpdk by the host profile"), r.err());
+        }
+        CliRunner.Result byPf = cli().run("attach-hostdev", "h4-res-b", "--pf", "enp1s0f1", "--config");
+        assertEquals(ExitCode.CONFLICT, byPf.exitCode(), byPf.toString());
+        assertTrue(byPf.err().contains("reserved for dpdk by the host profile"), byPf.err());
+        assertEquals(before, TreeSnapshot.of(host));
+    }
+
+    @Test
     void vfListShowsWhoReservedWhat() throws Exception {
         JsonNode list = CliRunner.json(cli(), "vf", "list");
         int reserved = 0;

@@ -199,7 +199,8 @@ final class KernelPlanner {
     /**
      * grub-mkconfig sources /etc/default/grub and then /etc/default/grub.d/*.cfg with sh, so the drop-in can edit the
      * variables /etc/default/grub set: it drops the removed parameters (and the added ones, so none is doubled) from both,
-     * then appends the added ones to GRUB_CMDLINE_LINUX, which every menu entry gets.
+     * then appends the added ones to GRUB_CMDLINE_LINUX, which every menu entry gets. The function runs in $(...), a
+     * subshell, so its variables never reach grub-mkconfig; the function itself is removed after use.
      */
     static String grubDropIn(HostProfile.Cmdline c) {
         List<String> patterns = new ArrayList<>();
@@ -211,10 +212,12 @@ final class KernelPlanner {
         });
         c.add().forEach(patterns::add);
         Map<String, String> lines = new LinkedHashMap<>();
-        lines.put("fn", "virtwire_drop() { r=; for w in $1; do case \"$w\" in " + String.join("|", patterns)
-                + ") ;; *) r=\"$r $w\" ;; esac; done; printf '%s' \"${r# }\"; }");
-        lines.put("linux", "GRUB_CMDLINE_LINUX=\"$(virtwire_drop \"$GRUB_CMDLINE_LINUX\")" + (c.add().isEmpty() ? "" : " " + String.join(" ", c.add())) + "\"");
-        lines.put("default", "GRUB_CMDLINE_LINUX_DEFAULT=\"$(virtwire_drop \"$GRUB_CMDLINE_LINUX_DEFAULT\")\"");
+        lines.put("fn", "virtwire_drop() { virtwire_r=; for virtwire_w in $1; do case \"$virtwire_w\" in " + String.join("|", patterns)
+                + ") ;; *) virtwire_r=\"$virtwire_r $virtwire_w\" ;; esac; done; virtwire_r=\"$virtwire_r $2\"; virtwire_r=\"${virtwire_r# }\"; "
+                + "printf '%s' \"${virtwire_r% }\"; unset virtwire_r virtwire_w; }");
+        lines.put("linux", "GRUB_CMDLINE_LINUX=\"$(virtwire_drop \"$GRUB_CMDLINE_LINUX\" \"" + String.join(" ", c.add()) + "\")\"");
+        lines.put("default", "GRUB_CMDLINE_LINUX_DEFAULT=\"$(virtwire_drop \"$GRUB_CMDLINE_LINUX_DEFAULT\" \"\")\"");
+        lines.put("unset", "unset -f virtwire_drop");
         return HEADER + "# grub-mkconfig (update-grub) sources this after /etc/default/grub.\n" + String.join("\n", lines.values()) + "\n";
     }
 }

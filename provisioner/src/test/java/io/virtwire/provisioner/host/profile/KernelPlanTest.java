@@ -86,6 +86,11 @@ class KernelPlanTest {
         String grub = read(root, "/boot/grub/grub.cfg");
         assertTrue(grub.contains("root=/dev/sda2 ro intel_iommu=on\n") && !grub.contains("intel_iommu=off"), grub);
         assertEquals(List.of(), plan(k, yaml).commands());
+        // the drop-in leaves grub-mkconfig's shell as it found it: no function, no variables of its own
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", ". ./etc/default/grub; . ./etc/default/grub.d/virtwire.cfg; "
+                + "command -v virtwire_drop; set | grep '^virtwire_'; echo \"$GRUB_CMDLINE_LINUX|$GRUB_CMDLINE_LINUX_DEFAULT\"").directory(root.toFile());
+        Process sh = pb.redirectErrorStream(true).start();
+        assertEquals("intel_iommu=on|\n", new String(sh.getInputStream().readAllBytes()));
     }
 
     @Test
