@@ -194,6 +194,24 @@ class CniPluginTest {
                 "no address reserved");
     }
 
+    @Test
+    void anAddWhoseIpamFailsAfterTheMoveIsUndoneStepByStep() throws Exception {
+        String ns = f.netns("u");
+        String link = f.linkOf(VF0);
+        Map<String, String> hostBefore = TreeSnapshot.of(f.host);
+        ObjectNode c = netdevConfig();
+        ObjectNode ipam = c.putObject("ipam"); // host-local without a range fails, after the VF was configured and moved
+        ipam.put("type", "host-local");
+        ipam.put("dataDir", tmp.resolve("ipam").toString());
+        expectError(f.cni("ADD", "h9u1", ns, "net1", c.toString()), CniError.IPAM_FAILED, "IPAM plugin");
+        assertNull(f.linkIn(ns, "net1"), "the netdev left the netns again");
+        assertTrue(CniFixture.hostHas(link), link + " is back in the host's netns under its name");
+        assertEquals(0, f.record().get("allocations").size(), f.record().toString());
+        Map<String, String> hostAfter = TreeSnapshot.of(f.host);
+        hostBefore.forEach((k, v) -> assertEquals(v, hostAfter.get(k), k + " is as before (VF settings restored through the PF)"));
+        assertEquals(hostBefore.keySet(), hostAfter.keySet());
+    }
+
     private static boolean hasAddress(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
             return s.anyMatch(p -> p.getFileName().toString().startsWith("10."));
