@@ -115,10 +115,14 @@ public final class AllocationService {
                     Optional<HeldDevices.Held> h = held.holder(vf.address());
                     Optional<String> problem = VfCandidates.isolationProblem(inventory, vf);
                     Optional<String> reserved = inventory.reservedFor(vf.address());
-                    String state = h.isPresent() ? "held" : reserved.isPresent() ? "reserved" : problem.isPresent() ? "unusable" : "free";
+                    // container holders: the record as reconciliation left it (a gone netns is released there)
+                    Optional<io.virtwire.provisioner.state.ContainerHolder> c = rec.record().find(vf.address())
+                            .map(io.virtwire.provisioner.state.Allocation::container);
+                    String state = h.isPresent() || c.isPresent() ? "held" : reserved.isPresent() ? "reserved" : problem.isPresent() ? "unusable" : "free";
                     rows.add(new VfRow(pf.address(), pf.netdev(), vf.index(), vf.address(), vf.driver(), vf.mac(), vf.vlan(), vf.qos(), vf.trust(),
                             vf.spoofchk(), vf.linkState(), vf.iommuGroup(), h.map(HeldDevices.Held::domain).orElse(null), state,
-                            recorded.find(vf.address()).isPresent(), problem.orElse(null), reserved.orElse(null))); // as saved (read-only, dry run: as read)
+                            recorded.find(vf.address()).isPresent(), problem.orElse(null), reserved.orElse(null),
+                            c.map(x -> x.containerId()).orElse(null), c.map(x -> x.netns()).orElse(null), c.map(x -> x.ifname()).orElse(null))); // as saved (read-only, dry run: as read)
                 }
             }
             return new VfList(rows, r.applied() ? rec.changes() : List.of(),

@@ -49,6 +49,9 @@ public final class Reconciler {
         List<String> changes = new ArrayList<>();
         AllocationRecord out = record;
         for (Allocation a : record.allocations()) {
+            if (a.containerHolder()) {
+                continue; // libvirt does not know containers: reconcileContainers
+            }
             Optional<HeldDevices.Held> holder = held.holder(a.device());
             if (holder.isPresent()) {
                 if (!holder.get().domain().equals(a.domain()) || a.pending()) {
@@ -63,6 +66,9 @@ public final class Reconciler {
                     ? "an interrupted attach: libvirt never got it" : "no domain holds it any more") + ")" + (apply ? release(a, inventory)
                     : wouldRelease(a)));
         }
+        Result containers = reconcileContainers(actions, out, inventory, apply);
+        out = containers.record();
+        changes.addAll(containers.changes());
         for (HeldDevices.Held h : held.all().values()) {
             if (out.find(h.device()).isPresent()) {
                 continue;
@@ -71,6 +77,23 @@ public final class Reconciler {
             if (adopted.isPresent()) {
                 out = out.with(adopted.get());
                 changes.add(h.kind() + " " + h.device() + ": adopted (held by '" + h.domain() + "', missing from the record)");
+            }
+        }
+        return new Result(out, changes);
+    }
+
+    /**
+     * The container holders' part, which needs no libvirt (the CNI plugin runs it alone): a netns that is gone (a runtime
+     * that lost its container never calls DEL) frees its VF, restored as DEL would restore it.
+     */
+    public static Result reconcileContainers(HostActions actions, AllocationRecord record, HostInventory inventory, boolean apply) {
+        List<String> changes = new ArrayList<>();
+        AllocationRecord out = record;
+        for (Allocation a : record.allocations()) {
+            if (a.containerHolder() && !java.nio.file.Files.exists(java.nio.file.Path.of(a.container().netns()))) {
+                out = out.without(a.device());
+                changes.add(a.kind() + " " + a.device() + ": released from '" + a.domain() + "' (its netns " + a.container().netns()
+                        + " is gone)" + (apply ? "; " + ContainerVfs.restore(actions, inventory, a) : "; not applied"));
             }
         }
         return new Result(out, changes);

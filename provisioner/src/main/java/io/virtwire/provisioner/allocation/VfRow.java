@@ -9,9 +9,12 @@ package io.virtwire.provisioner.allocation;
  * @param recorded whether the allocation record has it (false for a VF a domain holds that virtwire did not hand out
  *                and could not adopt)
  * @param note    why an unusable VF is unusable
+ * @param containerId a container holder's CNI_CONTAINERID (state {@code held}, domain null), else null
+ * @param netns       a container holder's CNI_NETNS
+ * @param ifname      a container holder's CNI_IFNAME
  * @param reservedFor who the host profile reserved the VF (or its PF) for ("reserve: dpdk"), null when VMs may have it
  */
 public record VfRow(String pf, String pfNetdev, int index, String address, String driver, String mac, Integer vlan, Integer qos,
                     Boolean trust, Boolean spoofchk, String linkState, String iommuGroup, String domain, String state, boolean recorded,
-                    String note, String reservedFor) {
+                    String note, String reservedFor, String containerId, String netns, String ifname) {
 }

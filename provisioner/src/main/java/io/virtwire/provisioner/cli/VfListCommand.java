@@ -42,7 +42,8 @@ public final class VfListCommand extends DeviceCommand implements Runnable {
             TextTable t = new TextTable("PF", "VF", "PCI", "Driver", "MAC", "VLAN", "Trust", "Spoofchk", "Group", "State", "Domain");
             for (VfRow r : list.vfs()) {
                 t.row(r.pfNetdev() == null ? r.pf() : r.pfNetdev(), r.index(), r.address(), r.driver(), r.mac(), r.vlan(), onOff(r.trust()),
-                        onOff(r.spoofchk()), r.iommuGroup(), r.reservedFor() == null ? r.state() : r.state() + " (" + r.reservedFor() + ")", r.domain());
+                        onOff(r.spoofchk()), r.iommuGroup(), r.reservedFor() == null ? r.state() : r.state() + " (" + r.reservedFor() + ")",
+                        r.containerId() == null ? r.domain() : "container:" + r.containerId() + " " + r.ifname() + "@" + r.netns());
             }
             t.print(out);
         });

@@ -19,10 +19,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param previous  hostdev: the settings before, restored when the allocation is rolled back
  * @param mac       the guest NIC's MAC
  * @param pid       the process that made the allocation (diagnostics)
+ * @param container kind container: the CNI holder (container id, netns, ifname); {@code domain} is then
+ *                  {@code container:ID}. Null for every other kind.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Allocation(String kind, String device, String domain, String state, String pf, String pfNetdev, Integer vfIndex,
-                         VfSettings settings, VfSettings previous, String mac, Long pid) {
+                         VfSettings settings, VfSettings previous, String mac, Long pid, ContainerHolder container) {
+
+    /** Every kind but container. */
+    public Allocation(String kind, String device, String domain, String state, String pf, String pfNetdev, Integer vfIndex,
+                      VfSettings settings, VfSettings previous, String mac, Long pid) {
+        this(kind, device, domain, state, pf, pfNetdev, vfIndex, settings, previous, mac, pid, null);
+    }
+
+    public static final String CONTAINER = "container";
 
     public static final String PENDING = "pending";
     public static final String HELD = "held";
@@ -32,10 +42,15 @@ public record Allocation(String kind, String device, String domain, String state
     }
 
     public Allocation held(String holder) {
-        return new Allocation(kind, device, holder, HELD, pf, pfNetdev, vfIndex, settings, previous, mac, pid);
+        return new Allocation(kind, device, holder, HELD, pf, pfNetdev, vfIndex, settings, previous, mac, pid, container);
     }
 
     public boolean hostdev() {
         return "hostdev".equals(kind);
+    }
+
+    /** A VF a CNI ADD gave to a container: libvirt knows nothing of it, its netns says whether it is still held. */
+    public boolean containerHolder() {
+        return CONTAINER.equals(kind);
     }
 }

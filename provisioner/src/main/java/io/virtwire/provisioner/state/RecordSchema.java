@@ -32,11 +32,12 @@ final class RecordSchema {
         }
     }
 
-    static final Set<String> KINDS = Set.of("hostdev", "vdpa", "vhostuser");
+    static final Set<String> KINDS = Set.of("hostdev", "vdpa", "vhostuser", Allocation.CONTAINER);
     static final Set<String> STATES = Set.of(Allocation.PENDING, Allocation.HELD);
     private static final Set<String> TOP = Set.of("version", "allocations");
     private static final Set<String> ENTRY = Set.of("kind", "device", "domain", "state", "pf", "pfNetdev", "vfIndex", "settings", "previous",
-            "mac", "pid");
+            "mac", "pid", "container");
+    private static final Set<String> CONTAINER = Set.of("containerId", "netns", "ifname", "mode", "hostNetdev", "previousDriver");
     private static final Set<String> HOSTDEV_ONLY = Set.of("pf", "pfNetdev", "vfIndex", "settings", "previous");
     private static final Set<String> SETTINGS = Set.of("mac", "vlan", "trust", "spoofchk");
 
@@ -106,7 +107,11 @@ final class RecordSchema {
             }
             pid = p.longValue();
         }
-        if (!"hostdev".equals(kind)) {
+        if (!Allocation.CONTAINER.equals(kind) && present(n, "container")) {
+            throw new Invalid(at + ".container belongs to kind container only (this entry is kind " + kind + ")");
+        }
+        boolean vf = "hostdev".equals(kind) || Allocation.CONTAINER.equals(kind);
+        if (!vf) {
             for (String f : HOSTDEV_ONLY) {
                 if (present(n, f)) {
                     throw new Invalid(at + "." + f + " belongs to kind hostdev only (this entry is kind " + kind + ")");
@@ -117,7 +122,7 @@ final class RecordSchema {
         try {
             PciAddress.parse(device);
         } catch (IllegalArgumentException e) {
-            throw new Invalid(at + ".device must be the VF's PCI address for kind hostdev: " + e.getMessage());
+            throw new Invalid(at + ".device must be the VF's PCI address for kind " + kind + ": " + e.getMessage());
         }
         String pf = text(n, "pf", at, true);
         try {
@@ -133,7 +138,19 @@ final class RecordSchema {
         // settings: absent on an entry made by hand or by an older virtwire; the hook and AER recovery then skip re-applying
         VfSettings settings = present(n, "settings") ? settings(n.get("settings"), at + ".settings") : null;
         VfSettings previous = present(n, "previous") ? settings(n.get("previous"), at + ".previous") : null;
-        return new Allocation(kind, device, domain, state, pf, pfNetdev, index.intValue(), settings, previous, mac, pid);
+        ContainerHolder holder = null;
+        if (Allocation.CONTAINER.equals(kind)) {
+            JsonNode c = required(n, "container", at + ".");
+            if (!c.isObject()) {
+                throw new Invalid(at + ".container must be an object {containerId, netns, ifname, mode}, not " + describe(c));
+            }
+            onlyKnown(c, CONTAINER, at + ".container.");
+            String where = at + ".container";
+            holder = new ContainerHolder(text(c, "containerId", where, true), text(c, "netns", where, true), text(c, "ifname", where, true),
+                    oneOf(c, "mode", Set.of(ContainerHolder.NETDEV, ContainerHolder.VFIO), where), text(c, "hostNetdev", where, false),
+                    text(c, "previousDriver", where, false));
+        }
+        return new Allocation(kind, device, domain, state, pf, pfNetdev, index.intValue(), settings, previous, mac, pid, holder);
     }
 
     private static VfSettings settings(JsonNode n, String at) throws Invalid {
