@@ -35,7 +35,8 @@ public interface Port extends AutoCloseable {
 
     /**
      * Sends frames {@code 0..burst.count()-1}; returns how many left, the others are dropped. Thread-safe. Frames
-     * carry only offloads in {@link #offloadsAccepted()}.
+     * carry only offloads in {@link #offloadsAccepted()}. The burst is whole (a held one is made whole first:
+     * {@link io.virtwire.forwarder.switching.EgressBuffers#send} does).
      */
     int transmit(PacketBurst burst);
 

@@ -63,6 +63,11 @@ final class HeldChains implements HeldFrames {
         fault = null;
     }
 
+    /** Whether chains are held now (between {@link #hold} and {@link #release}): the path's chains are in use. */
+    boolean active() {
+        return queue != null;
+    }
+
     GuestMemory memory() {
         return memory;
     }

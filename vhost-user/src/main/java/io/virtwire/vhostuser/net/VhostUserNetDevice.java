@@ -327,7 +327,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         boolean keep = false;
         p.lock.lock();
         try {
-            if (broken.isSet()) {
+            if (broken.isSet() || p.held.active()) {
                 return added;
             }
             if (!p.headers.headerIgnored()) {
@@ -365,7 +365,8 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         String fault = null;
         p.lock.lock();
         try {
-            return broken.isSet() ? 0 : p.fromGuestPath.drain(burst);
+            // a burst of this pair still held by this thread owns the path's chains: nothing more until it lets go
+            return broken.isSet() || p.held.active() ? 0 : p.fromGuestPath.drain(burst);
         } catch (InternalError e) {
             fault = e.getMessage();
             markBroken("guest memory fault from the guest (memory shrunk under us?): " + fault);
@@ -395,11 +396,12 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
     /**
      * {@code burst} → the guest: into one started pair's to-guest ring (pairs in turn; a pair another thread is
      * delivering to is passed over while another is free). Frames that cannot be delivered now (no guest buffers)
-     * are dropped.
+     * are dropped. A held burst ({@link #fromGuestHeld}) is made whole first.
      *
      * @return frames delivered
      */
     public int toGuest(PacketBurst burst) {
+        burst.makeWhole(); // a burst another device still holds (fromGuestHeld): whole frames first, its lock let go
         if (broken.isSet()) {
             toGuestUnplaced.addAndGet(burst.count());
             return 0;

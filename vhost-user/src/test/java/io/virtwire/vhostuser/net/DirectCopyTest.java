@@ -113,6 +113,38 @@ class DirectCopyTest {
     }
 
     /**
+     * A held burst given to the staged {@code toGuest} is made whole first (whole frames, A's chains back), and
+     * while it is held the same pair gives nothing more (its chains are the held ones), then drains as usual.
+     */
+    @Test
+    void aHeldBurstIsMadeWholeByTheStagedPathAndBlocksFurtherDrainsOfItsPairUntilThen() throws Exception {
+        try (NetTestHarness a = guest("vw-h8-st-a"); NetTestHarness b = guest("vw-h8-st-b")) {
+            b.guest.postReceiveBuffers(8, 2048);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sent.add(send(a, TX + i * 0x1000L, GuestNet.frame(500 + i, i)));
+            }
+            PacketBurst burst = new PacketBurst(64);
+            assertEquals(3, a.device.fromGuestHeld(0, burst));
+            for (int i = 3; i < 5; i++) {
+                send(a, TX + i * 0x1000L, GuestNet.frame(90, i));
+            }
+            PacketBurst other = new PacketBurst(64);
+            assertEquals(0, a.device.fromGuest(0, other), "the pair's chains are held");
+            assertEquals(0, a.device.fromGuestHeld(0, other));
+            assertEquals(3, b.device.toGuest(burst));
+            assertNull(burst.heldBy());
+            assertEquals(3, a.guest.reapTransmitted());
+            List<byte[]> got = b.receive(3, Duration.ofSeconds(5));
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(sent.get(i), got.get(i), "frame " + i + " whole");
+            }
+            assertEquals(0, b.device.toGuestDirectFrames());
+            assertEquals(2, a.device.fromGuest(0, other), "drains again once the burst let go");
+        }
+    }
+
+    /**
      * While its frames are held A rewrites its descriptor table and avail ring (pointing at its rings, past its
      * memory, with huge lengths) and the heads and payloads of its frames. B must get the lengths and buffers A
      * gave when its chains were taken, the heads the switch classified, and nothing else of A's or of anyone's.
