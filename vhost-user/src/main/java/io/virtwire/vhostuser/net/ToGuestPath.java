@@ -43,6 +43,8 @@ final class ToGuestPath {
     /** Per frame of one {@link #deliverDirect} batch: the receive buffer's region and offset in it. */
     private final int[] directRegions = new int[CopyBatch.CAPACITY];
     private final long[] directOffsets = new long[CopyBatch.CAPACITY];
+    /** Of the last {@link #copyDirect} batch, the frames copied from the sender's buffer (not from the burst). */
+    private int directCount;
 
     ToGuestPath(NetRing ring, NetHeaderPolicy headers, BrokenLatch broken) {
         this.ring = ring;
@@ -108,8 +110,9 @@ final class ToGuestPath {
      * Delivers a burst whose frames are partly still in the sender's guest memory ({@link HeldChains}): each held
      * frame that fits one receive buffer in one region is copied straight from the sender's buffer (header and
      * first {@link HeldFrames#HEAD} bytes from the burst: the bytes the switch classified, so a sender rewriting
-     * them now changes nothing), in batches as {@link #deliverBatch} does; any other frame is made whole in the
-     * burst and takes the general path. Both sides' ranges were checked against their own guest's regions when
+     * them now changes nothing), in batches as {@link #deliverBatch} does, and so is a frame the burst holds whole
+     * (from the burst, in one copy); a frame with an offload or without such a buffer is made whole in the burst
+     * and takes the general path. Both sides' ranges were checked against their own guest's regions when
      * their chains were walked, and neither memory table can change while both pairs' locks are held.
      *
      * @return frames delivered, or -1 (nothing done) when this ring needs the general path throughout
@@ -130,7 +133,7 @@ final class ToGuestPath {
             int n = 0;
             boolean stop = false;
             GuestMemory dst = null;
-            while (i + n < count && n < CopyBatch.CAPACITY && held.isHeld(i + n)) {
+            while (i + n < count && n < CopyBatch.CAPACITY && !burst.hasOffload(i + n)) {
                 DescriptorChain c = chains[n];
                 ChainStatus s = q.pop(c);
                 if (s == ChainStatus.END) {
@@ -165,7 +168,7 @@ final class ToGuestPath {
                 if (!copied) {
                     stop = true; // the sender's memory faulted: it is broken, its frames go nowhere
                 } else {
-                    r.direct += n;
+                    r.direct += directCount;
                     sent += n;
                     i += n;
                 }
@@ -173,7 +176,7 @@ final class ToGuestPath {
             if (stop) {
                 break;
             }
-            if (i < count && (r.stashed > 0 || !held.isHeld(i))) {
+            if (i < count && (r.stashed > 0 || burst.hasOffload(i))) {
                 int length = burst.length(i);
                 if (!held.fill(burst, i)) {
                     break;
@@ -215,15 +218,23 @@ final class ToGuestPath {
     private boolean copyDirect(PacketBurst burst, HeldChains held, int from, int n, GuestMemory dst) {
         MemorySegment data = burst.data();
         GuestMemory src = held.memory();
+        int direct = 0;
         try {
             for (int k = 0; k < n; k++) {
                 int slot = from + k;
                 MemorySegment to = dst.regionSegment(directRegions[k]);
                 long at = directOffsets[k];
+                if (!held.isHeld(slot)) {
+                    // whole in the burst (not one buffer at the sender, or no longer than the head)
+                    MemorySegment.copy(data, burst.headerOffset(slot), to, at, VirtioNetHeader.SIZE + (long) burst.length(slot));
+                    continue;
+                }
                 MemorySegment.copy(data, burst.headerOffset(slot), to, at, VirtioNetHeader.SIZE + HeldFrames.HEAD);
                 MemorySegment.copy(src.regionSegment(held.region(slot)), held.offset(slot) + HeldFrames.HEAD, to,
                         at + VirtioNetHeader.SIZE + HeldFrames.HEAD, burst.length(slot) - HeldFrames.HEAD);
+                direct++;
             }
+            directCount = direct;
             return true;
         } catch (InternalError e) {
             boolean senderWhole = true;
