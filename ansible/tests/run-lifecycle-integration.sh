@@ -5,7 +5,9 @@
 #    (config scope) and two bundled fixture hosts (--host-root: i350-igb-8vfs for VFs, cx6dx-switchdev for vDPA),
 #    a libvirt hostdev network over a fixture PF, and a real forwarder daemon;
 #  - forwarder_port.yml: vmnet_forwarder_port against that daemon (vhost-user, TAP, and AF_PACKET on a veth pair
-#    vwit-a/vwit-b made here and deleted at the end).
+#    vwit-a/vwit-b made here and deleted at the end);
+#  - check_mode.yml: every module in check mode, and vmnet_info, against a record that reconciliation would repair
+#    (a copy of the i350 fixture host, its own state directory): nothing changes, byte for byte.
 # The daemon is bin/virtwire-forwarder --control $WORK/fw.sock, started here and stopped (by its pid) at the end;
 # the domains vw-ansible-alloc, vw-ansible-vdpa and the network vw-ansible-pool are removed at the end.
 # Needs what ./scripts/setup installs and builds; root (libvirtd, TAP interfaces). Installs nothing.
@@ -62,7 +64,9 @@ for host in i350-igb-8vfs cx6dx-switchdev; do
     exit 1
   fi
 done
-mkdir -p "$WORK/state-i350" "$WORK/state-cx6" "$WORK/run"
+# check_mode.yml gets a fixture host of its own (reconciliation changes its VF 0 at the end)
+cp -a "$WORK/i350-igb-8vfs" "$WORK/i350-check"
+mkdir -p "$WORK/state-i350" "$WORK/state-cx6" "$WORK/state-check" "$WORK/run"
 
 # The forwarder, on a control socket of its own
 "$FORWARDER" --control "$WORK/fw.sock" >"$WORK/forwarder.log" 2>&1 &
@@ -128,5 +132,7 @@ playbook allocation.yml '^\+<interface type="hostdev"' -e "i350_root=$WORK/i350-
   -e "state_i350=$WORK/state-i350" -e "state_cx6=$WORK/state-cx6" -e "run_dir=$WORK/run" \
   -e "alloc_domain=$ALLOC_DOMAIN" -e "vdpa_domain=$VDPA_DOMAIN" -e "pool_network=$POOL"
 playbook forwarder_port.yml '^\+    "vlan"' -e "veth=$VETH"
+playbook check_mode.yml 'Nothing changed, and what reconciliation would do was reported' -e "check_root=$WORK/i350-check" \
+  -e "state_check=$WORK/state-check" -e "run_dir=$WORK/run" -e "alloc_domain=$ALLOC_DOMAIN"
 
 echo "run-lifecycle-integration: passed"

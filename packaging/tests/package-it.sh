@@ -79,6 +79,16 @@ env -u JAVA_HOME -u LIBVIRT_DEFAULT_URI "${UNSHARE[@]}" bash -euo pipefail -c '
   # the AOT cache maps as shipped (AOTMode=on: the JVM stops when it cannot use it) ...
   check "virtwire --version on the AOT cache" "virtwire $PKG_VERSION" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" --version
   check "virtwire domiflist on the AOT cache" "testnet0" env VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on "$V" -c test:///default domiflist test
+  check "virtwire-forwarder --version on its AOT cache" "virtwire-forwarder $PKG_VERSION" \
+    env VIRTWIRE_FORWARDER_JAVA_OPTS=-XX:AOTMode=on "$F" --version
+  # picocli (compiled for Java 5, upgraded to class file version 50 by scripts/package) comes from the cache too
+  VIRTWIRE_JAVA_OPTS="-Xlog:class+load=info:file=$PKG_ROOT/class-load.log" "$V" --version >/dev/null
+  grep -q "picocli.CommandLine source: shared objects file" "$PKG_ROOT/class-load.log" \
+    || fail "picocli.CommandLine is not loaded from the AOT cache: $(grep "picocli.CommandLine " "$PKG_ROOT/class-load.log")"
+  echo "  ok: picocli from the AOT cache"
+  # JNA loads the shipped libjnidispatch.so: it needs no temporary directory to unpack its jar into
+  check "virtwire domiflist without a JNA temporary directory" "testnet0" \
+    env VIRTWIRE_JAVA_OPTS=-Djna.tmpdir=/proc/virtwire-pkg-it-no-tmp "$V" -c test:///default domiflist test
   # ... and without it the launcher still answers, its warning on stderr: stdout stays JSON
   mv "$PKG_ROOT/usr/lib/virtwire/virtwire.aot" "$PKG_ROOT/virtwire.aot.away"
   json "virtwire --version --output json without its AOT cache" "$V"
@@ -111,6 +121,17 @@ out="$(env -u JAVA_HOME VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on /usr/bin/virtwire --ve
 echo "  ok: /usr/bin/virtwire on its AOT cache"
 dpkg-query -W -f='${Conffiles}' virtwire | grep -q '/etc/virtwire/forwarder.yaml' || fail "forwarder.yaml is not a conffile"
 echo "  ok: /etc/virtwire/forwarder.yaml is a conffile"
+# the boot-time host profile unit (issue 17): shipped, ordered before libvirt, valid for systemd
+UNIT=/usr/lib/systemd/system/virtwire-host.service
+[ -f "$UNIT" ] || fail "$UNIT is not in the package"
+grep -qx 'ExecStart=/usr/bin/virtwire host apply --boot' "$UNIT" || fail "$UNIT: ExecStart is not /usr/bin/virtwire host apply --boot"
+grep -qx 'Before=libvirtd.service virtqemud.service virtwire-forwarder.service' "$UNIT" || fail "$UNIT is not ordered before libvirtd and virtqemud"
+if command -v systemd-analyze >/dev/null; then
+  out="$(systemd-analyze verify "$UNIT" 2>&1)" || fail "systemd-analyze verify $UNIT: $out"
+  echo "  ok: virtwire-host.service passes systemd-analyze verify"
+else
+  echo "  note: systemd-analyze not installed, virtwire-host.service not verified"
+fi
 getent group virtwire >/dev/null || fail "postinst did not create the group virtwire that forwarder.yaml names (controlGroup)"
 echo "  ok: group virtwire (forwarder.yaml's controlGroup) exists"
 dpkg --purge virtwire >/dev/null || fail "dpkg --purge virtwire"

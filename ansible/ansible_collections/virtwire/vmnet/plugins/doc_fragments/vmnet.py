@@ -48,5 +48,5 @@ requirements:
 notes:
   - The modules run the CLI with C(--output json); a failure shows the CLI's own error text as C(msg)
     and its error kind (C(INVALID_INPUT), C(NOT_FOUND), C(CONFLICT), C(LIBVIRT_ERROR), C(HOST_ERROR),
-    C(UNAVAILABLE), C(INTERNAL)) as C(error_kind).
+    C(UNAVAILABLE), C(INTERNAL); C(CHECK_FAILED) and C(UNKNOWN) for any other exit code) as C(error_kind).
 '''

@@ -30,6 +30,12 @@ EXIT_KINDS = {
     70: 'INTERNAL',
 }
 
+# The kind names in the CLI's JSON error ({"error": {"kind": ...}}) that differ from the documented error_kind.
+CLI_KINDS = {
+    'LIBVIRT': 'LIBVIRT_ERROR',
+    'HOST': 'HOST_ERROR',
+}
+
 ERROR_PREFIX = 'virtwire: error: '
 
 
@@ -150,7 +156,8 @@ def cli_error(rc, stdout, stderr, argv):
         error = None
     if isinstance(error, dict):  # host apply's report has "error" as a plain string: not this
         message = error.get('message')
-        kind = error.get('kind') or kind
+        if rc not in EXIT_KINDS and error.get('kind'):
+            kind = CLI_KINDS.get(error['kind'], error['kind'])
     if not message:
         message = first_error_line(stderr)
     if not message:

@@ -15,8 +15,11 @@ description:
   - Optionally reads the host inventory (C(virtwire host show)), the host checks (C(virtwire host doctor)),
     every VF with its settings and holder (C(virtwire vf list)), and what a vhost-user backend offers
     (C(virtwire vhost-user probe)).
-  - Changes nothing on the host or in libvirt. C(vf list) reconciles virtwire's allocation record with libvirt
-    first (as every CLI command that reads the record does); what it changed is in C(vfs_reconciled).
+  - Changes nothing on the host, in libvirt or in virtwire's allocation record. The VFs are listed with
+    C(vf list --no-reconcile), so reconciling the record with libvirt (restoring a freed VF's settings, removing a
+    forwarder port) is only reported, in C(vfs_would_reconcile); the next virtwire command that changes something
+    (or a plain C(virtwire vf list)) applies it.
+  - The CLI's warnings (for example a read-only state directory) become the task's warnings.
 options:
   domains:
     description:
@@ -50,9 +53,10 @@ options:
     default: false
   doctor_for:
     description:
-      - Limit the doctor to what one NIC kind needs (the CLI's C(--for)). Implies I(doctor=true).
+      - What the host is for (the CLI's C(--for)), C(vm) (the CLI's default, every VM NIC kind), one NIC kind, or
+        C(dpdk) (NICs owned by DPDK/VPP, where a PF on vfio-pci is right). Implies I(doctor=true).
     type: str
-    choices: [ hostdev, vdpa, vhostuser, dpdk ]
+    choices: [ vm, hostdev, vdpa, vhostuser, dpdk ]
   vfs:
     description:
       - Also return every SR-IOV VF of the host (C(virtwire vf list)) with its admin settings (MAC, VLAN, trust,
@@ -200,11 +204,24 @@ vfs:
       recorded: true
       note: null
 vfs_reconciled:
-  description: What C(vf list) changed in the allocation record before listing (entries dropped, adopted, restored).
+  description:
+    - What C(vf list) changed in the allocation record before listing. Always empty since this module stopped
+      reconciling (it changes nothing); kept for playbooks that read it. See I(vfs_would_reconcile).
   returned: when I(vfs=true) or I(vfs_pf) is set
   type: list
   elements: str
   sample: []
+vfs_would_reconcile:
+  description:
+    - What reconciling the allocation record with libvirt would change (entries released with the VF settings they
+      would restore or the forwarder port they would remove, pending attaches completed, devices adopted), one line
+      each, from C(vf list --no-reconcile). Nothing of it was done.
+  returned: when I(vfs=true) or I(vfs_pf) is set
+  type: list
+  elements: str
+  sample:
+    - "hostdev 0000:02:10.0: released from 'vm1' (no domain holds it any more); not applied: the VF would be restored
+      to mac 00:00:00:00:00:00, vlan 0"
 probe:
   description: The JSON of C(virtwire vhost-user probe) (virtio features, protocol features, queue pairs, memory slots, MTU).
   returned: when I(probe) is set
@@ -230,30 +247,40 @@ from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
 DOCTOR_OK_RCS = (0, 1)
 
 
+def warn_from(module, answer):
+    """The CLI's own warnings (its JSON 'warnings', also on its stderr) become the task's."""
+    if isinstance(answer, dict):
+        for warning in answer.get('warnings') or []:
+            module.warn('virtwire: %s' % warning)
+    return answer
+
+
 def gather(module, cli):
     p = module.params
     inactive = ['--inactive'] if p['inactive'] else []
     result = dict(changed=False, domains=[])
     for name in p['domains']:
-        result['domains'].append(cli.run(['domiflist', name] + inactive))
+        result['domains'].append(warn_from(module, cli.run(['domiflist', name] + inactive)))
     for path in p['domain_xml']:
-        result['domains'].append(cli.run(['domiflist', '--domain-xml', path], connect=False))
+        result['domains'].append(warn_from(module, cli.run(['domiflist', '--domain-xml', path], connect=False)))
     if p['host']:
-        result['host'] = cli.run(['host', 'show'], connect=False)
+        result['host'] = warn_from(module, cli.run(['host', 'show'], connect=False))
     if p['doctor'] or p['doctor_for']:
         args = ['host', 'doctor']
         if p['doctor_for']:
             args += ['--for', p['doctor_for']]
-        result['doctor'] = cli.run(args, connect=False, ok_rcs=DOCTOR_OK_RCS)
+        result['doctor'] = warn_from(module, cli.run(args, connect=False, ok_rcs=DOCTOR_OK_RCS))
     if p['vfs'] or p['vfs_pf']:
-        args = ['vf', 'list']
+        # --no-reconcile: an info module changes nothing, not even what reconciliation would restore or remove
+        args = ['vf', 'list', '--no-reconcile']
         if p['vfs_pf']:
             args += ['--pf', p['vfs_pf']]
-        listing = cli.run(args)  # with a connection: who holds a VF is libvirt's answer
+        listing = warn_from(module, cli.run(args))  # with a connection: who holds a VF is libvirt's answer
         result['vfs'] = listing.get('vfs') or []
         result['vfs_reconciled'] = listing.get('reconciled') or []
+        result['vfs_would_reconcile'] = (listing.get('reconcile') or {}).get('wouldChange') or []
     if p['probe']:
-        result['probe'] = cli.run(['vhost-user', 'probe', p['probe']], connect=False)
+        result['probe'] = warn_from(module, cli.run(['vhost-user', 'probe', p['probe']], connect=False))
     return result
 
 
@@ -265,7 +292,7 @@ def main():
         inactive=dict(type='bool', default=False),
         host=dict(type='bool', default=False),
         doctor=dict(type='bool', default=False),
-        doctor_for=dict(type='str', choices=['hostdev', 'vdpa', 'vhostuser', 'dpdk']),
+        doctor_for=dict(type='str', choices=['vm', 'hostdev', 'vdpa', 'vhostuser', 'dpdk']),
         vfs=dict(type='bool', default=False),
         vfs_pf=dict(type='str'),
         probe=dict(type='path'),

@@ -20,13 +20,20 @@ description:
     C($VIRTWIRE_RUN_DIR)), configures it and records it in its allocation record (I(state_dir)).
     The second run finds the NIC by I(mac), which these forms therefore require, except I(pf); without
     I(mac) a NIC on any VF of the PF (as C(virtwire vf list --pf) lists them) counts as present.
-  - The module first plans (it lists the domain's interfaces and renders the interface XML with
-    C(--print-xml)), then either reports the plan (check mode) or applies it.
+  - A device you name (I(vf), I(vdpa_device), I(socket)) takes one CLI call, C(virtwire attach-interface --ensure)
+    (with C(--print-xml) in check mode), which owns the matching rules and converges drift (see I(state)).
+  - The allocation forms first plan (they list the domain's interfaces, and render the interface XML with
+    C(--print-xml)), then either report the plan (check mode) or apply it.
   - Works on a libvirt domain (I(domain)) or on a domain XML file (I(domain_xml)), which it rewrites in place.
 options:
   state:
     description:
       - C(present) attaches the interface unless an identical one (same MAC, type and source) is there.
+      - For a device you name, an interface with the same MAC, type and source but another VLAN, queue count,
+        socket mode or model is converged (the persistent definition edited in place, the running domain given a
+        detach and an attach of the same device), and the task reports the change with the whole domain XML as
+        diff. A MAC on another type or source fails with C(CONFLICT). For the allocation forms such drift is not
+        detected (remove the NIC and add it again).
       - C(absent) detaches the interface with I(mac), or every interface of I(type) with the given source
         when I(mac) is not given.
     type: str
@@ -119,8 +126,9 @@ options:
   vlan:
     description:
       - For I(type=hostdev) one VLAN tag (access) or several (trunk), each 0-4094. With I(pf) or I(pool) one tag.
-      - Set when the interface is attached. C(domiflist) does not report VLANs, so a changed VLAN on an
-        existing interface is not detected; remove and re-add the interface to change it.
+      - For a device you name, a changed VLAN on an existing interface is converged (VLAN 7 to 8 is a change,
+        and the next run reports none). With I(pf) or I(pool) it is set on the VF when it is attached, and a
+        change is not detected.
     type: list
     elements: int
   queues:
@@ -129,7 +137,8 @@ options:
       - For I(type=vhostuser) without I(socket) the virtwire forwarder port is registered with the same count
         (at most 128, a forwarder port's limit); with I(socket) naming a socket the forwarder already serves, a
         port with another queue count is refused before libvirt is asked (omitted means 1).
-      - When given, an existing interface with another queue count is reported as a conflict.
+      - When given, an existing interface with another queue count is converged (a device you name) or reported
+        as a conflict (the allocation forms).
     type: int
   config:
     description:
@@ -153,14 +162,19 @@ attributes:
   check_mode:
     support: full
     description:
-      - Lists the interfaces and renders the XML with C(--print-xml); nothing is changed.
+      - Runs the same C(--ensure) with C(--print-xml) (a device you name), or lists the interfaces and renders
+        the XML with C(--print-xml) (the allocation forms); nothing is changed.
       - Where virtwire would allocate, C(--print-xml) also picks the device (a C(pending) I(allocation) in the
         result, nothing written to the record or the host); the real attach may pick another one if the host
-        changed meanwhile. With I(pf), C(virtwire vf list) runs too (it reconciles the allocation record with
-        libvirt, as every CLI command that reads the record does).
+        changed meanwhile. Reconciling virtwire's allocation record with libvirt happens in memory only (the notes
+        say what it would do); with I(pf) the VFs are listed with C(virtwire vf list --no-reconcile). The state
+        files, the VF settings and the forwarder's ports are left exactly as they were.
   diff_mode:
     support: full
-    description: Shows the interface XML before and after.
+    description:
+      - A device you name with I(state=present) shows the whole domain XML before and after (the persistent
+        definition, or the live XML for a live-only change; the file with I(domain_xml)); otherwise the interface
+        XML before and after.
 author:
   - virtwire contributors (@virtwire)
 '''
@@ -352,6 +366,7 @@ from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
     vmnet_argument_spec,
 )
 
+WARNING_NOTE = 'warning: '
 SOURCE_OPTIONS = (('vf', '--vf'), ('vdpa_device', '--dev'), ('socket', '--source'),
                   ('pf', '--pf'), ('pool', '--pool'), ('parent', '--parent'))
 SWITCH_OPTIONS = (('trust', '--trust'), ('spoofchk', '--spoofchk'))
@@ -495,17 +510,9 @@ class InterfacePlanner:
 
     def pf_vfs(self):
         """The PCI addresses of the PF's VFs, as 'vf list' reports them (it fails when the PF is unknown)."""
-        listing = self.run(['vf', 'list', '--pf', self.params['pf']])
+        # --no-reconcile: check mode must change nothing, and a real run's attach/detach reconciles by itself
+        listing = self.run(['vf', 'list', '--no-reconcile', '--pf', self.params['pf']])
         return set(row.get('address') for row in listing.get('vfs') or [])
-
-    def check_same(self, found, want, domain):
-        """An interface with our MAC (or source) must be the one we describe; the CLI never edits a NIC in place."""
-        if found.get('type') != want['type'] or found.get('source') != want['source']:
-            raise VmnetCliError(
-                "MAC %s is already used by a %s interface (%s) on '%s': pick another mac, or remove that "
-                "interface first (state: absent)" % (found.get('mac'), found.get('type'), found.get('source'), domain),
-                'CONFLICT')
-        self.check_drift(found, domain)
 
     def check_drift(self, found, domain):
         p = self.params
@@ -522,24 +529,6 @@ class InterfacePlanner:
                 'CONFLICT')
 
     # --- state=present -------------------------------------------------------------------------
-
-    def plan_present(self):
-        rendered = self.render(self.nic_args())
-        want = rendered['iface']
-        mac = normalize_mac(want['mac']) if self.params['mac'] else None
-        missing, existing = [], None
-        for label, listing in self.listings():
-            found = self.matches(listing, mac=mac, nic_type=want['type'], source=want['source'])
-            if len(found) > 1:
-                raise VmnetCliError(
-                    "'%s' has %d %s interfaces on %s: give mac to say which one you mean" % (
-                        listing.get('domain'), len(found), want['type'], want['source']), 'CONFLICT')
-            if not found:
-                missing.append(label)
-                continue
-            self.check_same(found[0], want, listing.get('domain'))
-            existing = found[0]
-        return dict(rendered=rendered, missing=missing, existing=existing)
 
     def present_allocated(self):
         """Allocation forms: look first, render or attach only when the NIC is missing.
@@ -592,27 +581,21 @@ class InterfacePlanner:
         self.check_drift(found, domain)
 
     def present(self):
+        """A named device: one 'attach-interface --ensure', which owns the matching rules and converges drift."""
         if allocates(self.params):
             return self.present_allocated()
-        plan = self.plan_present()
-        rendered = plan['rendered']
-        result = dict(changed=False, domain=rendered.get('domain'), notes=[])
-        if not plan['missing']:
-            result.update(interface=plan['existing'])
-            return result
+        args = ['attach-interface'] + self.target_args() + self.nic_args() + ['--ensure']
         if self.module.check_mode:
-            result.update(changed=True, scope=rendered.get('scope'), interface=rendered['iface'],
-                          device_xml=rendered['deviceXml'], notes=list(rendered.get('notes') or []))
-        else:
-            args = ['attach-interface'] + self.target_args() + self.nic_args()
-            if self.file_mode:
-                args.append('--in-place')
-            applied = self.run(args)
-            result.update(changed=bool(applied.get('changed')), scope=applied.get('scope'),
-                          interface=applied.get('iface'), device_xml=applied.get('deviceXml'),
-                          notes=list(applied.get('notes') or []))
+            args.append('--print-xml')  # with --ensure: the same answer, nothing applied
+        elif self.file_mode:
+            args.append('--in-place')
+        applied = self.run(args)
+        result = dict(changed=bool(applied.get('changed')), domain=applied.get('domain'), scope=applied.get('scope'),
+                      interface=applied.get('iface'), notes=list(applied.get('notes') or []))
         if result['changed']:
-            result['diff'] = self.diff(result['domain'], '', result['device_xml'])
+            result['device_xml'] = applied.get('deviceXml')
+            diff = applied.get('diff') or {}
+            result['diff'] = self.diff(result['domain'], diff.get('before'), diff.get('after'), what='domain XML')
         return result
 
     # --- state=absent --------------------------------------------------------------------------
@@ -666,11 +649,11 @@ class InterfacePlanner:
         result['diff'] = self.diff(result['domain'], result['device_xml'], '')
         return result
 
-    def diff(self, domain, before, after):
+    def diff(self, domain, before, after, what='interface XML'):
         where = self.params['domain_xml'] or 'domain %s' % domain
         return dict(before=before or '', after=after or '',
-                    before_header='%s (interface XML before)' % where,
-                    after_header='%s (interface XML after)' % where)
+                    before_header='%s (%s before)' % (where, what),
+                    after_header='%s (%s after)' % (where, what))
 
 
 def main():
@@ -718,6 +701,10 @@ def main():
             result = planner.absent()
     except VmnetCliError as error:
         fail_with(module, error)
+    # the CLI's warnings (it also prints them on stderr), e.g. an attach whose record could not be saved
+    for note in result.get('notes') or []:
+        if note.startswith(WARNING_NOTE):
+            module.warn('virtwire: %s' % note)
     module.exit_json(**result)
 
 

@@ -28,7 +28,8 @@ from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
 
 CLI = '/usr/bin/virtwire'
 GLOBAL_WITH_VALUE = ('-c', '--host-root', '--output', '--state-dir', '--forwarder')
-FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run', '--offloads')
+FLAGS = ('--config', '--live', '--current', '--inactive', '--print-xml', '--in-place', '--fix-memory', '--dry-run', '--offloads',
+         '--no-reconcile', '--ensure')
 GENERATED_MAC = '52:54:00:12:34:56'
 
 
@@ -69,8 +70,9 @@ def parse(argv):
 
 
 def device_xml(iface):
-    return '<interface type="%s">\n  <mac address="%s"/>\n  <source>%s</source>\n</interface>\n' % (
-        iface['type'], iface['mac'], iface['source'])
+    vlan = '  <vlan>%s</vlan>\n' % iface['vlan'] if iface.get('vlan') else ''
+    return '<interface type="%s">\n  <mac address="%s"/>\n  <source>%s</source>\n%s</interface>\n' % (
+        iface['type'], iface['mac'], iface['source'], vlan)
 
 
 class FakeVirtwire:
@@ -87,6 +89,10 @@ class FakeVirtwire:
         # the host's PFs and their VFs, for 'vf list' and the allocation forms of attach-interface
         self.pfs = {'enp1s0f0': ['0000:02:10.0', '0000:02:10.4']}
         self.vdpa_devices = ['/dev/vhost-vdpa-0', '/dev/vhost-vdpa-1']
+        # what reconciling the allocation record would change (a reconciling 'vf list' applies it: the lines go),
+        # and the CLI's 'warnings' of vf list (a read-only state directory)
+        self.stale = []
+        self.vf_warnings = []
 
     def on(self, subcommand, rc, stdout='', stderr=''):
         """Answer a subcommand ('host show', 'domiflist', ...) with a fixed result."""
@@ -104,7 +110,7 @@ class FakeVirtwire:
             if key in self.canned:
                 return self.canned[key]
         if words[:2] == ['vf', 'list']:
-            return self.vf_list(options.get('--pf'))
+            return self.vf_list(options.get('--pf'), reconcile='--no-reconcile' not in flags)
         file_mode = '--domain-xml' in options
         name = self.file_domain if file_mode else (words[1] if len(words) > 1 else None)
         if name != (self.file_domain if file_mode else self.domain):
@@ -116,12 +122,15 @@ class FakeVirtwire:
                                       source='file' if file_mode else ('live' if self.active and '--inactive' not in flags else 'config'),
                                       interfaces=self.interfaces)), ''
         if words[0] == 'attach-interface':
+            if '--live' in flags and not self.active:
+                return self.error(4, 'CONFLICT', "domain '%s' is not running: --live needs a running domain (use --config "
+                                                 "to change its persistent definition)" % name)
             return self.attach(name, options, flags, scope, applies)
         if words[0] == 'detach-interface':
             return self.detach(name, options, scope, applies)
         return self.error(2, 'INVALID_INPUT', "Unmatched argument at index 3: '%s'" % words[0])
 
-    def vf_list(self, pf):
+    def vf_list(self, pf, reconcile=True):
         if pf is not None and pf not in self.pfs:
             return self.error(3, 'NOT_FOUND', "unknown PF '%s': this host's PFs are %s" % (pf, ', '.join(self.pfs)))
         held = dict((i['source'], self.domain) for i in self.interfaces if i['type'] == 'hostdev')
@@ -129,7 +138,12 @@ class FakeVirtwire:
                      state='held' if address in held else 'free', mac='00:00:00:00:00:00', vlan=0)
                 for name, addresses in sorted(self.pfs.items()) if pf in (None, name)
                 for index, address in enumerate(addresses)]
-        return 0, json.dumps(dict(vfs=rows, reconciled=[])), ''
+        if reconcile:
+            done, self.stale = self.stale, []
+            reconciliation = dict(reconciled=done, reconcile=dict(applied=True, wouldChange=[]))
+        else:
+            reconciliation = dict(reconciled=[], reconcile=dict(applied=False, wouldChange=list(self.stale)))
+        return 0, json.dumps(dict(vfs=rows, warnings=self.vf_warnings, **reconciliation)), ''
 
     def allocate(self, nic_type, options):
         """The device the CLI would pick for an allocation form, or an error triple."""
@@ -182,6 +196,8 @@ class FakeVirtwire:
                      mac=options.get('--mac', GENERATED_MAC).lower(),
                      model=None if nic_type == 'hostdev' else 'virtio',
                      queues=int(options['--queues']) if '--queues' in options else None, target=None)
+        if '--ensure' in flags:
+            return self.ensure(name, iface, options, flags, scope, applies)
         out = dict(action='attach', domain=name, changed=False, scope=scope, iface=iface,
                    deviceXml=device_xml(iface), notes=[], diff=None)
         if allocation:
@@ -197,6 +213,42 @@ class FakeVirtwire:
         if applies:
             self.interfaces.append(iface)
         out.update(changed=True, diff=dict(before='<domain/>', after='<domain>%s</domain>' % out['deviceXml']))
+        return 0, json.dumps(out), ''
+
+    def ensure(self, name, iface, options, flags, scope, applies):
+        """attach-interface --ensure: the CLI's matching rules and drift convergence, on the fake's one list."""
+        if '--mac' in options:
+            found = [i for i in self.interfaces if i['mac'] == iface['mac']]
+        else:
+            found = [i for i in self.interfaces if i['type'] == iface['type'] and i['source'] == iface['source']]
+            if len(found) > 1:
+                return self.error(4, 'CONFLICT', "'%s' has %d %s interfaces on %s: give --mac to say which one you mean" % (
+                    name, len(found), iface['type'], iface['source']))
+            if found:
+                iface['mac'] = found[0]['mac']
+        if '--vlan' in options:
+            iface['vlan'] = options['--vlan']
+        out = dict(action='ensure', domain=name, changed=False, scope=scope, iface=iface, deviceXml=device_xml(iface),
+                   notes=[], diff=None)
+        if found:
+            existing = found[0]
+            if existing['type'] != iface['type'] or existing['source'] != iface['source']:
+                return self.error(4, 'CONFLICT', "MAC %s is already used by a %s interface (%s) in the persistent definition "
+                                                 "of '%s': pick another --mac, or detach that interface first" % (
+                                                     iface['mac'], existing['type'], existing['source'], name))
+            drift = [k for k in ('vlan', 'queues', 'mode') if existing.get(k) != iface.get(k)]
+            if not drift:
+                out['notes'] = ['an identical interface with MAC %s is already attached: nothing to do' % iface['mac']]
+                return 0, json.dumps(out), ''
+            out['notes'] = ['drift in the persistent definition: %s; converge' % ', '.join(
+                '%s: %s -> %s' % (k, existing.get(k), iface.get(k)) for k in drift)]
+        else:
+            out['notes'] = ['missing from the persistent definition: attach']
+        after = [i for i in self.interfaces if not found or i is not found[0]] + [iface]
+        out.update(changed=True, diff=dict(before='<domain>%s</domain>' % ''.join(device_xml(i) for i in self.interfaces),
+                                           after='<domain>%s</domain>' % ''.join(device_xml(i) for i in after)))
+        if applies and '--print-xml' not in flags:
+            self.interfaces[:] = after
         return 0, json.dumps(out), ''
 
     def detach(self, name, options, scope, applies):

@@ -29,18 +29,21 @@ class ForwarderDependenciesTest {
     private static final String ENGINE = "io.virtwire.forwarder.engine";
     private static final String STATE = "io.virtwire.forwarder.state";
     private static final String CONTROL = "io.virtwire.forwarder.control";
+    private static final String LOGGING = "io.virtwire.logging";
+    private static final String TELEMETRY = "io.virtwire.forwarder.telemetry";
     private static final String APP = "io.virtwire.forwarder.app";
 
     static final ImportRules RULES = ImportRules.builder()
             .allow(METRICS)
             .allow(PORT, LINUX, VIRTIO_NET, VU_BACKEND, VU_NET)
             .allow(SWITCHING, METRICS, PORT, VIRTIO_NET)
-            .allow(CONFIG, SWITCHING)
+            .allow(CONFIG, SWITCHING, LOGGING)
             .allow(RUNTIME, LINUX, VIRTIO_NET, METRICS, PORT, SWITCHING)
             .allow(ENGINE, LINUX, CONFIG, PORT, SWITCHING, RUNTIME)
             .allow(STATE, LINUX, CONFIG, SWITCHING, ENGINE)
             .allow(CONTROL, LINUX, CONFIG, SWITCHING, RUNTIME, ENGINE, STATE)
-            .allow(APP, LINUX, METRICS, CONFIG, PORT, SWITCHING, RUNTIME, ENGINE, STATE, CONTROL)
+            .allow(TELEMETRY, CONFIG, SWITCHING, RUNTIME, ENGINE)
+            .allow(APP, LINUX, METRICS, CONFIG, PORT, SWITCHING, RUNTIME, ENGINE, STATE, CONTROL, TELEMETRY, LOGGING)
             .build();
 
     @Test

@@ -63,12 +63,14 @@ class PackageDependenciesTest {
     /**
      * Packages of the other modules a provisioner package may use: the domain templates (their catalogue and
      * validator) in {@code domain} and {@code cli}, and the vhost-user library only in {@code cli}, for {@code virtwire
-     * vhost-user probe} (the QEMU-like frontend and its errno exception). The forwarder daemon is driven over its
-     * control socket and shares no classes.
+     * vhost-user probe} (the QEMU-like frontend and its errno exception), and the shared one-line log format
+     * ({@code io.virtwire.logging}, also in the vhost-user jar) in {@code state}, for hook.log and watch.log. The
+     * forwarder daemon is driven over its control socket and shares no classes.
      */
     static final Map<String, Set<String>> OTHER_MODULES = Map.of(
-            "cli", Set.of("io.virtwire.templates", "io.virtwire.linux", "io.virtwire.vhostuser.frontend"),
-            "domain", Set.of("io.virtwire.templates"));
+            "cli", Set.of("io.virtwire.templates", "io.virtwire.linux", "io.virtwire.vhostuser.frontend", "io.virtwire.logging"),
+            "domain", Set.of("io.virtwire.templates"),
+            "state", Set.of("io.virtwire.logging"));
 
     /** Libraries only one package may import (prefix -> that package, relative). */
     static final Map<String, String> ONLY_IN = Map.of(

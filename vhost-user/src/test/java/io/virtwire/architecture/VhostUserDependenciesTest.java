@@ -26,16 +26,18 @@ class VhostUserDependenciesTest {
     private static final String DRIVER = "io.virtwire.vhostuser.frontend.driver";
     private static final String FRONTEND = "io.virtwire.vhostuser.frontend";
     private static final String VU_NET = "io.virtwire.vhostuser.net";
+    private static final String LOGGING = "io.virtwire.logging";
 
     static final ImportRules RULES = ImportRules.builder()
             .allow(LINUX)
+            .allow(LOGGING)
             .allow(MEMORY)
             .allow(QUEUE, MEMORY)
             .allow(VIRTIO_NET, MEMORY, QUEUE)
             .allow(PROTOCOL)
             .allow(TRANSPORT, LINUX)
             .allow(VU_MEMORY, LINUX, MEMORY)
-            .allow(BACKEND, LINUX, MEMORY, QUEUE, PROTOCOL, TRANSPORT, VU_MEMORY)
+            .allow(BACKEND, LINUX, MEMORY, QUEUE, PROTOCOL, TRANSPORT, VU_MEMORY, LOGGING)
             .allow(DRIVER, MEMORY, QUEUE)
             .allow(FRONTEND, LINUX, MEMORY, PROTOCOL, TRANSPORT, VU_MEMORY, DRIVER)
             .allow(VU_NET, LINUX, MEMORY, QUEUE, VIRTIO_NET, PROTOCOL, BACKEND)

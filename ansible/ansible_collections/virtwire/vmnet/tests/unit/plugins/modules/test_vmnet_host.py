@@ -119,7 +119,7 @@ def test_an_incomplete_rollback_says_so(run_module):
 def test_a_host_error_that_is_not_a_report_is_a_plain_failure(run_module):
     fake = FakeVirtwire()
     message = 'cannot read /sys/bus/pci/devices: Permission denied'
-    fake.on('host apply', 6, json.dumps({'error': {'kind': 'HOST_ERROR', 'message': message}}),
+    fake.on('host apply', 6, json.dumps({'error': {'kind': 'HOST', 'message': message}}),
             'virtwire: error: %s\n' % message)
 
     result, failed = run_module(vmnet_host, dict(profile='/h.yaml'), fake)

@@ -7,7 +7,11 @@ __metaclass__ = type
 
 import json
 
+import pytest
+
 from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_info
+
+from ansible.module_utils import basic
 
 from conftest import CLI, FakeVirtwire
 
@@ -102,7 +106,8 @@ def test_vfs_lists_every_vf_with_its_holder_and_the_reconciliation(run_module):
     result, failed = run_module(vmnet_info, dict(vfs=True, state_dir='/srv/state'), fake)
 
     assert not failed, result
-    assert fake.calls == [[CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state', 'vf', 'list']]
+    assert fake.calls == [[CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state', 'vf', 'list',
+                           '--no-reconcile']]
     assert [(v['address'], v['state'], v['domain']) for v in result['vfs']] == [
         ('0000:02:10.0', 'free', None), ('0000:02:10.4', 'held', 'vm1')]
     assert result['vfs_reconciled'] == []
@@ -114,7 +119,7 @@ def test_vfs_pf_limits_the_list_and_an_unknown_pf_fails_with_the_cli_text(run_mo
 
     result, failed = run_module(vmnet_info, dict(vfs_pf='enp1s0f0'), fake)
     assert not failed
-    assert fake.calls[-1][-3:] == ['list', '--pf', 'enp1s0f0']
+    assert fake.calls[-1][-4:] == ['list', '--no-reconcile', '--pf', 'enp1s0f0']
     assert len(result['vfs']) == 2
 
     result, failed = run_module(vmnet_info, dict(vfs_pf='enp9s0'), fake)
@@ -145,3 +150,39 @@ def test_probe_of_a_socket_nobody_listens_on_fails_not_found(run_module):
     assert failed
     assert result['error_kind'] == 'NOT_FOUND'
     assert result['msg'].startswith('no vhost-user socket at /run/x.sock')
+
+
+STALE = ["hostdev 0000:02:10.0: released from 'vm1' (no domain holds it any more); not applied: the VF would be "
+         "restored to mac 52:54:00:99:99:99, vlan 7",
+         "vhostuser /run/virtwire/vm1-0.sock: released from 'vm1' (no domain holds it any more); not applied: the "
+         "forwarder port would be removed"]
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+@pytest.mark.parametrize('args', [dict(vfs=True), dict(vfs_pf='enp1s0f0')])
+def test_vfs_only_report_what_reconciliation_would_do(run_module, args, check_mode):
+    """issue 19: a reconciling 'vf list' restored VF settings and removed forwarder ports from an info task."""
+    fake = FakeVirtwire()
+    fake.stale = list(STALE)
+
+    result, failed = run_module(vmnet_info, args, fake, check_mode=check_mode)
+
+    assert not failed, result
+    assert all('--no-reconcile' in call for call in fake.calls), fake.calls
+    assert fake.stale == STALE, 'the fake CLI reconciled: the module changed something'
+    assert result['vfs_would_reconcile'] == STALE
+    assert result['vfs_reconciled'] == []
+    assert result['changed'] is False
+
+
+def test_the_cli_warnings_become_the_task_warnings(run_module, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, message: warned.append(message))
+    fake = FakeVirtwire()
+    fake.vf_warnings = ['the state directory /var/lib/virtwire is read-only (a read-only file system): the '
+                        'allocation record was read, not reconciled']
+
+    result, failed = run_module(vmnet_info, dict(vfs=True), fake)
+
+    assert not failed, result
+    assert warned == ['virtwire: ' + fake.vf_warnings[0]]

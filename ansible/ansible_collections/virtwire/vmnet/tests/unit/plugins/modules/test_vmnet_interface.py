@@ -9,9 +9,11 @@ import json
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.virtwire.vmnet.plugins.modules import vmnet_interface
 
-from conftest import CLI, GENERATED_MAC, FakeVirtwire
+from conftest import CLI, GENERATED_MAC, FakeVirtwire, parse
 
 VF = '0000:07:10.1'
 MAC = '52:54:00:ab:cd:11'
@@ -21,23 +23,22 @@ EXISTING_VHOSTUSER = dict(type='vhostuser', source='/run/vm1.sock', mode='client
                           model='virtio', queues=2, target=None)
 
 
-def test_present_attaches_after_planning_and_reports_the_cli_answer(run_module, fake_virtwire):
+def test_present_is_one_ensure_call_and_reports_the_cli_answer(run_module, fake_virtwire):
+    """issue 19: the CLI owns the matching rules; the module runs one process per task."""
     result, failed = run_module(vmnet_interface, dict(HOSTDEV, vlan=[100, 200]), fake_virtwire, diff=True)
 
     assert not failed, result
     assert fake_virtwire.calls == [
         [CLI, '--output', 'json', '-c', 'qemu:///system', 'attach-interface', 'vm1', '--type', 'hostdev',
-         '--vf', VF, '--mac', MAC, '--vlan', '100,200', '--print-xml'],
-        [CLI, '--output', 'json', '-c', 'qemu:///system', 'domiflist', 'vm1'],
-        [CLI, '--output', 'json', '-c', 'qemu:///system', 'attach-interface', 'vm1', '--type', 'hostdev',
-         '--vf', VF, '--mac', MAC, '--vlan', '100,200'],
+         '--vf', VF, '--mac', MAC, '--vlan', '100,200', '--ensure'],
     ]
     assert result['changed'] is True
     assert result['domain'] == 'vm1'
     assert result['scope'] == 'current'
     assert result['interface']['mac'] == MAC
-    assert result['diff']['before'] == ''
-    assert result['diff']['after'] == result['device_xml']
+    assert result['diff']['before'] == '<domain></domain>'
+    assert result['device_xml'] in result['diff']['after'], 'the whole domain XML after'
+    assert result['diff']['after_header'] == 'domain vm1 (domain XML after)'
     assert 'address="%s"' % MAC in result['device_xml']
 
 
@@ -49,9 +50,10 @@ def test_present_a_second_time_changes_nothing(run_module, fake_virtwire):
 
     assert not failed
     assert result['changed'] is False
-    assert result['interface'] == EXISTING_HOSTDEV
-    assert fake_virtwire.subcommands() == ['attach-interface', 'domiflist'], 'no attach without --print-xml'
-    assert '--print-xml' in fake_virtwire.calls[0]
+    assert result['interface']['mac'] == MAC
+    assert fake_virtwire.subcommands() == ['attach-interface']
+    assert '--ensure' in fake_virtwire.calls[0]
+    assert len(fake_virtwire.interfaces) == 1
 
 
 def test_mac_is_matched_whatever_its_case(run_module):
@@ -69,8 +71,8 @@ def test_check_mode_reports_the_attach_without_doing_it(run_module, fake_virtwir
     assert not failed
     assert result['changed'] is True
     assert fake_virtwire.interfaces == []
-    assert all('--print-xml' in call for call in fake_virtwire.calls if 'attach-interface' in call)
-    assert result['diff']['after'].startswith('<interface type="hostdev">')
+    assert fake_virtwire.calls[-1][-2:] == ['--ensure', '--print-xml']
+    assert '<interface type="hostdev">' in result['diff']['after']
     assert result['interface']['source'] == VF
 
 
@@ -102,7 +104,7 @@ def test_without_mac_a_new_source_is_attached_with_the_mac_the_cli_picks(run_mod
     assert not failed
     assert result['changed'] is True
     assert fake_virtwire.calls[-1][5:] == ['attach-interface', 'vm1', '--type', 'vdpa', '--dev', '/dev/vhost-vdpa-0',
-                                           '--queues', '2']
+                                           '--queues', '2', '--ensure']
     assert result['interface']['mac'] == GENERATED_MAC
 
 
@@ -113,7 +115,8 @@ def test_two_interfaces_on_one_source_without_mac_is_ambiguous(run_module):
     result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', vf=VF), fake)
 
     assert failed
-    assert result['msg'] == "'vm1' has 2 hostdev interfaces on %s: give mac to say which one you mean" % VF
+    assert result['error_kind'] == 'CONFLICT'
+    assert result['msg'] == "'vm1' has 2 hostdev interfaces on %s: give --mac to say which one you mean" % VF
 
 
 def test_a_mac_used_by_another_interface_is_a_conflict_even_in_check_mode(run_module):
@@ -123,30 +126,54 @@ def test_a_mac_used_by_another_interface_is_a_conflict_even_in_check_mode(run_mo
 
     assert failed
     assert result['error_kind'] == 'CONFLICT'
-    assert result['msg'].startswith("MAC %s is already used by a hostdev interface (%s) on 'vm1'" % (MAC, VF))
+    assert result['msg'].startswith("MAC %s is already used by a hostdev interface (%s)" % (MAC, VF))
     assert fake.interfaces == [EXISTING_HOSTDEV]
 
 
-def test_a_different_queue_count_is_reported_not_silently_ignored(run_module):
+def test_a_different_queue_count_is_converged_not_silently_ignored(run_module):
     fake = FakeVirtwire(interfaces=[EXISTING_VHOSTUSER])
     args = dict(domain='vm1', type='vhostuser', socket='/run/vm1.sock', mac=EXISTING_VHOSTUSER['mac'], queues=4)
 
-    result, failed = run_module(vmnet_interface, args, fake)
+    result, failed = run_module(vmnet_interface, args, fake, diff=True)
 
-    assert failed
-    assert 'has queues 2, not 4' in result['msg']
-    assert 'remove it (state: absent) and add it again' in result['msg']
-    assert fake.subcommands() == ['attach-interface', 'domiflist']
+    assert not failed, result
+    assert result['changed'] is True
+    assert 'queues: 2 -> 4' in result['notes'][0]
+    assert [i['queues'] for i in fake.interfaces] == [4]
+    assert run_module(vmnet_interface, args, fake)[0]['changed'] is False
 
 
-def test_a_different_vhostuser_mode_is_reported(run_module):
+def test_a_different_vhostuser_mode_is_converged(run_module):
     fake = FakeVirtwire(interfaces=[EXISTING_VHOSTUSER])
     args = dict(domain='vm1', type='vhostuser', socket='/run/vm1.sock', mode='server')
 
     result, failed = run_module(vmnet_interface, args, fake)
 
-    assert failed
-    assert 'mode client, not server' in result['msg']
+    assert not failed, result
+    assert result['changed'] is True
+    assert 'mode: client -> server' in result['notes'][0]
+    assert result['interface']['mac'] == EXISTING_VHOSTUSER['mac'], 'found by socket, its MAC kept'
+
+
+def test_a_vlan_change_from_7_to_8_is_converged_then_unchanged(run_module):
+    """issue 19: a VLAN change on an existing NIC reported ok/unchanged."""
+    fake = FakeVirtwire(interfaces=[dict(EXISTING_HOSTDEV, vlan='7')])
+
+    check, failed = run_module(vmnet_interface, dict(HOSTDEV, vlan=[8], config=True), fake, check_mode=True, diff=True)
+    assert not failed, check
+    assert check['changed'] is True
+    assert fake.interfaces[0]['vlan'] == '7', 'check mode changed nothing'
+
+    result, failed = run_module(vmnet_interface, dict(HOSTDEV, vlan=[8], config=True), fake, diff=True)
+    assert not failed, result
+    assert result['changed'] is True
+    assert 'vlan: 7 -> 8' in result['notes'][0]
+    assert '<vlan>7</vlan>' in result['diff']['before'] and '<vlan>8</vlan>' in result['diff']['after']
+    assert fake.interfaces[0]['vlan'] == '8'
+
+    again, failed = run_module(vmnet_interface, dict(HOSTDEV, vlan=[8], config=True), fake)
+    assert not failed
+    assert again['changed'] is False
 
 
 def test_invalid_input_fails_with_the_cli_text_and_kind(run_module, fake_virtwire):
@@ -156,7 +183,7 @@ def test_invalid_input_fails_with_the_cli_text_and_kind(run_module, fake_virtwir
     assert result['msg'] == 'invalid VLAN tag 5000: expected 0..4094'
     assert result['error_kind'] == 'INVALID_INPUT'
     assert result['rc'] == 2
-    assert result['cmd'][-3:] == ['--vlan', '5000', '--print-xml']
+    assert result['cmd'][-3:] == ['--vlan', '5000', '--ensure']
     assert fake_virtwire.interfaces == []
 
 
@@ -168,14 +195,13 @@ def test_unknown_domain_fails_not_found(run_module, fake_virtwire):
     assert result['msg'] == "no domain named 'nope' on qemu:///system"
 
 
-def test_config_scope_lists_the_persistent_definition_and_attaches_with_config(run_module, fake_virtwire):
+def test_config_scope_is_passed_to_the_cli(run_module, fake_virtwire):
     result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, connect_uri='qemu+ssh://hv1/system'),
                                 fake_virtwire)
 
     assert not failed
-    assert fake_virtwire.calls[1] == [CLI, '--output', 'json', '-c', 'qemu+ssh://hv1/system', 'domiflist', 'vm1',
-                                      '--inactive']
-    assert fake_virtwire.calls[2][5:8] == ['attach-interface', 'vm1', '--config']
+    assert fake_virtwire.calls[0][:5] == [CLI, '--output', 'json', '-c', 'qemu+ssh://hv1/system']
+    assert fake_virtwire.calls[0][5:8] == ['attach-interface', 'vm1', '--config']
     assert result['scope'] == 'config'
 
 
@@ -183,7 +209,8 @@ def test_live_on_a_domain_that_does_not_run_fails_before_changing_anything(run_m
     result, failed = run_module(vmnet_interface, dict(HOSTDEV, live=True), fake_virtwire, check_mode=True)
 
     assert failed
-    assert result['msg'].startswith("domain 'vm1' is not running: live needs a running domain")
+    assert result['error_kind'] == 'CONFLICT'
+    assert result['msg'].startswith("domain 'vm1' is not running: --live needs a running domain")
 
 
 def test_host_root_is_passed_as_a_global_option(run_module, fake_virtwire):
@@ -252,7 +279,8 @@ def test_domain_xml_edits_the_file_in_place_without_a_connection(run_module, fak
 
     assert not failed
     assert fake_virtwire.calls[-1] == [CLI, '--output', 'json', 'attach-interface', '--domain-xml', '/srv/vm.xml',
-                                       '--type', 'vhostuser', '--source', '/run/vm.sock', '--mac', MAC, '--in-place']
+                                       '--type', 'vhostuser', '--source', '/run/vm.sock', '--mac', MAC, '--ensure',
+                                       '--in-place']
     assert all('-c' not in call for call in fake_virtwire.calls)
     assert result['domain'] == 'vm-file'
     assert result['scope'] == 'file'
@@ -306,33 +334,13 @@ def test_absent_matches_the_mac_whatever_its_case(run_module):
     assert fake.interfaces == []
 
 
-def test_config_and_live_check_both_definitions_and_attach_to_both(run_module):
+def test_config_and_live_go_to_the_cli_together(run_module):
     fake = FakeVirtwire(active=True)
 
     result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, live=True), fake)
 
     assert not failed, result
-    assert [c[5:] for c in fake.calls if 'domiflist' in c] == [['domiflist', 'vm1', '--inactive'],
-                                                               ['domiflist', 'vm1']]
-    assert fake.calls[-1][5:9] == ['attach-interface', 'vm1', '--config', '--live']
-    assert result['changed'] is True
-
-
-def test_a_nic_in_only_one_of_config_and_live_is_still_to_be_attached(run_module):
-    class ConfigOnly(FakeVirtwire):
-        def __call__(self, argv, data=None):
-            rc, out, err = FakeVirtwire.__call__(self, argv, data)
-            if 'domiflist' in argv and '--inactive' not in argv:
-                listing = json.loads(out)
-                listing['interfaces'] = []
-                out = json.dumps(listing)
-            return rc, out, err
-
-    fake = ConfigOnly(interfaces=[EXISTING_HOSTDEV], active=True)
-
-    result, failed = run_module(vmnet_interface, dict(HOSTDEV, config=True, live=True), fake, check_mode=True)
-
-    assert not failed
+    assert [c[5:9] for c in fake.calls] == [['attach-interface', 'vm1', '--config', '--live']]
     assert result['changed'] is True
 
 
@@ -347,7 +355,7 @@ def test_pf_lists_first_then_attaches_with_the_allocation_flags(run_module, fake
     assert not failed, result
     globals_ = [CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state']
     assert fake_virtwire.calls == [
-        globals_ + ['vf', 'list', '--pf', 'enp1s0f0'],
+        globals_ + ['vf', 'list', '--no-reconcile', '--pf', 'enp1s0f0'],
         globals_ + ['domiflist', 'vm1', '--inactive'],
         globals_ + ['attach-interface', 'vm1', '--config', '--type', 'hostdev', '--pf', 'enp1s0f0',
                     '--trust', 'on', '--mac', MAC, '--vlan', '42'],
@@ -540,3 +548,39 @@ def test_bad_allocation_arguments_fail_before_the_cli_runs(run_module, fake_virt
     assert failed
     assert message in result['msg']
     assert fake_virtwire.calls == []
+
+
+@pytest.mark.parametrize('args', [PF_NIC, dict(PF_NIC, mac='52:54:00:ab:cd:99'), dict(PF_NIC, state='absent', mac=None)])
+def test_pf_check_mode_never_reconciles(run_module, args):
+    """issue 19: check mode's 'vf list --pf' reconciled the allocation record (VF settings restored, ports removed)."""
+    fake = FakeVirtwire(interfaces=[dict(type='hostdev', source='0000:02:10.4', mac=MAC, mode=None, queues=None)])
+    stale = ["hostdev 0000:02:10.0: released from 'vm1' (no domain holds it any more); not applied: ..."]
+    fake.stale = list(stale)
+
+    result, failed = run_module(vmnet_interface, args, fake, check_mode=True)
+
+    assert not failed, result
+    vf_lists = [call for call in fake.calls if parse(call)[1][:2] == ['vf', 'list']]
+    assert vf_lists and all('--no-reconcile' in call for call in vf_lists), fake.calls
+    assert fake.stale == stale
+
+
+def test_the_cli_warning_notes_become_task_warnings(run_module, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, message: warned.append(message))
+    note = ('warning: the NIC is attached (libvirt has 0000:02:10.0 in \'vm1\'), but the allocation record could not '
+            'be updated (No space left on device)')
+
+    class FullDisk(FakeVirtwire):
+        def __call__(self, argv, data=None):
+            rc, out, err = FakeVirtwire.__call__(self, argv, data)
+            if 'attach-interface' in argv and '--print-xml' not in argv:
+                answer = json.loads(out)
+                answer['notes'] = list(answer.get('notes') or []) + [note]
+                out = json.dumps(answer)
+            return rc, out, err
+
+    result, failed = run_module(vmnet_interface, PF_NIC, FullDisk())
+
+    assert not failed, result
+    assert warned == ['virtwire: ' + note]

@@ -14,6 +14,7 @@ import io.virtwire.forwarder.engine.Forwarder;
 import io.virtwire.forwarder.state.Heartbeat;
 import io.virtwire.forwarder.state.RememberedPorts;
 import io.virtwire.forwarder.state.StateDir;
+import io.virtwire.forwarder.telemetry.MetricsEndpoint;
 
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -28,11 +29,14 @@ public final class Daemon implements AutoCloseable {
     private final Heartbeat heartbeat;
     private final StateDir stateDir;
     private final Thread beater;
+    /** The Prometheus endpoint, or null when the config has no {@code metrics}. */
+    private final MetricsEndpoint metrics;
     private volatile boolean closed;
 
     private Daemon(Forwarder forwarder, RememberedPorts remembered, ControlServer control, Heartbeat heartbeat,
-                   StateDir stateDir) {
+                   StateDir stateDir, MetricsEndpoint metrics) {
         this.forwarder = forwarder;
+        this.metrics = metrics;
         this.remembered = remembered;
         this.control = control;
         this.heartbeat = heartbeat;
@@ -65,6 +69,7 @@ public final class Daemon implements AutoCloseable {
         }
         Path controlPath = Path.of(config.control() == null ? ForwarderConfig.DEFAULT_CONTROL : config.control());
         ControlServer control = null;
+        MetricsEndpoint metrics = null;
         try {
             ControlServer.checkNotServed(controlPath);
             Set<String> configNames = new HashSet<>();
@@ -83,8 +88,14 @@ public final class Daemon implements AutoCloseable {
             }
             control = ControlServer.start(controlPath, injector.getInstance(ControlHandler.class), policy,
                     ControlLimits.of(config));
-            return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class), stateDir);
+            if (config.metrics() != null) {
+                metrics = MetricsEndpoint.start(config.metrics(), forwarder);
+            }
+            return new Daemon(forwarder, remembered, control, injector.getInstance(Heartbeat.class), stateDir, metrics);
         } catch (Exception | Error e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -96,6 +107,11 @@ public final class Daemon implements AutoCloseable {
 
     public Forwarder forwarder() {
         return forwarder;
+    }
+
+    /** The metrics endpoint, or null when the config has none. */
+    public MetricsEndpoint metrics() {
+        return metrics;
     }
 
     public Path controlPath() {
@@ -125,6 +141,9 @@ public final class Daemon implements AutoCloseable {
             beater.join(5000); // no beat after the clear below
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
         control.close();
         remembered.recordSocketAccess();

@@ -6,6 +6,10 @@ import io.virtwire.forwarder.engine.Forwarder;
 import io.virtwire.forwarder.engine.ForwarderException;
 import io.virtwire.forwarder.engine.PortFactory;
 
+import io.virtwire.logging.LineHandler;
+import io.virtwire.logging.LogLine;
+import io.virtwire.logging.LogSetup;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,12 +22,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N]}. Both run until SIGTERM/SIGINT.
  * Exit codes: 0 stopped by SIGTERM or SIGINT (a normal stop: systemd's stop and Ctrl-C), 2 bad usage or config
  * (a config problem as {@code file:line:column: message}), 1 could not start.
+ * Logs: one line per record on stderr ({@link LogSetup}); the level is {@code --log-level}, else
+ * {@code $VIRTWIRE_LOG_LEVEL}, else the config's {@code logLevel}, else info (error|warn|info|debug|trace).
  */
 public final class Main {
 
+    private static final System.Logger LOG = System.getLogger(Main.class.getName());
+
     static final String USAGE = """
-            usage: virtwire-forwarder [--config FILE] [--control SOCK]
-                   virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N]
+            usage: virtwire-forwarder [--config FILE] [--control SOCK] [--log-level LEVEL]
+                   virtwire-forwarder xconnect SOCK_A SOCK_B [--worker-cpu N] [--log-level LEVEL]
                    virtwire-forwarder --version [--output text|json]
                    virtwire-forwarder --help
             """;
@@ -97,8 +105,14 @@ public final class Main {
     private static void xconnect(String[] args) throws Exception {
         List<String> sockets = new ArrayList<>();
         int cpu = -1;
+        String logLevel = null;
         for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--worker-cpu")) {
+            if (args[i].equals("--log-level")) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException("--log-level needs a level: error, warn, info, debug or trace");
+                }
+                logLevel = args[++i];
+            } else if (args[i].equals("--worker-cpu")) {
                 if (i + 1 >= args.length) {
                     throw new UsageException("--worker-cpu needs a CPU number");
                 }
@@ -116,6 +130,7 @@ public final class Main {
         if (sockets.size() != 2) {
             throw new UsageException("xconnect takes exactly two socket paths, got " + sockets.size());
         }
+        setUpLogging(logLevel, null);
         Forwarder f = new Forwarder(Forwarder.Mode.XCONNECT, 1, cpu >= 0 ? List.of(cpu) : List.of(),
                 Duration.ofMinutes(5), new PortFactory(), -1);
         CountDownLatch stop = StopSignals.install();
@@ -134,18 +149,42 @@ public final class Main {
             f.close();
             throw e;
         }
-        System.err.println("virtwire-forwarder: cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1)
+        LOG.log(System.Logger.Level.INFO, "cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1)
                 + (cpu >= 0 ? " (worker on CPU " + cpu + ")" : ""));
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
+        systemd.ready("cross-connecting " + sockets.get(0) + " <-> " + sockets.get(1));
         stop.await();
+        systemd.stopping();
+        systemd.close();
         closeOnce.run();
         System.exit(0);
+    }
+
+    /** One line per record on stderr, at the level of {@code --log-level}, $VIRTWIRE_LOG_LEVEL or the config. */
+    private static void setUpLogging(String commandLine, String config) throws UsageException {
+        LogLine.Level level;
+        try {
+            level = LogSetup.resolve(commandLine, System.getenv(), config);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        LineHandler handler = LogSetup.install(level, System.err, System.getenv());
+        // summaries of repeated errors still counted are written before the JVM exits
+        Runtime.getRuntime().addShutdownHook(new Thread(handler::flush));
     }
 
     private static void daemon(String[] args) throws Exception {
         Path config = null;
         String control = null;
+        String logLevel = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--log-level" -> {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--log-level needs a level: error, warn, info, debug or trace");
+                    }
+                    logLevel = args[++i];
+                }
                 case "--config" -> {
                     if (i + 1 >= args.length) {
                         throw new UsageException("--config needs a file");
@@ -168,6 +207,7 @@ public final class Main {
         if (control != null) {
             c = c.withControl(control);
         }
+        setUpLogging(logLevel, c.logLevel());
         CountDownLatch stop = StopSignals.install();
         Daemon d = Daemon.start(c);
         AtomicBoolean closed = new AtomicBoolean();
@@ -177,11 +217,18 @@ public final class Main {
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(closeOnce));
-        System.err.println("virtwire-forwarder: running, control socket " + d.controlPath() + ", "
-                + d.forwarder().ports().size() + " ports");
+        String status = "running, control socket " + d.controlPath() + ", " + d.forwarder().ports().size() + " ports"
+                + (d.metrics() == null ? "" : ", metrics on http://" + (d.metrics().host().contains(":")
+                ? "[" + d.metrics().host() + "]" : d.metrics().host()) + ":" + d.metrics().port() + "/metrics");
+        LOG.log(System.Logger.Level.INFO, status);
+        // Daemon.start returned: the config's ports are open and the control socket answers
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv());
+        systemd.ready(status);
         stop.await();
+        systemd.stopping();
+        systemd.close();
         closeOnce.run();
-        System.err.println("virtwire-forwarder: stopped");
+        LOG.log(System.Logger.Level.INFO, "stopped");
         System.exit(0);
     }
 }

@@ -3,8 +3,10 @@ package io.virtwire.forwarder.config;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.virtwire.logging.LogLine;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,6 +31,8 @@ import java.util.Set;
  * workerCpus: [1]                 # worker i pinned to workerCpus[i]
  * macAgingSeconds: 300
  * ports: [ {name: vm1, type: vhost-user, socket: /run/virtwire/vm1.sock, mode: server} ]
+ * metrics: {listen: "127.0.0.1:9477"}  # Prometheus text format on /metrics; absent: off
+ * logLevel: info                  # error|warn|info|debug|trace; --log-level and $VIRTWIRE_LOG_LEVEL win
  * </pre>
  * Loading is strict (docs/forwarder.md, "Config file"): values have their field's type, unknown and duplicate
  * keys are refused, paths are absolute; every refusal is reported as {@code file:line:column: message}.
@@ -37,7 +41,7 @@ import java.util.Set;
 public record ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                               List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports,
                               String socketDir, List<String> extraSocketDirs, Integer controlMaxClients,
-                              Integer controlIdleSeconds) {
+                              Integer controlIdleSeconds, MetricsConfig metrics, String logLevel) {
 
     public static final String DEFAULT_CONTROL = "/run/virtwire/forwarder.sock";
     public static final String DEFAULT_SOCKET_DIR = "/run/virtwire";
@@ -47,7 +51,8 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
     /** Without the control-plane limits and socket directories (their defaults). */
     public ForwarderConfig(String control, String controlGroup, String stateDir, String mode, Integer workers,
                            List<Integer> workerCpus, Integer macAgingSeconds, List<PortConfig> ports) {
-        this(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports, null, null, null, null);
+        this(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports, null, null, null, null,
+                null, null);
     }
 
     public static ForwarderConfig empty() {
@@ -85,6 +90,13 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
             c = empty();
         }
         try {
+            // a bare "metrics:" reads as null, which would look like "no metrics": an endpoint the operator
+            // asked for would silently not exist
+            JsonNode tree = c.metrics() == null ? ConfigText.tree(text) : null;
+            if (tree != null && tree.has("metrics") && tree.get("metrics").isNull()) {
+                throw new ConfigException("/metrics", "metrics is empty: write metrics: {listen: \"127.0.0.1:9477\"}"
+                        + " (an object with 'listen', HOST:PORT), or remove the key to serve no metrics");
+            }
             return c.validated();
         } catch (ConfigException e) {
             throw new ConfigException(e.pointer(), ConfigText.locate(file, text, e.pointer(), false) + " " + e.getMessage(), e);
@@ -125,6 +137,20 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
         }
         if (macAgingSeconds != null && macAgingSeconds < 1) {
             throw new ConfigException("/macAgingSeconds", "macAgingSeconds " + macAgingSeconds + " must be at least 1");
+        }
+        if (logLevel != null) {
+            try {
+                LogLine.Level.parse(logLevel, "logLevel");
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("/logLevel", e.getMessage());
+            }
+        }
+        if (metrics != null) {
+            try {
+                metrics.validated();
+            } catch (ConfigException e) {
+                throw e.under("/metrics");
+            }
         }
         Set<String> names = new HashSet<>();
         List<PortConfig> ps = portsOrEmpty();
@@ -192,16 +218,21 @@ public record ForwarderConfig(String control, String controlGroup, String stateD
 
     public ForwarderConfig withControl(String socket) {
         return new ForwarderConfig(socket, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds);
+                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics, logLevel);
+    }
+
+    public ForwarderConfig withMetrics(MetricsConfig m) {
+        return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
+                socketDir, extraSocketDirs, controlMaxClients, controlIdleSeconds, m, logLevel);
     }
 
     public ForwarderConfig withSocketDir(String dir) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                dir, extraSocketDirs, controlMaxClients, controlIdleSeconds);
+                dir, extraSocketDirs, controlMaxClients, controlIdleSeconds, metrics, logLevel);
     }
 
     public ForwarderConfig withControlLimits(Integer maxClients, Integer idleSeconds) {
         return new ForwarderConfig(control, controlGroup, stateDir, mode, workers, workerCpus, macAgingSeconds, ports,
-                socketDir, extraSocketDirs, maxClients, idleSeconds);
+                socketDir, extraSocketDirs, maxClients, idleSeconds, metrics, logLevel);
     }
 }

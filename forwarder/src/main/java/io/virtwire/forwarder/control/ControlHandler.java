@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.virtwire.forwarder.engine.Forwarder;
 import io.virtwire.forwarder.engine.ForwarderException;
+import io.virtwire.forwarder.engine.StatsSnapshot;
 import io.virtwire.forwarder.state.RememberedPorts;
 import io.virtwire.forwarder.config.PortConfig;
 import io.virtwire.forwarder.config.StrictMapping;
@@ -242,32 +243,7 @@ public final class ControlHandler {
     private Map<String, Object> stats(JsonNode req) throws ForwarderException {
         onlyFields(req, "name");
         List<SwitchPort> ports = req.has("name") ? List.of(forwarder.port(requiredText(req, "name"))) : forwarder.ports();
-        long now = System.currentTimeMillis();
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (SwitchPort p : ports) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", p.name());
-            m.putAll(p.counters().snapshot());
-            m.put("link", p.link().snapshot(now));
-            List<Map<String, Object>> queues = new ArrayList<>();
-            for (Map<String, Object> q : p.port().queueCounters()) {
-                Map<String, Object> withWorker = new LinkedHashMap<>(q);
-                // which poll worker drains this queue pair's transmit ring (issue 14: pairs are spread)
-                if (q.get("queue") instanceof Number n) {
-                    withWorker.put("worker", forwarder.workerOf(p, n.intValue()));
-                }
-                queues.add(withWorker);
-            }
-            if (!queues.isEmpty()) {
-                m.put("queues", queues);
-            }
-            out.add(m);
-        }
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("ports", out);
-        r.put("macTable", Map.of("entries", forwarder.macs().entries(System.nanoTime()).size(),
-                "refusedForSpace", forwarder.macs().refusedForSpace()));
-        return r;
+        return StatsSnapshot.of(forwarder, ports);
     }
 
     private Map<String, Object> macs(JsonNode req) throws ForwarderException {

@@ -170,8 +170,8 @@ public final class Forwarder implements AutoCloseable {
         }
         ownersOf.put(sp, owners);
         configs.put(c.name(), c);
-        LOG.log(System.Logger.Level.INFO, "port " + c.name() + " added (" + c.typeOrDefault() + ", slot " + sp.slot()
-                + ", " + placed + ")");
+        LOG.log(System.Logger.Level.INFO, "port added port=" + c.name() + " type=" + c.typeOrDefault() + " slot=" + sp.slot()
+                + " workers=\"" + placed + "\"");
         return sp;
     }
 
@@ -212,7 +212,7 @@ public final class Forwarder implements AutoCloseable {
         macs.flush(sp.slot());
         configs.remove(name);
         sp.port().close();
-        LOG.log(System.Logger.Level.INFO, "port " + name + " removed");
+        LOG.log(System.Logger.Level.INFO, "port removed port=" + name);
     }
 
     public List<SwitchPort> ports() {

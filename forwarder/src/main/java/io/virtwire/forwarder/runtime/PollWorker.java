@@ -38,10 +38,12 @@ public final class PollWorker implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PollWorker.class.getName());
     private static final long WAKE = -1;
     private static final VarHandle CYCLES;
+    private static final VarHandle BUSY_NANOS;
 
     static {
         try {
             CYCLES = MethodHandles.lookup().findVarHandle(PollWorker.class, "cycles", long.class);
+            BUSY_NANOS = MethodHandles.lookup().findVarHandle(PollWorker.class, "busyNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -77,6 +79,11 @@ public final class PollWorker implements AutoCloseable {
      * increment cost a locked instruction per poll), read by {@link #quiesce} with an acquire load.
      */
     private long cycles;
+    /**
+     * Time spent in cycles that moved frames, for the metrics' busy fraction (idle spinning, yielding and sleeping
+     * are not busy). Written by the worker only, like {@link #cycles}; read at scrape time.
+     */
+    private long busyNanos;
 
     /** @param cpu the CPU to pin the thread to, or -1 */
     public PollWorker(String name, PortTable table, Forwarding forwarding, int cpu) throws ErrnoException {
@@ -98,6 +105,11 @@ public final class PollWorker implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Nanoseconds spent in cycles that moved frames since the worker started (the busy fraction's numerator). */
+    public long busyNanos() {
+        return (long) BUSY_NANOS.getAcquire(this);
     }
 
     /** Receive queues owned (a multiqueue port counts once per queue owned here). */
@@ -137,7 +149,12 @@ public final class PollWorker implements AutoCloseable {
             }
         }
         while (running) {
-            idle.idle(doWork());
+            long start = System.nanoTime();
+            int work = doWork();
+            if (work > 0) {
+                BUSY_NANOS.setRelease(this, busyNanos + (System.nanoTime() - start));
+            }
+            idle.idle(work);
         }
     }
 

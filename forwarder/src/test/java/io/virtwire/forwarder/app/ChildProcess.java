@@ -17,8 +17,16 @@ final class ChildProcess {
 
     /** Starts {@code cmd} with both streams in {@code log}, appended to it or replacing it. */
     static Process startLogged(List<String> cmd, Path log, boolean append) throws IOException {
+        return startLogged(cmd, log, append, java.util.Map.of());
+    }
+
+    /** As above, with {@code env} added to the inherited environment. */
+    static Process startLogged(List<String> cmd, Path log, boolean append, java.util.Map<String, String> env)
+            throws IOException {
         ProcessBuilder.Redirect to = append ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(to).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(to);
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** Waits up to {@code seconds} for {@code p} to exit and returns its code; kills it and returns -1 if it does not. */

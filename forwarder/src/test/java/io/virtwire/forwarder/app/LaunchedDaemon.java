@@ -26,10 +26,15 @@ final class LaunchedDaemon implements AutoCloseable {
     }
 
     static LaunchedDaemon start(Path log, String... args) throws IOException {
+        return start(log, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)} with {@code env} added to the environment (NOTIFY_SOCKET, ...). */
+    static LaunchedDaemon start(Path log, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; $SIG{TERM} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"",
                 ForwarderProcess.launcher().toString()));
         cmd.addAll(List.of(args));
-        return new LaunchedDaemon(ChildProcess.startLogged(cmd, log, true), log);
+        return new LaunchedDaemon(ChildProcess.startLogged(cmd, log, true, env), log);
     }
 
     long pid() {

@@ -216,7 +216,7 @@ class ControlStrictnessTest {
         Path extra = Files.createDirectories(dir.resolve("extra"));
         ForwarderConfig config = new ForwarderConfig(dir.resolve("control.sock").toString(), null,
                 dir.resolve("state").toString(), null, 1, null, 60, List.<PortConfig>of(),
-                dir.resolve("sockets").toString(), List.of(extra.toString()), null, null);
+                dir.resolve("sockets").toString(), List.of(extra.toString()), null, null, null, null);
         try (Daemon daemon = Daemon.start(config); ControlClient client = new ControlClient(dir.resolve("control.sock"))) {
             for (String s : List.of(sockets.resolve("a.sock").toString(), extra.resolve("b.sock").toString())) {
                 JsonNode r = client.call(vhost("p" + s.length() + s.charAt(s.length() - 6), s));

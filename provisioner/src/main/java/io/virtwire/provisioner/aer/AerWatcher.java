@@ -99,7 +99,7 @@ public final class AerWatcher {
                 AerCounters before = last.get(pf.getKey());
                 if (before == null) {
                     log.line("PF " + pf.getKey() + " (" + pf.getValue() + "): watching AER counters, baseline correctable " + c.correctable()
-                            + ", nonfatal " + c.nonfatal() + ", fatal " + c.fatal());
+                            + ", nonfatal " + c.nonfatal() + ", fatal " + c.fatal(), "pf", pf.getKey());
                     continue;
                 }
                 if (c.equals(before)) {
@@ -119,7 +119,7 @@ public final class AerWatcher {
             try {
                 poll().forEach(sink);
             } catch (VirtwireException e) {
-                log.line("poll failed (will retry): " + e.getMessage());
+                log.warn("poll failed (will retry): " + e.getMessage());
             }
             Thread.sleep(interval);
         }
@@ -130,7 +130,8 @@ public final class AerWatcher {
                 : after.correctable() > before.correctable() ? "correctable" : "reset";
         List<String> actions = new ArrayList<>();
         log.line("PF " + pf + " (" + pfNetdev + "): AER " + severity + " error: correctable " + before.correctable() + "->" + after.correctable()
-                + ", nonfatal " + before.nonfatal() + "->" + after.nonfatal() + ", fatal " + before.fatal() + "->" + after.fatal());
+                + ", nonfatal " + before.nonfatal() + "->" + after.nonfatal() + ", fatal " + before.fatal() + "->" + after.fatal(),
+                "pf", pf, "severity", severity);
         if (severity.equals("correctable") || severity.equals("reset")) {
             actions.add(severity.equals("reset") ? "counters went down (the PF was re-probed or the host rebooted): new baseline"
                     : "corrected by the hardware: nothing to recover");
@@ -147,7 +148,7 @@ public final class AerWatcher {
                         + " or detach and re-attach its VF");
             }
         }
-        actions.forEach(x -> log.line("PF " + pf + ": " + x));
+        actions.forEach(x -> log.line("PF " + pf + ": " + x, "pf", pf));
         return new Event(Instant.now().toString(), pf, pfNetdev, before, after, severity, actions);
     }
 
@@ -237,7 +238,7 @@ public final class AerWatcher {
             return JSON.readValue(f.toFile(), new TypeReference<Map<String, AerCounters>>() {
             });
         } catch (IOException e) {
-            log.line("ignoring unreadable " + f + " (" + e.getMessage() + "): taking a new baseline");
+            log.warn("ignoring unreadable " + f + " (" + e.getMessage() + "): taking a new baseline");
             return Map.of();
         }
     }

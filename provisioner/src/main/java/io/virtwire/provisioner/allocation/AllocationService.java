@@ -53,30 +53,57 @@ public final class AllocationService {
         HostInventory before = ctx.host().inventory();
         Optional<String> readOnly = session.readOnly();
         Reconciler.Result rec = ctx.reconciler().reconcile(session.record(), held, before, readOnly.isEmpty());
+        if (session.dryRun()) {
+            // asked for: no warning; what follows (a VF picked for --print-xml) sees the record as a real run would
+            session.assume(rec.record());
+            return new Reconciled(rec, before, List.of(), false);
+        }
         if (readOnly.isPresent()) {
             List<String> warnings = new ArrayList<>();
             warnings.add("the state directory " + ctx.store().dir() + " is read-only (" + readOnly.get() + "): the allocation record was"
                     + " read, not reconciled" + (rec.changes().isEmpty() ? "" : "; a writable run would reconcile: " + String.join("; ", rec.changes())));
-            return new Reconciled(rec, before, warnings);
+            return new Reconciled(rec, before, warnings, false);
         }
         session.save(rec.record());
-        return new Reconciled(rec, rec.changes().isEmpty() ? before : ctx.host().inventory(), List.of());
+        return new Reconciled(rec, rec.changes().isEmpty() ? before : ctx.host().inventory(), List.of(), true);
     }
 
-    private record Reconciled(Reconciler.Result result, HostInventory inventory, List<String> warnings) {
+    /** @param applied whether the changes were made (false: a dry run or a read-only state directory, nothing changed) */
+    private record Reconciled(Reconciler.Result result, HostInventory inventory, List<String> warnings, boolean applied) {
     }
 
     /**
-     * {@code virtwire vf list}'s JSON: every VF (of one PF with --pf), what reconciliation changed first, and warnings
-     * (a read-only state directory: nothing was reconciled).
+     * {@code vf list}'s {@code reconcile}: whether reconciliation was applied, and when not (--no-reconcile, a
+     * read-only state directory) what a run that applies it would change, one line per entry.
      */
-    public record VfList(java.util.List<VfRow> vfs, java.util.List<String> reconciled, java.util.List<String> warnings) {
+    public record ReconcileReport(boolean applied, List<String> wouldChange) {
+    }
+
+    /**
+     * {@code virtwire vf list}'s JSON: every VF (of one PF with --pf), what reconciliation changed first, whether it
+     * was applied and what it would change when not, and warnings (a read-only state directory: nothing was reconciled).
+     */
+    public record VfList(java.util.List<VfRow> vfs, java.util.List<String> reconciled, ReconcileReport reconcile,
+                         java.util.List<String> warnings) {
     }
 
     public VfList listVfs(LifecycleContext ctx, Optional<String> pfFilter) {
-        try (StateStore.Session session = ctx.store().openForReading(ctx.lockTimeout())) {
+        return listVfs(ctx, pfFilter, true);
+    }
+
+    /**
+     * @param reconcile false for {@code vf list --no-reconcile}: nothing is written or restored (no record, no VF
+     *                  setting, no forwarder port, not even the state directory), and {@code reconcile.wouldChange}
+     *                  says what a reconciling run would do
+     */
+    public VfList listVfs(LifecycleContext ctx, Optional<String> pfFilter, boolean reconcile) {
+        try (StateStore.Session session = reconcile ? ctx.store().openForReading(ctx.lockTimeout()) : ctx.store().openDryRun(ctx.lockTimeout())) {
             HeldDevices held = HeldDevices.scan(ctx.gateway());
+            io.virtwire.provisioner.state.AllocationRecord recorded = session.record();
             Reconciled r = reconcileThenRead(ctx, session, held);
+            if (r.applied()) {
+                recorded = session.record();
+            }
             Reconciler.Result rec = r.result();
             HostInventory inventory = r.inventory();
             List<PhysicalFunction> pfs = pfFilter.map(name -> List.of(inventory.pf(name).orElseThrow(() -> VirtwireException.notFound(
@@ -87,13 +114,15 @@ public final class AllocationService {
                 for (VirtualFunction vf : pf.vfs()) {
                     Optional<HeldDevices.Held> h = held.holder(vf.address());
                     Optional<String> problem = VfCandidates.isolationProblem(inventory, vf);
-                    String state = h.isPresent() ? "held" : problem.isPresent() ? "unusable" : "free";
+                    Optional<String> reserved = inventory.reservedFor(vf.address());
+                    String state = h.isPresent() ? "held" : reserved.isPresent() ? "reserved" : problem.isPresent() ? "unusable" : "free";
                     rows.add(new VfRow(pf.address(), pf.netdev(), vf.index(), vf.address(), vf.driver(), vf.mac(), vf.vlan(), vf.qos(), vf.trust(),
                             vf.spoofchk(), vf.linkState(), vf.iommuGroup(), h.map(HeldDevices.Held::domain).orElse(null), state,
-                            session.record().find(vf.address()).isPresent(), problem.orElse(null))); // as saved (read-only: as read)
+                            recorded.find(vf.address()).isPresent(), problem.orElse(null), reserved.orElse(null))); // as saved (read-only, dry run: as read)
                 }
             }
-            return new VfList(rows, r.warnings().isEmpty() ? rec.changes() : List.of(), r.warnings());
+            return new VfList(rows, r.applied() ? rec.changes() : List.of(),
+                    new ReconcileReport(r.applied(), r.applied() ? List.of() : rec.changes()), r.warnings());
         }
     }
 
@@ -120,13 +149,14 @@ public final class AllocationService {
                                                  boolean printOnly) {
         LibvirtGateway gw = ctx.gateway();
         InterfaceService.effectiveScope(gw.domain(domain), requested);
-        try (StateStore.Session session = ctx.store().open(ctx.lockTimeout())) {
+        // --print-xml (Ansible's check mode) is a dry run: it reconciles only in memory and writes nothing
+        try (StateStore.Session session = printOnly ? ctx.store().openDryRun(ctx.lockTimeout()) : ctx.store().open(ctx.lockTimeout())) {
             DomainSnapshot snapshot = DomainSnapshot.read(gw, domain);
             DeviceScope scope = InterfaceService.effectiveScope(snapshot.state(), requested);
             HeldDevices held = HeldDevices.scan(gw, snapshot);
             Reconciled r = reconcileThenRead(ctx, session, held);
             List<String> notes = new ArrayList<>();
-            r.result().changes().forEach(c -> notes.add("reconciled: " + c));
+            r.result().changes().forEach(c -> notes.add((r.applied() ? "reconciled: " : "would reconcile: ") + c));
             AttachRun run = new AttachRun(ctx, session, snapshot, scope, held, r.inventory(), macs);
             return AttachTemplate.run(run, step.plan(run), notes, printOnly);
         }

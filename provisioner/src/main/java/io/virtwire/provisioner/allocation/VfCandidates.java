@@ -88,6 +88,10 @@ final class VfCandidates {
         if (r.isPresent()) {
             return Optional.of("reserved for '" + r.get().domain() + "'");
         }
+        Optional<String> reserved = inventory.reservedFor(vf.address());
+        if (reserved.isPresent()) {
+            return Optional.of("reserved for " + reserved.get() + " by the host profile");
+        }
         return isolationProblem(inventory, vf);
     }
 

@@ -5,7 +5,6 @@ import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.allocation.HeldDevices;
 import io.virtwire.provisioner.allocation.LifecycleContext;
 import io.virtwire.provisioner.libvirt.DomainSnapshot;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.nic.HostdevChange;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Parameters;
         description = {"Pass a PCI device through as <hostdev mode='subsystem' type='pci' managed='yes'> (virsh: attach-device with that XML):"
                 + " a device you name by PCI address, or a free VF of --pf PF that virtwire picks and records.",
                 "Unlike attach-interface --type hostdev, libvirt sets no MAC or VLAN: the guest's VF driver chooses its MAC."})
-public final class AttachHostdevCommand implements Callable<Integer> {
+public final class AttachHostdevCommand extends DeviceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name")
     String domain;
@@ -39,22 +38,12 @@ public final class AttachHostdevCommand implements Callable<Integer> {
     @Mixin
     ScopeOptions scope;
 
-    private final GlobalOptions globals;
-    private final LibvirtConnector connector;
-    private final Output output;
     private final HostdevService service;
-    private final AllocationService allocations;
-    private final LifecycleContexts contexts;
 
     @Inject
-    AttachHostdevCommand(GlobalOptions globals, LibvirtConnector connector, Output output, HostdevService service,
-                         AllocationService allocations, LifecycleContexts contexts) {
-        this.globals = globals;
-        this.connector = connector;
-        this.output = output;
+    AttachHostdevCommand(Services services, HostdevService service) {
+        super(services);
         this.service = service;
-        this.allocations = allocations;
-        this.contexts = contexts;
     }
 
     @Override
@@ -68,6 +57,7 @@ public final class AttachHostdevCommand implements Callable<Integer> {
             } else {
                 PciAddress device = request.device().orElseThrow();
                 requireOnHost(ctx, device);
+                refuseReservedForVms(device.toString());
                 // one read of the domain serves the held-device check and the attach
                 DomainSnapshot snapshot = DomainSnapshot.read(gw, domain);
                 refuseHeldElsewhere(HeldDevices.scan(gw, snapshot), device);

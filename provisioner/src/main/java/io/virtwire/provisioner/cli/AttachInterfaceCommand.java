@@ -5,7 +5,6 @@ import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.allocation.HeldDevices;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.libvirt.DomainSnapshot;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.model.QueueCount;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "attach-interface", mixinStandardHelpOptions = true,
         description = "Attach a fast NIC (SR-IOV VF, vDPA device or vhost-user socket) to a domain or a domain XML file.")
-public final class AttachInterfaceCommand implements Callable<Integer> {
+public final class AttachInterfaceCommand extends DeviceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name (omit with --domain-xml)")
     String domain;
@@ -95,8 +94,14 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Option(names = "--fix-memory", description = "vhostuser: add memfd shared memory to the persistent definition if it lacks shared memory")
     boolean fixMemory;
 
-    @Option(names = "--print-xml", description = "print the interface XML instead of attaching it")
+    @Option(names = "--print-xml", description = "print the interface XML instead of attaching it (with --ensure: report what would change)")
     boolean printXml;
+
+    @Option(names = "--ensure", description = "idempotent: attach the NIC you name if missing, leave an identical one alone, converge one"
+            + " with another VLAN/queues/mode/model; answers {changed, diff (the whole domain XML), notes (the drift)}")
+    boolean ensure;
+
+    private final io.virtwire.provisioner.nic.InterfaceEnsurer ensurer = new io.virtwire.provisioner.nic.InterfaceEnsurer();
 
     @Mixin
     ScopeOptions scope;
@@ -104,24 +109,14 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
     @Mixin
     DomainXmlFileOptions file;
 
-    private final GlobalOptions globals;
-    private final LibvirtConnector connector;
-    private final Output output;
     private final InterfaceService service;
-    private final AllocationService allocations;
-    private final LifecycleContexts contexts;
     private final ForwarderClient forwarder;
 
     @Inject
-    AttachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service,
-                           AllocationService allocations, LifecycleContexts contexts, ForwarderClient forwarder) {
-        this.forwarder = forwarder;
-        this.globals = globals;
-        this.connector = connector;
-        this.output = output;
+    AttachInterfaceCommand(Services services, InterfaceService service, ForwarderClient forwarder) {
+        super(services);
         this.service = service;
-        this.allocations = allocations;
-        this.contexts = contexts;
+        this.forwarder = forwarder;
     }
 
     @Override
@@ -129,6 +124,10 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
         AttachInterfaceParser.Parsed request = AttachInterfaceParser.parse(args(), d -> file.checkCombination(d, scope));
         domain = request.domain();
         if (request.allocation().isPresent()) {
+            if (ensure) {
+                throw VirtwireException.invalid("--ensure applies to a device you name (SOURCE, --vf, --dev or --source); with --pf/--pool,"
+                        + " or without a source, virtwire picks the device, and an attach with the same --mac is the idempotent form");
+            }
             NicChange change;
             try (LibvirtGateway gw = connector.open(globals.connectUri())) {
                 change = allocations.attach(contexts.open(gw), domain, request.allocation().get(), scope.scope(), printXml);
@@ -146,6 +145,9 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         NicRequest named = request.named().orElseThrow();
+        if (ensure) {
+            return ensure(named);
+        }
         if (file.given()) {
             DomainXml xml = file.read(domain);
             NicChange change = service.attach(xml, named, fixMemory);
@@ -167,6 +169,7 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
             // one read of the domain serves the held-device check and the attach
             DomainSnapshot snapshot = DomainSnapshot.read(gw, domain);
             refuseHeldElsewhere(HeldDevices.scan(gw, snapshot), named);
+            refuseReserved(named);
             NicChange attached = service.attach(gw, snapshot, named, scope.scope(), fixMemory, printXml);
             change = attached.changed() ? attached.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : attached;
         }
@@ -177,6 +180,28 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                 NicText.print(out, change);
             }
         });
+        return ExitCode.OK;
+    }
+
+    /** --ensure: {@link io.virtwire.provisioner.nic.InterfaceEnsurer} on the file or the domain, with the same checks as an attach. */
+    private int ensure(NicRequest request) {
+        NicChange change;
+        if (file.given()) {
+            DomainXml xml = file.read(domain);
+            change = ensurer.ensure(xml, request, fixMemory);
+            if (file.inPlace && change.changed() && !printXml) {
+                file.write(xml.toXml());
+            }
+        } else {
+            refuseQueueMismatch(request);
+            try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+                refuseHeldElsewhere(HeldDevices.scan(gw, DomainSnapshot.read(gw, domain)), request);
+                NicChange ensured = ensurer.ensure(gw, domain, request, scope.scope(), fixMemory, printXml);
+                change = ensured.changed() && !printXml ? ensured.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : ensured;
+            }
+        }
+        NicChange shown = change;
+        output.emit(shown, out -> NicText.print(out, shown));
         return ExitCode.OK;
     }
 
@@ -226,6 +251,13 @@ public final class AttachInterfaceCommand implements Callable<Integer> {
                     + " (virtwire detach-interface " + h.domain() + " --mac " + h.mac() + "), or let virtwire pick a free one with "
                     + (request instanceof NicRequest.Hostdev ? "--pf DEV" : "--type vdpa without --dev"));
         });
+    }
+
+    /** A VF the host profile reserved (reserve: dpdk, on it or its PF) is not for VMs, even when named explicitly. */
+    private void refuseReserved(NicRequest request) {
+        if (request instanceof NicRequest.Hostdev h) {
+            refuseReservedForVms(h.vf().toString());
+        }
     }
 
     /**

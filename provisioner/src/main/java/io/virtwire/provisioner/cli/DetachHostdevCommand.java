@@ -1,7 +1,5 @@
 package io.virtwire.provisioner.cli;
 
-import io.virtwire.provisioner.allocation.AllocationService;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.nic.HostdevChange;
@@ -15,7 +13,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "detach-hostdev", mixinStandardHelpOptions = true,
         description = "Detach the PCI <hostdev> with the given address from a domain (virsh: detach-device with its XML);"
                 + " a VF virtwire allocated is released in the record.")
-public final class DetachHostdevCommand implements Callable<Integer> {
+public final class DetachHostdevCommand extends DeviceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name")
     String domain;
@@ -26,22 +24,12 @@ public final class DetachHostdevCommand implements Callable<Integer> {
     @Mixin
     ScopeOptions scope;
 
-    private final GlobalOptions globals;
-    private final LibvirtConnector connector;
-    private final Output output;
     private final HostdevService service;
-    private final AllocationService allocations;
-    private final LifecycleContexts contexts;
 
     @Inject
-    DetachHostdevCommand(GlobalOptions globals, LibvirtConnector connector, Output output, HostdevService service,
-                         AllocationService allocations, LifecycleContexts contexts) {
-        this.globals = globals;
-        this.connector = connector;
-        this.output = output;
+    DetachHostdevCommand(Services services, HostdevService service) {
+        super(services);
         this.service = service;
-        this.allocations = allocations;
-        this.contexts = contexts;
     }
 
     @Override

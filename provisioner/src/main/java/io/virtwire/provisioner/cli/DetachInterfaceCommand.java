@@ -1,7 +1,5 @@
 package io.virtwire.provisioner.cli;
 
-import io.virtwire.provisioner.allocation.AllocationService;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.model.MacAddress;
@@ -18,7 +16,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "detach-interface", mixinStandardHelpOptions = true,
         description = "Detach the interface with the given MAC (and TYPE, if given, as virsh) from a domain or a domain XML file.")
-public final class DetachInterfaceCommand implements Callable<Integer> {
+public final class DetachInterfaceCommand extends DeviceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "DOMAIN", description = "domain name (omit with --domain-xml)")
     String domain;
@@ -39,22 +37,12 @@ public final class DetachInterfaceCommand implements Callable<Integer> {
     @Mixin
     DomainXmlFileOptions file;
 
-    private final GlobalOptions globals;
-    private final LibvirtConnector connector;
-    private final Output output;
     private final InterfaceService service;
-    private final AllocationService allocations;
-    private final LifecycleContexts contexts;
 
     @Inject
-    DetachInterfaceCommand(GlobalOptions globals, LibvirtConnector connector, Output output, InterfaceService service,
-                           AllocationService allocations, LifecycleContexts contexts) {
-        this.globals = globals;
-        this.connector = connector;
-        this.output = output;
+    DetachInterfaceCommand(Services services, InterfaceService service) {
+        super(services);
         this.service = service;
-        this.allocations = allocations;
-        this.contexts = contexts;
     }
 
     @Override

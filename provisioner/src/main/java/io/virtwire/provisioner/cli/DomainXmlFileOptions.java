@@ -4,11 +4,9 @@ import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import picocli.CommandLine.Option;
 
 /** The virt-xml-style offline workflow: edit a domain XML file instead of a libvirt domain. */
@@ -43,7 +41,7 @@ public final class DomainXmlFileOptions {
         } catch (NoSuchFileException e) {
             throw VirtwireException.notFound("domain XML file " + file + " does not exist");
         } catch (IOException e) {
-            throw VirtwireException.invalid("cannot read domain XML file " + file + ": " + e.getMessage());
+            throw VirtwireException.invalid("cannot read domain XML file " + file + ": " + InPlaceFile.reason(e));
         }
         DomainXml domain;
         try {
@@ -58,26 +56,11 @@ public final class DomainXmlFileOptions {
         return domain;
     }
 
-    /** Replaces the file atomically (temp file in the same directory, fsync, rename), so a crash leaves old or new. */
+    /**
+     * Replaces the file as {@code sed -i --follow-symlinks} does (see {@link InPlaceFile}): atomically, through a
+     * symlink, keeping owner, group, mode and ACL; failures carry the errno text.
+     */
     void write(String xml) {
-        Path dir = file.toAbsolutePath().getParent();
-        try {
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            try {
-                try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                    ch.write(java.nio.ByteBuffer.wrap(xml.getBytes(StandardCharsets.UTF_8)));
-                    ch.force(true);
-                }
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new VirtwireException(VirtwireException.Kind.HOST, "cannot rewrite " + file + ": " + e.getMessage(), e);
-        }
+        InPlaceFile.rewrite(file, xml.getBytes(StandardCharsets.UTF_8));
     }
 }

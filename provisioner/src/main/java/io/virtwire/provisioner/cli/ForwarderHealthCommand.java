@@ -7,11 +7,16 @@ import picocli.CommandLine.Command;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 @Command(name = "health", mixinStandardHelpOptions = true,
         description = "Is the forwarder running and are its ports healthy (status ok or degraded, uptime, workers, outage after a restart,"
-                + " remembered ports it could not bring back).")
-public final class ForwarderHealthCommand implements Runnable {
+                + " remembered ports it could not bring back). Exit 0 healthy, 1 degraded (a broken port, a state directory"
+                + " problem), 69 down (no forwarder answers on the control socket).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:healthy (status ok)", "1:degraded: running, but a port is broken or its state directory has a problem",
+                "69:down: no forwarder answers on the control socket (or it refuses this connection)"})
+public final class ForwarderHealthCommand implements Callable<Integer> {
 
     private final ForwarderControlFactory controls;
     private final Output output;
@@ -22,8 +27,9 @@ public final class ForwarderHealthCommand implements Runnable {
         this.output = output;
     }
 
+    /** 0 for {@code ok}, 1 for {@code degraded} (or a status this CLI does not know: not healthy either). */
     @Override
-    public void run() {
+    public Integer call() {
         JsonNode h = controls.open().health();
         output.emit(h, out -> {
             out.println("status:   " + h.path("status").asText() + " (pid " + h.path("pid").asText() + ", mode " + h.path("mode").asText()
@@ -47,5 +53,6 @@ public final class ForwarderHealthCommand implements Runnable {
                         + " (remembered ports that could not be opened at start; the forwarder's log says why)");
             }
         });
+        return "ok".equals(h.path("status").asText()) ? ExitCode.OK : ExitCode.FAILED;
     }
 }

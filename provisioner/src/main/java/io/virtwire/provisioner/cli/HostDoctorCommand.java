@@ -24,7 +24,9 @@ public final class HostDoctorCommand implements Callable<Integer> {
     private final Output output;
     private final HostAccess.Factory hosts;
 
-    @Option(names = "--for", paramLabel = "KIND", description = "only the checks for: ${COMPLETION-CANDIDATES} (default: all)")
+    @Option(names = "--for", paramLabel = "KIND", defaultValue = "vm",
+            description = "what the host is for: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: every way a VM gets a NIC; "
+                    + "dpdk: NICs owned by DPDK/VPP, where a PF on vfio-pci is right)")
     Purpose purpose;
 
     @Option(names = "--verbose", description = "also list the checks that passed (text output)")

@@ -119,6 +119,7 @@ public final class HostFixtureCommand implements Runnable {
         d.put("k68-uio-iommu", "Ubuntu 6.8 kernel, IOMMU on, I350 ports on uio_pci_generic (seed 000)");
         d.put("i350-no-bus", "I350 behind a root port with one bus number and no ACS (seeds 002/003 before the fix)");
         d.put("iommu-off", "IOMMU off, an 82599 whose VF BARs got no MMIO, the second port unbound");
+        d.put("vmxnet3-vpp-guest", "VMware guest with Ubuntu's 6.8 kernel, vmxnet3 on uio_pci_generic for VPP (seed 000's SEGV)");
         if (!d.keySet().equals(new java.util.LinkedHashSet<>(FixtureHosts.NAMES))) {
             throw new IllegalStateException("fixture descriptions out of step with FixtureHosts.NAMES: " + d.keySet() + " vs " + FixtureHosts.NAMES);
         }

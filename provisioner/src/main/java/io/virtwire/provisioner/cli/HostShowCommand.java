@@ -43,6 +43,14 @@ public final class HostShowCommand implements Runnable {
         List<String> drivers = new ArrayList<>();
         inv.drivers().forEach((d, loaded) -> drivers.add(d + (loaded ? " yes" : " no")));
         out.println("Drivers:  " + String.join(", ", drivers));
+        io.virtwire.provisioner.host.KernelState k = inv.kernel();
+        out.println("Boot:     " + (k.os() == null ? "" : k.os() + ", ") + (k.bootLoader() == null ? "boot loader unknown to virtwire" : k.bootLoader())
+                + (k.nextBootCmdline() == null ? "" : "; next boot: " + k.nextBootCmdline()));
+        if (!inv.reservations().isEmpty()) {
+            List<String> r = new ArrayList<>();
+            inv.reservations().forEach((a, o) -> r.add(a + " " + o));
+            out.println("Reserved: " + String.join(", ", r) + " (not for VMs)");
+        }
         out.println();
         out.println("Physical functions");
         TextTable pfs = new TextTable("PCI", "ID", "Driver", "Netdev", "NUMA", "Link", "VFs", "Eswitch", "Group", "AER nonfatal/fatal");

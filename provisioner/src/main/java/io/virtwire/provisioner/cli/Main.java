@@ -21,5 +21,10 @@ public final class Main {
         if (System.getProperty("guice_bytecode_gen_option") == null) {
             System.setProperty("guice_bytecode_gen_option", "DISABLED");
         }
+        // Guice records a stack trace per binding for its error messages; the CLI's bindings are fixed, and a wiring
+        // mistake still names the binding and its module
+        if (System.getProperty("guice_include_stack_traces") == null) {
+            System.setProperty("guice_include_stack_traces", "OFF");
+        }
     }
 }

@@ -16,7 +16,12 @@ final class NicText {
         if (!c.changed()) {
             out.println("Unchanged: " + what + " on " + c.domain() + " (" + c.scope() + ")");
         } else {
-            out.println("Interface " + (c.action().equals("attach") ? "attached" : "detached") + " successfully: " + what
+            String done = switch (c.action()) {
+                case "attach" -> "attached";
+                case "ensure" -> "ensured";
+                default -> "detached";
+            };
+            out.println("Interface " + done + " successfully: " + what
                     + " on " + c.domain() + " (" + c.scope() + ")");
         }
         for (String note : c.notes()) {

@@ -3,6 +3,7 @@ package io.virtwire.provisioner.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.function.Consumer;
@@ -16,10 +17,11 @@ public final class Output {
 
     private final CliIo io;
     private final GlobalOptions options;
-    private final ObjectMapper json;
+    /** Built on first use: a text call never pays for Jackson's mapper (CLI start-up, docs/benchmarks.md). */
+    private final Provider<ObjectMapper> json;
 
     @Inject
-    public Output(CliIo io, GlobalOptions options, ObjectMapper json) {
+    public Output(CliIo io, GlobalOptions options, Provider<ObjectMapper> json) {
         this.io = io;
         this.options = options;
         this.json = json;
@@ -36,7 +38,7 @@ public final class Output {
 
     public void printJson(Object value) {
         try {
-            io.out().println(json.writeValueAsString(value));
+            io.out().println(json.get().writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

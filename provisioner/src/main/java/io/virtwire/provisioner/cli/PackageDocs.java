@@ -48,7 +48,7 @@ public final class PackageDocs {
     static CommandLine virtwire() {
         CliIo io = CliIo.system();
         Environment env = new Environment(Map.of());
-        return new CommandLine(VirtwireCommand.class, new GuiceFactory(VirtwireCli.injector(io, env, new GlobalOptions(env))));
+        return Commands.all(new CommandLine(VirtwireCommand.class, new GuiceFactory(VirtwireCli.injector(io, env, new GlobalOptions(env)))));
     }
 
     static String virtwirePage(CommandLine cli, String version, LocalDate date) {
@@ -85,6 +85,8 @@ public final class PackageDocs {
                 .description("the YAML config file (ports, control socket, workers, stateDir); without it: no config ports").build());
         spec.addOption(OptionSpec.builder("--control").paramLabel("SOCK").type(String.class)
                 .description("the control socket, an absolute path (overrides the config's control; default /run/virtwire/forwarder.sock)").build());
+        spec.addOption(OptionSpec.builder("--log-level").paramLabel("LEVEL").type(String.class)
+                .description("error, warn, info, debug or trace (before $VIRTWIRE_LOG_LEVEL and the config's logLevel; default info)").build());
         spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true)
                 .description("print the version and the git commit of the build, then exit").build());
         spec.addOption(OptionSpec.builder("--output").paramLabel("FORMAT").type(String.class)
@@ -99,6 +101,8 @@ public final class PackageDocs {
                 .description("the second vhost-user socket to bind").build());
         xconnect.addOption(OptionSpec.builder("--worker-cpu").paramLabel("N").type(int.class)
                 .description("pin the worker thread to CPU N").build());
+        xconnect.addOption(OptionSpec.builder("--log-level").paramLabel("LEVEL").type(String.class)
+                .description("error, warn, info, debug or trace (before $VIRTWIRE_LOG_LEVEL; default info)").build());
         spec.addSubcommand("xconnect", xconnect);
         return spec;
     }

@@ -2,6 +2,7 @@ package io.virtwire.provisioner.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import picocli.CommandLine.IVersionProvider;
 
 /**
@@ -12,10 +13,10 @@ import picocli.CommandLine.IVersionProvider;
 final class VersionProvider implements IVersionProvider {
 
     private final GlobalOptions globals;
-    private final ObjectMapper json;
+    private final Provider<ObjectMapper> json;   // built only for --output json
 
     @Inject
-    VersionProvider(GlobalOptions globals, ObjectMapper json) {
+    VersionProvider(GlobalOptions globals, Provider<ObjectMapper> json) {
         this.globals = globals;
         this.json = json;
     }
@@ -24,7 +25,7 @@ final class VersionProvider implements IVersionProvider {
     public String[] getVersion() throws Exception {
         BuildInfo build = BuildInfo.current();
         if (globals.json()) {
-            return new String[] {json.writeValueAsString(build)};
+            return new String[] {json.get().writeValueAsString(build)};
         }
         return new String[] {"virtwire " + build.version() + " (commit " + build.commit() + ")",
                 "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"};

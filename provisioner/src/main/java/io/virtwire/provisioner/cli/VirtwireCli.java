@@ -20,9 +20,20 @@ public final class VirtwireCli {
     }
 
     public static int run(String[] args, CliIo io, Environment env, Module... overrides) {
+        return run(false, args, io, env, overrides);
+    }
+
+    /** {@code wholeTree}: register every command, not only the invoked one (CommandsTest compares the two). */
+    static int run(boolean wholeTree, String[] args, CliIo io, Environment env, Module... overrides) {
         GlobalOptions globals = new GlobalOptions(env);
         Injector injector = injector(io, env, globals, overrides);
         CommandLine cli = new CommandLine(VirtwireCommand.class, new GuiceFactory(injector));
+        // before the settings below: picocli copies them to the subcommands registered at that moment
+        if (wholeTree) {
+            Commands.all(cli);
+        } else {
+            Commands.register(cli, args);
+        }
         cli.setOut(io.out());
         cli.setErr(io.err());
         cli.setCaseInsensitiveEnumValuesAllowed(false);

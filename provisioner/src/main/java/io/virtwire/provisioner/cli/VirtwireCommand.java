@@ -3,7 +3,6 @@ package io.virtwire.provisioner.cli;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,24 +12,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "virtwire",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Wire libvirt/QEMU virtual machines to fast networks: SR-IOV VFs, vDPA and vhost-user.",
-        subcommands = {
-                AttachInterfaceCommand.class,
-                DetachInterfaceCommand.class,
-                AttachHostdevCommand.class,
-                DetachHostdevCommand.class,
-                DomIfListCommand.class,
-                DefineDomainCommand.class,
-                XmlCommand.class,
-                HostCommand.class,
-                VhostUserCommand.class,
-                VfCommand.class,
-                HookCommand.class,
-                WatchCommand.class,
-                DemoCommand.class,
-                ForwarderCommand.class,
-                HelpCommand.class,
-        })
+        description = "Wire libvirt/QEMU virtual machines to fast networks: SR-IOV VFs, vDPA and vhost-user.")
+// the commands: Commands.TOP_LEVEL, registered per call (only the one invoked, see Commands)
 public final class VirtwireCommand implements Runnable {
 
     private final GlobalOptions globals;

@@ -69,13 +69,13 @@ public final class QemuHook {
 
     public Outcome run(String domain, String op, String subOp, String domainXml) {
         if (IGNORED.contains(op)) {
-            log.line(domain + " " + op + " " + subOp + ": nothing to do");
+            log.line(domain + " " + op + " " + subOp + ": nothing to do", "domain", domain, "op", op);
             return new Outcome(domain, op, List.of());
         }
         if (!HANDLED.contains(op)) {
             String msg = "unknown qemu hook operation '" + op + "' for domain '" + domain + "': virtwire handles prepare and release and"
                     + " ignores " + String.join(", ", IGNORED.stream().sorted().toList()) + " (see libvirt's hooks documentation)";
-            log.line(msg);
+            log.error(msg, "domain", domain, "op", op);
             throw VirtwireException.invalid(msg);
         }
         DomainXml xml;
@@ -83,7 +83,7 @@ public final class QemuHook {
             xml = DomainXml.parse(domainXml);
         } catch (IllegalArgumentException e) {
             String msg = domain + " " + op + ": the domain XML on stdin is not a libvirt domain: " + e.getMessage();
-            log.line(msg);
+            log.error(msg, "domain", domain, "op", op);
             throw VirtwireException.invalid(msg);
         }
         List<String> actions = new ArrayList<>();
@@ -94,14 +94,14 @@ public final class QemuHook {
                 release(domain, session, actions);
             }
         } catch (RuntimeException e) {
-            actions.forEach(a -> log.line(domain + " " + op + ": " + a));
-            log.line(domain + " " + op + ": FAILED: " + e.getMessage());
+            actions.forEach(a -> log.line(domain + " " + op + ": " + a, "domain", domain, "op", op));
+            log.error(domain + " " + op + ": FAILED: " + e.getMessage(), "domain", domain, "op", op);
             throw e;
         }
         if (actions.isEmpty()) {
             actions.add("nothing of virtwire's in this domain");
         }
-        actions.forEach(a -> log.line(domain + " " + op + ": " + a));
+        actions.forEach(a -> log.line(domain + " " + op + ": " + a, "domain", domain, "op", op));
         return new Outcome(domain, op, actions);
     }
 

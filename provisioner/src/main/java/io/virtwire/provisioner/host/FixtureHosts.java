@@ -35,7 +35,8 @@ public final class FixtureHosts {
             "cx6dx-legacy",         // seed 001 before step 6: same card, legacy eswitch, vhost_vdpa not loaded
             "k68-uio-iommu",        // seed 000: Ubuntu 6.8 kernel, IOMMU on, I350 ports on uio_pci_generic
             "i350-no-bus",          // seed 002/003 before the fix: root port with one bus number, no ACS
-            "iommu-off");           // IOMMU off, 82599 whose VF BARs got no MMIO, second port unbound
+            "iommu-off",            // IOMMU off, 82599 whose VF BARs got no MMIO, second port unbound
+            "vmxnet3-vpp-guest");   // seed 000's VMware guest: kernel 6.8, vmxnet3 on uio_pci_generic for VPP
 
     private FixtureHosts() {
     }

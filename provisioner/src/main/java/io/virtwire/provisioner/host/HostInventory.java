@@ -11,13 +11,32 @@ import java.util.Optional;
  *
  * @param kernelRelease   /proc/sys/kernel/osrelease
  * @param kernelCmdline   /proc/cmdline split into words
+ * @param kernel          boot loader, next boot's command line, modules and virtwire's configuration files
  * @param drivers         whether each PCI/vdpa driver of interest is loaded (vfio-pci, uio_pci_generic, igb_uio, vhost_vdpa)
  * @param pfs             network PCI functions that are not VFs, with their VFs
+ * @param reservations    devices the host profile reserved ("reserve: dpdk"), PCI address to owner; a PF's covers its VFs
  * @param unreadable      facts that could not be read and why (e.g. a missing iproute2 tool)
  */
-public record HostInventory(String kernelRelease, List<String> kernelCmdline, IommuInfo iommu, Map<String, Boolean> drivers,
+public record HostInventory(String kernelRelease, List<String> kernelCmdline, KernelState kernel, IommuInfo iommu, Map<String, Boolean> drivers,
                             List<PhysicalFunction> pfs, List<VdpaMgmtDevice> vdpaMgmtDevices, List<VdpaDevice> vdpaDevices,
-                            List<HugepagePool> hugepages, MemlockLimit memlock, List<String> unreadable) {
+                            List<HugepagePool> hugepages, MemlockLimit memlock, Map<String, String> reservations, List<String> unreadable) {
+
+    /**
+     * Who the device is reserved for (a VF is covered by its PF's reservation), empty when VMs may have it.
+     * The VM allocator asks this wherever it picks or accepts a VF.
+     */
+    public Optional<String> reservedFor(String address) {
+        String own = reservations.get(address);
+        if (own != null) {
+            return Optional.of(own);
+        }
+        for (PhysicalFunction pf : pfs) {
+            if (pf.vfs().stream().anyMatch(v -> v.address().equals(address))) {
+                return Optional.ofNullable(reservations.get(pf.address()));
+            }
+        }
+        return Optional.empty();
+    }
 
     public Optional<PhysicalFunction> pf(String addressOrNetdev) {
         return pfs.stream().filter(p -> p.address().equals(addressOrNetdev) || addressOrNetdev.equals(p.netdev())

@@ -45,9 +45,11 @@ public final class HostInventoryReader {
                 () -> Iproute2.vdpaDevices(run(Iproute2.VDPA_DEV_SHOW)), Map.of()) : Map.of();
 
         List<String> cmdline = paths.read(paths.resolve("/proc/cmdline")).map(s -> List.of(s.split("\\s+"))).orElse(List.of());
+        String release = paths.read(paths.resolve("/proc/sys/kernel/osrelease")).orElse(null);
         return new HostInventory(
-                paths.read(paths.resolve("/proc/sys/kernel/osrelease")).orElse(null),
+                release,
                 cmdline,
+                new KernelStateReader(paths).read(release),
                 iommu(cmdline),
                 drivers(),
                 pfs(links, eswitch, unreadable),
@@ -55,6 +57,7 @@ public final class HostInventoryReader {
                 vdpaDevices(vdpaDevs),
                 hugepages(),
                 memlock(),
+                Reservations.read(paths),
                 List.copyOf(unreadable));
     }
 

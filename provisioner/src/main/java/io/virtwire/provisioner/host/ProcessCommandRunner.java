@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * <p>Every run is bounded in time and reads no stdin. Output goes to temp files, not pipes: a daemon that forks
  * ({@code libvirtd -d}) or a tool's stray child can keep a pipe open long after the tool exits, and reading a pipe to
  * its end would wait for it, so the time limit could not stop anything. With files, the limit starts when the
- * program starts and the output is read once it has exited.
+ * program starts and the output is read once it has exited. A program that overruns the limit is killed with its
+ * children (a hung tool whose helper still writes to the output is stopped too).
  */
 public final class ProcessCommandRunner implements CommandRunner {
 
@@ -123,7 +124,7 @@ public final class ProcessCommandRunner implements CommandRunner {
             pb.environment().putAll(env);
             Process p = pb.start();
             if (!p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                p.destroyForcibly();
+                stop(p);
                 return null;
             }
             return new Finished(p.exitValue(), text(out), err == null ? "" : text(err));
@@ -131,6 +132,18 @@ public final class ProcessCommandRunner implements CommandRunner {
             deleteQuietly(out);
             deleteQuietly(err);
         }
+    }
+
+    /**
+     * Kills a program that overran its limit, and its children first (a shell's {@code sleep}, a tool's helper:
+     * left alone they would keep running, and keep the output file open, long after virtwire gave up), then waits
+     * briefly for the kernel to reap it so no zombie outlives the call.
+     */
+    private static void stop(Process p) throws InterruptedException {
+        List<ProcessHandle> children = p.descendants().toList();
+        p.destroyForcibly();
+        children.forEach(ProcessHandle::destroyForcibly);
+        p.waitFor(5, TimeUnit.SECONDS);
     }
 
     /** Malformed UTF-8 (a driver's odd name) is replaced, not an error: the text is for parsing and messages. */

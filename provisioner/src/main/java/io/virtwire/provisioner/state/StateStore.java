@@ -107,16 +107,32 @@ public final class StateStore {
                 why = Optional.of(e.getMessage());
             }
         }
-        Session s = new Session(null, null, null, why.get());
+        return openWithoutWriting(timeout, why.get());
+    }
+
+    /**
+     * A session for a dry run (Ansible's check mode, {@code vf list --no-reconcile}, {@code attach-interface
+     * --print-xml}): it creates, deletes and writes nothing, not even the state directory or the lock file, wherever
+     * the directory is writable or not, and its session refuses to save. It takes the shared lock when the lock file
+     * exists, so a record a writer is changing is read after the change.
+     */
+    public Session openDryRun(Duration timeout) {
+        Session s = openWithoutWriting(timeout, "a dry run writes nothing");
+        s.dryRun = true;
+        return s;
+    }
+
+    private Session openWithoutWriting(Duration timeout, String why) {
+        Session s = new Session(null, null, null, why);
         if (Files.exists(dir.resolve(LOCK), LinkOption.NOFOLLOW_LINKS)) {
             try {
                 s = lock(timeout, false);
-                s.readOnly = why.get();
+                s.readOnly = why;
             } catch (VirtwireException e) {
                 if (e.kind() != VirtwireException.Kind.HOST) {
                     throw e; // a writer holds it past the timeout: the same answer as for a writable directory
                 }
-                s = new Session(null, null, null, why.get() + "; read without the lock (" + e.getMessage() + ")");
+                s = new Session(null, null, null, why + "; read without the lock (" + e.getMessage() + ")");
             }
         }
         try {
@@ -222,6 +238,9 @@ public final class StateStore {
         try {
             ch = write ? FileChannel.open(lock, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")))
+                    // a reader (a dry run may read where it could write) opens read-write when it may, never creating:
+                    // O_RDWR does not block on a FIFO swapped in after the check, O_RDONLY would until a writer came
+                    : Files.isWritable(lock) ? FileChannel.open(lock, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)
                     : FileChannel.open(lock, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (FileSystemException e) {
             requireRegularLockFile(lock); // a symlink or FIFO swapped in: say so rather than ELOOP
@@ -322,6 +341,7 @@ public final class StateStore {
         private final FileLock lock;
         private final java.util.concurrent.locks.ReentrantLock local;
         private String readOnly;
+        private boolean dryRun;
         private AllocationRecord record;
 
         private Session(FileChannel channel, FileLock lock, java.util.concurrent.locks.ReentrantLock local, String readOnly) {
@@ -346,6 +366,22 @@ public final class StateStore {
         /** Why this session cannot save (the state directory is not writable), or empty for a writable one. */
         public Optional<String> readOnly() {
             return Optional.ofNullable(readOnly);
+        }
+
+        /** Whether this is a dry run's session ({@link #openDryRun}): read-only by request, not for lack of permission. */
+        public boolean dryRun() {
+            return dryRun;
+        }
+
+        /**
+         * A dry run's stand-in for {@link #save}: later reads of {@link #record()} see {@code updated} (what a real run
+         * would have saved, e.g. after reconciliation), and nothing is written.
+         */
+        public void assume(AllocationRecord updated) {
+            if (!dryRun) {
+                throw new IllegalStateException("only a dry run's session assumes a record it does not save");
+            }
+            record = updated;
         }
 
         public void save(AllocationRecord updated) {

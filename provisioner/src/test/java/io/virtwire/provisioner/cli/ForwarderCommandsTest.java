@@ -241,6 +241,36 @@ class ForwarderCommandsTest {
         assertFalse(text.contains("not restored") || text.contains("state:"), text);
     }
 
+    /** Exit 0 healthy, 1 degraded (here: its state directory was deleted under it), 69 down (docs/user-guide/cli.md). */
+    @Test
+    void healthExitsZeroHealthyOneDegradedAndSixtyNineDown() throws Exception {
+        assertEquals(ExitCode.OK, cli().run("forwarder", "health").exitCode());
+        Path state = dir.resolve("fwd-state");
+        try (var files = Files.walk(state)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        CliRunner.Result r = null;
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            r = cli().run("--output", "json", "forwarder", "health");
+            if (r.exitCode() != ExitCode.OK) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(ExitCode.FAILED, r.exitCode(), "degraded is exit 1: " + r);
+        assertEquals("degraded", JSON.readTree(r.out()).get("status").asText(), "the result is still printed: " + r);
+        CliRunner.Result text = cli().run("forwarder", "health");
+        assertEquals(ExitCode.FAILED, text.exitCode(), text.toString());
+        assertTrue(text.out().startsWith("status:   degraded") && text.out().contains("state:    the state directory"),
+                text.toString());
+        fwd.close();
+        assertEquals(ExitCode.UNAVAILABLE, cli().run("forwarder", "health").exitCode(), "down is exit 69");
+        fwd = TestForwarder.start(dir);
+    }
+
     @Test
     void healthNamesRememberedPortsTheRestartedForwarderCouldNotOpen() throws Exception {
         ok(cli().run("forwarder", "port", "add", "a", "--socket", sock("a")));

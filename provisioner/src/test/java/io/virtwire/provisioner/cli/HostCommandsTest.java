@@ -10,6 +10,7 @@ import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,7 @@ class HostCommandsTest {
         assertTrue(r.out().contains("switchdev"), r.out());
         assertTrue(r.out().contains("vdpa0") && r.out().contains("/dev/vhost-vdpa-0") && r.out().contains("vhost_vdpa"), r.out());
         assertTrue(r.out().contains("0x15b3:0x101d"), r.out());
+        assertTrue(r.out().contains("Boot:     Rocky Linux 8.4 (Green Obsidian), grubby; next boot: root=/dev/mapper/cl-root ro"), r.out());
     }
 
     @Test
@@ -110,7 +112,7 @@ class HostCommandsTest {
     void doctorExitsZeroOnAHealthyHostAndTextShowsOnlyProblems() {
         CliRunner.Result ok = run(FixtureHosts.materialize("cx6dx-switchdev"), "host", "doctor");
         assertEquals(0, ok.exitCode(), ok.toString());
-        assertTrue(ok.out().strip().endsWith("0 warn, 0 fail"), ok.out());
+        assertTrue(ok.out().strip().endsWith("0 warn, 0 fail (for vm)"), ok.out());
         CliRunner.Result bad = run(FixtureHosts.materialize("82599-ixgbe-aer"), "host", "doctor", "--for", "hostdev");
         assertEquals(ExitCode.FAILED, bad.exitCode());
         assertTrue(bad.out().contains("FAIL  aer-errors  [0000:04:00.0]"), bad.out());
@@ -203,6 +205,106 @@ class HostCommandsTest {
         assertEquals("INVALID_INPUT", json(v).path("error").path("kind").asText());
         assertEquals(ExitCode.NOT_FOUND, run(root, "host", "plan", "-f", tmp.resolve("missing.yaml").toString()).exitCode());
         assertEquals(before, TreeSnapshot.of(root));
+    }
+
+    @Test
+    void planJsonSaysWhetherARebootIsNeededAndShowsTheNextBootsCommandLine() throws Exception {
+        Path root = FixtureHosts.materialize("k68-uio-iommu");
+        Path yaml = Files.writeString(tmp.resolve("k.yaml"), """
+                kernel:
+                  cmdline: {add: [intel_iommu=on, iommu=pt], remove: [intel_iommu=off]}
+                  modules: [vfio-pci]
+                """);
+        CliRunner.Result plan = run(root, "host", "plan", "-f", yaml.toString(), "--output", "json");
+        assertEquals(0, plan.exitCode(), plan.toString());
+        JsonNode p = json(plan);
+        assertTrue(p.path("rebootRequired").isBoolean() && p.path("rebootRequired").asBoolean(), plan.out());
+        assertEquals("BOOT_IMAGE=/vmlinuz-6.8.0-40-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro", p.path("cmdline").path("current").asText());
+        assertEquals("root=/dev/mapper/ubuntu--vg-ubuntu--lv ro intel_iommu=on iommu=pt", p.path("cmdline").path("nextBoot").asText());
+        assertEquals("kernel parameter intel_iommu=on is not in /proc/cmdline", p.path("rebootReasons").get(0).asText());
+
+        // a profile that needs a reboot, applied with --no-reboot-needed: refused, nothing changes
+        Map<String, String> before = TreeSnapshot.of(root);
+        CliRunner.Result refused = run(root, "host", "apply", "-f", yaml.toString(), "--no-reboot-needed");
+        assertEquals(ExitCode.INVALID_INPUT, refused.exitCode(), refused.toString());
+        assertTrue(refused.err().contains("--no-reboot-needed: the profile needs a reboot") && refused.err().contains("intel_iommu=on"), refused.err());
+        assertEquals(before, TreeSnapshot.of(root));
+
+        CliRunner.Result apply = run(root, "host", "apply", "-f", yaml.toString());
+        assertEquals(0, apply.exitCode(), apply.toString());
+        assertTrue(apply.out().contains("Reboot required:"), apply.out());
+        // the modules alone need no reboot
+        Path modules = Files.writeString(tmp.resolve("m.yaml"), "kernel:\n  modules: [vfio-pci]\n");
+        CliRunner.Result noReboot = run(root, "host", "plan", "-f", modules.toString(), "--output", "json");
+        assertFalse(json(noReboot).path("rebootRequired").asBoolean(), noReboot.out());
+        assertEquals(0, run(root, "host", "apply", "-f", modules.toString(), "--no-reboot-needed").exitCode());
+    }
+
+    @Test
+    void doctorForDpdkPassesAfterSeed000sFixAndVmIsTheDefault() throws Exception {
+        Path root = FixtureHosts.materialize("k68-uio-iommu");
+        CliRunner.Result before = run(root, "host", "doctor", "--for", "dpdk");
+        assertEquals(ExitCode.FAILED, before.exitCode(), before.toString());
+        assertTrue(before.out().contains("FAIL  uio-with-iommu") && before.out().contains("FAIL  vfio-interrupt-remapping"), before.out());
+        Path yaml = Files.writeString(tmp.resolve("vpp.yaml"), """
+                kernel:
+                  modules: [vfio-pci]
+                  moduleOptions: {vfio_iommu_type1: "allow_unsafe_interrupts=1"}
+                pfs:
+                  - {pf: 0000:05:00.0, driver: vfio-pci, reserve: dpdk}
+                  - {pf: 0000:05:00.1, driver: vfio-pci, reserve: dpdk}
+                """);
+        assertEquals(0, run(root, "host", "apply", "-f", yaml.toString()).exitCode());
+        CliRunner.Result after = run(root, "host", "doctor", "--for", "dpdk", "--output", "json");
+        assertEquals(0, after.exitCode(), after.toString());
+        for (JsonNode f : json(after).path("findings")) {
+            if (f.path("id").asText().equals("pf-on-userspace-driver")) {
+                assertEquals("ok", f.path("status").asText(), f.toString());
+            }
+        }
+        CliRunner.Result vm = run(root, "host", "doctor", "--output", "json");
+        assertEquals("vm", json(vm).path("purpose").asText());
+    }
+
+    @Test
+    void bootReappliesTheInstalledProfileAsTheUnitRunsIt() throws Exception {
+        // the unit's own ExecStart, so the unit and the CLI cannot drift apart
+        List<String> unit = Files.readAllLines(Path.of("../packaging/systemd/virtwire-host.service"));
+        assertTrue(unit.contains("Before=libvirtd.service virtqemud.service virtwire-forwarder.service"), unit.toString());
+        assertTrue(unit.contains("ConditionPathExists=/etc/virtwire/host.yaml"), unit.toString());
+        String exec = unit.stream().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+        List<String> argv = List.of(exec.substring("ExecStart=".length()).split(" "));
+        assertEquals("virtwire", Path.of(argv.getFirst()).getFileName().toString());
+
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        String[] args = argv.subList(1, argv.size()).toArray(String[]::new);
+        CliRunner.Result missing = run(root, args);
+        assertEquals(ExitCode.NOT_FOUND, missing.exitCode(), missing.toString());
+        assertTrue(missing.err().contains("/etc/virtwire/host.yaml does not exist"), missing.err());
+
+        Files.createDirectories(root.resolve("etc/virtwire"));
+        Files.writeString(root.resolve("etc/virtwire/host.yaml"), """
+                kernel:
+                  cmdline: {add: [pci=assign-busses]}
+                pfs:
+                  - pf: enp1s0f1
+                    numVfs: 2
+                    vfs:
+                      - {index: 0, mac: 52:54:00:aa:00:02, vlan: 7}
+                """);
+        CliRunner.Result first = run(root, args);
+        assertEquals(0, first.exitCode(), first.toString());
+        assertTrue(first.out().contains("ip link set enp1s0f1 vf 0 mac 52:54:00:aa:00:02"), first.out());
+        // the parameter did not make it into this boot: a warning, not a failed boot
+        assertTrue(first.err().contains("warning: booted without what the profile asks of the kernel: kernel parameter pci=assign-busses"), first.err());
+        // a reboot drops VFs; the next boot's run makes them again
+        Files.writeString(root.resolve("proc/cmdline"), Files.readString(root.resolve("proc/cmdline")).strip() + " pci=assign-busses\n");
+        assertEquals(0, run(root, "host", "apply", "-f", root.resolve("etc/virtwire/host.yaml").toString(), "--no-reboot-needed").exitCode());
+        new io.virtwire.provisioner.host.sim.SimulatedKernel(root).setNumVfs(io.virtwire.provisioner.model.PciAddress.parse("0000:01:00.1"), 0);
+        CliRunner.Result again = run(root, args);
+        assertEquals(0, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("echo 2 > /sys/bus/pci/devices/0000:01:00.1/sriov_numvfs"), again.out());
+        assertFalse(again.err().contains("warning"), again.err());
     }
 
     @Test

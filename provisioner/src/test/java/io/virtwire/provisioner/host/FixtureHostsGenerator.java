@@ -42,7 +42,7 @@ public final class FixtureHostsGenerator {
     }
 
     static List<Host> all() {
-        return List.of(i350Igb8Vfs(), ixgbeAer(), cx6(true), cx6(false), k68Uio(), i350NoBus(), iommuOff());
+        return List.of(i350Igb8Vfs(), ixgbeAer(), cx6(true), cx6(false), k68Uio(), i350NoBus(), iommuOff(), vmxnet3Guest());
     }
 
     // ---- the hosts ---------------------------------------------------------------------------------------------
@@ -188,6 +188,8 @@ public final class FixtureHostsGenerator {
         base(t, "6.8.0-40-generic", "BOOT_IMAGE=/vmlinuz-6.8.0-40-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro", true, null,
                 Map.of("2048kB", new long[] {1024, 1024}));
         t.driver("uio_pci_generic").driver("igb");
+        // seed 000's HP Microserver Gen8: VT-d without interrupt remapping (ecap bit 3 clear), so vfio-pci alone is not enough
+        t.line("sys/class/iommu/dmar0/intel-iommu/ecap", "f020d6");
         String root = rootPort(t, "0000:00:1c.4", "0x1c18", 0, 5, 6, ACS_ALL, ACS_ISOLATE, "11");
         for (int fn = 0; fn < 2; fn++) {
             String pf = root + "/0000:05:00." + fn;
@@ -197,7 +199,7 @@ public final class FixtureHostsGenerator {
         Links links = new Links();
         t.resource("commands/ip_-j_-d_link_show.json", links.json());
         t.resource("commands/devlink_-j_dev_eswitch_show.json", "{\"dev\":{}}\n");
-        return new Host(t.name, "seed 000: Ubuntu kernel 6.8.0-40 with VT-d on, I350 ports 05:00.0/05:00.1 on uio_pci_generic for VPP, vfio-pci not loaded", t);
+        return new Host(t.name, "seed 000: Ubuntu kernel 6.8.0-40 with VT-d on (no interrupt remapping), I350 ports 05:00.0/05:00.1 on uio_pci_generic for VPP, vfio-pci not loaded", t);
     }
 
     static Host i350NoBus() {
@@ -246,11 +248,96 @@ public final class FixtureHostsGenerator {
         return new Host(t.name, "IOMMU off (intel_iommu=off), 82599 port 0 whose VF BARs got no MMIO from the firmware, port 1 without a driver", t);
     }
 
+    static Host vmxnet3Guest() {
+        HostTree t = new HostTree("vmxnet3-vpp-guest");
+        base(t, "6.8.0-40-generic", "BOOT_IMAGE=/vmlinuz-6.8.0-40-generic root=/dev/mapper/ubuntu--vg-ubuntu--lv ro console=ttyS0,115200n8 intel_iommu=off",
+                false, null, Map.of("2048kB", new long[] {1024, 1024}));
+        t.driver("uio_pci_generic");
+        // VMware's PCI Express root port with the vmxnet3 behind it (seed 000's lspci: Physical Slot 160, MSI-X Count=25)
+        String dir = "sys/devices/pci0000:00/0000:00:16.0";
+        byte[] bridge = new ConfigSpaceBuilder(0x15ad, 0x07a0, 0x060400, 1, true, false).busRange(0, 0x0b, 0x0b).build();
+        t.pci(dir, "0x15ad", "0x07a0", "0x060400", -1, "pcieport", null, bridge);
+        String nic = dir + "/0000:0b:00.0";
+        t.pci(nic, "0x15ad", "0x07b0", "0x020000", -1, "uio_pci_generic", null, new ConfigSpaceBuilder(0x15ad, 0x07b0, 0x020000, 1, false, false).build());
+        t.dir("sys/class/uio/uio0");
+        t.resource("commands/ip_-j_-d_link_show.json", new Links().json());
+        t.resource("commands/devlink_-j_dev_eswitch_show.json", "{\"dev\":{}}\n");
+        return new Host(t.name, "seed 000's VMware guest: Ubuntu 22.04 HWE kernel 6.8.0-40, intel_iommu=off, vmxnet3 0000:0b:00.0 on uio_pci_generic for VPP", t);
+    }
+
+    /**
+     * What the kernel section reads: /etc/os-release, the boot loader's config (GRUB on Debian/Ubuntu, BLS entries on
+     * the RHEL family) holding the parameters /proc/cmdline has, and the kernel's module list.
+     */
+    static void distro(HostTree t, String kernel, String cmdline) {
+        String osRelease;
+        boolean debian = false;
+        boolean rhel = false;
+        if (kernel.endsWith("-amd64")) {
+            osRelease = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n";
+            debian = true;
+        } else if (kernel.endsWith("-generic")) {
+            String v = kernel.startsWith("5.4.") ? "20.04.6 LTS" : "22.04.4 LTS";
+            osRelease = "PRETTY_NAME=\"Ubuntu " + v + "\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"" + v.substring(0, 5) + "\"\nID=ubuntu\nID_LIKE=debian\n";
+            debian = true;
+        } else if (kernel.contains(".el8")) {
+            osRelease = "NAME=\"Rocky Linux\"\nVERSION=\"8.4 (Green Obsidian)\"\nID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"8.4\"\nPRETTY_NAME=\"Rocky Linux 8.4 (Green Obsidian)\"\n";
+            rhel = true;
+        } else {
+            osRelease = "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n";
+        }
+        t.file("etc/os-release", osRelease);
+        t.dir("etc/modules-load.d").dir("etc/modprobe.d").dir("var/log/virtwire");
+        String[] words = cmdline.split(" ");
+        int ro = 1;
+        while (ro < words.length && !words[ro].equals("ro") && !words[ro].equals("rw")) {
+            ro++;
+        }
+        String image = words[0].substring("BOOT_IMAGE=".length());
+        String head = String.join(" ", List.of(words).subList(1, Math.min(ro + 1, words.length)));
+        String extra = ro + 1 < words.length ? String.join(" ", List.of(words).subList(ro + 1, words.length)) : "";
+        if (debian) {
+            t.file("etc/default/grub", "# If you change this file, run 'update-grub' afterwards to update\n# /boot/grub/grub.cfg.\n\nGRUB_DEFAULT=0\n"
+                    + "GRUB_TIMEOUT_STYLE=hidden\nGRUB_TIMEOUT=0\nGRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`\n"
+                    + "GRUB_CMDLINE_LINUX_DEFAULT=\"" + extra + "\"\nGRUB_CMDLINE_LINUX=\"\"\n");
+            t.dir("etc/default/grub.d");
+            t.file("boot/grub/grub.cfg", "# generated by grub-mkconfig\nmenuentry 'Linux' {\n\tlinux\t" + image + " " + head + (extra.isEmpty() ? "" : " " + extra) + "\n}\n");
+        } else if (rhel) {
+            String rel = kernel;
+            t.file("boot/loader/entries/3f1e7c2a9b8d4e6f8a1b2c3d4e5f6a7b-" + rel + ".conf", "title Rocky Linux (" + rel + ") 8.4 (Green Obsidian)\nversion " + rel
+                    + "\nlinux /vmlinuz-" + rel + "\ninitrd /initramfs-" + rel + ".img $tuned_initrd\noptions " + head + (extra.isEmpty() ? "" : " " + extra)
+                    + "\nid rocky-20210625-" + rel + "\ngrub_users $grub_users\ngrub_arg --unrestricted\ngrub_class kernel\n");
+        }
+        boolean vdpa = kernelAtLeast(kernel, 5, 7);
+        StringBuilder dep = new StringBuilder();
+        for (String m : List.of("drivers/vfio/vfio.ko", "drivers/vfio/vfio_iommu_type1.ko", "drivers/vfio/pci/vfio-pci.ko", "drivers/uio/uio.ko",
+                "drivers/uio/uio_pci_generic.ko", "drivers/net/ethernet/intel/igb/igb.ko", "drivers/net/ethernet/intel/igbvf/igbvf.ko",
+                "drivers/net/ethernet/intel/igc/igc.ko", "drivers/net/ethernet/intel/e1000/e1000.ko", "drivers/net/ethernet/intel/ixgbe/ixgbe.ko",
+                "drivers/net/ethernet/intel/ixgbevf/ixgbevf.ko", "drivers/net/ethernet/intel/i40e/i40e.ko", "drivers/net/ethernet/intel/iavf/iavf.ko",
+                "drivers/net/ethernet/intel/ice/ice.ko", "drivers/net/ethernet/mellanox/mlx5/core/mlx5_core.ko", "drivers/net/vmxnet3/vmxnet3.ko",
+                "drivers/vhost/vhost.ko", "drivers/vhost/vhost_iotlb.ko", "drivers/vdpa/vdpa.ko", "drivers/vhost/vhost_vdpa.ko",
+                "drivers/vdpa/mlx5/mlx5_vdpa.ko", "drivers/virtio/virtio_vdpa.ko")) {
+            if (!vdpa && (m.contains("vdpa") || m.contains("vhost_iotlb"))) {
+                continue;
+            }
+            dep.append("kernel/").append(m).append(":\n");
+        }
+        t.file("lib/modules/" + kernel + "/modules.dep", dep.toString());
+    }
+
+    private static boolean kernelAtLeast(String kernel, int major, int minor) {
+        String[] v = kernel.split("[.-]");
+        int ma = Integer.parseInt(v[0]);
+        int mi = Integer.parseInt(v[1]);
+        return ma > major || (ma == major && mi >= minor);
+    }
+
     // ---- building blocks ---------------------------------------------------------------------------------------
 
     static void base(HostTree t, String kernel, String cmdline, boolean iommu, Long memlock, Map<String, long[]> hugepages) {
         t.line("proc/sys/kernel/osrelease", kernel);
         t.line("proc/cmdline", cmdline);
+        distro(t, kernel, cmdline);
         String lock = memlock == null ? "unlimited" : String.valueOf(memlock);
         t.file("proc/self/limits", String.format("""
                 Limit                     Soft Limit           Hard Limit           Units    \s
@@ -295,6 +382,7 @@ public final class FixtureHostsGenerator {
         if (iommu) {
             t.dir("sys/class/iommu/dmar0/devices");
             t.line("sys/class/iommu/dmar0/intel-iommu/version", "1:0");
+            t.line("sys/class/iommu/dmar0/intel-iommu/ecap", "f020de");
         }
         t.dir("dev");
     }

@@ -28,6 +28,35 @@ class ProcessCommandRunnerTest {
         assertEquals("'sleep 20' did not finish within 1 s", e.getMessage());
     }
 
+    /**
+     * Issue 18 item 7: a tool that hangs with its stdout open (here a shell whose two sleeps share it, one in the
+     * background) is stopped at the limit, not when its output ends, and nothing of it keeps running afterwards.
+     */
+    @Test
+    void aToolThatHangsWithItsStdoutOpenIsStoppedWithItsChildrenAtTheLimit() throws Exception {
+        String marker = "37.0" + (ProcessHandle.current().pid() % 1000); // a sleep only this test runs
+        long start = System.nanoTime();
+        CommandException e = assertThrows(CommandException.class, () -> new ProcessCommandRunner(Duration.ofSeconds(1))
+                .run(List.of("sh", "-c", "echo started; sleep " + marker + " & sleep " + marker + "; echo never")));
+        long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+        assertTrue(seconds < 8, "stopped at the 1 s limit, not when its output ended: " + seconds + " s");
+        assertTrue(e.getMessage().contains("did not finish within 1 s"), e.getMessage());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<String> left = sleepsOf(marker);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            left = sleepsOf(marker);
+        }
+        assertEquals(List.of(), left, "the hung tool's children were killed with it");
+    }
+
+    private static List<String> sleepsOf(String marker) {
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().map(c -> c.endsWith("sleep " + marker)).orElse(false))
+                .map(h -> h.pid() + " " + h.info().commandLine().orElse(""))
+                .toList();
+    }
+
     @Test
     void aFailingToolIsAnErrorNamingTheCommandAndItsStderr() {
         CommandException e = assertThrows(CommandException.class,

@@ -1,5 +1,8 @@
 package io.virtwire.vhostuser.backend;
 
+import io.virtwire.logging.LogLine;
+import io.virtwire.logging.RepeatLimiter;
+
 import java.util.function.LongSupplier;
 
 /**
@@ -15,12 +18,7 @@ public final class SessionLog {
     static final long WINDOW_NANOS = 60_000_000_000L;
 
     private final System.Logger logger;
-    private final LongSupplier nanoClock;
-    private long windowStart;
-    private int inWindow;
-    private long suppressed;
-    private System.Logger.Level suppressedLevel;
-    private String lastSuppressed;
+    private final RepeatLimiter limiter;
 
     public SessionLog(System.Logger logger) {
         this(logger, System::nanoTime);
@@ -28,69 +26,62 @@ public final class SessionLog {
 
     SessionLog(System.Logger logger, LongSupplier nanoClock) {
         this.logger = logger;
-        this.nanoClock = nanoClock;
-        this.windowStart = nanoClock.getAsLong();
+        this.limiter = new RepeatLimiter(BURST, WINDOW_NANOS, nanoClock);
     }
 
     public synchronized void log(System.Logger.Level level, String message) {
-        rollWindow();
-        if (inWindow < BURST) {
-            inWindow++;
+        writeSummary(limiter.takeSummary());
+        if (limiter.admit(levelOf(level), message)) {
             logger.log(level, message);
-            return;
         }
-        suppressed++;
-        if (suppressedLevel == null || level.getSeverity() > suppressedLevel.getSeverity()) {
-            suppressedLevel = level;
-        }
-        lastSuppressed = message;
     }
 
     /** A failure with its stack trace, within the same budget (over it, counted like any other line). */
     public synchronized void log(System.Logger.Level level, String message, Throwable t) {
-        rollWindow();
-        if (inWindow < BURST) {
-            inWindow++;
+        writeSummary(limiter.takeSummary());
+        if (limiter.admit(levelOf(level), message + ": " + t)) {
             logger.log(level, message, t);
-            return;
         }
-        log(level, message + ": " + t);
     }
 
     /** Writes the summary of a window that is over; the server calls it between sessions. */
     public synchronized void flushIfDue() {
-        rollWindow();
+        writeSummary(limiter.takeSummary());
     }
 
     /** Writes the summary of what was suppressed so far, window over or not (server closing). */
     public synchronized void flush() {
-        summarize(nanoClock.getAsLong() - windowStart);
+        limiter.flush().forEach(this::writeSummary);
     }
 
-    private void rollWindow() {
-        long now = nanoClock.getAsLong();
-        if (now - windowStart >= WINDOW_NANOS) {
-            summarize(now - windowStart);
-            windowStart = now;
-            inWindow = 0;
+    private void writeSummary(RepeatLimiter.Summary s) {
+        if (s != null) {
+            logger.log(systemLevelOf(s.level()), s.message());
         }
     }
 
-    private void summarize(long elapsedNanos) {
-        if (suppressed == 0) {
-            return;
-        }
-        long seconds = Math.max(1, Math.round(elapsedNanos / 1e9));
-        logger.log(suppressedLevel, lastSuppressed + " (repeated " + suppressed + " times in the last " + seconds
-                + " s; " + BURST + " lines per " + WINDOW_NANOS / 1_000_000_000L + " s are written, the rest counted,"
-                + " this one is the last)");
-        suppressed = 0;
-        suppressedLevel = null;
-        lastSuppressed = null;
+    static LogLine.Level levelOf(System.Logger.Level level) {
+        return switch (level) {
+            case ERROR, OFF -> LogLine.Level.ERROR;
+            case WARNING -> LogLine.Level.WARN;
+            case INFO -> LogLine.Level.INFO;
+            case DEBUG -> LogLine.Level.DEBUG;
+            case TRACE, ALL -> LogLine.Level.TRACE;
+        };
+    }
+
+    private static System.Logger.Level systemLevelOf(LogLine.Level level) {
+        return switch (level) {
+            case ERROR -> System.Logger.Level.ERROR;
+            case WARN -> System.Logger.Level.WARNING;
+            case INFO -> System.Logger.Level.INFO;
+            case DEBUG -> System.Logger.Level.DEBUG;
+            case TRACE -> System.Logger.Level.TRACE;
+        };
     }
 
     /** Lines suppressed in the current window so far (tests). */
     synchronized long suppressed() {
-        return suppressed;
+        return limiter.suppressed();
     }
 }

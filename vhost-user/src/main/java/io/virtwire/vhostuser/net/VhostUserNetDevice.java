@@ -573,29 +573,17 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
 
     /** Frames taken from the guest (RARP announcements not counted). */
     public long fromGuestFrames() {
-        long n = 0;
-        for (QueuePair p : pairs) {
-            n += p.fromGuest.frames;
-        }
-        return n;
+        return sumOverPairs(p -> p.fromGuest.frames);
     }
 
     /** Frames the guest sent that were refused (malformed, offload not negotiated, too long). */
     public long fromGuestDropped() {
-        long n = 0;
-        for (QueuePair p : pairs) {
-            n += p.fromGuest.dropped;
-        }
-        return n;
+        return sumOverPairs(p -> p.fromGuest.dropped);
     }
 
     /** Frames delivered into the guest. */
     public long toGuestFrames() {
-        long n = 0;
-        for (QueuePair p : pairs) {
-            n += p.toGuest.frames;
-        }
-        return n;
+        return sumOverPairs(p -> p.toGuest.frames);
     }
 
     /**
@@ -603,18 +591,19 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
      * one copy guest to guest, no staging.
      */
     public long toGuestDirectFrames() {
-        long n = 0;
-        for (QueuePair p : pairs) {
-            n += p.toGuest.direct;
-        }
-        return n;
+        return sumOverPairs(p -> p.toGuest.direct);
     }
 
     /** Frames for the guest that were dropped: no buffers, too big, undeliverable offload, no ring, broken. */
     public long toGuestDropped() {
-        long n = toGuestUnplaced.get();
+        return toGuestUnplaced.get() + sumOverPairs(p -> p.toGuest.dropped + p.toGuest.tooBig);
+    }
+
+    // read by the stats and metrics threads; the lambdas capture nothing, so a read allocates nothing
+    private long sumOverPairs(java.util.function.ToLongFunction<QueuePair> counter) {
+        long n = 0;
         for (QueuePair p : pairs) {
-            n += p.toGuest.dropped + p.toGuest.tooBig;
+            n += counter.applyAsLong(p);
         }
         return n;
     }
@@ -635,20 +624,12 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
 
     /** Frames the guest sent whose virtio-net header failed the offload check (also in {@link #fromGuestDropped()}). */
     public long offloadRefused() {
-        long n = 0;
-        for (QueuePair p : pairs) {
-            n += p.headers.offloadRefused;
-        }
-        return n;
+        return sumOverPairs(p -> p.headers.offloadRefused);
     }
 
     /** Frames for the guest that needed segmentation it did not negotiate (also in {@link #toGuestDropped()}). */
     public long offloadUndeliverable() {
-        long n = 0;
-        for (QueuePair p : pairs) {
-            n += p.headers.offloadUndeliverable;
-        }
-        return n;
+        return sumOverPairs(p -> p.headers.offloadUndeliverable);
     }
 
     /** Call after the data-path threads and the session have stopped. */

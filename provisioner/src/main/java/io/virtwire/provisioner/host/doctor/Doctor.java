@@ -24,7 +24,12 @@ public final class Doctor {
             new HugepagesInsufficientCheck(),
             new UioWithIommuCheck(),
             new AerErrorsCheck(),
-            new MemlockLimitCheck());
+            new MemlockLimitCheck(),
+            new ModuleMissingCheck(),
+            new RebootPendingCheck(),
+            new VfioInterruptRemappingCheck(),
+            new SriovNumvfsBusyCheck(),
+            new Vmxnet3UioInterruptsCheck());
 
     private final List<Check> checks;
 
@@ -40,7 +45,7 @@ public final class Doctor {
         DoctorContext ctx = new DoctorContext(inventory, purpose);
         List<Finding> findings = new ArrayList<>();
         for (Check c : checks) {
-            if (purpose.isEmpty() || c.purposes().contains(purpose.get())) {
+            if (purpose.isEmpty() || purpose.get().selects(c.purposes())) {
                 findings.addAll(c.run(ctx));
             }
         }

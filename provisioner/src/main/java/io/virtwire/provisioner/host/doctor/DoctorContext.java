@@ -11,6 +11,11 @@ public record DoctorContext(HostInventory inventory, Optional<Purpose> purpose) 
         return purpose.isPresent() && purpose.get() == p;
     }
 
+    /** DPDK/VPP asked for explicitly: devices on userspace drivers are the intent. */
+    public boolean forDpdk() {
+        return askedFor(Purpose.dpdk);
+    }
+
     public boolean everything() {
         return purpose.isEmpty();
     }

@@ -25,9 +25,10 @@ public final class Applier {
                     }
                 }
                 return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), String.valueOf(e.getMessage()),
-                        List.copyOf(rolledBack), List.copyOf(rollbackErrors));
+                        List.copyOf(rolledBack), List.copyOf(rollbackErrors), plan.boot().rebootRequired(), plan.boot().reasons());
             }
         }
-        return new ApplyReport(!done.isEmpty(), done.stream().map(Step::command).toList(), null, null, List.of(), List.of());
+        return new ApplyReport(!done.isEmpty(), done.stream().map(Step::command).toList(), null, null, List.of(), List.of(),
+                plan.boot().rebootRequired(), plan.boot().reasons());
     }
 }

@@ -11,9 +11,15 @@ import java.util.List;
  * @param error          why it failed (the kernel's answer)
  * @param rolledBack     commands run to undo the steps done before the failure, in order
  * @param rollbackErrors undo commands that failed too (the host may need a hand then)
+ * @param rebootRequired whether the profile asks for something the running kernel gets only at the next boot
+ * @param rebootReasons  what that is (a kernel parameter not in /proc/cmdline, options of a loaded module)
  */
 public record ApplyReport(boolean changed, List<String> applied, String failedStep, String error, List<String> rolledBack,
-                          List<String> rollbackErrors) {
+                          List<String> rollbackErrors, boolean rebootRequired, List<String> rebootReasons) {
+
+    public ApplyReport(boolean changed, List<String> applied, String failedStep, String error, List<String> rolledBack, List<String> rollbackErrors) {
+        this(changed, applied, failedStep, error, rolledBack, rollbackErrors, false, List.of());
+    }
 
     public boolean failed() {
         return failedStep != null;

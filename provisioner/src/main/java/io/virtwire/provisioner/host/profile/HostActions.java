@@ -43,4 +43,22 @@ public interface HostActions {
 
     /** echo N > .../hugepages-SIZE/nr_hugepages (system-wide when node is null, else that NUMA node's pool). */
     void setHugepages(String size, Integer node, long count);
+
+    /**
+     * Replaces one of virtwire's configuration files (a host-absolute path under /etc) with content, atomically;
+     * null content removes it.
+     */
+    void writeFile(String hostPath, String content);
+
+    /** modprobe MODULE (its options come from /etc/modprobe.d) */
+    void loadModule(String module);
+
+    /** modprobe -r MODULE */
+    void unloadModule(String module);
+
+    /** update-grub: regenerates /boot/grub/grub.cfg from /etc/default/grub and /etc/default/grub.d (Debian/Ubuntu). */
+    void updateGrub();
+
+    /** grubby --update-kernel=ALL [--args="ADD"] [--remove-args="REMOVE"] (RHEL family) */
+    void grubby(java.util.List<String> add, java.util.List<String> remove);
 }

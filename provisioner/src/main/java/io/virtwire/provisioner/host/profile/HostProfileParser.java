@@ -20,12 +20,12 @@ public final class HostProfileParser {
 
     public HostProfile parse(String source, String text) {
         if (text == null || text.isBlank()) {
-            throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
+            throw VirtwireException.invalid(source + " is empty; expected keys kernel, pfs, vdpa and/or hugepages");
         }
         try {
             HostProfile p = yaml.readValue(quoteColonScalars(text), HostProfile.class);
             if (p == null) {
-                throw VirtwireException.invalid(source + " is empty; expected keys pfs, vdpa and/or hugepages");
+                throw VirtwireException.invalid(source + " is empty; expected keys kernel, pfs, vdpa and/or hugepages");
             }
             return p;
         } catch (UnrecognizedPropertyException e) {
@@ -48,8 +48,12 @@ public final class HostProfileParser {
      * are strings, so plain scalars of that shape are quoted before parsing (lines stay where they were).
      */
     static String quoteColonScalars(String text) {
-        return COLON_SCALAR.matcher(text).replaceAll("$1\"$2\"$3");
+        return FLOW_COLON_SCALAR.matcher(COLON_SCALAR.matcher(text).replaceAll("$1\"$2\"$3")).replaceAll("$1\"$2\"");
     }
+
+    /** The same inside flow mappings: {pf: 0000:05:00.0, driver: vfio-pci}. */
+    private static final java.util.regex.Pattern FLOW_COLON_SCALAR =
+            java.util.regex.Pattern.compile("([{,][ \\t]*[A-Za-z_][A-Za-z0-9_]*:[ \\t]+)([0-9A-Fa-f]+(?::[0-9A-Fa-f.]+)+)(?=[ \\t]*[,}])");
 
     /**
      * The line of the offending key. Jackson reports where it stopped (the key's value, which may be on a later line),

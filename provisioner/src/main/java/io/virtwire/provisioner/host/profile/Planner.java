@@ -9,7 +9,13 @@ import io.virtwire.provisioner.host.SriovCapability;
 import io.virtwire.provisioner.host.VdpaDevice;
 import io.virtwire.provisioner.host.VfDrivers;
 import io.virtwire.provisioner.host.VirtualFunction;
+import io.virtwire.provisioner.host.KernelState;
+import io.virtwire.provisioner.host.PfDrivers;
+import io.virtwire.provisioner.host.Reservations;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +33,9 @@ public final class Planner {
 
     public static final String KERNEL_DRIVER = "kernel";
     public static final String VFIO_PCI = "vfio-pci";
+    /** reserve: none gives a device back to VMs. */
+    public static final String NO_RESERVATION = "none";
+    private static final Pattern OWNER = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
     private static final Pattern MAC = Pattern.compile("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}");
 
     /** The VF as this run will find it when its settings are applied. */
@@ -35,14 +44,19 @@ public final class Planner {
 
     public Plan plan(HostProfile profile, HostInventory inv) {
         List<String> errors = new ArrayList<>();
+        KernelPlanner kernel = new KernelPlanner(profile.kernel(), inv, impliedModules(profile, inv));
+        kernel.validate(errors);
         validate(profile, inv, errors);
         if (!errors.isEmpty()) {
-            throw VirtwireException.invalid(errors.size() == 1 ? errors.getFirst()
+            throw VirtwireException.invalid(errors.size() == 1 ? errors.getFirst() + "; nothing was changed"
                     : errors.size() + " problems in the profile, nothing was changed:\n  " + String.join("\n  ", errors));
         }
         List<Step> steps = new ArrayList<>();
+        // modules first: the drivers and vdpa devices below need them
+        Plan.Boot boot = kernel.plan(steps);
+        Map<String, String> reservations = new TreeMap<>(inv.reservations());
         for (HostProfile.PfProfile p : profile.pfs()) {
-            planPf(p, inv.pf(p.pf()).orElseThrow(), steps);
+            planPf(p, inv.pf(p.pf()).orElseThrow(), steps, reservations);
         }
         for (HostProfile.VdpaProfile v : profile.vdpa()) {
             if (inv.vdpaDevices().stream().noneMatch(d -> d.name().equals(v.name()))) {
@@ -56,14 +70,67 @@ public final class Planner {
                 steps.add(new Steps.SetHugepages(size, h.node(), pool.total(), h.count()));
             }
         }
-        return new Plan(steps);
+        if (!reservations.equals(new TreeMap<>(inv.reservations()))) {
+            String have = inv.kernel().file(KernelState.RESERVATIONS);
+            steps.add(new Steps.WriteFile(KernelState.RESERVATIONS, have, reservations.isEmpty() ? null : Reservations.render(reservations)));
+        }
+        return new Plan(steps, boot);
     }
 
-    private void planPf(HostProfile.PfProfile p, PhysicalFunction pf, List<Step> steps) {
+    /**
+     * Modules the profile's devices cannot work without (host apply never leaves a result it knows is unusable):
+     * vdpa devices without vhost_vdpa have no /dev/vhost-vdpa-N, a driver: vfio-pci without vfio-pci cannot bind.
+     */
+    private static Map<String, String> impliedModules(HostProfile profile, HostInventory inv) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!profile.vdpa().isEmpty() && !inv.driverLoaded("vhost_vdpa")) {
+            out.put("vhost_vdpa", "vdpa[0] (libvirt's <interface type='vdpa'> and QEMU's vhost-vdpa open /dev/vhost-vdpa-N, which only vhost_vdpa creates)");
+        }
+        for (int i = 0; i < profile.pfs().size(); i++) {
+            HostProfile.PfProfile p = profile.pfs().get(i);
+            boolean vfio = VFIO_PCI.equals(p.driver()) || p.vfs().stream().anyMatch(v -> VFIO_PCI.equals(v.driver()));
+            if (vfio && !inv.driverLoaded(VFIO_PCI)) {
+                out.putIfAbsent(VFIO_PCI, "pfs[" + i + "] (driver: vfio-pci)");
+            }
+        }
+        return out;
+    }
+
+    /** The driver the PF will have once its driver: step ran. */
+    private static String effectiveDriver(HostProfile.PfProfile p, PhysicalFunction pf) {
+        if (p.driver() == null) {
+            return pf.driver();
+        }
+        return p.driver().equals(VFIO_PCI) ? VFIO_PCI : kernelDriver(pf).orElse(pf.driver());
+    }
+
+    private static Optional<String> kernelDriver(PhysicalFunction pf) {
+        if (pf.driver() != null && VfDrivers.defaultFor(pf.driver()).isPresent()) {
+            return Optional.of(pf.driver());
+        }
+        return PfDrivers.kernelDriverFor(pf.vendorId(), pf.deviceId());
+    }
+
+    private void planPf(HostProfile.PfProfile p, PhysicalFunction pf, List<Step> steps, Map<String, String> reservations) {
         PciAddress address = pf.pciAddress();
+        reserve(reservations, pf.address(), p.reserve());
+        if (p.driver() != null) {
+            String target = effectiveDriver(p, pf);
+            if (!target.equals(pf.driver())) {
+                if (target.equals(VFIO_PCI) && pf.numVfs() > 0) {
+                    // a PF handed to DPDK cannot keep VFs (seed 003); they go first, as unbinding the PF would take them anyway
+                    steps.add(new Steps.SetNumVfs(address, pf.numVfs(), 0));
+                }
+                steps.add(new Steps.Rebind(address, pf.driver(), VFIO_PCI.equals(pf.driver()) ? VFIO_PCI : null, target,
+                        target.equals(VFIO_PCI) ? VFIO_PCI : null));
+            }
+            if (target.equals(VFIO_PCI)) {
+                return;
+            }
+        }
         int current = pf.numVfs();
         int wanted = p.numVfs() == null ? current : p.numVfs();
-        String vfDriver = VfDrivers.defaultFor(pf.driver()).orElse(null);
+        String vfDriver = VfDrivers.defaultFor(effectiveDriver(p, pf)).orElse(null);
         List<VfState> vfs = new ArrayList<>();
         if (wanted != current) {
             if (current > 0) {
@@ -91,6 +158,7 @@ public final class Planner {
         List<Step> drivers = new ArrayList<>();
         for (HostProfile.VfProfile want : p.vfs()) {
             VfState have = vfs.stream().filter(v -> v.index() == want.index()).findFirst().orElseThrow();
+            reserve(reservations, have.address().toString(), want.reserve());
             String netdev = pf.netdev();
             if (want.mac() != null && !want.mac().equalsIgnoreCase(String.valueOf(have.mac()))) {
                 steps.add(new Steps.SetVfMac(netdev, have.index(), have.mac(), want.mac().toLowerCase(Locale.ROOT)));
@@ -118,6 +186,17 @@ public final class Planner {
         steps.addAll(drivers);
     }
 
+    private static void reserve(Map<String, String> reservations, String address, String owner) {
+        if (owner == null) {
+            return;
+        }
+        if (owner.equals(NO_RESERVATION)) {
+            reservations.remove(address);
+        } else {
+            reservations.put(address, owner);
+        }
+    }
+
     // ---- validation -------------------------------------------------------------------------------------------
 
     private void validate(HostProfile profile, HostInventory inv, List<String> errors) {
@@ -139,6 +218,8 @@ public final class Planner {
             if (!seenPfs.add(pf.address())) {
                 errors.add(at + ": PF " + pf.address() + " is listed twice");
             }
+            validatePfDriver(at, p, pf, inv, errors);
+            checkReserve(at + ".reserve", p.reserve(), errors);
             validateNumVfs(at, p, pf, errors);
             if (p.eswitchMode() != null) {
                 if (!p.eswitchMode().equals("legacy") && !p.eswitchMode().equals("switchdev")) {
@@ -213,7 +294,12 @@ public final class Planner {
         if (n == pf.numVfs()) {
             return;
         }
-        if (VfDrivers.defaultFor(pf.driver()).isEmpty()) {
+        if (VfDrivers.defaultFor(effectiveDriver(p, pf)).isEmpty()) {
+            if (VFIO_PCI.equals(p.driver())) {
+                errors.add(at + ".numVfs " + n + " with driver: vfio-pci: a PF handed to DPDK/VPP cannot create VFs (seed 003); "
+                        + "drop numVfs, or keep the PF on its kernel driver and give VFs to DPDK (vfs: [{index: 0, driver: vfio-pci, reserve: dpdk}])");
+                return;
+            }
             errors.add(at + ".numVfs: PF " + pf.address() + " is on " + (pf.driver() == null ? "no driver" : pf.driver())
                     + ", which cannot create VFs; bind its kernel driver first (doctor ids pf-on-userspace-driver, pf-driver-no-sriov)");
             return;
@@ -250,6 +336,7 @@ public final class Planner {
         if (!seen.add(v.index())) {
             errors.add(at + ".index " + v.index() + " is listed twice");
         }
+        checkReserve(at + ".reserve", v.reserve(), errors);
         boolean adminSettings = v.mac() != null || v.vlan() != null || v.qos() != null || v.trust() != null || v.spoofchk() != null;
         if (adminSettings && pf.netdev() == null) {
             errors.add(at + ": VF settings go through the PF netdev, and " + pf.address() + " has none (driver " + pf.driver() + ")");
@@ -263,9 +350,8 @@ public final class Planner {
         }
         if (v.driver() != null) {
             if (v.driver().equals(VFIO_PCI)) {
-                if (!inv.driverLoaded(VFIO_PCI)) {
-                    errors.add(at + ".driver vfio-pci is not available on this host (/sys/bus/pci/drivers/vfio-pci does not exist): modprobe vfio-pci");
-                } else if (!inv.iommu().enabled()) {
+                // a vfio-pci that is not loaded is loaded by the plan (or refused by KernelPlanner when the kernel lacks it)
+                if (!inv.iommu().enabled()) {
                     errors.add(at + ".driver vfio-pci needs the IOMMU, which is off on this host (doctor id iommu-disabled)");
                 }
             } else if (v.driver().equals(KERNEL_DRIVER)) {
@@ -275,6 +361,38 @@ public final class Planner {
             } else {
                 errors.add(at + ".driver '" + v.driver() + "' is not supported: use vfio-pci (for guests and DPDK) or kernel (the PF's VF driver)");
             }
+        }
+    }
+
+    private void validatePfDriver(String at, HostProfile.PfProfile p, PhysicalFunction pf, HostInventory inv, List<String> errors) {
+        if (p.driver() == null) {
+            return;
+        }
+        if (p.driver().equals(VFIO_PCI)) {
+            if (!inv.iommu().enabled()) {
+                errors.add(at + ".driver vfio-pci needs the IOMMU, which is off on this host (doctor id iommu-disabled: intel_iommu=on in kernel.cmdline.add, then reboot)");
+            }
+            if (!p.vfs().isEmpty()) {
+                errors.add(at + ".vfs: with driver: vfio-pci the whole PF goes to DPDK/VPP and it has no VFs; drop vfs or the PF driver");
+            }
+            List<String> assigned = pf.vfs().stream().filter(v -> VFIO_PCI.equals(v.driver())).map(VirtualFunction::address).toList();
+            if (!assigned.isEmpty() && !VFIO_PCI.equals(pf.driver())) {
+                throw VirtwireException.conflict(at + ".driver vfio-pci: moving " + pf.address() + " off " + pf.driver() + " removes its VFs, and "
+                        + String.join(", ", assigned) + " on vfio-pci (assigned to guests or DPDK); detach them first; nothing was changed");
+            }
+        } else if (p.driver().equals(KERNEL_DRIVER)) {
+            if (kernelDriver(pf).isEmpty()) {
+                errors.add(at + ".driver kernel: virtwire does not know the kernel driver of " + pf.address() + " (" + pf.vendorId() + ":" + pf.deviceId()
+                        + "); bind it by hand: echo DRIVER > /sys/bus/pci/devices/" + pf.address() + "/driver_override");
+            }
+        } else {
+            errors.add(at + ".driver '" + p.driver() + "' is not supported: use vfio-pci (the whole PF to DPDK/VPP) or kernel (its own driver back)");
+        }
+    }
+
+    private static void checkReserve(String at, String owner, List<String> errors) {
+        if (owner != null && !OWNER.matcher(owner).matches()) {
+            errors.add(at + " '" + owner + "' must be who owns the device, such as dpdk or vpp (lowercase, up to 32 characters), or none to give it back to VMs");
         }
     }
 

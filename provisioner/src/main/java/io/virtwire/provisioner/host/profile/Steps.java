@@ -1,6 +1,7 @@
 package io.virtwire.provisioner.host.profile;
 
 import io.virtwire.provisioner.model.PciAddress;
+import java.util.List;
 
 /** The host changes a plan is made of. */
 public final class Steps {
@@ -187,6 +188,85 @@ public final class Steps {
 
         public Step undo() {
             return new SetHugepages(size, node, to, from);
+        }
+    }
+
+    /** Replaces (or, to null, removes) one of virtwire's files under /etc; the display says what it holds. */
+    public record WriteFile(String path, String from, String to) implements Step {
+        public String command() {
+            if (to == null) {
+                return "rm " + path;
+            }
+            List<String> lines = to.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+            return "write " + path + ": " + String.join("; ", lines);
+        }
+
+        public void apply(HostActions a) {
+            a.writeFile(path, to);
+        }
+
+        public Step undo() {
+            return new WriteFile(path, to, from);
+        }
+    }
+
+    /** The GRUB drop-in and update-grub in one step, so that an undo restores the file before regenerating grub.cfg. */
+    public record GrubDropIn(String path, String from, String to, String summary) implements Step {
+        public String command() {
+            return (to == null ? "rm " + path : "write " + path + " (" + summary + ")") + " && update-grub";
+        }
+
+        public void apply(HostActions a) {
+            a.writeFile(path, to);
+            a.updateGrub();
+        }
+
+        public Step undo() {
+            return new GrubDropIn(path, to, from, "as before");
+        }
+    }
+
+    /** grubby on every installed kernel; the undo takes back exactly what this added and removed. */
+    public record Grubby(List<String> add, List<String> remove) implements Step {
+        public String command() {
+            return "grubby --update-kernel=ALL" + (add.isEmpty() ? "" : " --args=\"" + String.join(" ", add) + "\"")
+                    + (remove.isEmpty() ? "" : " --remove-args=\"" + String.join(" ", remove) + "\"");
+        }
+
+        public void apply(HostActions a) {
+            a.grubby(add, remove);
+        }
+
+        public Step undo() {
+            return new Grubby(remove, add);
+        }
+    }
+
+    public record LoadModule(String module) implements Step {
+        public String command() {
+            return "modprobe " + module;
+        }
+
+        public void apply(HostActions a) {
+            a.loadModule(module);
+        }
+
+        public Step undo() {
+            return new UnloadModule(module);
+        }
+    }
+
+    public record UnloadModule(String module) implements Step {
+        public String command() {
+            return "modprobe -r " + module;
+        }
+
+        public void apply(HostActions a) {
+            a.unloadModule(module);
+        }
+
+        public Step undo() {
+            return new LoadModule(module);
         }
     }
 }

@@ -93,6 +93,56 @@ public final class SysfsHostActions implements HostActions {
         write(paths.resolve(dir + "/nr_hugepages"), String.valueOf(count));
     }
 
+    @Override
+    public void writeFile(String hostPath, String content) {
+        Path file = paths.resolve(hostPath);
+        try {
+            if (content == null) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            Files.createDirectories(file.getParent());
+            // a unique temp name next to it, then rename: a crash leaves the old file or the new one, never half of one
+            Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+            try {
+                Files.writeString(tmp, content, StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new HostActionException("EIO", "writing " + hostPath + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void loadModule(String module) {
+        run("modprobe", module);
+    }
+
+    @Override
+    public void unloadModule(String module) {
+        run("modprobe", "-r", module);
+    }
+
+    @Override
+    public void updateGrub() {
+        run("update-grub");
+    }
+
+    @Override
+    public void grubby(List<String> add, List<String> remove) {
+        List<String> argv = new ArrayList<>(List.of("grubby", "--update-kernel=ALL"));
+        if (!add.isEmpty()) {
+            argv.add("--args=" + String.join(" ", add));
+        }
+        if (!remove.isEmpty()) {
+            argv.add("--remove-args=" + String.join(" ", remove));
+        }
+        run(argv.toArray(String[]::new));
+    }
+
     private void write(Path file, String value) {
         try {
             // WRITE|TRUNCATE_EXISTING like the shell's "echo >": sysfs attributes are never created

@@ -41,10 +41,12 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
 
     private final HostPaths paths;
     private final Path commands;
+    private final SimulatedBootLoader boot;
 
     public SimulatedKernel(Path root) {
         this.paths = new HostPaths(root);
         this.commands = paths.root().resolve("commands");
+        this.boot = new SimulatedBootLoader(paths);
     }
 
     public HostPaths paths() {
@@ -355,6 +357,10 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         String driver = override;
         if (driver == null && Files.exists(dev.resolve("physfn"), LinkOption.NOFOLLOW_LINKS)) {
             driver = paths.linkName(dev.resolve("physfn").resolve("driver")).flatMap(VfDrivers::defaultFor).orElse(null);
+        } else if (driver == null) {
+            // a PF: the kernel driver whose ID table has it, if that module is loaded
+            driver = io.virtwire.provisioner.host.PfDrivers.kernelDriverFor(paths.read(dev.resolve("vendor")).orElse(""),
+                    paths.read(dev.resolve("device")).orElse("")).filter(d -> Files.isDirectory(paths.pciDriver(d))).orElse(null);
         }
         if (driver == null) {
             throw new HostActionException("ENODEV", "echo " + device + " > /sys/bus/pci/drivers_probe: no driver claims " + device);
@@ -427,19 +433,23 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         link(paths.resolve("/sys/bus/vdpa/devices/" + name), dir);
         Path vhost = paths.resolve("/sys/bus/vdpa/drivers/vhost_vdpa");
         if (Files.isDirectory(vhost)) {
-            int n = 0;
-            while (Files.exists(paths.resolve("/dev/vhost-vdpa-" + n))) {
-                n++;
-            }
-            link(dir.resolve("driver"), vhost);
-            link(vhost.resolve(name), dir);
-            write(dir.resolve("vhost-vdpa-" + n).resolve("dev"), "240:" + n + "\n");
-            write(paths.resolve("/dev/vhost-vdpa-" + n), "");
+            bindVhostVdpa(name, dir, vhost);
         }
         ObjectNode d = devs.putObject(name);
         d.put("type", "network").put("mgmtdev", mgmtdev).put("vendor_id", 5555).put("max_vqs", 2 * (maxVqPairs == null ? 1 : maxVqPairs) + 1)
                 .put("max_vq_size", 256);
         write(devFile, root + "\n");
+    }
+
+    private void bindVhostVdpa(String name, Path dir, Path vhost) {
+        int n = 0;
+        while (Files.exists(paths.resolve("/dev/vhost-vdpa-" + n))) {
+            n++;
+        }
+        link(dir.resolve("driver"), vhost);
+        link(vhost.resolve(name), dir);
+        write(dir.resolve("vhost-vdpa-" + n).resolve("dev"), "240:" + n + "\n");
+        write(paths.resolve("/dev/vhost-vdpa-" + n), "");
     }
 
     @Override
@@ -503,6 +513,147 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         write(pool.resolve("free_hugepages"), (newTotal - used) + "\n");
     }
 
+    // ---- kernel configuration: files, modules, boot loader --------------------------------------------------------
+
+    /** Where the commands the simulated kernel ran (modprobe, update-grub, grubby, file writes) are recorded, one per line. */
+    public static final String COMMAND_LOG = "/var/log/virtwire/simulated-commands.log";
+
+    /** The commands run on this simulated host so far, oldest first. */
+    public List<String> executed() {
+        return paths.read(paths.resolve(COMMAND_LOG)).map(s -> s.lines().toList()).orElse(List.of());
+    }
+
+    private void record(String command) {
+        Path log = paths.resolve(COMMAND_LOG);
+        try {
+            Files.createDirectories(log.getParent());
+            Files.writeString(log, command + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void writeFile(String hostPath, String content) {
+        if (!hostPath.startsWith("/etc/")) {
+            throw new HostActionException("EPERM", "virtwire writes only its own files under /etc, not " + hostPath);
+        }
+        record(content == null ? "rm -f " + hostPath : "write " + hostPath);
+        if (content == null) {
+            delete(paths.resolve(hostPath));
+        } else {
+            write(paths.resolve(hostPath), content);
+        }
+    }
+
+    @Override
+    public void loadModule(String module) {
+        record("modprobe " + module);
+        String key = module.replace('-', '_');
+        String release = paths.read(paths.resolve("/proc/sys/kernel/osrelease")).orElse("?");
+        Path dep = paths.resolve("/lib/modules/" + release + "/modules.dep");
+        boolean known = paths.read(dep).map(t -> t.lines().map(l -> l.split(":", 2)[0]).map(f -> f.substring(f.lastIndexOf('/') + 1))
+                .map(f -> f.contains(".ko") ? f.substring(0, f.indexOf(".ko")) : f).anyMatch(f -> f.replace('-', '_').equals(key))).orElse(false);
+        if (!known) {
+            throw new HostActionException("ENOENT", "modprobe " + module + ": modprobe: FATAL: Module " + module + " not found in directory /lib/modules/" + release);
+        }
+        List<String> chain = switch (key) {
+            case "vfio_pci" -> List.of("vfio", "vfio_iommu_type1", "vfio_pci_core", "vfio_pci");
+            case "vhost_vdpa" -> List.of("vdpa", "vhost_iotlb", "vhost", "vhost_vdpa");
+            default -> List.of(key);
+        };
+        for (String m : chain) {
+            Path mod = paths.resolve("/sys/module/" + m);
+            if (!Files.exists(mod.resolve("initstate"))) {
+                write(mod.resolve("initstate"), "live\n");
+                if (m.equals("vfio_iommu_type1")) {
+                    write(mod.resolve("parameters/allow_unsafe_interrupts"), "N\n");
+                }
+                applyOptions(m, mod);
+            }
+        }
+        switch (key) {
+            case "vfio_pci" -> {
+                Path drv = paths.pciDriver("vfio-pci");
+                write(drv.resolve("bind"), "");
+                write(drv.resolve("unbind"), "");
+                write(drv.resolve("new_id"), "");
+                write(paths.resolve("/dev/vfio/vfio"), "");
+            }
+            case "vhost_vdpa" -> {
+                Path drv = paths.resolve("/sys/bus/vdpa/drivers/vhost_vdpa");
+                write(drv.resolve("bind"), "");
+                write(drv.resolve("unbind"), "");
+                // like the real driver, it takes the vdpa devices no driver has
+                for (String name : paths.list(paths.resolve("/sys/bus/vdpa/devices"))) {
+                    Path dir = paths.real(paths.resolve("/sys/bus/vdpa/devices/" + name));
+                    if (!Files.exists(dir.resolve("driver"), LinkOption.NOFOLLOW_LINKS)) {
+                        bindVhostVdpa(name, dir, drv);
+                    }
+                }
+            }
+            case "uio_pci_generic", "igb", "ixgbe", "igc", "e1000", "vmxnet3" -> {
+                Path drv = paths.pciDriver(key);
+                write(drv.resolve("bind"), "");
+                write(drv.resolve("unbind"), "");
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Options from /etc/modprobe.d/*.conf become /sys/module/M/parameters/P, as modprobe passes them to the module. */
+    private void applyOptions(String module, Path mod) {
+        for (String f : paths.list(paths.resolve("/etc/modprobe.d"))) {
+            for (String l : paths.read(paths.resolve("/etc/modprobe.d/" + f)).orElse("").lines().map(String::strip).toList()) {
+                String[] w = l.split("\\s+");
+                if (w.length > 2 && w[0].equals("options") && w[1].replace('-', '_').equals(module)) {
+                    for (int i = 2; i < w.length; i++) {
+                        String[] kv = w[i].split("=", 2);
+                        if (kv.length == 2) {
+                            String v = kv[1].equals("1") ? "Y" : kv[1].equals("0") ? "N" : kv[1];
+                            write(mod.resolve("parameters").resolve(kv[0]), v + "\n");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void unloadModule(String module) {
+        record("modprobe -r " + module);
+        String key = module.replace('-', '_');
+        Path drv = key.equals("vfio_pci") ? paths.pciDriver("vfio-pci") : key.equals("vhost_vdpa") ? paths.resolve("/sys/bus/vdpa/drivers/vhost_vdpa")
+                : paths.pciDriver(key);
+        boolean inUse = paths.list(drv).stream().anyMatch(e -> e.matches("[0-9a-f]{4}:.*|vdpa.*") || Files.isSymbolicLink(drv.resolve(e)) && !e.equals("module"));
+        if (inUse) {
+            throw new HostActionException("EBUSY", "modprobe -r " + module + ": modprobe: FATAL: Module " + key + " is in use.");
+        }
+        deleteTree(drv);
+        // like modprobe -r, the dependencies it pulled in go too
+        List<String> chain = switch (key) {
+            case "vfio_pci" -> List.of("vfio_pci", "vfio_pci_core", "vfio_iommu_type1", "vfio");
+            case "vhost_vdpa" -> List.of("vhost_vdpa", "vhost", "vhost_iotlb", "vdpa");
+            default -> List.of(key);
+        };
+        chain.forEach(m -> deleteTree(paths.resolve("/sys/module/" + m)));
+    }
+
+    /** grub-mkconfig's handling of the command line; see {@link SimulatedBootLoader#updateGrub}. */
+    @Override
+    public void updateGrub() {
+        record("update-grub");
+        boot.updateGrub();
+    }
+
+    @Override
+    public void grubby(List<String> add, List<String> remove) {
+        record("grubby --update-kernel=ALL" + (add.isEmpty() ? "" : " --args=\"" + String.join(" ", add) + "\"")
+                + (remove.isEmpty() ? "" : " --remove-args=\"" + String.join(" ", remove) + "\""));
+        boot.grubby(add, remove);
+    }
+
     // ---- tree helpers -------------------------------------------------------------------------------------------
 
     private Path device(PciAddress address) {
@@ -521,7 +672,7 @@ public final class SimulatedKernel implements HostActions, CommandRunner {
         }
     }
 
-    private static void write(Path file, String content) {
+    static void write(Path file, String content) {
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, content, StandardCharsets.UTF_8);

@@ -133,6 +133,9 @@ class PlanApplyTest {
                 """;
         Plan plan = plan(k, yaml);
         assertEquals(List.of(
+                // vdpa devices are unusable without vhost_vdpa (no /dev/vhost-vdpa-N): the plan loads it, now and at boot
+                "modprobe vhost_vdpa",
+                "write /etc/modules-load.d/virtwire.conf: vhost_vdpa",
                 "echo 0000:07:00.2 > /sys/bus/pci/drivers/mlx5_core/unbind",
                 "devlink dev eswitch set pci/0000:07:00.0 mode switchdev",
                 "echo 0000:07:00.2 > /sys/bus/pci/drivers_probe",
@@ -143,6 +146,7 @@ class PlanApplyTest {
         assertEquals("switchdev", inv.pf("ens2f0").orElseThrow().eswitchMode());
         assertEquals("mlx5_core", inv.pf("ens2f0").orElseThrow().vfs().getFirst().driver());
         assertEquals("vdpa0", inv.vdpaDevices().getFirst().name());
+        assertEquals("/dev/vhost-vdpa-0", inv.vdpaDevices().getFirst().chardev());
         assertTrue(new Doctor().run("/", inv, Optional.of(Purpose.vdpa)).findings().stream()
                 .anyMatch(f -> f.id().equals("switchdev-required") && f.subject().equals("0000:07:00.0") && f.status().name().equals("ok")));
         assertTrue(plan(k, yaml).isEmpty());
@@ -169,7 +173,8 @@ class PlanApplyTest {
         assertTrue(report.failed());
         assertEquals("vdpa dev add name vdpa0 mgmtdev pci/0000:07:00.2", report.failedStep());
         assertTrue(report.error().contains("Operation not supported"), report.error());
-        assertEquals(List.of("ip link set ens2f0 vf 0 vlan 0", "ip link set ens2f0 vf 0 mac 00:11:22:33:44:00"), report.rolledBack());
+        assertEquals(List.of("ip link set ens2f0 vf 0 vlan 0", "ip link set ens2f0 vf 0 mac 00:11:22:33:44:00", "rm /etc/modules-load.d/virtwire.conf",
+                "modprobe -r vhost_vdpa"), report.rolledBack());
         assertTrue(report.rollbackErrors().isEmpty());
         assertFalse(report.changed());
         assertEquals(before, TreeSnapshot.of(root));
@@ -239,8 +244,17 @@ class PlanApplyTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        assertInvalid(k, "pfs:\n  - pf: ens2f0\n    vfs:\n      - index: 0\n        driver: vfio-pci\n",
-                "driver vfio-pci is not available on this host (/sys/bus/pci/drivers/vfio-pci does not exist): modprobe vfio-pci");
+        String yaml = "pfs:\n  - pf: ens2f0\n    vfs:\n      - index: 0\n        driver: vfio-pci\n";
+        // the module exists for this kernel: the plan loads it (host apply never leaves a driver it knows cannot bind)
+        assertEquals("modprobe vfio-pci", plan(k, yaml).commands().getFirst());
+        // the kernel has no such module: refused before any change
+        Path dep = paths.resolve("/lib/modules/5.11.12-1.el8.elrepo.x86_64/modules.dep");
+        try {
+            java.nio.file.Files.writeString(dep, java.nio.file.Files.readString(dep).replace("kernel/drivers/vfio/pci/vfio-pci.ko:\n", ""));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertInvalid(k, yaml, "pfs[0] (driver: vfio-pci) needs module vfio-pci, which kernel 5.11.12-1.el8.elrepo.x86_64 does not have");
         SimulatedKernel off = new SimulatedKernel(FixtureHosts.materialize("iommu-off"));
         assertInvalid(off, "pfs:\n  - pf: enp3s0f0\n    numVfs: 2\n", "have no MMIO space");
     }

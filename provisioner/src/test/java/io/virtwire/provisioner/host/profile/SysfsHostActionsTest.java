@@ -77,4 +77,30 @@ class SysfsHostActionsTest {
         // sysfs attributes are never created by a write
         assertTrue(Files.notExists(root.resolve("sys/bus/pci/devices/0000:09:00.0")));
     }
+
+    @Test
+    void kernelConfigurationIsFilesUnderTheRootAndTheDistributionsTools() throws Exception {
+        Path root = FixtureHosts.materialize("k68-uio-iommu");
+        SysfsHostActions a = new SysfsHostActions(new HostPaths(root), argv -> {
+            ran.add(argv);
+            return "";
+        });
+        a.writeFile("/etc/modules-load.d/virtwire.conf", "vfio-pci\n");
+        Path f = root.resolve("etc/modules-load.d/virtwire.conf");
+        assertEquals("vfio-pci\n", Files.readString(f));
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        try (var s = Files.list(f.getParent())) {
+            assertEquals(List.of(f), s.toList(), "no temp file left");
+        }
+        a.writeFile("/etc/modules-load.d/virtwire.conf", null);
+        assertTrue(Files.notExists(f));
+        a.loadModule("vfio-pci");
+        a.unloadModule("vhost_vdpa");
+        a.updateGrub();
+        a.grubby(List.of("intel_iommu=on", "iommu=pt"), List.of("rhgb"));
+        a.grubby(List.of(), List.of("quiet"));
+        assertEquals(List.of(List.of("modprobe", "vfio-pci"), List.of("modprobe", "-r", "vhost_vdpa"), List.of("update-grub"),
+                List.of("grubby", "--update-kernel=ALL", "--args=intel_iommu=on iommu=pt", "--remove-args=rhgb"),
+                List.of("grubby", "--update-kernel=ALL", "--remove-args=quiet")), ran);
+    }
 }

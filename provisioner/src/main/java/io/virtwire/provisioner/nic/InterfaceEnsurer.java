@@ -1,0 +1,243 @@
+package io.virtwire.provisioner.nic;
+
+import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.libvirt.DeviceScope;
+import io.virtwire.provisioner.libvirt.DomainState;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.libvirt.xml.DomainXml;
+import io.virtwire.provisioner.libvirt.xml.GuestInterface;
+import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
+import io.virtwire.provisioner.libvirt.xml.InterfaceMatcher;
+import io.virtwire.provisioner.model.MacAddress;
+import io.virtwire.provisioner.model.VlanSpec;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code attach-interface --ensure}: one call that makes a named NIC (a VF, vDPA device or socket you name) present
+ * exactly as asked, and owns the matching rules the Ansible module used to carry:
+ * <ul>
+ *   <li>the NIC is found by MAC, or without --mac by type and source (two on one source: refused, give --mac);</li>
+ *   <li>a MAC on another type or source is a conflict (exit 4), nothing changes;</li>
+ *   <li>missing: attached; identical (ignoring what libvirt adds: target, alias, guest address): nothing to do;</li>
+ *   <li>present with another VLAN, queue count, socket mode or model: converged. The persistent definition is
+ *       edited in place (the interface element replaced, its guest PCI address kept) and redefined; the running
+ *       domain gets a detach and an attach of the same device, as QEMU cannot change those on a plugged NIC.</li>
+ * </ul>
+ * The answer is a {@link NicChange} with {@code changed}, the drift in {@code notes} ({@code vlan: 7 -> 8}) and the
+ * whole domain XML before and after in {@code diff}; with {@code dryRun} (--print-xml, Ansible's check mode) the same
+ * answer is computed and nothing is applied.
+ */
+public final class InterfaceEnsurer {
+
+    private final MacGenerator macs = new MacGenerator();
+
+    /** On a libvirt domain. */
+    public NicChange ensure(LibvirtGateway gw, String domainName, NicRequest request, DeviceScope requested, boolean fixMemory, boolean dryRun) {
+        DomainState state = gw.domain(domainName);
+        DeviceScope scope = InterfaceService.effectiveScope(state, requested);
+        String configBefore = gw.domainXml(domainName, true);
+        DomainXml config = InterfaceService.parseDomain(configBefore, "persistent definition of '" + domainName + "'");
+        String liveBefore = state.active() ? gw.domainXml(domainName, false) : null;
+        DomainXml live = liveBefore == null ? null : InterfaceService.parseDomain(liveBefore, "live XML of '" + domainName + "'");
+
+        List<DomainXml> looked = new ArrayList<>();
+        if (scope.config()) {
+            looked.add(config);
+        }
+        if (scope.live()) {
+            looked.add(live);
+        }
+        MacAddress mac = macFor(request, looked, domainName, config, live);
+        GuestInterface wanted = request.toInterface(mac);
+        List<String> notes = new ArrayList<>();
+
+        Plan configPlan = scope.config() ? plan(config, wanted, "persistent definition", domainName) : Plan.NONE;
+        Plan livePlan = scope.live() ? plan(live, wanted, "running domain", domainName) : Plan.NONE;
+        boolean memoryFix = false;
+        if (request.type() == NicType.vhostuser && configPlan != Plan.NONE && !config.hasSharedMemory()) {
+            if (!fixMemory) {
+                throw VirtwireException.conflict("domain '" + domainName + "' has no shared memory, which vhost-user needs: add --fix-memory,"
+                        + " or define the domain from the vhostuser-memfd / vhostuser-hugepages template");
+            }
+            memoryFix = true;
+        }
+        describe(configPlan, "persistent definition", notes);
+        describe(livePlan, "running domain", notes);
+        boolean changed = configPlan != Plan.NONE || livePlan != Plan.NONE || memoryFix;
+        if (!changed) {
+            notes.add("an identical interface with MAC " + mac + " is already attached: nothing to do");
+            return new NicChange("ensure", domainName, false, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes, null);
+        }
+        boolean diffConfig = scope.config();
+        String before = diffConfig ? configBefore : liveBefore;
+        DomainXml edited = InterfaceService.parseDomain(configBefore, "persistent definition of '" + domainName + "'");
+        if (memoryFix) {
+            edited.ensureSharedMemory();
+            notes.add((dryRun ? "would add" : "added") + " memfd shared memory (<memoryBacking><source type='memfd'/><access mode='shared'/>)"
+                    + " to the persistent definition (--fix-memory)" + (state.active() ? "; restart the domain for it to take effect" : ""));
+        }
+        if (configPlan != Plan.NONE) {
+            replace(edited, configPlan, wanted);
+        }
+        if (dryRun) {
+            String after;
+            if (diffConfig) {
+                after = edited.toXml();
+            } else {
+                DomainXml liveEdited = InterfaceService.parseDomain(liveBefore, "live XML of '" + domainName + "'");
+                replace(liveEdited, livePlan, wanted);
+                after = liveEdited.toXml();
+            }
+            return new NicChange("ensure", domainName, true, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
+                    new NicChange.Diff(before, after));
+        }
+        if (livePlan != Plan.NONE) {
+            // QEMU cannot change a plugged NIC's VLAN, queues or socket: unplug the old one, plug the same device anew
+            if (livePlan.existing() != null) {
+                gw.detachDevice(domainName, livePlan.existing().toXml(), DeviceScope.LIVE);
+            }
+            gw.attachDevice(domainName, wanted.toXml(), DeviceScope.LIVE);
+        }
+        if (configPlan != Plan.NONE || memoryFix) {
+            gw.defineDomain(edited.toXml());
+        }
+        String after = gw.domainXml(domainName, diffConfig);
+        return new NicChange("ensure", domainName, true, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
+                new NicChange.Diff(before, after));
+    }
+
+    /** On a domain XML file (edited in memory; the caller writes it with --in-place). */
+    public NicChange ensure(DomainXml file, NicRequest request, boolean fixMemory) {
+        String before = file.toXml();
+        MacAddress mac = macFor(request, List.of(file), file.name(), file, null);
+        GuestInterface wanted = request.toInterface(mac);
+        Plan p = plan(file, wanted, "file", file.name());
+        List<String> notes = new ArrayList<>();
+        boolean memoryFix = request.type() == NicType.vhostuser && p != Plan.NONE && !file.hasSharedMemory();
+        if (memoryFix && !fixMemory) {
+            throw VirtwireException.conflict("domain '" + file.name() + "' has no shared memory, which vhost-user needs: add --fix-memory");
+        }
+        describe(p, "file", notes);
+        if (p == Plan.NONE) {
+            notes.add("an identical interface with MAC " + mac + " is already in the file: nothing to do");
+            return new NicChange("ensure", file.name(), false, "file", InterfaceSummary.of(wanted), wanted.toXml(), notes, null);
+        }
+        if (memoryFix) {
+            file.ensureSharedMemory();
+            notes.add("added memfd shared memory (<memoryBacking><source type='memfd'/><access mode='shared'/>) to the file (--fix-memory)");
+        }
+        replace(file, p, wanted);
+        return new NicChange("ensure", file.name(), true, "file", InterfaceSummary.of(wanted), wanted.toXml(), notes,
+                new NicChange.Diff(before, file.toXml()));
+    }
+
+    /**
+     * What one definition needs: nothing ({@link #NONE}), an attach ({@code existing} null), or a replacement of
+     * {@code existing} because of {@code drift}.
+     */
+    record Plan(GuestInterface existing, List<String> drift) {
+        static final Plan NONE = new Plan(null, List.of());
+        static final Plan ATTACH = new Plan(null, List.of("missing"));
+    }
+
+    private static Plan plan(DomainXml domain, GuestInterface wanted, String where, String domainName) {
+        MacAddress mac = wanted.mac().orElseThrow();
+        Optional<GuestInterface> found = domain.findInterface(mac);
+        if (found.isEmpty()) {
+            return Plan.ATTACH;
+        }
+        GuestInterface existing = found.get();
+        if (!InterfaceMatcher.like(wanted).matches(existing)) {
+            InterfaceSummary s = InterfaceSummary.of(existing);
+            throw VirtwireException.conflict("MAC " + mac + " is already used by a " + s.type() + " interface (" + s.source() + ") in the "
+                    + where + " of '" + domainName + "': pick another --mac, or detach that interface first");
+        }
+        List<String> drift = drift(existing, wanted);
+        return drift.isEmpty() ? Plan.NONE : new Plan(existing, drift);
+    }
+
+    /** The settings a NIC of the same type, source and MAC can differ in, as "what: found -> wanted". */
+    static List<String> drift(GuestInterface existing, GuestInterface wanted) {
+        List<String> out = new ArrayList<>();
+        InterfaceSummary e = InterfaceSummary.of(existing);
+        InterfaceSummary w = InterfaceSummary.of(wanted);
+        if (existing instanceof HostdevInterface he && wanted instanceof HostdevInterface hw && !he.vlan().equals(hw.vlan())) {
+            out.add("vlan: " + vlanText(he.vlan()) + " -> " + vlanText(hw.vlan()));
+        }
+        if (!Objects.equals(e.queues(), w.queues())) {
+            out.add("queues: " + orNone(e.queues()) + " -> " + orNone(w.queues()));
+        }
+        if (!Objects.equals(e.mode(), w.mode())) {
+            out.add("mode: " + orNone(e.mode()) + " -> " + orNone(w.mode()));
+        }
+        if (w.model() != null && !w.model().equals(e.model())) {
+            out.add("model: " + orNone(e.model()) + " -> " + w.model());
+        }
+        return out;
+    }
+
+    private static String vlanText(Optional<VlanSpec> v) {
+        return v.map(s -> (s.trunk() ? "trunk " : "") + String.join(",", s.tags().stream().map(String::valueOf).toList())).orElse("none");
+    }
+
+    private static String orNone(Object o) {
+        return o == null ? "none" : String.valueOf(o);
+    }
+
+    private static void describe(Plan p, String where, List<String> notes) {
+        if (p == Plan.ATTACH) {
+            notes.add("missing from the " + where + ": attach");
+        } else if (p != Plan.NONE) {
+            notes.add("drift in the " + where + ": " + String.join(", ", p.drift()) + "; converge");
+        }
+    }
+
+    /** Puts {@code wanted} where the drifted interface was (keeping its guest PCI address), or appends it. */
+    private static void replace(DomainXml domain, Plan p, GuestInterface wanted) {
+        if (p.existing() != null) {
+            keepGuestAddress(p.existing(), wanted);
+            domain.removeInterface(wanted.mac().orElseThrow());
+        }
+        domain.addInterface(wanted);
+    }
+
+    private static void keepGuestAddress(GuestInterface existing, GuestInterface wanted) {
+        if (existing instanceof io.virtwire.provisioner.libvirt.xml.TypedInterface e && wanted instanceof io.virtwire.provisioner.libvirt.xml.TypedInterface w) {
+            e.guestAddress().filter(a -> "pci".equals(a.type)).map(io.virtwire.provisioner.libvirt.xml.AddressXml::toPci)
+                    .ifPresent(w::setGuestPciAddress);
+        }
+    }
+
+    /** --mac, else the MAC of the NIC of this type on this source, else a free one. */
+    private MacAddress macFor(NicRequest request, List<DomainXml> looked, String domainName, DomainXml config, DomainXml live) {
+        if (request.mac().isPresent()) {
+            return request.mac().get();
+        }
+        Set<MacAddress> found = new HashSet<>();
+        for (DomainXml d : looked) {
+            for (GuestInterface i : d.interfaces()) {
+                if (i.mac().isPresent() && InterfaceMatcher.like(request.toInterface(i.mac().get())).matches(i)) {
+                    found.add(i.mac().get());
+                }
+            }
+        }
+        if (found.size() > 1) {
+            throw VirtwireException.conflict("'" + domainName + "' has " + found.size() + " " + request.type() + " interfaces on "
+                    + InterfaceSummary.of(request.toInterface(found.iterator().next())).source() + ": give --mac to say which one you mean");
+        }
+        if (found.size() == 1) {
+            return found.iterator().next();
+        }
+        Set<MacAddress> taken = new HashSet<>();
+        config.interfaces().forEach(i -> i.mac().ifPresent(taken::add));
+        if (live != null) {
+            live.interfaces().forEach(i -> i.mac().ifPresent(taken::add));
+        }
+        return macs.next(taken);
+    }
+}
