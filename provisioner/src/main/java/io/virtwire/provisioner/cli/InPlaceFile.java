@@ -3,6 +3,7 @@ package io.virtwire.provisioner.cli;
 import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.Xattr;
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.state.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -99,11 +100,7 @@ final class InPlaceFile {
             } catch (IOException e) {
                 throw failure(file, "cannot rename " + tmp + " over " + target, e, "");
             }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException ignored) {
-                // some file systems refuse fsync on a directory; the rename itself is atomic
-            }
+            AtomicFile.syncDirectory(dir);
         } finally {
             try {
                 Files.deleteIfExists(tmp);

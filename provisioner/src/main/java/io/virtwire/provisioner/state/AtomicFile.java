@@ -49,17 +49,22 @@ public final class AtomicFile {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the directory " + dir + " does not support atomic rename", e);
             }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException ignored) {
-                // some filesystems refuse fsync on a directory; the rename itself is still atomic
-            }
+            syncDirectory(dir);
         } finally {
             try {
                 Files.deleteIfExists(tmp);
             } catch (IOException ignored) {
                 // removeLeftovers takes it later
             }
+        }
+    }
+
+    /** Makes a rename in {@code dir} durable; some file systems refuse fsync on a directory, and the rename stays atomic. */
+    public static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // nothing more to make durable than the file system allows
         }
     }
 
