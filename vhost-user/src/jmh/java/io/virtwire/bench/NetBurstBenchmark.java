@@ -32,10 +32,6 @@ import static io.virtwire.virtio.queue.testing.TestGuestMemory.DATA;
  * {@code queueStarted} (no call fds: the polling driver wants no interrupts). Per invocation the "guests" re-offer
  * 32 transmit chains (DPDK virtio-user style: header and frame in one descriptor) and 32 receive buffers.
  * Score: ns per frame.
- *
- * <p>{@link #crossConnectBurst} is the staged path (guest → burst → guest, two copies); {@link #directBurst} the
- * one-copy path of issue 21 (A's frames held in its buffers, {@link VhostUserNetDevice#toGuestDirect} copying
- * them straight into B's).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -122,38 +118,15 @@ public class NetBurstBenchmark {
         return sent;
     }
 
-    private int forwardDirect() {
-        burst.clear();
-        a.fromGuestHeld(0, burst);
-        int sent = b.toGuestDirect(burst);
-        burst.releaseHeld();
-        if (sent != BURST) {
-            throw new IllegalStateException("forwarded " + sent + " of " + BURST + " frames directly; a: "
-                    + a.brokenReason() + ", b: " + b.brokenReason());
-        }
-        return sent;
-    }
-
-    private void offer() {
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public int crossConnectBurst() {
         for (int i = 0; i < BURST; i++) {
             txA.rawPushHead(txHeads[i]);
             rxB.rawPushHead(rxHeads[i]);
         }
         txA.publish();
         rxB.publish();
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BURST)
-    public int crossConnectBurst() {
-        offer();
         return forward();
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BURST)
-    public int directBurst() {
-        offer();
-        return forwardDirect();
     }
 }

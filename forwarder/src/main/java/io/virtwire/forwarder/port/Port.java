@@ -35,8 +35,7 @@ public interface Port extends AutoCloseable {
 
     /**
      * Sends frames {@code 0..burst.count()-1}; returns how many left, the others are dropped. Thread-safe. Frames
-     * carry only offloads in {@link #offloadsAccepted()}. The burst is whole (a held one is made whole first:
-     * {@link io.virtwire.forwarder.switching.EgressBuffers#send} does).
+     * carry only offloads in {@link #offloadsAccepted()}.
      */
     int transmit(PacketBurst burst);
 
@@ -75,26 +74,6 @@ public interface Port extends AutoCloseable {
     /** {@link #receive(PacketBurst)} from receive queue {@code queue} only (0 ≤ queue < {@link #receiveQueues()}). */
     default int receive(int queue, PacketBurst burst) {
         return receive(burst);
-    }
-
-    /**
-     * {@link #receive(int, PacketBurst)}, but the port may keep the rest of some frames in its peer's memory
-     * ({@link io.virtwire.virtio.net.HeldFrames}) until the burst lets go, so that a receiving port can copy them
-     * straight from there ({@link #transmitDirect}). The caller lets go on the same thread
-     * ({@link PacketBurst#releaseHeld()}) after forwarding, and makes the burst whole before it reads past a
-     * frame's head or hands it to any other port. Ports that cannot hold frames receive them whole.
-     */
-    default int receiveHeld(int queue, PacketBurst burst) {
-        return receive(queue, burst);
-    }
-
-    /**
-     * Sends a burst held by another port ({@link #receiveHeld}) straight from the sender's memory, without
-     * waiting for anything; -1 (nothing sent) if this port cannot now: the caller makes the burst whole and calls
-     * {@link #transmit}. Only vhost-user ports can.
-     */
-    default int transmitDirect(PacketBurst burst) {
-        return -1;
     }
 
     /** {@link #pollFd()} for receive queue {@code queue}: becomes readable when that queue may have frames. */

@@ -108,18 +108,6 @@ public final class VhostUserPort implements Port {
         return device.fromGuest(queue, burst);
     }
 
-    /** Frames stay in the guest's buffers until the burst lets go: see {@link VhostUserNetDevice#fromGuestHeld}. */
-    @Override
-    public int receiveHeld(int queue, PacketBurst burst) {
-        return device.fromGuestHeld(queue, burst);
-    }
-
-    /** Guest to guest in one copy: see {@link VhostUserNetDevice#toGuestDirect}. */
-    @Override
-    public int transmitDirect(PacketBurst burst) {
-        return device.toGuestDirect(burst);
-    }
-
     @Override
     public Fd pollFd(int queue) {
         return device.pollFd(queue);

@@ -169,18 +169,12 @@ public final class PollWorker implements AutoCloseable {
             SwitchPort in = ports[q];
             PacketBurst burst = in.largeFrames() ? largeBurst : this.burst;
             burst.clear();
-            // held: a vhost-user port keeps the frames' rests in its guest's buffers (and its queue pair locked)
-            // until the burst lets go below, so a vhost-user receiver copies them guest to guest in one copy
-            int n = in.port().receiveHeld(queues[q], burst);
-            try {
-                in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
-                if (n > 0) {
-                    in.counters().received(n, burst.bytes());
-                    forwarding.forward(in, burst, egress);
-                    work += n;
-                }
-            } finally {
-                burst.releaseHeld();
+            int n = in.port().receive(queues[q], burst);
+            in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
+            if (n > 0) {
+                in.counters().received(n, burst.bytes());
+                forwarding.forward(in, burst, egress);
+                work += n;
             }
         }
         return work;

@@ -47,7 +47,6 @@ public final class CrossConnect implements Forwarding {
         }
         if (in.largeFrames() && !fitsAsIs(frames, out)) {
             // some frame asks for an offload the peer cannot take: copy the burst, completing those in software
-            frames.makeWhole();
             SwitchedFrame f = egress.frame();
             for (int i = 0; i < frames.count(); i++) {
                 f.of(frames, i, false, 0);

@@ -100,11 +100,7 @@ public final class EgressBuffers {
             out.counters().dropped(DropReason.PORT_DOWN, count);
             return;
         }
-        int sent = burst.heldBy() == null ? -1 : out.port().transmitDirect(burst);
-        if (sent < 0) {
-            burst.makeWhole(); // a port that cannot copy from the sender, or cannot now: the staged way
-            sent = out.port().transmit(burst);
-        }
+        int sent = out.port().transmit(burst);
         out.counters().transmitted(sent, sent == count ? burst.bytes() : leadingBytes(burst, sent));
         out.counters().dropped(DropReason.NO_BUFFERS, count - sent);
     }

@@ -7,11 +7,7 @@ public interface Forwarding {
 
     /**
      * @param in     the port the frames came from (its rx counters are already updated)
-     * @param frames the burst; reused by the caller after this returns. It may be held by its sender
-     *               ({@link io.virtwire.virtio.net.HeldFrames}): only each frame's first
-     *               {@link io.virtwire.virtio.net.HeldFrames#HEAD} bytes (and header) are in it until
-     *               {@link PacketBurst#makeWhole()}; {@link EgressBuffers#send} copies it guest to guest when it
-     *               can, and makes it whole otherwise
+     * @param frames the burst; reused by the caller after this returns
      * @param egress the calling worker's staging bursts
      */
     void forward(SwitchPort in, PacketBurst frames, EgressBuffers egress);

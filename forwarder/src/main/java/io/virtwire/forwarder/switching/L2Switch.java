@@ -177,8 +177,6 @@ public final class L2Switch implements Forwarding {
         if (!inRun) {
             return false;
         }
-        // from here on frames are read past their heads and copied to staging: the sender lets its chains go
-        frames.makeWhole();
         MemorySegment data = frames.data();
         for (int i = 0; i < length; i++) {
             int len = frames.length(i);

@@ -247,55 +247,6 @@ class GuestsThroughForwarderTest {
         assertEquals(0, blue.receiveNow().size(), "other VLAN: nothing");
     }
 
-    /**
-     * Guest to guest in one copy (issue 21): a unicast burst from one vhost-user guest to another, in cross-connect
-     * and through the switch's learned path, is copied straight from the sender's buffer into the receiver's, and
-     * the sender gets its buffers back only afterwards; a broadcast keeps its staging copy.
-     */
-    @Test
-    void unicastBetweenGuestsGoesDirectlyInCrossConnectAndTheSwitchButFloodsAreStaged() throws Exception {
-        for (Forwarder.Mode mode : new Forwarder.Mode[] {Forwarder.Mode.XCONNECT, Forwarder.Mode.SWITCH}) {
-            Forwarder f = forwarder(mode, 1);
-            String tag = "d" + mode.ordinal();
-            vhostPort(f, tag + "a", null);
-            SwitchPort pb = vhostPort(f, tag + "b", null);
-            TestGuest a = opened.keep(TestGuest.connect(dir.resolve(tag + "a.sock"), "h8" + tag + "a"));
-            TestGuest b = opened.keep(TestGuest.connect(dir.resolve(tag + "b.sock"), "h8" + tag + "b"));
-            var toB = ((io.virtwire.forwarder.port.VhostUserPort) pb.port()).device();
-            // b makes itself known (a flood in the switch: staged), so a's unicast to it has a learned port
-            byte[] hello = frame(0xFFFF_FFFF_FFFFL, MAC_2, 1, 60);
-            b.sendOneBuffer(hello);
-            assertArrayEquals(hello, a.receive(1, WAIT).get(0));
-            byte[] flood = frame(0xFFFF_FFFF_FFFFL, MAC_1, 2, 300);
-            a.sendOneBuffer(flood);
-            assertArrayEquals(flood, b.receive(1, WAIT).get(0));
-            assertEquals(1, waitReaped(a, 1));
-            // (b's first receive buffer crosses two regions, so that first frame took the general path anyway)
-            long directBefore = toB.toGuestDirectFrames();
-            List<byte[]> sent = new ArrayList<>();
-            List<byte[]> got = new ArrayList<>();
-            for (int i = 0; i < 24; i++) {
-                byte[] fr = frame(MAC_2, MAC_1, 10 + i, 64 + i * 61);
-                sent.add(fr);
-                a.sendOneBuffer(fr);
-                if (i % 8 == 7) {
-                    assertEquals(8, waitReaped(a, 8), "a's buffers come back");
-                    got.addAll(b.receive(8, WAIT));
-                }
-            }
-            assertEquals(24, got.size(), mode + ": every frame reached b");
-            for (int i = 0; i < 24; i++) {
-                assertArrayEquals(sent.get(i), got.get(i), mode + ": frame " + i + " in order and intact");
-            }
-            assertEquals(directBefore + 24, toB.toGuestDirectFrames(), mode + ": each in one copy, guest to guest");
-            byte[] flood2 = frame(0xFFFF_FFFF_FFFFL, MAC_1, 99, 200);
-            a.sendOneBuffer(flood2);
-            assertArrayEquals(flood2, b.receive(1, WAIT).get(0));
-            assertEquals(directBefore + 24 + (mode == Forwarder.Mode.XCONNECT ? 1 : 0), toB.toGuestDirectFrames(),
-                    mode + ": a broadcast crosses directly in cross-connect, but is flooded from staging in the switch");
-        }
-    }
-
     @Test
     void crossConnectCarriesEverythingBothWays() throws Exception {
         Forwarder f = forwarder(Forwarder.Mode.XCONNECT, 1);

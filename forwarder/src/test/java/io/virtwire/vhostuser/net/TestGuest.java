@@ -97,11 +97,6 @@ public final class TestGuest implements AutoCloseable {
         net.send(frame);
     }
 
-    /** Sends {@code frame} as Linux and DPDK drivers do: header and frame in one buffer (zero header). */
-    public void sendOneBuffer(byte[] frame) throws Exception {
-        net.sendOneBuffer(new byte[12], frame);
-    }
-
     /** A two-pair guest: sends on pair 0's transmit ring ({@link #send} uses pair 1's). */
     public void sendOnPair0(byte[] frame) throws Exception {
         other.send(frame);

@@ -1,8 +1,6 @@
 package io.virtwire.vhostuser.net;
 
-import io.virtwire.memory.GuestMemory;
 import io.virtwire.virtio.net.CopyBatch;
-import io.virtwire.virtio.net.HeldFrames;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
@@ -20,13 +18,11 @@ final class FromGuestPath {
 
     /** Chains taken per pass; see {@link #drain}. */
     private static final int BATCH = CopyBatch.CAPACITY;
-    /** Chains one {@link #drainHeld} takes at most: a forwarder's whole receive burst (PollWorker's 64). */
-    static final int HELD_MAX = 64;
 
     private final NetRing ring;
     private final NetHeaderPolicy headers;
     private final BrokenLatch broken;
-    private final DescriptorChain[] chains = new DescriptorChain[HELD_MAX];
+    private final DescriptorChain[] chains = new DescriptorChain[BATCH];
     private final CopyBatch copies = new CopyBatch();
     /** Per frame of a batch: its copy came up short (memory vanished under the chain). */
     private final boolean[] copyFailed = new boolean[BATCH];
@@ -35,7 +31,7 @@ final class FromGuestPath {
         this.ring = ring;
         this.headers = headers;
         this.broken = broken;
-        for (int i = 0; i < HELD_MAX; i++) {
+        for (int i = 0; i < BATCH; i++) {
             chains[i] = new DescriptorChain();
         }
     }
@@ -77,70 +73,6 @@ final class FromGuestPath {
             ring.notifyGuest(broken);
         }
         return count(added, burst, bytesBefore);
-    }
-
-    /** The chains of this path, for the {@link HeldChains} that keeps them past a {@link #drainHeld}. */
-    DescriptorChain[] chains() {
-        return chains;
-    }
-
-    /**
-     * One batch of the ring into {@code burst} with the frames held ({@link HeldFrames}): a frame that is one
-     * buffer in one region and longer than {@link HeldFrames#HEAD} has only its head copied, and its chain is kept
-     * by {@code held} until the burst lets go; any other frame is copied whole. Only for a guest whose header is
-     * not read (no offloads negotiated), so every frame goes on with a zero header. Returns the frames appended;
-     * when chains were taken the burst is held (and the caller keeps the pair's lock for it).
-     */
-    int drainHeld(PacketBurst burst, HeldChains held) {
-        Virtqueue q = ring.queue;
-        if (q == null) {
-            return 0;
-        }
-        long bytesBefore = burst.bytes();
-        int want = Math.min(HELD_MAX, burst.capacity() - burst.count());
-        int taken = 0;
-        while (taken < want) {
-            ChainStatus s = q.pop(chains[taken]);
-            if (s == ChainStatus.END) {
-                break;
-            }
-            if (s == ChainStatus.MALFORMED) {
-                broken.mark("ring " + ring.index + ": " + q.brokenReason());
-                return 0;
-            }
-            taken++;
-        }
-        if (taken == 0) {
-            return 0;
-        }
-        int first = burst.count();
-        int headerSize = headers.headerSize();
-        MemorySegment data = burst.data();
-        GuestMemory memory = null;
-        for (int i = 0; i < taken; i++) {
-            DescriptorChain chain = chains[i];
-            long frameLength = chain.readableBytes() - headerSize;
-            if (frameLength <= 0 || frameLength > burst.slotSize()) {
-                ring.dropped++;
-                continue;
-            }
-            int region = chain.readableRegion();
-            int slot = burst.append((int) frameLength);
-            if (region >= 0 && frameLength > HeldFrames.HEAD && (memory == null || chain.memory() == memory)) {
-                memory = chain.memory();
-                long offset = chain.segmentAddress(0) + headerSize - memory.regionGpa(region);
-                MemorySegment.copy(memory.regionSegment(region), offset, data, burst.offset(slot), HeldFrames.HEAD);
-                held.set(slot - first, region, offset);
-            } else if (chain.copyFromReadable(headerSize, data, burst.offset(slot), frameLength) == frameLength) {
-                held.set(slot - first, -1, 0);
-            } else {
-                burst.removeLast(); // the buffer left guest memory
-                ring.dropped++;
-            }
-        }
-        held.hold(q, taken, first, burst.count() - first, memory);
-        burst.hold(held);
-        return count(burst.count() - first, burst, bytesBefore);
     }
 
     /** Counts the frames appended on the ring: bytes from the burst's running total, not summed again. */

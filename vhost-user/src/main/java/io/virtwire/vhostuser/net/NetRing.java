@@ -24,8 +24,6 @@ final class NetRing {
     long dropped;
     /** To-guest ring: frames larger than the buffers the guest posted. */
     long tooBig;
-    /** To-guest ring: of {@link #frames}, those copied straight from another guest's buffer (one copy). */
-    long direct;
     /** To-guest ring only: chains taken for a frame that did not fit yet, kept for the next frame. */
     final DescriptorChain[] stash;
     int stashed;

@@ -20,16 +20,13 @@ final class QueuePair {
     final NetHeaderPolicy headers = new NetHeaderPolicy();
     final FromGuestPath fromGuestPath;
     final ToGuestPath toGuestPath;
-    /** The from-guest chains a held burst keeps ({@link VhostUserNetDevice#fromGuestHeld}). */
-    final HeldChains held;
 
-    QueuePair(VhostUserNetDevice device, int pair, BrokenLatch broken) {
+    QueuePair(int pair, BrokenLatch broken) {
         this.pair = pair;
         this.toGuest = new NetRing(pair * 2, ToGuestPath.MAX_MERGED_BUFFERS);
         this.fromGuest = new NetRing(pair * 2 + 1, 0);
         this.fromGuestPath = new FromGuestPath(fromGuest, headers, broken);
         this.toGuestPath = new ToGuestPath(toGuest, headers, broken);
-        this.held = new HeldChains(device, this, fromGuest, broken, fromGuestPath.chains());
     }
 
     /** Ring {@code index} (of this pair). */

@@ -1,8 +1,6 @@
 package io.virtwire.vhostuser.net;
 
-import io.virtwire.memory.GuestMemory;
 import io.virtwire.virtio.net.CopyBatch;
-import io.virtwire.virtio.net.HeldFrames;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.ChainStatus;
@@ -40,11 +38,6 @@ final class ToGuestPath {
     /** The header of a frame merged over several buffers, with num_buffers set. */
     private final MemorySegment header = Arena.ofAuto().allocate(VirtioNetHeader.SIZE, 8);
     private final VirtioNetHeader headerView = new VirtioNetHeader();
-    /** Per frame of one {@link #deliverDirect} batch: the receive buffer's region and offset in it. */
-    private final int[] directRegions = new int[CopyBatch.CAPACITY];
-    private final long[] directOffsets = new long[CopyBatch.CAPACITY];
-    /** Of the last {@link #copyDirect} batch, the frames copied from the sender's buffer (not from the burst). */
-    private int directCount;
 
     ToGuestPath(NetRing ring, NetHeaderPolicy headers, BrokenLatch broken) {
         this.ring = ring;
@@ -104,148 +97,6 @@ final class ToGuestPath {
         r.queue.publishUsed();
         r.notifyGuest(broken);
         return sent;
-    }
-
-    /**
-     * Delivers a burst whose frames are partly still in the sender's guest memory ({@link HeldChains}): each held
-     * frame that fits one receive buffer in one region is copied straight from the sender's buffer (header and
-     * first {@link HeldFrames#HEAD} bytes from the burst: the bytes the switch classified, so a sender rewriting
-     * them now changes nothing), in batches as {@link #deliverBatch} does, and so is a frame the burst holds whole
-     * (from the burst, in one copy); a frame with an offload or without such a buffer is made whole in the burst
-     * and takes the general path. Both sides' ranges were checked against their own guest's regions when
-     * their chains were walked, and neither memory table can change while both pairs' locks are held.
-     *
-     * @return frames delivered, or -1 (nothing done) when this ring needs the general path throughout
-     */
-    int deliverDirect(PacketBurst burst, HeldChains held) {
-        NetRing r = ring;
-        if (r.stashed != 0 || headers.headerSize() != VirtioNetHeader.SIZE) {
-            return -1;
-        }
-        Virtqueue q = r.queue;
-        MemorySegment data = burst.data();
-        int count = burst.count();
-        int sent = 0;
-        int tooBig = 0;
-        long droppedBytes = 0;
-        int i = 0;
-        while (i < count) {
-            int n = 0;
-            boolean stop = false;
-            GuestMemory dst = null;
-            while (i + n < count && n < CopyBatch.CAPACITY && !burst.hasOffload(i + n)) {
-                DescriptorChain c = chains[n];
-                ChainStatus s = q.pop(c);
-                if (s == ChainStatus.END) {
-                    stop = true;
-                    break;
-                }
-                if (s == ChainStatus.MALFORMED) {
-                    broken.mark("ring " + r.index + ": " + q.brokenReason());
-                    stop = true;
-                    break;
-                }
-                int region = c.writableRegion();
-                if (region < 0 || c.writableBytes() < VirtioNetHeader.SIZE + (long) burst.length(i + n)
-                        || (dst != null && c.writeMemory() != dst)) {
-                    // not the usual buffer: the general path takes this frame with the chain already taken
-                    chains[n] = r.stash[0];
-                    r.stash[0] = c;
-                    r.stashed = 1;
-                    break;
-                }
-                dst = c.writeMemory();
-                directRegions[n] = region;
-                directOffsets[n] = c.segmentAddress(c.readableCount()) - dst.regionGpa(region);
-                data.set(LE_SHORT, burst.headerOffset(i + n) + VirtioNetHeader.NUM_BUFFERS, (short) 1);
-                n++;
-            }
-            if (n > 0) {
-                boolean copied = copyDirect(burst, held, i, n, dst);
-                for (int k = 0; k < n; k++) {
-                    q.addUsed(chains[k], copied ? VirtioNetHeader.SIZE + (long) burst.length(i + k) : 0);
-                }
-                if (!copied) {
-                    stop = true; // the sender's memory faulted: it is broken, its frames go nowhere
-                } else {
-                    r.direct += directCount;
-                    sent += n;
-                    i += n;
-                }
-            }
-            if (stop) {
-                break;
-            }
-            if (i < count && (r.stashed > 0 || burst.hasOffload(i))) {
-                int length = burst.length(i);
-                if (!held.fill(burst, i)) {
-                    break;
-                }
-                if (burst.hasOffload(i) && !headers.fitToGuest(burst, i)) {
-                    droppedBytes += length;
-                    i++;
-                    continue;
-                }
-                int d = deliverOne(data, burst.offset(i), length);
-                if (d < 0) {
-                    break;
-                }
-                sent += d;
-                if (d == 0) {
-                    tooBig++;
-                    droppedBytes += length;
-                }
-                i++;
-            }
-        }
-        for (int j = i; j < count; j++) {
-            droppedBytes += burst.length(j); // no buffers, broken, or the sender faulted: the rest is dropped
-        }
-        r.frames += sent;
-        r.bytes += burst.bytes() - droppedBytes;
-        r.tooBig += tooBig;
-        r.dropped += count - sent - tooBig;
-        q.publishUsed();
-        r.notifyGuest(broken);
-        return sent;
-    }
-
-    /**
-     * The copies of one {@link #deliverDirect} batch, back to back: header and head from the burst, the rest from
-     * the sender's region. A fault (a memfd shrunk under us) is the sender's if its ranges fault when read alone:
-     * then the sender is broken and false returned; else it is this guest's, and rethrown to break this device.
-     */
-    private boolean copyDirect(PacketBurst burst, HeldChains held, int from, int n, GuestMemory dst) {
-        MemorySegment data = burst.data();
-        GuestMemory src = held.memory();
-        int direct = 0;
-        try {
-            for (int k = 0; k < n; k++) {
-                int slot = from + k;
-                MemorySegment to = dst.regionSegment(directRegions[k]);
-                long at = directOffsets[k];
-                if (!held.isHeld(slot)) {
-                    // whole in the burst (not one buffer at the sender, or no longer than the head)
-                    MemorySegment.copy(data, burst.headerOffset(slot), to, at, VirtioNetHeader.SIZE + (long) burst.length(slot));
-                    continue;
-                }
-                MemorySegment.copy(data, burst.headerOffset(slot), to, at, VirtioNetHeader.SIZE + HeldFrames.HEAD);
-                MemorySegment.copy(src.regionSegment(held.region(slot)), held.offset(slot) + HeldFrames.HEAD, to,
-                        at + VirtioNetHeader.SIZE + HeldFrames.HEAD, burst.length(slot) - HeldFrames.HEAD);
-                direct++;
-            }
-            directCount = direct;
-            return true;
-        } catch (InternalError e) {
-            boolean senderWhole = true;
-            for (int k = 0; k < n; k++) {
-                senderWhole &= held.fill(burst, from + k);
-            }
-            if (!senderWhole) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     /**

@@ -113,7 +113,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         this.broken = new BrokenLatch(name);
         this.pairs = new QueuePair[queuePairs];
         for (int p = 0; p < queuePairs; p++) {
-            pairs[p] = new QueuePair(this, p, broken);
+            pairs[p] = new QueuePair(p, broken);
         }
         this.kicks = new KickWaiter(pairs, broken);
     }
@@ -306,50 +306,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         return takeRarp(burst) + fromGuestPair(pairs[pair], burst);
     }
 
-    /**
-     * As {@link #fromGuest(int, PacketBurst)}, but the frames stay partly in the guest's memory
-     * ({@link io.virtwire.virtio.net.HeldFrames}): a receiver's {@link #toGuestDirect} can then copy them straight
-     * into its own guest, one copy instead of two. If chains were taken the burst is held: the pair's lock stays
-     * taken and the guest's buffers unreturned until the burst lets go ({@link PacketBurst#makeWhole()},
-     * {@link PacketBurst#releaseHeld()}, {@link PacketBurst#clear()}), on this thread. A guest that negotiated
-     * offloads (its header is read and checked) is drained the usual way, and so is a burst held already.
-     */
-    public int fromGuestHeld(int pair, PacketBurst burst) {
-        if (broken.isSet()) {
-            return 0;
-        }
-        QueuePair p = pairs[pair];
-        int added = takeRarp(burst);
-        if (burst.heldBy() != null) {
-            return added + fromGuestPair(p, burst);
-        }
-        String fault = null;
-        boolean keep = false;
-        p.lock.lock();
-        try {
-            if (broken.isSet() || p.held.active()) {
-                return added;
-            }
-            if (!p.headers.headerIgnored()) {
-                return added + p.fromGuestPath.drain(burst);
-            }
-            int n = p.fromGuestPath.drainHeld(burst, p.held);
-            keep = burst.heldBy() == p.held;
-            return added + n;
-        } catch (InternalError e) {
-            fault = e.getMessage();
-            markBroken("guest memory fault from the guest (memory shrunk under us?): " + fault);
-            return added;
-        } finally {
-            if (!keep) {
-                p.lock.unlock();
-            }
-            if (fault != null) {
-                breakAllRings("guest memory fault: " + fault);
-            }
-        }
-    }
-
     /** A pending RARP announcement first, taken by exactly one caller. */
     private int takeRarp(PacketBurst burst) {
         byte[] rarp = pendingRarp.get();
@@ -365,8 +321,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         String fault = null;
         p.lock.lock();
         try {
-            // a burst of this pair still held by this thread owns the path's chains: nothing more until it lets go
-            return broken.isSet() || p.held.active() ? 0 : p.fromGuestPath.drain(burst);
+            return broken.isSet() ? 0 : p.fromGuestPath.drain(burst);
         } catch (InternalError e) {
             fault = e.getMessage();
             markBroken("guest memory fault from the guest (memory shrunk under us?): " + fault);
@@ -380,7 +335,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
     }
 
     /** Latches every started ring broken (their SET_VRING_ERR eventfds fire), each under its pair's lock. */
-    void breakAllRings(String reason) {
+    private void breakAllRings(String reason) {
         for (QueuePair p : pairs) {
             p.lock.lock();
             try {
@@ -396,12 +351,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
     /**
      * {@code burst} → the guest: into one started pair's to-guest ring (pairs in turn; a pair another thread is
      * delivering to is passed over while another is free). Frames that cannot be delivered now (no guest buffers)
-     * are dropped. A held burst ({@link #fromGuestHeld}) is made whole first.
+     * are dropped.
      *
      * @return frames delivered
      */
     public int toGuest(PacketBurst burst) {
-        burst.makeWhole(); // a burst another device still holds (fromGuestHeld): whole frames first, its lock let go
         if (broken.isSet()) {
             toGuestUnplaced.addAndGet(burst.count());
             return 0;
@@ -428,62 +382,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
                 breakAllRings("guest memory fault: " + fault);
             }
         }
-    }
-
-    /**
-     * {@code burst}, held by another vhost-user device's {@link #fromGuestHeld}, → this guest, each held frame
-     * copied straight from the sender's buffer into this guest's receive buffer (its header and head from the
-     * burst, which is what the switch classified), before the sender gives its chain back. Never waits: if no
-     * to-guest pair's lock is free now, or the ring needs the general path (legacy header, a chain stashed),
-     * returns -1 and changes nothing; the caller then makes the burst whole and calls {@link #toGuest}.
-     * A fault in the sender's memory breaks the sender, not this device.
-     *
-     * @return frames delivered, or -1: not done, use {@link #toGuest}
-     */
-    public int toGuestDirect(PacketBurst burst) {
-        if (!(burst.heldBy() instanceof HeldChains held) || broken.isSet()) {
-            return -1;
-        }
-        QueuePair p = tryLockToGuestPair();
-        if (p == null) {
-            return -1;
-        }
-        String fault = null;
-        try {
-            if (broken.isSet()) {
-                return -1;
-            }
-            return p.toGuestPath.deliverDirect(burst, held);
-        } catch (InternalError e) {
-            fault = e.getMessage();
-            markBroken("guest memory fault to the guest (memory shrunk under us?): " + fault);
-            return 0;
-        } finally {
-            p.lock.unlock();
-            if (fault != null) {
-                breakAllRings("guest memory fault: " + fault);
-            }
-        }
-    }
-
-    /** A started to-guest pair whose lock is free now, locked; null if none is (never waits). */
-    private QueuePair tryLockToGuestPair() {
-        int start = nextToGuestPair;
-        if (start >= queuePairs) {
-            start = 0;
-        }
-        for (int n = 0; n < queuePairs; n++) {
-            int i = start + n < queuePairs ? start + n : start + n - queuePairs;
-            QueuePair p = pairs[i];
-            if (p.toGuest.started && p.lock.tryLock()) {
-                if (p.toGuest.queue != null) {
-                    nextToGuestPair = i + 1;
-                    return p;
-                }
-                p.lock.unlock();
-            }
-        }
-        return null;
     }
 
     /** The next started to-guest pair, locked: a free one if any, else the first started one; null if none is. */
@@ -584,14 +482,6 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
     /** Frames delivered into the guest. */
     public long toGuestFrames() {
         return sumOverPairs(p -> p.toGuest.frames);
-    }
-
-    /**
-     * Of {@link #toGuestFrames()}, those copied straight from another guest's buffer ({@link #toGuestDirect}):
-     * one copy guest to guest, no staging.
-     */
-    public long toGuestDirectFrames() {
-        return sumOverPairs(p -> p.toGuest.direct);
     }
 
     /** Frames for the guest that were dropped: no buffers, too big, undeliverable offload, no ring, broken. */

@@ -47,8 +47,6 @@ public final class PacketBurst {
      * one number instead of summing the lengths again.
      */
     private long bytes;
-    /** The sender whose guest memory still holds the rest of some frames, or null: see {@link HeldFrames}. */
-    private HeldFrames heldBy;
 
     public PacketBurst() {
         this(DEFAULT_CAPACITY);
@@ -91,46 +89,9 @@ public final class PacketBurst {
         return count == lengths.length;
     }
 
-    /** Empties the burst; a sender still holding frames of it gives its chains back first. */
     public void clear() {
-        releaseHeld();
         count = 0;
         bytes = 0;
-    }
-
-    /** Called by a sender that keeps the rest of some frames in its guest's memory ({@link HeldFrames}). */
-    public void hold(HeldFrames sender) {
-        if (heldBy != null && heldBy != sender) {
-            throw new IllegalStateException("burst is already held by another sender");
-        }
-        heldBy = sender;
-    }
-
-    /** The sender still holding frames of this burst, or null if every frame is whole here. */
-    public HeldFrames heldBy() {
-        return heldBy;
-    }
-
-    /**
-     * Makes every frame whole in this burst (the sender copies the rests in and lets its chains go): call before
-     * reading a frame past its first {@link HeldFrames#HEAD} bytes, or handing the burst to anything but a
-     * receiver that copies from the sender directly. Nothing to do for a burst nobody holds.
-     */
-    public void makeWhole() {
-        HeldFrames h = heldBy;
-        if (h != null) {
-            heldBy = null;
-            h.makeWhole(this);
-        }
-    }
-
-    /** The sender gives its chains back; held frames' rests are gone (call when done with the burst). */
-    public void releaseHeld() {
-        HeldFrames h = heldBy;
-        if (h != null) {
-            heldBy = null;
-            h.release(this);
-        }
     }
 
     /** The Ethernet bytes of the frames in this burst (headers not counted): the lengths summed. */

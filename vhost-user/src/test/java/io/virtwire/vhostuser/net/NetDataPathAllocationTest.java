@@ -50,46 +50,4 @@ class NetDataPathAllocationTest {
             assertTrue(deviceAllocated < measured, "device allocated " + deviceAllocated + " bytes for " + measured + " packets");
         }
     }
-
-    /** The one-copy path (held burst, direct delivery, release, and the made-whole fallback) allocates nothing either. */
-    @Test
-    void directBurstsAllocateNothingPerPacket() throws Exception {
-        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        try (NetTestHarness a = new NetTestHarness("vw-h8-alloc-a", false, true, true);
-             NetTestHarness b = new NetTestHarness("vw-h8-alloc-b", false, true, true)) {
-            PacketBurst burst = new PacketBurst(64);
-            byte[] frame = GuestNet.frame(1000, 3);
-            byte[] header = new byte[12];
-            long allocated = 0;
-            int measured = 0;
-            for (int round = 0; round < 400; round++) {
-                for (int i = 0; i < 16; i++) {
-                    a.guest.sendOneBuffer(header, frame);
-                }
-                b.guest.postReceiveBuffers(16, 1024);
-                burst.clear();
-                long before = mx.getCurrentThreadAllocatedBytes();
-                int got = a.device.fromGuestHeld(0, burst);
-                int sent;
-                if (round % 2 == 0) {
-                    sent = b.device.toGuestDirect(burst);
-                    burst.releaseHeld();
-                } else {
-                    burst.makeWhole(); // what a switch does before staging a flood
-                    sent = b.device.toGuest(burst);
-                }
-                long after = mx.getCurrentThreadAllocatedBytes();
-                assertEquals(16, got);
-                assertEquals(16, sent);
-                assertEquals(16, a.guest.reapTransmitted());
-                assertEquals(16, b.guest.receive().size());
-                if (round >= 100) {
-                    allocated += after - before;
-                    measured += got + sent;
-                }
-            }
-            assertTrue(b.device.toGuestDirectFrames() > 0, "the direct path ran");
-            assertTrue(allocated < measured, "allocated " + allocated + " bytes for " + measured + " packets");
-        }
-    }
 }
