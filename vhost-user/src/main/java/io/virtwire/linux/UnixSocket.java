@@ -335,9 +335,17 @@ public final class UnixSocket implements AutoCloseable {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("socket path is empty");
         }
+        return sockaddr(arena, bytes);
+    }
+
+    /**
+     * A struct sockaddr_un holding {@code sunPath} (already checked to fit), NUL-padded to its full size; for an
+     * abstract name (a leading NUL) the caller passes the exact length instead of the full size.
+     */
+    static MemorySegment sockaddr(Arena arena, byte[] sunPath) {
         MemorySegment addr = arena.allocate(SOCKADDR_UN_SIZE, 2);
         addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-        MemorySegment.copy(bytes, 0, addr, ValueLayout.JAVA_BYTE, 2, bytes.length);
+        MemorySegment.copy(sunPath, 0, addr, ValueLayout.JAVA_BYTE, 2, sunPath.length);
         return addr;
     }
 
