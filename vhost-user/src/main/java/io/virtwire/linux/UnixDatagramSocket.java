@@ -19,16 +19,8 @@ import static io.virtwire.linux.Native.C_POINTER;
  */
 public final class UnixDatagramSocket implements AutoCloseable {
 
-    private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int MSG_NOSIGNAL = 0x4000;
 
-    private static final MethodHandle SOCKET = Native.downcall("socket",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-    private static final MethodHandle BIND = Native.downcall("bind",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final MethodHandle SENDTO = Native.downcall("sendto",
             FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG, C_INT, C_POINTER, C_INT));
     private static final MethodHandle RECV = Native.downcall("recv",
@@ -49,9 +41,9 @@ public final class UnixDatagramSocket implements AutoCloseable {
 
     /** A new unbound socket (close-on-exec); {@code nonBlocking} makes {@link #receive} return null when idle. */
     public static UnixDatagramSocket open(boolean nonBlocking) throws ErrnoException {
-        int type = SOCK_DGRAM | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
+        int type = SOCK_DGRAM | UnixSocket.SOCK_CLOEXEC | (nonBlocking ? UnixSocket.SOCK_NONBLOCK : 0);
         try {
-            int r = (int) SOCKET.invokeExact(Native.scratch().errno, AF_UNIX, type, 0);
+            int r = (int) UnixSocket.SOCKET.invokeExact(Native.scratch().errno, UnixSocket.AF_UNIX, type, 0);
             return new UnixDatagramSocket(Fd.adopt(Syscall.check(r, "socket", "AF_UNIX, SOCK_DGRAM")));
         } catch (ErrnoException e) {
             throw e;
@@ -68,7 +60,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
     public void bind(String address) throws ErrnoException {
         byte[] sunPath = sunPath(address);
         try (Arena arena = Arena.ofConfined()) {
-            int r = (int) BIND.invokeExact(Native.scratch().errno, fd.value(), UnixSocket.sockaddr(arena, sunPath),
+            int r = (int) UnixSocket.BIND.invokeExact(Native.scratch().errno, fd.value(), UnixSocket.sockaddr(arena, sunPath),
                     length(sunPath));
             Syscall.check(r, "bind", address);
             name = address;
@@ -94,7 +86,7 @@ public final class UnixDatagramSocket implements AutoCloseable {
             long r;
             do {
                 r = (long) SENDTO.invokeExact(Native.scratch().errno, fd.value(), buf, (long) message.length,
-                        MSG_NOSIGNAL, addr, length(sunPath));
+                        UnixSocket.MSG_NOSIGNAL, addr, length(sunPath));
             } while (Syscall.interrupted(r));
             Syscall.check(r, "sendto", address);
         } catch (ErrnoException e) {
