@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.host.profile;
 
+import static io.virtwire.provisioner.host.profile.Plans.inventory;
+import static io.virtwire.provisioner.host.profile.Plans.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventory;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.TreeSnapshot;
@@ -27,17 +28,7 @@ import org.junit.jupiter.api.Test;
 
 class PlanApplyTest {
 
-    private final HostProfileParser parser = new HostProfileParser();
-    private final Planner planner = new Planner();
     private final Applier applier = new Applier();
-
-    static HostInventory inventory(SimulatedKernel k) {
-        return new HostInventoryReader(k.paths(), k).read();
-    }
-
-    private Plan plan(SimulatedKernel k, String yaml) {
-        return planner.plan(parser.parse("host.yaml", yaml), inventory(k));
-    }
 
     /** What a guest-facing VF looks like: everything but the (kernel-assigned) IOMMU group number. */
     static List<String> vfView(HostInventory inv) {
