@@ -156,7 +156,7 @@ def plan(module, cli):
     path, data = profile_source(module.params)
     result = cli.run(['host', 'plan', '-f', path], connect=False, data=data)
     steps = list(result.get('steps') or [])
-    changed = bool(result.get('changes'))
+    changed = bool(result.get('changed'))
     return dict(changed=changed, profile=result.get('profile', path), plan=steps,
                 diff=dict(prepared=numbered(steps) if changed else ''))
 
@@ -174,8 +174,13 @@ def apply(module, cli):
                    else 'rollback was incomplete: see rollback_errors')
         result.update(failed_step=report['failedStep'], rolled_back=list(report.get('rolledBack') or []),
                       rollback_errors=rollback_errors, error_kind='HOST_ERROR', rc=HOST_ERROR,
-                      msg='step failed: %s: %s; %s' % (report['failedStep'], report.get('error'), outcome))
+                      msg='step failed: %s: %s; %s' % (report['failedStep'], error_message(report.get('error')), outcome))
     return result
+
+
+def error_message(error):
+    """The failed step's error: {"kind": "HOST", "message": ...} (docs/json-output.md)."""
+    return error.get('message') if isinstance(error, dict) else error
 
 
 def main():

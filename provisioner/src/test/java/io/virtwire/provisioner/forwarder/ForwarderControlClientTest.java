@@ -181,7 +181,7 @@ class ForwarderControlClientTest {
         String[] seen = new String[1];
         againstFake(req -> {
             seen[0] = req;
-            return "{\"ok\":false,\"error\":{\"code\":\"NOT_ALLOWED\",\"message\":\"uid 1000 may not use the forwarder's control socket\"}}\n";
+            return "{\"ok\":false,\"error\":{\"kind\":\"NOT_ALLOWED\",\"message\":\"uid 1000 may not use the forwarder's control socket\"}}\n";
         }, Duration.ofSeconds(2));
         var req = JSON.readTree(seen[0]);
         assertEquals("health", req.get("op").asText());

@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.host.profile;
 
+import io.virtwire.provisioner.JsonError;
+import io.virtwire.provisioner.VirtwireException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +26,7 @@ public final class Applier {
                         rollbackErrors.add(undo.command() + ": " + u.getMessage());
                     }
                 }
-                return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), String.valueOf(e.getMessage()),
+                return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), JsonError.of(VirtwireException.Kind.HOST, String.valueOf(e.getMessage())),
                         List.copyOf(rolledBack), List.copyOf(rollbackErrors), plan.boot().rebootRequired(), plan.boot().reasons());
             }
         }

@@ -172,7 +172,8 @@ class PlanApplyTest {
         ApplyReport report = applier.apply(plan, k);
         assertTrue(report.failed());
         assertEquals("vdpa dev add name vdpa0 mgmtdev pci/0000:07:00.2", report.failedStep());
-        assertTrue(report.error().contains("Operation not supported"), report.error());
+        assertTrue(report.error().message().contains("Operation not supported"), report.error().toString());
+        assertEquals("HOST", report.error().kind());
         assertEquals(List.of("ip link set ens2f0 vf 0 vlan 0", "ip link set ens2f0 vf 0 mac 00:11:22:33:44:00", "rm /etc/modules-load.d/virtwire.conf",
                 "modprobe -r vhost_vdpa"), report.rolledBack());
         assertTrue(report.rollbackErrors().isEmpty());
