@@ -134,6 +134,12 @@ class JsonOutputSchemaTest {
         assertTrue(schemas.problems.isEmpty(), schemas.problems.size() + " problems:\n" + String.join("\n", schemas.problems));
     }
 
+    @Test
+    void everySchemaIsADraft2020_12Schema() throws Exception {
+        assertEquals(List.of(), schemas.invalidSchemas());
+        assertTrue(JsonSchemas.files().size() > 25, "docs/schemas: " + JsonSchemas.files());
+    }
+
     /** The checker itself: the shapes issue 18 named as breaking the style are each caught. */
     @Test
     void theStyleCheckCatchesEveryOldShape() throws Exception {

@@ -71,6 +71,16 @@ final class JsonSchemas {
         }
     }
 
+    /** Problems of the schema files themselves, checked against the draft 2020-12 meta-schema (bundled with the validator). */
+    List<String> invalidSchemas() throws IOException {
+        Schema meta = registry.getSchema(SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
+        List<String> out = new ArrayList<>();
+        for (String name : files()) {
+            meta.validate(Files.readString(DIR.resolve(name + ".json")), InputFormat.JSON).forEach(e -> out.add(name + ".json: " + e));
+        }
+        return out;
+    }
+
     /** The names (without .json) of every schema file. */
     static TreeSet<String> files() {
         try (var s = Files.list(DIR)) {
