@@ -169,7 +169,7 @@ def apply(module, cli):
     result = dict(changed=bool(report.get('changed')), profile=path, applied=applied,
                   diff=dict(prepared=numbered(applied)))
     if report.get('failedStep'):
-        rollback_errors = list(report.get('rollbackErrors') or [])
+        rollback_errors = [rollback_error(e) for e in report.get('rollbackErrors') or []]
         outcome = ('the steps done before it were rolled back' if not rollback_errors
                    else 'rollback was incomplete: see rollback_errors')
         result.update(failed_step=report['failedStep'], rolled_back=list(report.get('rolledBack') or []),
@@ -181,6 +181,13 @@ def apply(module, cli):
 def error_message(error):
     """The failed step's error: {"kind": "HOST", "message": ...} (docs/json-output.md)."""
     return error.get('message') if isinstance(error, dict) else error
+
+
+def rollback_error(entry):
+    """'COMMAND: MESSAGE' from the CLI's {"step": COMMAND, "error": {"kind", "message"}}."""
+    if isinstance(entry, dict):
+        return '%s: %s' % (entry.get('step'), error_message(entry.get('error')))
+    return entry
 
 
 def main():

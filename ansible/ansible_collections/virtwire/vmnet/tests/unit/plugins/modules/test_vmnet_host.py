@@ -106,7 +106,7 @@ def test_a_failed_step_fails_with_the_kernel_answer_and_the_rollback(run_module)
 def test_an_incomplete_rollback_says_so(run_module):
     fake = FakeVirtwire()
     fake.on('host apply', 6, report(changed=True, applied=STEPS[:1], failed_step=STEPS[1], error=dict(kind='HOST', message='EBUSY'),
-                                    rollback_errors=['echo 4 > x: EBUSY']))
+                                    rollback_errors=[dict(step='echo 4 > x', error=dict(kind='HOST', message='EBUSY'))]))
 
     result, failed = run_module(vmnet_host, dict(profile='/h.yaml'), fake)
 

@@ -16,14 +16,14 @@ public final class Applier {
                 done.add(step);
             } catch (RuntimeException e) {
                 List<String> rolledBack = new ArrayList<>();
-                List<String> rollbackErrors = new ArrayList<>();
+                List<ApplyReport.RollbackError> rollbackErrors = new ArrayList<>();
                 for (int i = done.size() - 1; i >= 0; i--) {
                     Step undo = done.get(i).undo();
                     try {
                         undo.apply(actions);
                         rolledBack.add(undo.command());
                     } catch (RuntimeException u) {
-                        rollbackErrors.add(undo.command() + ": " + u.getMessage());
+                        rollbackErrors.add(new ApplyReport.RollbackError(undo.command(), JsonError.of(VirtwireException.Kind.HOST, String.valueOf(u.getMessage()))));
                     }
                 }
                 return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), JsonError.of(VirtwireException.Kind.HOST, String.valueOf(e.getMessage())),

@@ -213,6 +213,38 @@ class PlanApplyTest {
     }
 
     @Test
+    void anUndoThatFailsTooIsReportedWithItsStepAndError() {
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        SimulatedKernel k = new SimulatedKernel(root);
+        Plan plan = plan(k, I350_PROFILE);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        // the last step fails; after that every sriov_numvfs write (an undo) fails too, as with a VF a guest still holds
+        HostActions failing = (HostActions) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {HostActions.class}, (p, m, args) -> {
+            if (m.getName().equals("setHugepages") && ((Long) args[2]) == 2048L) {
+                failed.set(true);
+                throw new HostActionException("ENOMEM", "nr_hugepages: write error: Cannot allocate memory");
+            }
+            if (m.getName().equals("setNumVfs") && failed.get()) {
+                throw new HostActionException("EBUSY", "sriov_numvfs: write error: Device or resource busy");
+            }
+            try {
+                return m.invoke(k, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+        ApplyReport r = applier.apply(plan, failing);
+        assertEquals("HOST", r.error().kind());
+        assertTrue(r.error().message().contains("Cannot allocate memory"), r.error().toString());
+        assertFalse(r.rollbackErrors().isEmpty(), r.toString());
+        ApplyReport.RollbackError first = r.rollbackErrors().getFirst();
+        assertTrue(first.step().contains("sriov_numvfs"), first.toString());
+        assertEquals("HOST", first.error().kind());
+        assertTrue(first.error().message().contains("Device or resource busy"), first.toString());
+        assertTrue(r.changed(), "an incomplete rollback leaves the host changed");
+    }
+
+    @Test
     void badInputIsRejectedAndNothingChanges() {
         Path root = FixtureHosts.materialize("i350-igb-8vfs");
         SimulatedKernel k = new SimulatedKernel(root);
