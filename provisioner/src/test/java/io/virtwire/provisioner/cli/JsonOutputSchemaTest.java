@@ -148,7 +148,9 @@ class JsonOutputSchemaTest {
                 "{\"profile\":\"-\",\"changes\":true}", "'changes'",
                 "{\"failedStep\":\"x\",\"error\":\"EBUSY\"}", "an error must be",
                 "{\"ok\":false,\"error\":{\"code\":\"UNKNOWN_OP\",\"message\":\"m\"}}", "an error must be",
-                "{\"link\":{\"lastOutageMillis\":-1}}", "-1");
+                "{\"link\":{\"lastOutageMillis\":-1}}", "-1",
+                "{\"note\":\"\"}", "null for none",
+                "{\"eswitchMode\":\"none\"}", "null for none");
         old.forEach((doc, expected) -> {
             List<String> found;
             try {
@@ -161,6 +163,8 @@ class JsonOutputSchemaTest {
         });
         assertEquals(List.of(), JsonStyle.problems("host-show", JSON.readTree("{\"drivers\":{\"vfio-pci\":true,\"igb_uio\":false}}")),
                 "keys that are data (driver names) are not field names");
+        assertEquals(List.of(), JsonStyle.problems("host-show", JSON.readTree("{\"kernel\":{\"files\":{\"/etc/modprobe.d/x.conf\":\"\"}}}")),
+                "an empty file's content is the host's data, not a 'none'");
     }
 
     // ------------------------------------------------------------------------------------------------ commands

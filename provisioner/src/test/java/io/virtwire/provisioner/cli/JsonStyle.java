@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *       driver and file names: {@link #DATA_KEYED});</li>
  *   <li>no key {@code changes} (it is {@code changed});</li>
  *   <li>a key {@code error} holds null or {@code {"kind": string, "message": string}}, nothing else;</li>
- *   <li>no value -1 (null means "none").</li>
+ *   <li>no value -1, {@code ""} or {@code "none"} (null means "none"; values inside data-keyed maps are the host's own).</li>
  * </ul>
  */
 final class JsonStyle {
@@ -35,11 +35,11 @@ final class JsonStyle {
     /** Every breach of the rules in {@code doc}, as "POINTER: what"; empty when it keeps them. */
     static List<String> problems(String schema, JsonNode doc) {
         List<String> out = new java.util.ArrayList<>();
-        walk(doc, "", DATA_KEYED.getOrDefault(schema, Set.of()), out);
+        walk(doc, "", DATA_KEYED.getOrDefault(schema, Set.of()), false, out);
         return out;
     }
 
-    private static void walk(JsonNode n, String at, Set<String> dataKeyed, List<String> out) {
+    private static void walk(JsonNode n, String at, Set<String> dataKeyed, boolean hostData, List<String> out) {
         if (n.isObject()) {
             boolean data = dataKeyed.contains(at);
             n.properties().forEach(e -> {
@@ -53,14 +53,16 @@ final class JsonStyle {
                 if (!data && key.equals("error") && !isError(e.getValue())) {
                     out.add(at + "/" + key + ": an error must be null or {\"kind\": ..., \"message\": ...}, got " + e.getValue());
                 }
-                walk(e.getValue(), at + "/" + (data ? "*" : key), dataKeyed, out);
+                walk(e.getValue(), at + "/" + (data ? "*" : key), dataKeyed, hostData || data, out);
             });
         } else if (n.isArray()) {
             for (JsonNode item : n) {
-                walk(item, at + "/*", dataKeyed, out);
+                walk(item, at + "/*", dataKeyed, hostData, out);
             }
         } else if (n.isNumber() && n.asDouble() == -1) {
             out.add(at + ": -1 where the style says null for none");
+        } else if (!hostData && n.isTextual() && (n.asText().isEmpty() || n.asText().equals("none"))) {
+            out.add(at + ": \"" + n.asText() + "\" where the style says null for none");
         }
     }
 
