@@ -218,6 +218,20 @@ class JsonOutputSchemaTest {
         error(cli, "detach-interface", "json-a", "--mac", "52:54:00:00:00:99", "--config");
         error(cli, "--bogus-option", "domiflist", "json-a");
 
+        // a vDPA NIC (the ConnectX-6 Dx fixture), and a domain XML file edited offline (no allocation, scope "file")
+        Path cx6 = FixtureHosts.materialize("cx6dx-switchdev", tmp.resolve("vdpa-host"));
+        CliRunner vdpa = new CliRunner(base).fixtureEnv(cx6, tmp.resolve("vdpa-state"), tmp.resolve("run"));
+        JsonNode vdpaNic = ok(vdpa, "attach-interface", "json-b", "--type", "vdpa", "--config");
+        ok(vdpa, "vf", "list");
+        // given back: the test-driver demo (otherCommands) takes the first vDPA device of the same test:///default
+        ok(vdpa, "detach-interface", "json-b", "--mac", vdpaNic.path("iface").path("mac").asText(), "--config");
+        Path file = tmp.resolve("json-file.xml");
+        Files.writeString(file, ok(cli, "define-domain", "--template", "vhostuser-memfd", "--name", "json-file", "--print-xml").path("xml").asText());
+        JsonNode offline = ok(cli, "attach-interface", "--domain-xml", file.toString(), "--type", "vhostuser", "--source",
+                tmp.resolve("json-file.sock").toString(), "--queues", "2", "--in-place");
+        ok(cli, "detach-interface", "--domain-xml", file.toString(), "--mac", offline.path("iface").path("mac").asText(), "--in-place");
+        error(cli, "attach-interface", "--domain-xml", file.toString(), "--type", "vhostuser");
+
         // the hook prints nothing on stdout (libvirt reads it as domain XML for migrate and restore)
         String xml = libvirt.gateway().domainXml("json-b", true);
         CliRunner hook = new CliRunner(base).fixtureEnv(host, tmp.resolve("domain-state"), tmp.resolve("run")).stdin(xml);
