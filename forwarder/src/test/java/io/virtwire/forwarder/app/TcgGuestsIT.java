@@ -105,7 +105,7 @@ class TcgGuestsIT {
                     JsonNode vm2 = vm1 == ports.get(0) ? ports.get(1) : ports.get(0);
                     long average = vm1.get("rxBytes").asLong() / Math.max(1, vm1.get("rxPackets").asLong());
                     assertTrue(average > 3000, "vm1's guest sent TSO frames: average " + average + " bytes\n" + vm1);
-                    assertEquals(0, vm1.get("drops").get("bad_offload").asLong(), vm1.toString());
+                    assertEquals(0, vm1.get("drops").get("badOffload").asLong(), vm1.toString());
                     long delivered = vm2.get("txBytes").asLong() / Math.max(1, vm2.get("txPackets").asLong());
                     if (offloads2) {
                         assertTrue(delivered > 3000, "vm2 took GSO frames: average " + delivered + " bytes\n" + vm2);

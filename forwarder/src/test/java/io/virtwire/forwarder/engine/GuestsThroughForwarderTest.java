@@ -139,7 +139,7 @@ class GuestsThroughForwarderTest {
         for (Map<String, Object> q : queues) {
             assertEquals(3L, q.get("txPackets"), "queue " + q);
             assertEquals(270L, q.get("txBytes"), "queue " + q);
-            assertEquals(Map.of("guest_refused", 0L, "no_buffers", 0L, "buffer_too_small", 0L), q.get("drops"));
+            assertEquals(Map.of("guestRefused", 0L, "noBuffers", 0L, "bufferTooSmall", 0L), q.get("drops"));
         }
         assertEquals(1, f.port("single").port().queueCounters().size());
     }
