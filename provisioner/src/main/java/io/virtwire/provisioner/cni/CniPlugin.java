@@ -12,6 +12,7 @@ import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.profile.HostActions;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.state.Allocation;
 import io.virtwire.provisioner.state.AllocationRecord;
@@ -104,10 +105,11 @@ public final class CniPlugin {
                 session.save(rec.record());
                 inventory = where.host().inventory();
             }
-            PhysicalFunction pf = inventory.pf(conf.pf()).orElse(null);
-            VirtualFunction vf = ContainerVfs.pick(inventory, session.record(), conf.pf(), conf.mode()); // refuses an unknown PF
+            ContainerVfs.Pick picked = pick(conf, where, inventory, session.record()); // refuses an unknown PF or pool
+            PhysicalFunction pf = picked.pf();
+            VirtualFunction vf = picked.vf();
             if (pf.netdev() == null) {
-                throw new CniError(CniError.UNKNOWN_PF, "PF " + conf.pf() + " has no netdev to configure its VFs through", "bind it to its kernel driver");
+                throw new CniError(CniError.UNKNOWN_PF, "PF " + pf.address() + " has no netdev to configure its VFs through", "bind it to its kernel driver");
             }
             boolean netdev = conf.mode().equals(ContainerHolder.NETDEV);
             VfSettings previous = VfSettings.of(vf);
@@ -141,6 +143,16 @@ public final class CniPlugin {
                 }
                 throw e;
             }
+        }
+    }
+
+    /** From {@code pf}, or from {@code pool}: a libvirt hostdev network, resolved as {@code attach-interface --pool} does. */
+    private static ContainerVfs.Pick pick(NetConf conf, CniHost where, HostInventory inventory, AllocationRecord record) {
+        if (conf.pool() == null) {
+            return ContainerVfs.fromPf(inventory, record, conf.pf(), conf.mode());
+        }
+        try (LibvirtGateway gateway = where.libvirt()) {
+            return ContainerVfs.fromPool(gateway, inventory, record, conf.pool(), conf.mode());
         }
     }
 

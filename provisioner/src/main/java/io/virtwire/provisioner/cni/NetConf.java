@@ -15,13 +15,14 @@ import java.util.Set;
 /**
  * The network configuration on stdin: CNI's keys and virtwire's ({@code pf}, {@code pool}, {@code vlan}, {@code mac},
  * {@code trust}, {@code spoofchk}, {@code mode}, {@code ipam}, and where the host and the record are: {@code hostRoot},
- * {@code stateDir}). Not JSON is error 6; a bad or unknown key is error 7 naming it; a cniVersion this plugin does not
+ * {@code stateDir}; for {@code pool}, which libvirt holds the hostdev network: {@code libvirtUri}). Not JSON is error 6; a bad or unknown key is error 7 naming it; a cniVersion this plugin does not
  * speak is error 1.
  *
  * @param raw the config as given, passed on unchanged to the IPAM plugin (as CNI's delegation convention says)
  */
-public record NetConf(String cniVersion, String name, String pf, Integer vlan, MacAddress mac, Boolean trust, Boolean spoofchk,
-                      String mode, Optional<String> ipamType, String hostRoot, String stateDir, JsonNode prevResult, ObjectNode raw) {
+public record NetConf(String cniVersion, String name, String pf, String pool, Integer vlan, MacAddress mac, Boolean trust, Boolean spoofchk,
+                      String mode, Optional<String> ipamType, String hostRoot, String stateDir, String libvirtUri, JsonNode prevResult,
+                      ObjectNode raw) {
 
     public static final String VERSION = "1.0.0";
     static final Set<String> SUPPORTED = Set.of(VERSION);
@@ -30,7 +31,8 @@ public record NetConf(String cniVersion, String name, String pf, Integer vlan, M
     // CNI's own keys, and the ones libcni adds to a conflist's plugin
     private static final Set<String> CNI_KEYS = Set.of("cniVersion", "name", "type", "ipam", "dns", "prevResult", "runtimeConfig",
             "capabilities", "args", "disableCheck", "disableGC", "cniVersions");
-    private static final Set<String> OWN_KEYS = Set.of("pf", "pool", "vlan", "mac", "trust", "spoofchk", "mode", "hostRoot", "stateDir");
+    private static final Set<String> OWN_KEYS = Set.of("pf", "pool", "vlan", "mac", "trust", "spoofchk", "mode", "hostRoot", "stateDir",
+            "libvirtUri");
 
     public static NetConf parse(byte[] stdin) {
         JsonNode root;
@@ -57,12 +59,14 @@ public record NetConf(String cniVersion, String name, String pf, Integer vlan, M
             throw new CniError(CniError.INCOMPATIBLE_VERSION, "cniVersion " + version + " is not supported", "virtwire-cni speaks " + SUPPORTED);
         }
         String name = text(o, "name", true);
-        if (o.has("pool")) {
-            throw bad("'pool' is not implemented yet", "name the PF with \"pf\" (a netdev like enp1s0f0 or a PCI address)");
-        }
         String pf = text(o, "pf", false);
-        if (pf == null) {
-            throw bad("'pf' is missing", "name the PF whose VFs the container gets: \"pf\": \"enp1s0f0\" or its PCI address");
+        String pool = text(o, "pool", false);
+        if (pf == null && pool == null) {
+            throw bad("'pf' or 'pool' is missing", "name the PF whose VFs the container gets (\"pf\": \"enp1s0f0\" or its PCI address),"
+                    + " or a libvirt hostdev network to pick from (\"pool\": \"sriov-pool\", as attach-interface --pool)");
+        }
+        if (pf != null && pool != null) {
+            throw bad("give one of 'pf' and 'pool', not both", "\"pf\" picks from one PF's VFs, \"pool\" from a libvirt hostdev network's");
         }
         Integer vlan = null;
         if (o.has("vlan")) {
@@ -98,8 +102,8 @@ public record NetConf(String cniVersion, String name, String pf, Integer vlan, M
         if (ipam.isPresent() && mode.equals(ContainerHolder.VFIO)) {
             throw bad("'ipam' does not go with mode vfio", "a VF on vfio-pci has no netdev to put addresses on: the DPDK app configures them");
         }
-        return new NetConf(version, name, pf, vlan, mac, bool(o, "trust"), bool(o, "spoofchk"), mode, ipam, text(o, "hostRoot", false),
-                text(o, "stateDir", false), o.get("prevResult"), o);
+        return new NetConf(version, name, pf, pool, vlan, mac, bool(o, "trust"), bool(o, "spoofchk"), mode, ipam, text(o, "hostRoot", false),
+                text(o, "stateDir", false), text(o, "libvirtUri", false), o.get("prevResult"), o);
     }
 
     private static Boolean bool(ObjectNode o, String key) {

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.VirtualFunction;
+import io.virtwire.provisioner.libvirt.xml.HostdevNetwork;
+import io.virtwire.provisioner.model.PciAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -284,6 +286,79 @@ class CniPluginTest {
         assertEquals(1, all.size(), all.toString());
         assertEquals("h9g2", all.get(0).get("container").get("containerId").asText());
         assertEquals(0, f.cni("DEL", "h9g2", ns, "net1", c.toString()).exit());
+    }
+
+    /** A libvirt test-driver host whose networks are the given XML: what {@code libvirtUri} points the plugin at. */
+    private String libvirtWith(String... networks) throws Exception {
+        Path file = tmp.resolve("libvirt-" + f.tag + ".xml");
+        Files.writeString(file, "<node>\n" + String.join("\n", networks) + "\n</node>\n");
+        return "test://" + file.toAbsolutePath();
+    }
+
+    @Test
+    void poolPicksFromTheLibvirtHostdevNetworkAsAttachInterfacePoolDoes() throws Exception {
+        String ns = f.netns("p");
+        // the pool names two VFs of the PF, not the first: the plugin must take the pool's, not the PF's first free VF
+        String uri = libvirtWith(HostdevNetwork.ofVfs(f.tag + "pool", List.of(PciAddress.parse(VF1), PciAddress.parse("0000:02:11.1"))).toXml(),
+                HostdevNetwork.ofPf(f.tag + "pf", CniFixture.PF).toXml());
+        ObjectNode c = f.config();
+        c.remove("pf");
+        c.put("pool", f.tag + "pool");
+        c.put("libvirtUri", uri);
+        c.put("vlan", 120);
+        CniFixture.Run first = f.cni("ADD", "h9p1", ns, "net1", c.toString());
+        assertEquals(0, first.exit(), first.raw());
+        assertEquals(VF1, first.out().get("interfaces").get(0).get("pciID").asText());
+        assertEquals(120, f.vf(VF1).vlan(), "configured through the pool VF's PF");
+        assertNotNull(f.linkIn(ns, "net1"));
+        CniFixture.Run second = f.cni("ADD", "h9p2", ns, "net2", c.toString());
+        assertEquals("0000:02:11.1", second.out().get("interfaces").get(0).get("pciID").asText(), second.raw());
+        expectError(f.cni("ADD", "h9p3", ns, "net3", c.toString()), CniError.NO_FREE_VF, "no free VF on hostdev network '" + f.tag + "pool'");
+        // a pool given as the PF (<pf dev=...>) has its other VFs
+        ObjectNode byPf = c.deepCopy();
+        byPf.put("pool", f.tag + "pf");
+        CniFixture.Run third = f.cni("ADD", "h9p3", ns, "net3", byPf.toString());
+        assertEquals(VF0, third.out().get("interfaces").get(0).get("pciID").asText(), third.raw());
+        for (String[] d : List.of(new String[] {"h9p1", "net1"}, new String[] {"h9p2", "net2"}, new String[] {"h9p3", "net3"})) {
+            assertEquals(0, f.cni("DEL", d[0], ns, d[1], c.toString()).exit());
+        }
+        assertEquals(0, f.record().get("allocations").size());
+        assertEquals(0, f.vf(VF1).vlan());
+    }
+
+    @Test
+    void aBadPoolGetsTheCniErrorFormatAndChangesNothing() throws Exception {
+        String ns = f.netns("q");
+        String uri = libvirtWith("<network><name>" + f.tag + "nat</name></network>",
+                HostdevNetwork.ofPf(f.tag + "other", "enp9s9").toXml());
+        Map<String, String> hostBefore = TreeSnapshot.of(f.host);
+        ObjectNode c = netdevConfig();
+        c.remove("pf");
+        c.put("libvirtUri", uri);
+
+        c.put("pool", f.tag + "nope");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", c.toString()), CniError.UNKNOWN_PF, "no network named '" + f.tag + "nope'");
+        c.put("pool", f.tag + "nat");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", c.toString()), CniError.INVALID_CONFIG, "is not a hostdev network");
+        c.put("pool", f.tag + "other");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", c.toString()), CniError.UNKNOWN_PF, "unknown PF 'enp9s9'");
+        ObjectNode both = c.deepCopy();
+        both.put("pf", CniFixture.PF);
+        expectError(f.cni("ADD", "h9q1", ns, "net1", both.toString()), CniError.INVALID_CONFIG, "one of 'pf' and 'pool'");
+        ObjectNode neither = c.deepCopy();
+        neither.remove("pool");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", neither.toString()), CniError.INVALID_CONFIG, "'pf' or 'pool' is missing");
+        ObjectNode noLibvirt = c.deepCopy();
+        noLibvirt.put("pool", f.tag + "pf");
+        noLibvirt.put("libvirtUri", "test:///" + tmp.resolve("no-such.xml"));
+        expectError(f.cni("ADD", "h9q1", ns, "net1", noLibvirt.toString()), CniError.HOST_FAILED, "cannot connect to libvirt");
+
+        Map<String, String> hostAfter = TreeSnapshot.of(f.host);
+        assertEquals(hostBefore, hostAfter, "the fixture host is unchanged");
+        assertEquals(0, f.record().get("allocations").size(), f.record().toString());
+        assertNull(f.linkIn(ns, "net1"));
+        assertFalse(Files.exists(tmp.resolve("ipam").resolve(f.tag + "net")) && hasAddress(tmp.resolve("ipam").resolve(f.tag + "net")),
+                "no address reserved");
     }
 
     @Test
