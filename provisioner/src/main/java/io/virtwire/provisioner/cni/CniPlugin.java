@@ -189,7 +189,7 @@ public final class CniPlugin {
             }
             ArrayNode routes = result.putArray("routes");
             for (JsonNode r : ipamResult.path("routes")) {
-                Netns.addRoute(netns, env.ifname(), r.path("dst").asText(), r.hasNonNull("gw") ? r.get("gw").asText() : null);
+                Netns.addRoute(netns, env.ifname(), r.path("dst").asText(), gateway(r, ipamResult));
                 routes.add(r.deepCopy());
             }
             if (ipamResult.has("dns")) {
@@ -197,6 +197,23 @@ public final class CniPlugin {
             }
         }
         return result;
+    }
+
+    /**
+     * A route's gateway: its own {@code gw}, else (CNI: "a default gateway is assumed") the gateway of the result's
+     * first address of the route's family, as the reference plugins' ipam.ConfigureIface does; null: on-link.
+     */
+    private static String gateway(JsonNode route, JsonNode result) {
+        if (route.hasNonNull("gw")) {
+            return route.get("gw").asText();
+        }
+        boolean v6 = route.path("dst").asText().contains(":");
+        for (JsonNode ip : result.path("ips")) {
+            if (ip.hasNonNull("gateway") && ip.path("address").asText().contains(":") == v6) {
+                return ip.get("gateway").asText();
+            }
+        }
+        return null;
     }
 
     private static ObjectNode addVfio(CniEnv env, HostActions actions, VirtualFunction vf, Deque<Runnable> undo) {
@@ -267,6 +284,24 @@ public final class CniPlugin {
 
     // ------------------------------------------------------------------------------------------------------ CHECK
 
+    /** The prevResult routes the netns lacks on the interface (CNI CHECK: the result's routes must be in place). */
+    private static List<String> missingRoutes(CniEnv env, JsonNode prevResult) {
+        List<String> missing = new ArrayList<>();
+        JsonNode routes = prevResult.path("routes");
+        if (!routes.isArray() || routes.isEmpty()) {
+            return missing;
+        }
+        List<Routes.Route> have = Netns.routes(env.netns());
+        for (JsonNode r : routes) {
+            Routes.Route want = Routes.ofResult(r);
+            if (Routes.find(have, want, env.ifname()).isEmpty()) {
+                missing.add(env.ifname() + " lacks route " + want + " (netns has " + have.stream().filter(h -> env.ifname().equals(h.dev()))
+                        .map(Routes.Route::toString).toList() + ")");
+            }
+        }
+        return missing;
+    }
+
     private void check(CniEnv env, NetConf conf, CniHost where, byte[] config) {
         if (conf.prevResult() == null || !conf.prevResult().isObject()) {
             throw new CniError(CniError.INVALID_CONFIG, "network configuration: CHECK needs 'prevResult' (the ADD's result)", null);
@@ -314,6 +349,7 @@ public final class CniPlugin {
                         wrong.add(env.ifname() + " lacks address " + ip.path("address").asText() + " (has " + have + ")");
                     }
                 }
+                wrong.addAll(missingRoutes(env, conf.prevResult()));
             }
             if (wrong.isEmpty() && conf.ipamType().isPresent()) {
                 Ipam.run(env.find(conf.ipamType().get()), "CHECK", env, config);

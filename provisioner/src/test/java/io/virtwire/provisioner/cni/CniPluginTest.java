@@ -143,6 +143,42 @@ class CniPluginTest {
     }
 
     @Test
+    void checkVerifiesThePrevResultRoutesAndFailsWhenOneWasRemoved() throws Exception {
+        String ns = f.netns("r");
+        ObjectNode c = netdevConfig();
+        var routes = ((ObjectNode) c.get("ipam")).putArray("routes");
+        routes.addObject().put("dst", "0.0.0.0/0"); // no gw: via the IPAM's gateway, as the reference plugins do
+        routes.addObject().put("dst", "10.99.0.0/16").put("gw", "10.209.9.254");
+        CniFixture.Run add = f.cni("ADD", "h9r1", ns, "net1", c.toString());
+        assertEquals(0, add.exit(), add.raw());
+        assertTrue(CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "show", "default").contains("via 10.209.9.1 dev net1"),
+                "a route without gw goes via the IPAM result's gateway");
+        ObjectNode withPrev = c.deepCopy();
+        withPrev.set("prevResult", add.out());
+        assertEquals(0, f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()).exit(), "all routes in place");
+
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "del", "10.99.0.0/16");
+        CniFixture.Run check = f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString());
+        expectError(check, CniError.CHECK_FAILED, "net1 lacks route 10.99.0.0/16 via 10.209.9.254");
+        assertFalse(check.out().get("msg").asText().contains("lacks route 0.0.0.0/0"), "the default route is still there: " + check.raw());
+
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "add", "10.99.0.0/16", "via", "10.209.9.254", "dev", "net1");
+        assertEquals(0, f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()).exit(), "the route is back");
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "del", "default");
+        expectError(f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()), CniError.CHECK_FAILED, "net1 lacks route 0.0.0.0/0");
+        // the same prefix via another gateway is not the route the result gave
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "replace", "10.99.0.0/16", "via", "10.209.9.253", "dev", "net1");
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "add", "default", "via", "10.209.9.1", "dev", "net1");
+        expectError(f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()), CniError.CHECK_FAILED, "lacks route 10.99.0.0/16 via 10.209.9.254");
+
+        // a prevResult route that is not a prefix is a bad config, not a failed check
+        ObjectNode badPrev = withPrev.deepCopy();
+        ((ObjectNode) badPrev.get("prevResult")).putArray("routes").addObject().put("dst", "example.org/16");
+        expectError(f.cni("CHECK", "h9r1", ns, "net1", badPrev.toString()), CniError.INVALID_CONFIG, "'example.org/16' is not an IP prefix");
+        assertEquals(0, f.cni("DEL", "h9r1", ns, "net1", withPrev.toString()).exit());
+    }
+
+    @Test
     void badInputGetsTheCniErrorFormatAndChangesNothing() throws Exception {
         String ns = f.netns("b");
         Path reservations = f.host.resolve("etc/virtwire/reserved-devices.conf");
