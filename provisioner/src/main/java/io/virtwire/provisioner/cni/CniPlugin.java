@@ -48,7 +48,8 @@ public final class CniPlugin {
     }
 
     public Outcome handle(byte[] stdin) {
-        String version = NetConf.VERSION;
+        // errors answer in the config's version when it is one we speak
+        String version = NetConf.peekVersion(stdin).orElse(NetConf.VERSION);
         try {
             CniEnv env = CniEnv.of(environment);
             if (env.command().equals("VERSION")) {
@@ -60,6 +61,14 @@ public final class CniPlugin {
                 case "ADD" -> new Outcome(0, add(env, conf, where, stdin).toString());
                 case "DEL" -> {
                     del(env, conf, where, stdin);
+                    yield new Outcome(0, "");
+                }
+                case "STATUS" -> {
+                    CniStatus.status(env, conf, where, stdin);
+                    yield new Outcome(0, "");
+                }
+                case "GC" -> {
+                    gc(env, conf, where, stdin);
                     yield new Outcome(0, "");
                 }
                 default -> {
@@ -78,8 +87,8 @@ public final class CniPlugin {
 
     private static String version() {
         ObjectNode n = JSON.createObjectNode();
-        n.put("cniVersion", NetConf.VERSION);
-        n.putArray("supportedVersions").add(NetConf.VERSION);
+        n.put("cniVersion", NetConf.LATEST);
+        NetConf.SUPPORTED.forEach(n.putArray("supportedVersions")::add);
         return n.toString();
     }
 
@@ -116,7 +125,7 @@ public final class CniPlugin {
             VfSettings settings = new VfSettings(conf.mac() != null ? conf.mac().toString() : previous.mac(), conf.vlan() != null ? conf.vlan()
                     : previous.vlan(), conf.trust() != null ? conf.trust() : previous.trust(), conf.spoofchk() != null ? conf.spoofchk() : previous.spoofchk());
             ContainerHolder holder = new ContainerHolder(env.containerId(), env.netns(), env.ifname(), conf.mode(), netdev ? vf.netdev() : null,
-                    netdev ? null : vf.driver());
+                    netdev ? null : vf.driver(), conf.name());
             Allocation pending = new Allocation(Allocation.CONTAINER, vf.address(), ContainerHolder.holderName(env.containerId()), Allocation.PENDING,
                     pf.address(), pf.netdev(), vf.index(), settings, previous, conf.mac() == null ? null : conf.mac().toString(),
                     ProcessHandle.current().pid(), holder);
@@ -126,7 +135,7 @@ public final class CniPlugin {
             try {
                 VfSettingsWriter.apply(actions, pf.netdev(), vf.index(), previous, settings);
                 undo.push(() -> VfSettingsWriter.apply(actions, pf.netdev(), vf.index(), settings, previous));
-                ObjectNode result = netdev ? addNetdev(env, conf, vf, ipam, config, undo) : addVfio(env, actions, vf, undo);
+                ObjectNode result = netdev ? addNetdev(env, conf, vf, ipam, config, undo) : addVfio(env, conf, actions, vf, undo);
                 session.save(session.record().with(pending.held(pending.domain())));
                 return result;
             } catch (RuntimeException e) {
@@ -147,7 +156,7 @@ public final class CniPlugin {
     }
 
     /** From {@code pf}, or from {@code pool}: a libvirt hostdev network, resolved as {@code attach-interface --pool} does. */
-    private static ContainerVfs.Pick pick(NetConf conf, CniHost where, HostInventory inventory, AllocationRecord record) {
+    static ContainerVfs.Pick pick(NetConf conf, CniHost where, HostInventory inventory, AllocationRecord record) {
         if (conf.pool() == null) {
             return ContainerVfs.fromPf(inventory, record, conf.pf(), conf.mode());
         }
@@ -164,7 +173,7 @@ public final class CniPlugin {
             Netns.setMac(netns, env.ifname(), conf.mac().toString());
         }
         ObjectNode result = JSON.createObjectNode();
-        result.put("cniVersion", NetConf.VERSION);
+        result.put("cniVersion", conf.cniVersion());
         JsonNode ipamResult = null;
         if (ipam.isPresent()) {
             ipamResult = Ipam.run(ipam.get(), "ADD", env, config);
@@ -216,7 +225,7 @@ public final class CniPlugin {
         return null;
     }
 
-    private static ObjectNode addVfio(CniEnv env, HostActions actions, VirtualFunction vf, Deque<Runnable> undo) {
+    private static ObjectNode addVfio(CniEnv env, NetConf conf, HostActions actions, VirtualFunction vf, Deque<Runnable> undo) {
         PciAddress addr = PciAddress.parse(vf.address());
         String before = vf.driver();
         undo.push(() -> {
@@ -240,7 +249,7 @@ public final class CniPlugin {
             actions.probe(addr);
         }
         ObjectNode result = JSON.createObjectNode();
-        result.put("cniVersion", NetConf.VERSION);
+        result.put("cniVersion", conf.cniVersion());
         ObjectNode iface = result.putArray("interfaces").addObject();
         iface.put("name", env.ifname());
         iface.put("sandbox", env.netns());
@@ -261,24 +270,65 @@ public final class CniPlugin {
             if (found.isEmpty()) {
                 return; // never added, or already deleted: DEL is idempotent and changes nothing
             }
-            Allocation a = found.get();
-            ContainerHolder c = a.container();
-            if (c.mode().equals(ContainerHolder.NETDEV)) {
-                String netns = c.netns();
-                if (Files.exists(Path.of(netns)) && Netns.link(netns, c.ifname()).isPresent()) {
-                    Netns.moveOut(netns, c.ifname(), c.hostNetdev());
-                }
-                Optional<Path> ipam = conf.ipamType().map(env::find);
-                if (ipam.isPresent()) {
-                    Ipam.run(ipam.get(), "DEL", env, config);
+            release(session, found.get(), conf, env, where, config);
+        }
+    }
+
+    /**
+     * What DEL does to one container entry (GC too, for each stale one): the netdev back to the host under its name
+     * (when its netns and link still exist), the IPAM plugin's DEL with {@code ipamEnv}, the VF's settings and driver
+     * restored, the entry dropped. A failed restore keeps the entry, so a later DEL or GC can finish it.
+     */
+    private static void release(StateStore.Session session, Allocation a, NetConf conf, CniEnv ipamEnv, CniHost where, byte[] config) {
+        ContainerHolder c = a.container();
+        if (c.mode().equals(ContainerHolder.NETDEV)) {
+            String netns = c.netns();
+            if (Files.exists(Path.of(netns)) && Netns.link(netns, c.ifname()).isPresent()) {
+                Netns.moveOut(netns, c.ifname(), c.hostNetdev());
+            }
+            Optional<Path> ipam = conf.ipamType().map(ipamEnv::find);
+            if (ipam.isPresent()) {
+                Ipam.run(ipam.get(), "DEL", ipamEnv, config);
+            }
+        }
+        String restored = ContainerVfs.restore(where.host().actions(), where.host().inventory(), a);
+        if (restored.contains("failed")) {
+            throw new CniError(CniError.HOST_FAILED, "DEL of " + a.device() + " for container " + c.containerId() + ": " + restored,
+                    "the record keeps the VF; DEL again once the cause is fixed");
+        }
+        session.save(session.record().without(a.device()));
+    }
+
+    // ------------------------------------------------------------------------------------------------------ GC
+
+    /**
+     * CNI 1.1 GC: frees, as DEL would, every container entry of this network ({@code name}) whose attachment
+     * (container id, ifname) is not in {@code cni.dev/valid-attachments}; entries of other networks, of VMs and of an
+     * older virtwire (no network recorded) are left alone. Then the IPAM plugin's GC, when it speaks 1.1.0. A release
+     * that fails does not stop the others; the error lists it.
+     */
+    private void gc(CniEnv env, NetConf conf, CniHost where, byte[] config) {
+        java.util.Set<String> valid = conf.validAttachments();
+        Optional<Path> ipam = conf.ipamType().map(env::find);
+        List<String> failed = new ArrayList<>();
+        try (StateStore.Session session = where.store().open(where.lockTimeout())) {
+            List<Allocation> stale = session.record().allocations().stream().filter(a -> a.containerHolder()
+                    && conf.name().equals(a.container().network())
+                    && !valid.contains(a.container().containerId() + "/" + a.container().ifname())).toList();
+            for (Allocation a : stale) {
+                ContainerHolder c = a.container();
+                try {
+                    release(session, a, conf, env.forAttachment("DEL", c.containerId(), c.netns(), c.ifname()), where, config);
+                } catch (CniError e) {
+                    failed.add(e.getMessage());
                 }
             }
-            String restored = ContainerVfs.restore(where.host().actions(), where.host().inventory(), a);
-            if (restored.contains("failed")) {
-                throw new CniError(CniError.HOST_FAILED, "DEL of " + a.device() + " for container " + c.containerId() + ": " + restored,
-                        "the record keeps the VF; DEL again once the cause is fixed");
-            }
-            session.save(session.record().without(a.device()));
+        }
+        if (ipam.isPresent() && Ipam.supports(ipam.get(), NetConf.LATEST)) {
+            Ipam.run(ipam.get(), "GC", env, config);
+        }
+        if (!failed.isEmpty()) {
+            throw new CniError(CniError.HOST_FAILED, "GC of network " + conf.name() + ": " + String.join("; ", failed), null);
         }
     }
 

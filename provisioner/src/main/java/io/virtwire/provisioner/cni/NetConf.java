@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtwire.provisioner.model.MacAddress;
 import io.virtwire.provisioner.state.ContainerHolder;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -24,13 +25,18 @@ public record NetConf(String cniVersion, String name, String pf, String pool, In
                       String mode, Optional<String> ipamType, String hostRoot, String stateDir, String libvirtUri, JsonNode prevResult,
                       ObjectNode raw) {
 
+    /** The version of an answer when the config's is unknown (not JSON, not a version this plugin speaks). */
     public static final String VERSION = "1.0.0";
-    static final Set<String> SUPPORTED = Set.of(VERSION);
+    /** The newest version spoken: CNI 1.1 adds STATUS and GC. */
+    public static final String LATEST = "1.1.0";
+    static final List<String> SUPPORTED = List.of(VERSION, LATEST);
+    /** GC's list of the attachments the runtime still has on this network: {@code [{containerID, ifname}]}. */
+    static final String VALID_ATTACHMENTS = "cni.dev/valid-attachments";
 
     private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     // CNI's own keys, and the ones libcni adds to a conflist's plugin
     private static final Set<String> CNI_KEYS = Set.of("cniVersion", "name", "type", "ipam", "dns", "prevResult", "runtimeConfig",
-            "capabilities", "args", "disableCheck", "disableGC", "cniVersions");
+            "capabilities", "args", "disableCheck", "disableGC", "cniVersions", VALID_ATTACHMENTS);
     private static final Set<String> OWN_KEYS = Set.of("pf", "pool", "vlan", "mac", "trust", "spoofchk", "mode", "hostRoot", "stateDir",
             "libvirtUri");
 
@@ -56,7 +62,7 @@ public record NetConf(String cniVersion, String name, String pf, String pool, In
         }
         String version = text(o, "cniVersion", true);
         if (!SUPPORTED.contains(version)) {
-            throw new CniError(CniError.INCOMPATIBLE_VERSION, "cniVersion " + version + " is not supported", "virtwire-cni speaks " + SUPPORTED);
+            throw new CniError(CniError.INCOMPATIBLE_VERSION, "cniVersion " + version + " is not supported", "virtwire-cni speaks " + String.join(", ", SUPPORTED));
         }
         String name = text(o, "name", true);
         String pf = text(o, "pf", false);
@@ -104,6 +110,33 @@ public record NetConf(String cniVersion, String name, String pf, String pool, In
         }
         return new NetConf(version, name, pf, pool, vlan, mac, bool(o, "trust"), bool(o, "spoofchk"), mode, ipam, text(o, "hostRoot", false),
                 text(o, "stateDir", false), text(o, "libvirtUri", false), o.get("prevResult"), o);
+    }
+
+    /** The cniVersion of the config on stdin when it is one this plugin speaks (the version its errors answer in). */
+    static Optional<String> peekVersion(byte[] stdin) {
+        try {
+            JsonNode v = JSON.readTree(stdin).path("cniVersion");
+            return v.isTextual() && SUPPORTED.contains(v.textValue()) ? Optional.of(v.textValue()) : Optional.empty();
+        } catch (java.io.IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** GC's valid attachments as "containerID/ifname" keys; error 7 when the list is missing or malformed. */
+    public Set<String> validAttachments() {
+        JsonNode list = raw.get(VALID_ATTACHMENTS);
+        if (list == null || !list.isArray()) {
+            throw bad("GC needs '" + VALID_ATTACHMENTS + "', the list of the attachments still in use: [{\"containerID\": ..., \"ifname\": ...}]",
+                    "the runtime passes it; without it GC would free every attachment of the network");
+        }
+        Set<String> out = new java.util.HashSet<>();
+        for (JsonNode a : list) {
+            if (!a.path("containerID").isTextual() || !a.path("ifname").isTextual()) {
+                throw bad("each of '" + VALID_ATTACHMENTS + "' needs \"containerID\" and \"ifname\" strings, not " + a, null);
+            }
+            out.add(a.get("containerID").textValue() + "/" + a.get("ifname").textValue());
+        }
+        return out;
     }
 
     private static Boolean bool(ObjectNode o, String key) {

@@ -257,9 +257,13 @@ class CniPluginTest {
     }
 
     private static void expectError(CniFixture.Run run, int code, String msgPart) {
+        expectError(run, code, msgPart, "1.0.0");
+    }
+
+    private static void expectError(CniFixture.Run run, int code, String msgPart, String version) {
         assertNotEquals(0, run.exit(), run.raw());
         assertNotNull(run.out(), "an error object on stdout");
-        assertEquals("1.0.0", run.out().get("cniVersion").asText(), run.raw());
+        assertEquals(version, run.out().get("cniVersion").asText(), run.raw());
         assertEquals(code, run.out().get("code").asInt(), run.raw());
         assertTrue(run.out().get("msg").asText().contains(msgPart), run.raw());
     }
@@ -397,11 +401,105 @@ class CniPluginTest {
                 "no address reserved");
     }
 
+    private ObjectNode v11(ObjectNode c) {
+        c.put("cniVersion", "1.1.0");
+        return c;
+    }
+
+    @Test
+    void statusSaysWhetherAnAddWouldGetAVfAndChangesNothing() throws Exception {
+        Path reservations = f.host.resolve("etc/virtwire/reserved-devices.conf");
+        Files.createDirectories(reservations.getParent());
+        Map<String, String> hostBefore = TreeSnapshot.of(f.host);
+        CniFixture.Run ready = f.cni("STATUS", null, null, null, v11(netdevConfig()).toString());
+        assertEquals(0, ready.exit(), ready.raw());
+        assertNull(ready.out(), "STATUS prints nothing when ready");
+
+        // every VF reserved for DPDK: mode netdev cannot take an ADD, mode vfio can
+        Files.writeString(reservations, "0000:01:00.1 dpdk\n");
+        CniFixture.Run none = f.cni("STATUS", null, null, null, v11(netdevConfig()).toString());
+        expectError(none, CniError.NOT_AVAILABLE, "no free VF on PF " + CniFixture.PF + " for mode netdev", "1.1.0");
+        ObjectNode vfio = v11(f.config());
+        vfio.put("mode", "vfio");
+        assertEquals(0, f.cni("STATUS", null, null, null, vfio.toString()).exit());
+        Files.writeString(reservations, "");
+
+        ObjectNode unknownPf = v11(netdevConfig());
+        unknownPf.put("pf", "enp9s9");
+        expectError(f.cni("STATUS", null, null, null, unknownPf.toString()), CniError.NOT_AVAILABLE, "unknown PF 'enp9s9'", "1.1.0");
+        ObjectNode noIpam = v11(netdevConfig());
+        ((ObjectNode) noIpam.get("ipam")).put("type", "h9-no-such-ipam");
+        expectError(f.cni("STATUS", null, null, null, noIpam.toString()), CniError.NOT_AVAILABLE, "'h9-no-such-ipam' is not in CNI_PATH", "1.1.0");
+        ObjectNode typo = v11(netdevConfig());
+        typo.put("vlna", 1);
+        expectError(f.cni("STATUS", null, null, null, typo.toString()), CniError.INVALID_CONFIG, "unknown key 'vlna'", "1.1.0");
+
+        // a holder whose netns is gone counts as free (ADD reconciles it), and STATUS does not reconcile it itself
+        Files.writeString(reservations, String.join("", VFS.subList(1, 4).stream().map(a -> a + " dpdk\n").toList()));
+        String gone = f.netns("sg");
+        assertEquals(0, f.cni("ADD", "h9s1", gone, "net1", f.config().toString()).exit());
+        expectError(f.cni("STATUS", null, null, null, v11(f.config()).toString()), CniError.NOT_AVAILABLE, "held by 'container:h9s1'", "1.1.0");
+        f.deleteNetns(gone);
+        String recordBefore = f.record().toString();
+        assertEquals(0, f.cni("STATUS", null, null, null, v11(f.config()).toString()).exit(), "the gone netns' VF is free for the next ADD");
+        assertEquals(recordBefore, f.record().toString(), "STATUS changed nothing in the record");
+        Files.writeString(reservations, "");
+        Map<String, String> hostAfter = TreeSnapshot.of(f.host);
+        hostBefore.forEach((k, v) -> assertEquals(v, hostAfter.get(k), k + " is unchanged"));
+    }
+
+    @Test
+    void gcFreesThisNetworksAttachmentsThatAreNotValidAndNothingElse() throws Exception {
+        String ns = f.netns("c");
+        ObjectNode a = v11(netdevConfig());
+        ObjectNode b = v11(f.config());
+        b.put("name", f.tag + "netb");
+        CniFixture.Run kept = f.cni("ADD", "h9c1", ns, "net1", a.toString());
+        CniFixture.Run stale = f.cni("ADD", "h9c2", ns, "net2", a.toString());
+        CniFixture.Run other = f.cni("ADD", "h9c3", ns, "net3", b.toString());
+        for (CniFixture.Run r : List.of(kept, stale, other)) {
+            assertEquals(0, r.exit(), r.raw());
+            assertEquals("1.1.0", r.out().get("cniVersion").asText(), "the result answers in the config's version");
+        }
+        String staleVf = stale.out().get("interfaces").get(0).get("pciID").asText();
+        String staleLink = f.linkOf(staleVf);
+        String staleAddress = stale.out().get("ips").get(0).get("address").asText();
+        assertEquals(f.tag + "net", f.record().get("allocations").get(0).get("container").get("network").asText(), "the record keeps the network");
+
+        // no valid-attachments list: refused, nothing freed
+        expectError(f.cni("GC", null, null, null, a.toString()), CniError.INVALID_CONFIG, "GC needs 'cni.dev/valid-attachments'", "1.1.0");
+        assertEquals(3, f.record().get("allocations").size());
+
+        ObjectNode gc = a.deepCopy();
+        gc.putArray("cni.dev/valid-attachments").addObject().put("containerID", "h9c1").put("ifname", "net1");
+        CniFixture.Run run = f.cni("GC", null, null, null, gc.toString());
+        assertEquals(0, run.exit(), run.raw());
+        assertNull(run.out(), "GC prints nothing on success");
+        JsonNode left = f.record().get("allocations");
+        assertEquals(2, left.size(), left.toString());
+        assertTrue(left.toString().contains("\"h9c1\"") && left.toString().contains("\"h9c3\""), "kept: the valid one and network b's: " + left);
+        assertNull(f.linkIn(ns, "net2"), "the stale attachment's netdev left the netns");
+        assertTrue(CniFixture.hostHas(staleLink), staleLink + " is back on the host under its name");
+        assertEquals(0, f.vf(staleVf).vlan(), "its VF settings are restored");
+        assertNotNull(f.linkIn(ns, "net1"), "the valid attachment is untouched");
+        assertNotNull(f.linkIn(ns, "net3"), "network b's attachment is untouched");
+        try (var files = Files.list(tmp.resolve("ipam").resolve(f.tag + "net"))) {
+            assertTrue(files.map(p -> p.getFileName().toString()).noneMatch(n -> n.equals(staleAddress.substring(0, staleAddress.indexOf('/')))),
+                    "host-local released " + staleAddress);
+        }
+        // GC again: nothing more to free
+        assertEquals(0, f.cni("GC", null, null, null, gc.toString()).exit());
+        assertEquals(2, f.record().get("allocations").size());
+        assertEquals(0, f.cni("DEL", "h9c1", ns, "net1", a.toString()).exit());
+        assertEquals(0, f.cni("DEL", "h9c3", ns, "net3", b.toString()).exit());
+    }
+
     @Test
     void versionPrintsTheSupportedVersions() {
         CniFixture.Run v = CniFixture.run(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.0.0\"}");
         assertEquals(0, v.exit(), v.raw());
-        assertEquals("[\"1.0.0\"]", v.out().get("supportedVersions").toString());
+        assertEquals("[\"1.0.0\",\"1.1.0\"]", v.out().get("supportedVersions").toString());
+        assertEquals("1.1.0", v.out().get("cniVersion").asText());
         CniFixture.Run bad = CniFixture.run(Map.of("CNI_COMMAND", "FROB"), "{}");
         assertEquals(CniError.INVALID_ENV, bad.out().get("code").asInt(), bad.raw());
     }
