@@ -63,6 +63,12 @@ class ContainerHoldersTest {
         return new CliRunner(base).fixtureEnv(f.host, f.state, tmp.resolve("run"));
     }
 
+    /** The CLI with a libvirt connection of its own per invocation: for invocations on several threads at once. */
+    private CliRunner perCallCli() {
+        Module base = com.google.inject.util.Modules.combine(libvirt.perInvocationModule(), CliRunner.forwarder(new RecordingForwarder()));
+        return new CliRunner(base).fixtureEnv(f.host, f.state, tmp.resolve("run"));
+    }
+
     private String domain(String name) {
         ok(cli().run("define-domain", "--template", "hostdev-q35", "--name", name, "--virt-type", "qemu", "--memory", "128MiB"));
         domains.add(name);
@@ -115,17 +121,17 @@ class ContainerHoldersTest {
         List<String> vms = IntStream.range(0, 16).mapToObj(i -> domain("h9-race-" + i)).toList();
         String ns = f.netns("r");
         String config = f.config().toString();
-        ExecutorService pool = Executors.newFixedThreadPool(17);
-        // the VM attaches run one after another on one thread: they share this JVM's test:///default connection, which
-        // libvirt-java does not let threads use at once ("invalid domain pointer"); attaches racing each other across
-        // processes are AllocationSystemIT's. Here the 16 ADD processes race them, under the one record lock.
-        ExecutorService vmThread = Executors.newSingleThreadExecutor();
+        // 16 ADD processes and 16 attach-hostdev calls on 16 threads, each call on its own test:///default connection
+        // (as 16 virtwire processes each open theirs; the driver state is this JVM's), all at once under the one record lock
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
         List<Future<String>> cnis = new ArrayList<>();
         List<Future<String>> attaches = new ArrayList<>();
         try {
             for (int i = 0; i < 16; i++) {
                 int n = i;
                 cnis.add(pool.submit(() -> {
+                    start.await();
                     CniFixture.Run run = f.cni("ADD", "h9r" + n, ns, "r" + n, config);
                     if (run.exit() == 0) {
                         return run.out().get("interfaces").get(0).get("pciID").asText();
@@ -133,8 +139,12 @@ class ContainerHoldersTest {
                     assertEquals(100, run.out().get("code").asInt(), "only 'no free VF' may fail an ADD: " + run.raw());
                     return null;
                 }));
-                attaches.add(vmThread.submit(() -> {
-                    CliRunner.Result res = cli().run("--output", "json", "attach-hostdev", vms.get(n), "--pf", CniFixture.PF, "--config");
+                attaches.add(pool.submit(() -> {
+                    start.await();
+                    // an attach in this JVM takes milliseconds, an ADD process first starts a JVM: spread the attaches
+                    // over the time the ADDs arrive, so both kinds meet at the lock (both at once are on threads here)
+                    Thread.sleep(n % 2 == 0 ? 0 : 150L * n);
+                    CliRunner.Result res = perCallCli().run("--output", "json", "attach-hostdev", vms.get(n), "--pf", CniFixture.PF, "--config");
                     if (res.exitCode() == 0) {
                         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(res.out()).get("allocation").get("device").asText();
                     }
@@ -142,6 +152,7 @@ class ContainerHoldersTest {
                     return null;
                 }));
             }
+            start.countDown();
             List<String> given = new ArrayList<>();
             int toContainers = 0;
             for (Future<String> c : cnis) {
@@ -173,7 +184,6 @@ class ContainerHoldersTest {
             assertEquals(4 - toContainers, inLibvirt.size(), "VM holders in libvirt: " + inLibvirt + ", given " + given);
         } finally {
             pool.shutdownNow();
-            vmThread.shutdownNow();
         }
     }
 }
