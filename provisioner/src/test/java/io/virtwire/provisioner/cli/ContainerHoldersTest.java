@@ -125,6 +125,7 @@ class ContainerHoldersTest {
         // (as 16 virtwire processes each open theirs; the driver state is this JVM's), all at once under the one record lock
         ExecutorService pool = Executors.newFixedThreadPool(32);
         java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch firstAdd = new java.util.concurrent.CountDownLatch(1);
         List<Future<String>> cnis = new ArrayList<>();
         List<Future<String>> attaches = new ArrayList<>();
         try {
@@ -140,10 +141,11 @@ class ContainerHoldersTest {
                     return null;
                 }));
                 attaches.add(pool.submit(() -> {
-                    start.await();
-                    // an attach in this JVM takes milliseconds, an ADD process first starts a JVM: spread the attaches
-                    // over the time the ADDs arrive, so both kinds meet at the lock (both at once are on threads here)
-                    Thread.sleep(n % 2 == 0 ? 0 : 150L * n);
+                    // an attach in this JVM takes milliseconds, an ADD process first starts a JVM (seconds on a loaded
+                    // host): the attaches go once the first ADD has reached the record, when the other ADD JVMs started
+                    // with it are up too, so both kinds meet at the lock, spread a little so they interleave
+                    firstAdd.await();
+                    Thread.sleep(40L * n);
                     CliRunner.Result res = perCallCli().run("--output", "json", "attach-hostdev", vms.get(n), "--pf", CniFixture.PF, "--config");
                     if (res.exitCode() == 0) {
                         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(res.out()).get("allocation").get("device").asText();
@@ -153,6 +155,12 @@ class ContainerHoldersTest {
                 }));
             }
             start.countDown();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            while (!f.record().toString().contains("\"kind\":\"container\"") && System.nanoTime() < deadline
+                    && !cnis.stream().allMatch(Future::isDone)) {
+                Thread.sleep(20);
+            }
+            firstAdd.countDown();
             List<String> given = new ArrayList<>();
             int toContainers = 0;
             for (Future<String> c : cnis) {
@@ -170,6 +178,7 @@ class ContainerHoldersTest {
             }
             System.out.println("h9 race: " + toContainers + " VFs to containers, " + (given.size() - toContainers) + " to VMs: " + given);
             assertEquals(4, given.size(), "each of the PF's 4 VFs went to someone, and only once: " + given);
+            assertTrue(toContainers >= 1, "the attaches started once an ADD had reached the record: " + given);
             assertEquals(new HashSet<>(PF_VFS), new HashSet<>(given), "no VF went to two holders: " + given);
             // the record and libvirt agree: container entries for the ADDs, the VMs' <hostdev>s for the attaches
             JsonNode rec = f.record().get("allocations");
