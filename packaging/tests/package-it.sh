@@ -2,9 +2,10 @@
 # Package IT (issue 16), run by scripts/test after mvn verify (which leaves the tree built, so scripts/package only
 # packages). Builds the package once, then:
 #   1. lintian on the .deb: no errors (warnings kept on purpose are in docs/packaging.md);
-#   2. dpkg-deb -x into a temp root and runs both launchers from there with JAVA_HOME unset and /usr/lib/jvm hidden
+#   2. dpkg-deb -x into a temp root and runs the launchers (and the CNI plugin) from there with JAVA_HOME unset and /usr/lib/jvm hidden
 #      under a tmpfs in a private mount namespace (unshare -m): only the bundled runtime can serve;
-#   3. as root: dpkg -i, virtwire --version from /usr/bin, dpkg --purge, and no file of the package left behind.
+#   3. as root: dpkg -i, virtwire --version from /usr/bin, virtwire-cni VERSION from /usr/lib/cni, dpkg --purge, and
+#      no file of the package left behind.
 # Exits non-zero at the first failure, naming it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -93,6 +94,27 @@ env -u JAVA_HOME -u LIBVIRT_DEFAULT_URI "${UNSHARE[@]}" bash -euo pipefail -c '
   mv "$PKG_ROOT/usr/lib/virtwire/virtwire.aot" "$PKG_ROOT/virtwire.aot.away"
   json "virtwire --version --output json without its AOT cache" "$V"
   mv "$PKG_ROOT/virtwire.aot.away" "$PKG_ROOT/usr/lib/virtwire/virtwire.aot"
+  # the CNI plugin where runtimes look (/usr/lib/cni), on the same runtime and AOT cache: VERSION prints only the
+  # CNI answer on stdout (a runtime parses it), and a bad call is a CNI error object with exit 1
+  C="$PKG_ROOT/usr/lib/cni/virtwire-cni"
+  [ -x "$C" ] || fail "$C is not in the package or not executable"
+  cni_version() { # cni_version WHAT [ENV...]: VERSION must print exactly a CNI version answer listing 1.0.0
+    local what="$1" out; shift
+    out="$(env "$@" CNI_COMMAND=VERSION "$C" </dev/null)" || fail "$what: exit $?"
+    python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert \"1.0.0\" in d[\"supportedVersions\"] and d[\"cniVersion\"], d" \
+      "$out" || fail "$what: $out"
+    echo "  ok: $what"
+  }
+  cni_version "virtwire-cni VERSION"
+  cni_version "virtwire-cni VERSION on the AOT cache" VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on
+  ln -s "$C" "$PKG_ROOT/cni-link"
+  C="$PKG_ROOT/cni-link" cni_version "virtwire-cni VERSION through a symlink (as /opt/cni/bin/virtwire-cni)"
+  rc=0
+  out="$(env CNI_COMMAND=ADD "$C" </dev/null)" || rc=$?
+  [ "$rc" -eq 1 ] || fail "virtwire-cni ADD without CNI_CONTAINERID: exit $rc, not 1: $out"
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert d[\"code\"]==4 and \"CNI_CONTAINERID\" in d[\"msg\"], d" "$out" \
+    || fail "virtwire-cni ADD without CNI_CONTAINERID: $out"
+  echo "  ok: virtwire-cni error in the CNI format"
   # the bundled runtime served (nothing else could: /usr/lib/jvm is empty here)
   check "bundled runtime" "java.base" "$PKG_ROOT/usr/lib/virtwire/runtime/bin/java" --list-modules
 '
@@ -119,6 +141,9 @@ echo "  ok: /usr/bin/virtwire --version"
 out="$(env -u JAVA_HOME VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on /usr/bin/virtwire --version 2>&1)" \
   || fail "/usr/bin/virtwire does not map its AOT cache (VIRTWIRE_JAVA_OPTS=-XX:AOTMode=on): $out"
 echo "  ok: /usr/bin/virtwire on its AOT cache"
+out="$(env -u JAVA_HOME CNI_COMMAND=VERSION /usr/lib/cni/virtwire-cni </dev/null)" || fail "/usr/lib/cni/virtwire-cni VERSION: exit $?"
+echo "$out" | grep -qF '"supportedVersions"' || fail "/usr/lib/cni/virtwire-cni VERSION: $out"
+echo "  ok: /usr/lib/cni/virtwire-cni VERSION"
 dpkg-query -W -f='${Conffiles}' virtwire | grep -q '/etc/virtwire/forwarder.yaml' || fail "forwarder.yaml is not a conffile"
 echo "  ok: /etc/virtwire/forwarder.yaml is a conffile"
 # the boot-time host profile unit (issue 17): shipped, ordered before libvirt, valid for systemd
@@ -138,7 +163,7 @@ dpkg --purge virtwire >/dev/null || fail "dpkg --purge virtwire"
 left=()
 for f in "${FILES[@]}"; do
   case "$f" in
-    /usr|/usr/bin|/usr/lib|/usr/lib/systemd|/usr/lib/systemd/system|/usr/share|/usr/share/doc|/usr/share/man|/usr/share/man/man1|/usr/share/man/man8|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/lintian|/usr/share/lintian/overrides|/etc) continue ;;
+    /usr|/usr/bin|/usr/lib|/usr/lib/systemd|/usr/lib/systemd/system|/usr/share|/usr/share/doc|/usr/share/man|/usr/share/man/man1|/usr/share/man/man8|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/lintian|/usr/share/lintian/overrides|/usr/lib/cni|/etc) continue ;;
   esac
   [ -e "$f" ] || [ -L "$f" ] && left+=("$f")
 done

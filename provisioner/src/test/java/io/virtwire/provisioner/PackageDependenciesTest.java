@@ -43,7 +43,7 @@ class PackageDependenciesTest {
         ALLOWED.put("cli", Set.of(ROOT, "aer", "allocation", "demo", "domain", "forwarder", "hook", "host", "host.doctor", "host.profile",
                 "host.sim", "libvirt", "libvirt.xml", "model", "nic", "state"));
         ALLOWED.put("demo", Set.of(ROOT, "domain", "forwarder", "host", "libvirt"));
-        ALLOWED.put("cni", Set.of(ROOT, "allocation", "host", "host.profile", "host.sim", "model", "state"));
+        ALLOWED.put("cni", Set.of(ROOT, "allocation", "host", "host.profile", "host.sim", "libvirt", "model", "state"));
         ALLOWED.put("aer", Set.of(ROOT, "allocation", "state", "host", "host.profile", "libvirt", "libvirt.xml", "model"));
         ALLOWED.put("hook", Set.of(ROOT, "allocation", "state", "forwarder", "host", "host.profile", "libvirt.xml", "model"));
         ALLOWED.put("allocation", Set.of(ROOT, "nic", "state", "forwarder", "host", "host.profile", "libvirt", "libvirt.xml", "model"));

@@ -2,8 +2,10 @@ package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.HostInventory;
+import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.profile.HostActions;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.state.Allocation;
 import io.virtwire.provisioner.state.AllocationRecord;
@@ -22,21 +24,38 @@ public final class ContainerVfs {
     private ContainerVfs() {
     }
 
+    /** The VF a container gets, with the PF it is configured through. */
+    public record Pick(PhysicalFunction pf, VirtualFunction vf) {
+    }
+
+    /** The first free VF of PF {@code pf} (netdev or PCI address) for {@code mode}; see {@link #pick}. */
+    public static Pick fromPf(HostInventory inventory, AllocationRecord record, String pf, String mode) {
+        return pick(VfCandidates.ofPf(inventory, pf), inventory, record, "PF " + pf, mode);
+    }
+
     /**
-     * The first VF of {@code pf} a container may get in {@code mode}; else a CONFLICT naming, VF by VF, why not.
+     * The first free VF of libvirt hostdev network {@code pool} for {@code mode}: the pool resolves as
+     * {@code attach-interface --pool} resolves it ({@link VfCandidates#ofPool}), so VMs and containers share pools.
+     */
+    public static Pick fromPool(LibvirtGateway gateway, HostInventory inventory, AllocationRecord record, String pool, String mode) {
+        return pick(VfCandidates.ofPool(gateway, inventory, pool), inventory, record, "hostdev network '" + pool + "'", mode);
+    }
+
+    /**
+     * The first candidate a container may get in {@code mode}; else a CONFLICT naming, VF by VF, why not.
      * A VF reserved by the host profile ({@code reserve: dpdk}) goes to mode vfio only; mode vfio needs an isolated
      * IOMMU group, mode netdev a VF with a kernel netdev.
      */
-    public static VirtualFunction pick(HostInventory inventory, AllocationRecord record, String pf, String mode) {
+    private static Pick pick(List<VfCandidates.Candidate> candidates, HostInventory inventory, AllocationRecord record, String from, String mode) {
         List<String> why = new ArrayList<>();
-        for (VfCandidates.Candidate c : VfCandidates.ofPf(inventory, pf)) {
+        for (VfCandidates.Candidate c : candidates) {
             Optional<String> notFree = whyNot(c.vf(), inventory, record, mode);
             if (notFree.isEmpty()) {
-                return c.vf();
+                return new Pick(c.pf(), c.vf());
             }
             why.add(c.vf().address() + " " + notFree.get());
         }
-        throw VirtwireException.conflict("no free VF on " + pf + " for mode " + mode + ": " + String.join("; ", why)
+        throw VirtwireException.conflict("no free VF on " + from + " for mode " + mode + ": " + String.join("; ", why)
                 + " (free one with a CNI DEL or 'virtwire detach-interface', or create more VFs)");
     }
 

@@ -13,20 +13,23 @@ import java.util.regex.Pattern;
  */
 public record CniEnv(String command, String containerId, String netns, String ifname, List<Path> path) {
 
-    static final Set<String> COMMANDS = Set.of("ADD", "DEL", "CHECK", "VERSION");
+    static final Set<String> COMMANDS = Set.of("ADD", "DEL", "CHECK", "VERSION", "STATUS", "GC");
     // the spec's container id: alphanumerics, then also '.', '_', '-'
     private static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
 
     public static CniEnv of(Map<String, String> env) {
         String command = env.get("CNI_COMMAND");
         if (command == null || command.isEmpty()) {
-            throw invalid("CNI_COMMAND is not set", "set CNI_COMMAND to one of ADD, DEL, CHECK, VERSION");
+            throw invalid("CNI_COMMAND is not set", "set CNI_COMMAND to one of ADD, DEL, CHECK, VERSION, STATUS, GC");
         }
         if (!COMMANDS.contains(command)) {
-            throw invalid("CNI_COMMAND '" + command + "' is not a CNI command", "one of ADD, DEL, CHECK, VERSION");
+            throw invalid("CNI_COMMAND '" + command + "' is not a CNI command", "one of ADD, DEL, CHECK, VERSION, STATUS, GC");
         }
         if (command.equals("VERSION")) {
             return new CniEnv(command, null, null, null, List.of());
+        }
+        if (command.equals("STATUS") || command.equals("GC")) { // CNI 1.1: about the network, not one attachment
+            return new CniEnv(command, null, null, null, cniPath(env));
         }
         String id = required(env, "CNI_CONTAINERID");
         if (!CONTAINER_ID.matcher(id).matches()) {
@@ -47,9 +50,17 @@ public record CniEnv(String command, String containerId, String netns, String if
             throw invalid("CNI_NETNS " + netns + " does not exist", "create the network namespace first (ip netns add NAME), or pass the"
                     + " container's /proc/PID/ns/net");
         }
+        return new CniEnv(command, id, netns, ifname, cniPath(env));
+    }
+
+    private static List<Path> cniPath(Map<String, String> env) {
         String cniPath = env.getOrDefault("CNI_PATH", "");
-        List<Path> path = cniPath.isEmpty() ? List.of() : java.util.Arrays.stream(cniPath.split(":")).filter(s -> !s.isEmpty()).map(Path::of).toList();
-        return new CniEnv(command, id, netns, ifname, path);
+        return cniPath.isEmpty() ? List.of() : java.util.Arrays.stream(cniPath.split(":")).filter(s -> !s.isEmpty()).map(Path::of).toList();
+    }
+
+    /** The environment the IPAM plugin gets for {@code command} on another attachment (GC's DELs of stale ones). */
+    CniEnv forAttachment(String command, String containerId, String netns, String ifname) {
+        return new CniEnv(command, containerId, netns, ifname, path);
     }
 
     private static String required(Map<String, String> env, String name) {

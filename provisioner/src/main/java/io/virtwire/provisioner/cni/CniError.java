@@ -15,6 +15,8 @@ public final class CniError extends RuntimeException {
     public static final int DECODING = 6;
     public static final int INVALID_CONFIG = 7;
     public static final int TRY_AGAIN_LATER = 11;
+    /** STATUS: the plugin cannot service ADD requests now (CNI 1.1). */
+    public static final int NOT_AVAILABLE = 50;
     /** No free VF on the PF (every VF held by a VM or a container, reserved, or unusable for the mode). */
     public static final int NO_FREE_VF = 100;
     /** The PF named by {@code pf} does not exist, or has no VFs. */

@@ -5,6 +5,8 @@ import io.virtwire.provisioner.host.ProcessCommandRunner;
 import io.virtwire.provisioner.host.profile.HostAccess;
 import io.virtwire.provisioner.host.profile.SysfsHostActions;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.libvirt.LibvirtJavaConnector;
 import io.virtwire.provisioner.state.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,18 @@ import java.util.Map;
  * ones the {@code virtwire} CLI uses, so VMs and containers share one record. A host root other than / with a
  * commands/ directory is a fixture host driven by the {@link SimulatedKernel}, as for the CLI.
  */
-record CniHost(HostAccess host, StateStore store, Duration lockTimeout) {
+record CniHost(HostAccess host, StateStore store, Duration lockTimeout, String libvirtUri) {
+
+    /** The CLI's default: virsh's. */
+    static final String DEFAULT_URI = "qemu:///system";
+
+    /**
+     * A connection to the libvirt that holds {@code pool}'s hostdev network: config {@code libvirtUri}, else
+     * LIBVIRT_DEFAULT_URI, else qemu:///system, as {@code virtwire -c} defaults. Only a config with {@code pool} opens one.
+     */
+    LibvirtGateway libvirt() {
+        return new LibvirtJavaConnector().open(libvirtUri);
+    }
 
     static CniHost open(NetConf conf, Map<String, String> env) {
         Path root = Path.of(conf.hostRoot() != null ? conf.hostRoot() : env.getOrDefault("VIRTWIRE_HOST_ROOT", "/")).toAbsolutePath().normalize();
@@ -39,6 +52,7 @@ record CniHost(HostAccess host, StateStore store, Duration lockTimeout) {
         } else {
             throw new CniError(CniError.INVALID_CONFIG, "network configuration: hostRoot " + root + " is not a host tree", "omit it for this host (/)");
         }
-        return new CniHost(host, new StateStore(state), Duration.ofSeconds(seconds));
+        String uri = conf.libvirtUri() != null ? conf.libvirtUri() : env.getOrDefault("LIBVIRT_DEFAULT_URI", DEFAULT_URI);
+        return new CniHost(host, new StateStore(state), Duration.ofSeconds(seconds), uri);
     }
 }

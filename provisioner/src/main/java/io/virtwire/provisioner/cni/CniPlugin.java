@@ -12,6 +12,7 @@ import io.virtwire.provisioner.host.HostInventory;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.profile.HostActions;
+import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.state.Allocation;
 import io.virtwire.provisioner.state.AllocationRecord;
@@ -47,7 +48,8 @@ public final class CniPlugin {
     }
 
     public Outcome handle(byte[] stdin) {
-        String version = NetConf.VERSION;
+        // errors answer in the config's version when it is one we speak
+        String version = NetConf.peekVersion(stdin).orElse(NetConf.VERSION);
         try {
             CniEnv env = CniEnv.of(environment);
             if (env.command().equals("VERSION")) {
@@ -59,6 +61,14 @@ public final class CniPlugin {
                 case "ADD" -> new Outcome(0, add(env, conf, where, stdin).toString());
                 case "DEL" -> {
                     del(env, conf, where, stdin);
+                    yield new Outcome(0, "");
+                }
+                case "STATUS" -> {
+                    CniStatus.status(env, conf, where, stdin);
+                    yield new Outcome(0, "");
+                }
+                case "GC" -> {
+                    gc(env, conf, where, stdin);
                     yield new Outcome(0, "");
                 }
                 default -> {
@@ -77,8 +87,8 @@ public final class CniPlugin {
 
     private static String version() {
         ObjectNode n = JSON.createObjectNode();
-        n.put("cniVersion", NetConf.VERSION);
-        n.putArray("supportedVersions").add(NetConf.VERSION);
+        n.put("cniVersion", NetConf.LATEST);
+        NetConf.SUPPORTED.forEach(n.putArray("supportedVersions")::add);
         return n.toString();
     }
 
@@ -104,17 +114,18 @@ public final class CniPlugin {
                 session.save(rec.record());
                 inventory = where.host().inventory();
             }
-            PhysicalFunction pf = inventory.pf(conf.pf()).orElse(null);
-            VirtualFunction vf = ContainerVfs.pick(inventory, session.record(), conf.pf(), conf.mode()); // refuses an unknown PF
+            ContainerVfs.Pick picked = pick(conf, where, inventory, session.record()); // refuses an unknown PF or pool
+            PhysicalFunction pf = picked.pf();
+            VirtualFunction vf = picked.vf();
             if (pf.netdev() == null) {
-                throw new CniError(CniError.UNKNOWN_PF, "PF " + conf.pf() + " has no netdev to configure its VFs through", "bind it to its kernel driver");
+                throw new CniError(CniError.UNKNOWN_PF, "PF " + pf.address() + " has no netdev to configure its VFs through", "bind it to its kernel driver");
             }
             boolean netdev = conf.mode().equals(ContainerHolder.NETDEV);
             VfSettings previous = VfSettings.of(vf);
             VfSettings settings = new VfSettings(conf.mac() != null ? conf.mac().toString() : previous.mac(), conf.vlan() != null ? conf.vlan()
                     : previous.vlan(), conf.trust() != null ? conf.trust() : previous.trust(), conf.spoofchk() != null ? conf.spoofchk() : previous.spoofchk());
             ContainerHolder holder = new ContainerHolder(env.containerId(), env.netns(), env.ifname(), conf.mode(), netdev ? vf.netdev() : null,
-                    netdev ? null : vf.driver());
+                    netdev ? null : vf.driver(), conf.name());
             Allocation pending = new Allocation(Allocation.CONTAINER, vf.address(), ContainerHolder.holderName(env.containerId()), Allocation.PENDING,
                     pf.address(), pf.netdev(), vf.index(), settings, previous, conf.mac() == null ? null : conf.mac().toString(),
                     ProcessHandle.current().pid(), holder);
@@ -124,7 +135,7 @@ public final class CniPlugin {
             try {
                 VfSettingsWriter.apply(actions, pf.netdev(), vf.index(), previous, settings);
                 undo.push(() -> VfSettingsWriter.apply(actions, pf.netdev(), vf.index(), settings, previous));
-                ObjectNode result = netdev ? addNetdev(env, conf, vf, ipam, config, undo) : addVfio(env, actions, vf, undo);
+                ObjectNode result = netdev ? addNetdev(env, conf, vf, ipam, config, undo) : addVfio(env, conf, actions, vf, undo);
                 session.save(session.record().with(pending.held(pending.domain())));
                 return result;
             } catch (RuntimeException e) {
@@ -144,6 +155,16 @@ public final class CniPlugin {
         }
     }
 
+    /** From {@code pf}, or from {@code pool}: a libvirt hostdev network, resolved as {@code attach-interface --pool} does. */
+    static ContainerVfs.Pick pick(NetConf conf, CniHost where, HostInventory inventory, AllocationRecord record) {
+        if (conf.pool() == null) {
+            return ContainerVfs.fromPf(inventory, record, conf.pf(), conf.mode());
+        }
+        try (LibvirtGateway gateway = where.libvirt()) {
+            return ContainerVfs.fromPool(gateway, inventory, record, conf.pool(), conf.mode());
+        }
+    }
+
     private static ObjectNode addNetdev(CniEnv env, NetConf conf, VirtualFunction vf, Optional<Path> ipam, byte[] config, Deque<Runnable> undo) {
         String netns = env.netns();
         Netns.moveIn(vf.netdev(), netns, env.ifname());
@@ -152,7 +173,7 @@ public final class CniPlugin {
             Netns.setMac(netns, env.ifname(), conf.mac().toString());
         }
         ObjectNode result = JSON.createObjectNode();
-        result.put("cniVersion", NetConf.VERSION);
+        result.put("cniVersion", conf.cniVersion());
         JsonNode ipamResult = null;
         if (ipam.isPresent()) {
             ipamResult = Ipam.run(ipam.get(), "ADD", env, config);
@@ -177,7 +198,7 @@ public final class CniPlugin {
             }
             ArrayNode routes = result.putArray("routes");
             for (JsonNode r : ipamResult.path("routes")) {
-                Netns.addRoute(netns, env.ifname(), r.path("dst").asText(), r.hasNonNull("gw") ? r.get("gw").asText() : null);
+                Netns.addRoute(netns, env.ifname(), r.path("dst").asText(), gateway(r, ipamResult));
                 routes.add(r.deepCopy());
             }
             if (ipamResult.has("dns")) {
@@ -187,7 +208,24 @@ public final class CniPlugin {
         return result;
     }
 
-    private static ObjectNode addVfio(CniEnv env, HostActions actions, VirtualFunction vf, Deque<Runnable> undo) {
+    /**
+     * A route's gateway: its own {@code gw}, else (CNI: "a default gateway is assumed") the gateway of the result's
+     * first address of the route's family, as the reference plugins' ipam.ConfigureIface does; null: on-link.
+     */
+    private static String gateway(JsonNode route, JsonNode result) {
+        if (route.hasNonNull("gw")) {
+            return route.get("gw").asText();
+        }
+        boolean v6 = route.path("dst").asText().contains(":");
+        for (JsonNode ip : result.path("ips")) {
+            if (ip.hasNonNull("gateway") && ip.path("address").asText().contains(":") == v6) {
+                return ip.get("gateway").asText();
+            }
+        }
+        return null;
+    }
+
+    private static ObjectNode addVfio(CniEnv env, NetConf conf, HostActions actions, VirtualFunction vf, Deque<Runnable> undo) {
         PciAddress addr = PciAddress.parse(vf.address());
         String before = vf.driver();
         undo.push(() -> {
@@ -211,7 +249,7 @@ public final class CniPlugin {
             actions.probe(addr);
         }
         ObjectNode result = JSON.createObjectNode();
-        result.put("cniVersion", NetConf.VERSION);
+        result.put("cniVersion", conf.cniVersion());
         ObjectNode iface = result.putArray("interfaces").addObject();
         iface.put("name", env.ifname());
         iface.put("sandbox", env.netns());
@@ -232,28 +270,87 @@ public final class CniPlugin {
             if (found.isEmpty()) {
                 return; // never added, or already deleted: DEL is idempotent and changes nothing
             }
-            Allocation a = found.get();
-            ContainerHolder c = a.container();
-            if (c.mode().equals(ContainerHolder.NETDEV)) {
-                String netns = c.netns();
-                if (Files.exists(Path.of(netns)) && Netns.link(netns, c.ifname()).isPresent()) {
-                    Netns.moveOut(netns, c.ifname(), c.hostNetdev());
-                }
-                Optional<Path> ipam = conf.ipamType().map(env::find);
-                if (ipam.isPresent()) {
-                    Ipam.run(ipam.get(), "DEL", env, config);
+            release(session, found.get(), conf, env, where, config);
+        }
+    }
+
+    /**
+     * What DEL does to one container entry (GC too, for each stale one): the netdev back to the host under its name
+     * (when its netns and link still exist), the IPAM plugin's DEL with {@code ipamEnv}, the VF's settings and driver
+     * restored, the entry dropped. A failed restore keeps the entry, so a later DEL or GC can finish it.
+     */
+    private static void release(StateStore.Session session, Allocation a, NetConf conf, CniEnv ipamEnv, CniHost where, byte[] config) {
+        ContainerHolder c = a.container();
+        if (c.mode().equals(ContainerHolder.NETDEV)) {
+            String netns = c.netns();
+            if (Files.exists(Path.of(netns)) && Netns.link(netns, c.ifname()).isPresent()) {
+                Netns.moveOut(netns, c.ifname(), c.hostNetdev());
+            }
+            Optional<Path> ipam = conf.ipamType().map(ipamEnv::find);
+            if (ipam.isPresent()) {
+                Ipam.run(ipam.get(), "DEL", ipamEnv, config);
+            }
+        }
+        String restored = ContainerVfs.restore(where.host().actions(), where.host().inventory(), a);
+        if (restored.contains("failed")) {
+            throw new CniError(CniError.HOST_FAILED, "DEL of " + a.device() + " for container " + c.containerId() + ": " + restored,
+                    "the record keeps the VF; DEL again once the cause is fixed");
+        }
+        session.save(session.record().without(a.device()));
+    }
+
+    // ------------------------------------------------------------------------------------------------------ GC
+
+    /**
+     * CNI 1.1 GC: frees, as DEL would, every container entry of this network ({@code name}) whose attachment
+     * (container id, ifname) is not in {@code cni.dev/valid-attachments}; entries of other networks, of VMs and of an
+     * older virtwire (no network recorded) are left alone. Then the IPAM plugin's GC, when it speaks 1.1.0. A release
+     * that fails does not stop the others; the error lists it.
+     */
+    private void gc(CniEnv env, NetConf conf, CniHost where, byte[] config) {
+        java.util.Set<String> valid = conf.validAttachments();
+        Optional<Path> ipam = conf.ipamType().map(env::find);
+        List<String> failed = new ArrayList<>();
+        try (StateStore.Session session = where.store().open(where.lockTimeout())) {
+            List<Allocation> stale = session.record().allocations().stream().filter(a -> a.containerHolder()
+                    && conf.name().equals(a.container().network())
+                    && !valid.contains(a.container().containerId() + "/" + a.container().ifname())).toList();
+            for (Allocation a : stale) {
+                ContainerHolder c = a.container();
+                try {
+                    release(session, a, conf, env.forAttachment("DEL", c.containerId(), c.netns(), c.ifname()), where, config);
+                } catch (CniError e) {
+                    failed.add(e.getMessage());
                 }
             }
-            String restored = ContainerVfs.restore(where.host().actions(), where.host().inventory(), a);
-            if (restored.contains("failed")) {
-                throw new CniError(CniError.HOST_FAILED, "DEL of " + a.device() + " for container " + c.containerId() + ": " + restored,
-                        "the record keeps the VF; DEL again once the cause is fixed");
-            }
-            session.save(session.record().without(a.device()));
+        }
+        if (ipam.isPresent() && Ipam.supports(ipam.get(), NetConf.LATEST)) {
+            Ipam.run(ipam.get(), "GC", env, config);
+        }
+        if (!failed.isEmpty()) {
+            throw new CniError(CniError.HOST_FAILED, "GC of network " + conf.name() + ": " + String.join("; ", failed), null);
         }
     }
 
     // ------------------------------------------------------------------------------------------------------ CHECK
+
+    /** The prevResult routes the netns lacks on the interface (CNI CHECK: the result's routes must be in place). */
+    private static List<String> missingRoutes(CniEnv env, JsonNode prevResult) {
+        List<String> missing = new ArrayList<>();
+        JsonNode routes = prevResult.path("routes");
+        if (!routes.isArray() || routes.isEmpty()) {
+            return missing;
+        }
+        List<Routes.Route> have = Netns.routes(env.netns());
+        for (JsonNode r : routes) {
+            Routes.Route want = Routes.ofResult(r);
+            if (Routes.find(have, want, env.ifname()).isEmpty()) {
+                missing.add(env.ifname() + " lacks route " + want + " (netns has " + have.stream().filter(h -> env.ifname().equals(h.dev()))
+                        .map(Routes.Route::toString).toList() + ")");
+            }
+        }
+        return missing;
+    }
 
     private void check(CniEnv env, NetConf conf, CniHost where, byte[] config) {
         if (conf.prevResult() == null || !conf.prevResult().isObject()) {
@@ -302,6 +399,7 @@ public final class CniPlugin {
                         wrong.add(env.ifname() + " lacks address " + ip.path("address").asText() + " (has " + have + ")");
                     }
                 }
+                wrong.addAll(missingRoutes(env, conf.prevResult()));
             }
             if (wrong.isEmpty() && conf.ipamType().isPresent()) {
                 Ipam.run(env.find(conf.ipamType().get()), "CHECK", env, config);

@@ -19,14 +19,58 @@ final class Ipam {
     private Ipam() {
     }
 
+    /**
+     * Whether the IPAM plugin speaks {@code version} (its VERSION's supportedVersions): STATUS and GC are CNI 1.1 and
+     * are delegated only to a plugin that has them (Debian 12's host-local 1.1.1 speaks up to 1.0.0).
+     */
+    static boolean supports(Path plugin, String version) {
+        Exec.Result r = Exec.run(List.of(plugin.toString()), Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        if (r.exit() != 0) {
+            return false;
+        }
+        try {
+            for (JsonNode v : JSON.readTree(r.stdout()).path("supportedVersions")) {
+                if (v.asText().equals(version)) {
+                    return true;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /**
+     * The config as the IPAM plugin takes it: a 1.1.0 config goes to a plugin that speaks only 1.0.0 (Debian 12's
+     * host-local refuses 1.1.0) as 1.0.0 for ADD, DEL and CHECK, whose config and result are the same in both
+     * versions; STATUS and GC are delegated only to a plugin that speaks 1.1.0.
+     */
+    private static byte[] spokenBy(Path plugin, String command, byte[] config) {
+        if (!List.of("ADD", "DEL", "CHECK").contains(command)) {
+            return config;
+        }
+        try {
+            JsonNode conf = JSON.readTree(config);
+            if (conf instanceof com.fasterxml.jackson.databind.node.ObjectNode o && NetConf.LATEST.equals(o.path("cniVersion").asText())
+                    && !supports(plugin, NetConf.LATEST) && supports(plugin, NetConf.VERSION)) {
+                o.put("cniVersion", NetConf.VERSION);
+                return JSON.writeValueAsBytes(o);
+            }
+        } catch (java.io.IOException ignored) {
+            // NetConf parsed it already: cannot happen; the plugin gets it as it is
+        }
+        return config;
+    }
+
     static JsonNode run(Path plugin, String command, CniEnv env, byte[] config) {
         Map<String, String> e = new HashMap<>();
         e.put("CNI_COMMAND", command);
-        e.put("CNI_CONTAINERID", env.containerId());
+        // STATUS and GC are about the network: no attachment variables (an inherited one would name another)
+        e.put("CNI_CONTAINERID", env.containerId() == null ? "" : env.containerId());
         e.put("CNI_NETNS", env.netns() == null ? "" : env.netns());
-        e.put("CNI_IFNAME", env.ifname());
+        e.put("CNI_IFNAME", env.ifname() == null ? "" : env.ifname());
         e.put("CNI_PATH", String.join(":", env.path().stream().map(Path::toString).toList()));
-        Exec.Result r = Exec.run(List.of(plugin.toString()), e, config);
+        Exec.Result r = Exec.run(List.of(plugin.toString()), e, spokenBy(plugin, command, config));
         if (r.exit() != 0) {
             String msg = r.stdout().isBlank() ? r.stderr() : r.stdout().strip();
             try {

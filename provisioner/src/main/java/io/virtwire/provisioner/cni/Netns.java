@@ -81,6 +81,21 @@ final class Netns {
         }
     }
 
+    /** The main table's routes in {@code netns}, IPv4 and IPv6. */
+    static List<Routes.Route> routes(String netns) {
+        List<Routes.Route> out = new ArrayList<>();
+        for (String family : List.of("-4", "-6")) {
+            String json = Exec.ok(in(netns, "ip", family, "-j", "route", "show", "table", "main"));
+            try {
+                JsonNode n = JSON.readTree(json.isBlank() ? "[]" : json);
+                out.addAll(Routes.ofIp(n, family.equals("-6")));
+            } catch (java.io.IOException e) {
+                throw new CniError(CniError.HOST_FAILED, "ip -j route show printed no JSON: " + e.getMessage(), null);
+            }
+        }
+        return out;
+    }
+
     /** Whether the host's netns has a link named {@code name}. */
     static boolean hostHas(String name) {
         return Exec.run(List.of("ip", "link", "show", "dev", name), null, null).exit() == 0;

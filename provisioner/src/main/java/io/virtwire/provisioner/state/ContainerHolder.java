@@ -12,9 +12,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param mode           {@code netdev} or {@code vfio}
  * @param hostNetdev     mode netdev: the VF netdev's name on the host before the move (DEL moves it back under it)
  * @param previousDriver mode vfio: the driver the VF had before it was bound to vfio-pci (DEL binds it back), null if none
+ * @param network        the CNI network's {@code name}: a GC for that network frees only its own attachments; null on
+ *                       entries of an older virtwire (no GC frees those: reconciliation of a gone netns still does)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ContainerHolder(String containerId, String netns, String ifname, String mode, String hostNetdev, String previousDriver) {
+public record ContainerHolder(String containerId, String netns, String ifname, String mode, String hostNetdev, String previousDriver,
+                              String network) {
 
     public static final String NETDEV = "netdev";
     public static final String VFIO = "vfio";

@@ -37,7 +37,7 @@ final class RecordSchema {
     private static final Set<String> TOP = Set.of("version", "allocations");
     private static final Set<String> ENTRY = Set.of("kind", "device", "domain", "state", "pf", "pfNetdev", "vfIndex", "settings", "previous",
             "mac", "pid", "container");
-    private static final Set<String> CONTAINER = Set.of("containerId", "netns", "ifname", "mode", "hostNetdev", "previousDriver");
+    private static final Set<String> CONTAINER = Set.of("containerId", "netns", "ifname", "mode", "hostNetdev", "previousDriver", "network");
     private static final Set<String> HOSTDEV_ONLY = Set.of("pf", "pfNetdev", "vfIndex", "settings", "previous");
     private static final Set<String> SETTINGS = Set.of("mac", "vlan", "trust", "spoofchk");
 
@@ -148,7 +148,7 @@ final class RecordSchema {
             String where = at + ".container";
             holder = new ContainerHolder(text(c, "containerId", where, true), text(c, "netns", where, true), text(c, "ifname", where, true),
                     oneOf(c, "mode", Set.of(ContainerHolder.NETDEV, ContainerHolder.VFIO), where), text(c, "hostNetdev", where, false),
-                    text(c, "previousDriver", where, false));
+                    text(c, "previousDriver", where, false), text(c, "network", where, false));
         }
         return new Allocation(kind, device, domain, state, pf, pfNetdev, index.intValue(), settings, previous, mac, pid, holder);
     }

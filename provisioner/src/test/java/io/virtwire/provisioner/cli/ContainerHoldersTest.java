@@ -63,6 +63,12 @@ class ContainerHoldersTest {
         return new CliRunner(base).fixtureEnv(f.host, f.state, tmp.resolve("run"));
     }
 
+    /** The CLI with a libvirt connection of its own per invocation: for invocations on several threads at once. */
+    private CliRunner perCallCli() {
+        Module base = com.google.inject.util.Modules.combine(libvirt.perInvocationModule(), CliRunner.forwarder(new RecordingForwarder()));
+        return new CliRunner(base).fixtureEnv(f.host, f.state, tmp.resolve("run"));
+    }
+
     private String domain(String name) {
         ok(cli().run("define-domain", "--template", "hostdev-q35", "--name", name, "--virt-type", "qemu", "--memory", "128MiB"));
         domains.add(name);
@@ -115,17 +121,18 @@ class ContainerHoldersTest {
         List<String> vms = IntStream.range(0, 16).mapToObj(i -> domain("h9-race-" + i)).toList();
         String ns = f.netns("r");
         String config = f.config().toString();
-        ExecutorService pool = Executors.newFixedThreadPool(17);
-        // the VM attaches run one after another on one thread: they share this JVM's test:///default connection, which
-        // libvirt-java does not let threads use at once ("invalid domain pointer"); attaches racing each other across
-        // processes are AllocationSystemIT's. Here the 16 ADD processes race them, under the one record lock.
-        ExecutorService vmThread = Executors.newSingleThreadExecutor();
+        // 16 ADD processes and 16 attach-hostdev calls on 16 threads, each call on its own test:///default connection
+        // (as 16 virtwire processes each open theirs; the driver state is this JVM's), all at once under the one record lock
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch firstAdd = new java.util.concurrent.CountDownLatch(1);
         List<Future<String>> cnis = new ArrayList<>();
         List<Future<String>> attaches = new ArrayList<>();
         try {
             for (int i = 0; i < 16; i++) {
                 int n = i;
                 cnis.add(pool.submit(() -> {
+                    start.await();
                     CniFixture.Run run = f.cni("ADD", "h9r" + n, ns, "r" + n, config);
                     if (run.exit() == 0) {
                         return run.out().get("interfaces").get(0).get("pciID").asText();
@@ -133,8 +140,13 @@ class ContainerHoldersTest {
                     assertEquals(100, run.out().get("code").asInt(), "only 'no free VF' may fail an ADD: " + run.raw());
                     return null;
                 }));
-                attaches.add(vmThread.submit(() -> {
-                    CliRunner.Result res = cli().run("--output", "json", "attach-hostdev", vms.get(n), "--pf", CniFixture.PF, "--config");
+                attaches.add(pool.submit(() -> {
+                    // an attach in this JVM takes milliseconds, an ADD process first starts a JVM (seconds on a loaded
+                    // host): the attaches go once the first ADD has reached the record, when the other ADD JVMs started
+                    // with it are up too, so both kinds meet at the lock, spread a little so they interleave
+                    firstAdd.await();
+                    Thread.sleep(40L * n);
+                    CliRunner.Result res = perCallCli().run("--output", "json", "attach-hostdev", vms.get(n), "--pf", CniFixture.PF, "--config");
                     if (res.exitCode() == 0) {
                         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(res.out()).get("allocation").get("device").asText();
                     }
@@ -142,6 +154,13 @@ class ContainerHoldersTest {
                     return null;
                 }));
             }
+            start.countDown();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            while (!f.record().toString().contains("\"kind\":\"container\"") && System.nanoTime() < deadline
+                    && !cnis.stream().allMatch(Future::isDone)) {
+                Thread.sleep(20);
+            }
+            firstAdd.countDown();
             List<String> given = new ArrayList<>();
             int toContainers = 0;
             for (Future<String> c : cnis) {
@@ -159,6 +178,7 @@ class ContainerHoldersTest {
             }
             System.out.println("h9 race: " + toContainers + " VFs to containers, " + (given.size() - toContainers) + " to VMs: " + given);
             assertEquals(4, given.size(), "each of the PF's 4 VFs went to someone, and only once: " + given);
+            assertTrue(toContainers >= 1, "the attaches started once an ADD had reached the record: " + given);
             assertEquals(new HashSet<>(PF_VFS), new HashSet<>(given), "no VF went to two holders: " + given);
             // the record and libvirt agree: container entries for the ADDs, the VMs' <hostdev>s for the attaches
             JsonNode rec = f.record().get("allocations");
@@ -173,7 +193,6 @@ class ContainerHoldersTest {
             assertEquals(4 - toContainers, inLibvirt.size(), "VM holders in libvirt: " + inLibvirt + ", given " + given);
         } finally {
             pool.shutdownNow();
-            vmThread.shutdownNow();
         }
     }
 }

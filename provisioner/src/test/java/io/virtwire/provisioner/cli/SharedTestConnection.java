@@ -27,6 +27,20 @@ final class SharedTestConnection implements AutoCloseable {
     }
 
     /**
+     * A CLI wiring in which every invocation opens its own test:///default connection and closes it when done, as
+     * the real CLI does with its URI: commands on several threads then use separate connections (libvirt lets threads
+     * use separate connections at once), on the driver state this shared connection keeps alive.
+     */
+    Module perInvocationModule() {
+        return new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(LibvirtConnector.class).toInstance(uri -> LibvirtJavaGateway.open("test:///default"));
+            }
+        };
+    }
+
+    /**
      * Destroys and undefines every domain but the driver's own "test". test:///default lives as long as any connection
      * in this JVM: drop domains earlier tests left behind, since allocation reads every domain on the connection and
      * a fixture's VFs would look taken.

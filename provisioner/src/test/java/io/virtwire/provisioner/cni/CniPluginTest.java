@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.VirtualFunction;
+import io.virtwire.provisioner.libvirt.xml.HostdevNetwork;
+import io.virtwire.provisioner.model.PciAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -141,6 +143,42 @@ class CniPluginTest {
     }
 
     @Test
+    void checkVerifiesThePrevResultRoutesAndFailsWhenOneWasRemoved() throws Exception {
+        String ns = f.netns("r");
+        ObjectNode c = netdevConfig();
+        var routes = ((ObjectNode) c.get("ipam")).putArray("routes");
+        routes.addObject().put("dst", "0.0.0.0/0"); // no gw: via the IPAM's gateway, as the reference plugins do
+        routes.addObject().put("dst", "10.99.0.0/16").put("gw", "10.209.9.254");
+        CniFixture.Run add = f.cni("ADD", "h9r1", ns, "net1", c.toString());
+        assertEquals(0, add.exit(), add.raw());
+        assertTrue(CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "show", "default").contains("via 10.209.9.1 dev net1"),
+                "a route without gw goes via the IPAM result's gateway");
+        ObjectNode withPrev = c.deepCopy();
+        withPrev.set("prevResult", add.out());
+        assertEquals(0, f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()).exit(), "all routes in place");
+
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "del", "10.99.0.0/16");
+        CniFixture.Run check = f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString());
+        expectError(check, CniError.CHECK_FAILED, "net1 lacks route 10.99.0.0/16 via 10.209.9.254");
+        assertFalse(check.out().get("msg").asText().contains("lacks route 0.0.0.0/0"), "the default route is still there: " + check.raw());
+
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "add", "10.99.0.0/16", "via", "10.209.9.254", "dev", "net1");
+        assertEquals(0, f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()).exit(), "the route is back");
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "del", "default");
+        expectError(f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()), CniError.CHECK_FAILED, "net1 lacks route 0.0.0.0/0");
+        // the same prefix via another gateway is not the route the result gave
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "replace", "10.99.0.0/16", "via", "10.209.9.253", "dev", "net1");
+        CniFixture.sh("nsenter", "--net=" + ns, "ip", "route", "add", "default", "via", "10.209.9.1", "dev", "net1");
+        expectError(f.cni("CHECK", "h9r1", ns, "net1", withPrev.toString()), CniError.CHECK_FAILED, "lacks route 10.99.0.0/16 via 10.209.9.254");
+
+        // a prevResult route that is not a prefix is a bad config, not a failed check
+        ObjectNode badPrev = withPrev.deepCopy();
+        ((ObjectNode) badPrev.get("prevResult")).putArray("routes").addObject().put("dst", "example.org/16");
+        expectError(f.cni("CHECK", "h9r1", ns, "net1", badPrev.toString()), CniError.INVALID_CONFIG, "'example.org/16' is not an IP prefix");
+        assertEquals(0, f.cni("DEL", "h9r1", ns, "net1", withPrev.toString()).exit());
+    }
+
+    @Test
     void badInputGetsTheCniErrorFormatAndChangesNothing() throws Exception {
         String ns = f.netns("b");
         Path reservations = f.host.resolve("etc/virtwire/reserved-devices.conf");
@@ -219,9 +257,13 @@ class CniPluginTest {
     }
 
     private static void expectError(CniFixture.Run run, int code, String msgPart) {
+        expectError(run, code, msgPart, "1.0.0");
+    }
+
+    private static void expectError(CniFixture.Run run, int code, String msgPart, String version) {
         assertNotEquals(0, run.exit(), run.raw());
         assertNotNull(run.out(), "an error object on stdout");
-        assertEquals("1.0.0", run.out().get("cniVersion").asText(), run.raw());
+        assertEquals(version, run.out().get("cniVersion").asText(), run.raw());
         assertEquals(code, run.out().get("code").asInt(), run.raw());
         assertTrue(run.out().get("msg").asText().contains(msgPart), run.raw());
     }
@@ -286,11 +328,178 @@ class CniPluginTest {
         assertEquals(0, f.cni("DEL", "h9g2", ns, "net1", c.toString()).exit());
     }
 
+    /** A libvirt test-driver host whose networks are the given XML: what {@code libvirtUri} points the plugin at. */
+    private String libvirtWith(String... networks) throws Exception {
+        Path file = tmp.resolve("libvirt-" + f.tag + ".xml");
+        Files.writeString(file, "<node>\n" + String.join("\n", networks) + "\n</node>\n");
+        return "test://" + file.toAbsolutePath();
+    }
+
+    @Test
+    void poolPicksFromTheLibvirtHostdevNetworkAsAttachInterfacePoolDoes() throws Exception {
+        String ns = f.netns("p");
+        // the pool names two VFs of the PF, not the first: the plugin must take the pool's, not the PF's first free VF
+        String uri = libvirtWith(HostdevNetwork.ofVfs(f.tag + "pool", List.of(PciAddress.parse(VF1), PciAddress.parse("0000:02:11.1"))).toXml(),
+                HostdevNetwork.ofPf(f.tag + "pf", CniFixture.PF).toXml());
+        ObjectNode c = f.config();
+        c.remove("pf");
+        c.put("pool", f.tag + "pool");
+        c.put("libvirtUri", uri);
+        c.put("vlan", 120);
+        CniFixture.Run first = f.cni("ADD", "h9p1", ns, "net1", c.toString());
+        assertEquals(0, first.exit(), first.raw());
+        assertEquals(VF1, first.out().get("interfaces").get(0).get("pciID").asText());
+        assertEquals(120, f.vf(VF1).vlan(), "configured through the pool VF's PF");
+        assertNotNull(f.linkIn(ns, "net1"));
+        CniFixture.Run second = f.cni("ADD", "h9p2", ns, "net2", c.toString());
+        assertEquals("0000:02:11.1", second.out().get("interfaces").get(0).get("pciID").asText(), second.raw());
+        expectError(f.cni("ADD", "h9p3", ns, "net3", c.toString()), CniError.NO_FREE_VF, "no free VF on hostdev network '" + f.tag + "pool'");
+        // a pool given as the PF (<pf dev=...>) has its other VFs
+        ObjectNode byPf = c.deepCopy();
+        byPf.put("pool", f.tag + "pf");
+        CniFixture.Run third = f.cni("ADD", "h9p3", ns, "net3", byPf.toString());
+        assertEquals(VF0, third.out().get("interfaces").get(0).get("pciID").asText(), third.raw());
+        for (String[] d : List.of(new String[] {"h9p1", "net1"}, new String[] {"h9p2", "net2"}, new String[] {"h9p3", "net3"})) {
+            assertEquals(0, f.cni("DEL", d[0], ns, d[1], c.toString()).exit());
+        }
+        assertEquals(0, f.record().get("allocations").size());
+        assertEquals(0, f.vf(VF1).vlan());
+    }
+
+    @Test
+    void aBadPoolGetsTheCniErrorFormatAndChangesNothing() throws Exception {
+        String ns = f.netns("q");
+        String uri = libvirtWith("<network><name>" + f.tag + "nat</name></network>",
+                HostdevNetwork.ofPf(f.tag + "other", "enp9s9").toXml());
+        Map<String, String> hostBefore = TreeSnapshot.of(f.host);
+        ObjectNode c = netdevConfig();
+        c.remove("pf");
+        c.put("libvirtUri", uri);
+
+        c.put("pool", f.tag + "nope");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", c.toString()), CniError.UNKNOWN_PF, "no network named '" + f.tag + "nope'");
+        c.put("pool", f.tag + "nat");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", c.toString()), CniError.INVALID_CONFIG, "is not a hostdev network");
+        c.put("pool", f.tag + "other");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", c.toString()), CniError.UNKNOWN_PF, "unknown PF 'enp9s9'");
+        ObjectNode both = c.deepCopy();
+        both.put("pf", CniFixture.PF);
+        expectError(f.cni("ADD", "h9q1", ns, "net1", both.toString()), CniError.INVALID_CONFIG, "one of 'pf' and 'pool'");
+        ObjectNode neither = c.deepCopy();
+        neither.remove("pool");
+        expectError(f.cni("ADD", "h9q1", ns, "net1", neither.toString()), CniError.INVALID_CONFIG, "'pf' or 'pool' is missing");
+        ObjectNode noLibvirt = c.deepCopy();
+        noLibvirt.put("pool", f.tag + "pf");
+        noLibvirt.put("libvirtUri", "test:///" + tmp.resolve("no-such.xml"));
+        expectError(f.cni("ADD", "h9q1", ns, "net1", noLibvirt.toString()), CniError.HOST_FAILED, "cannot connect to libvirt");
+
+        Map<String, String> hostAfter = TreeSnapshot.of(f.host);
+        assertEquals(hostBefore, hostAfter, "the fixture host is unchanged");
+        assertEquals(0, f.record().get("allocations").size(), f.record().toString());
+        assertNull(f.linkIn(ns, "net1"));
+        assertFalse(Files.exists(tmp.resolve("ipam").resolve(f.tag + "net")) && hasAddress(tmp.resolve("ipam").resolve(f.tag + "net")),
+                "no address reserved");
+    }
+
+    private ObjectNode v11(ObjectNode c) {
+        c.put("cniVersion", "1.1.0");
+        return c;
+    }
+
+    @Test
+    void statusSaysWhetherAnAddWouldGetAVfAndChangesNothing() throws Exception {
+        Path reservations = f.host.resolve("etc/virtwire/reserved-devices.conf");
+        Files.createDirectories(reservations.getParent());
+        Map<String, String> hostBefore = TreeSnapshot.of(f.host);
+        CniFixture.Run ready = f.cni("STATUS", null, null, null, v11(netdevConfig()).toString());
+        assertEquals(0, ready.exit(), ready.raw());
+        assertNull(ready.out(), "STATUS prints nothing when ready");
+
+        // every VF reserved for DPDK: mode netdev cannot take an ADD, mode vfio can
+        Files.writeString(reservations, "0000:01:00.1 dpdk\n");
+        CniFixture.Run none = f.cni("STATUS", null, null, null, v11(netdevConfig()).toString());
+        expectError(none, CniError.NOT_AVAILABLE, "no free VF on PF " + CniFixture.PF + " for mode netdev", "1.1.0");
+        ObjectNode vfio = v11(f.config());
+        vfio.put("mode", "vfio");
+        assertEquals(0, f.cni("STATUS", null, null, null, vfio.toString()).exit());
+        Files.writeString(reservations, "");
+
+        ObjectNode unknownPf = v11(netdevConfig());
+        unknownPf.put("pf", "enp9s9");
+        expectError(f.cni("STATUS", null, null, null, unknownPf.toString()), CniError.NOT_AVAILABLE, "unknown PF 'enp9s9'", "1.1.0");
+        ObjectNode noIpam = v11(netdevConfig());
+        ((ObjectNode) noIpam.get("ipam")).put("type", "h9-no-such-ipam");
+        expectError(f.cni("STATUS", null, null, null, noIpam.toString()), CniError.NOT_AVAILABLE, "'h9-no-such-ipam' is not in CNI_PATH", "1.1.0");
+        ObjectNode typo = v11(netdevConfig());
+        typo.put("vlna", 1);
+        expectError(f.cni("STATUS", null, null, null, typo.toString()), CniError.INVALID_CONFIG, "unknown key 'vlna'", "1.1.0");
+
+        // a holder whose netns is gone counts as free (ADD reconciles it), and STATUS does not reconcile it itself
+        Files.writeString(reservations, String.join("", VFS.subList(1, 4).stream().map(a -> a + " dpdk\n").toList()));
+        String gone = f.netns("sg");
+        assertEquals(0, f.cni("ADD", "h9s1", gone, "net1", f.config().toString()).exit());
+        expectError(f.cni("STATUS", null, null, null, v11(f.config()).toString()), CniError.NOT_AVAILABLE, "held by 'container:h9s1'", "1.1.0");
+        f.deleteNetns(gone);
+        String recordBefore = f.record().toString();
+        assertEquals(0, f.cni("STATUS", null, null, null, v11(f.config()).toString()).exit(), "the gone netns' VF is free for the next ADD");
+        assertEquals(recordBefore, f.record().toString(), "STATUS changed nothing in the record");
+        Files.writeString(reservations, "");
+        Map<String, String> hostAfter = TreeSnapshot.of(f.host);
+        hostBefore.forEach((k, v) -> assertEquals(v, hostAfter.get(k), k + " is unchanged"));
+    }
+
+    @Test
+    void gcFreesThisNetworksAttachmentsThatAreNotValidAndNothingElse() throws Exception {
+        String ns = f.netns("c");
+        ObjectNode a = v11(netdevConfig());
+        ObjectNode b = v11(f.config());
+        b.put("name", f.tag + "netb");
+        CniFixture.Run kept = f.cni("ADD", "h9c1", ns, "net1", a.toString());
+        CniFixture.Run stale = f.cni("ADD", "h9c2", ns, "net2", a.toString());
+        CniFixture.Run other = f.cni("ADD", "h9c3", ns, "net3", b.toString());
+        for (CniFixture.Run r : List.of(kept, stale, other)) {
+            assertEquals(0, r.exit(), r.raw());
+            assertEquals("1.1.0", r.out().get("cniVersion").asText(), "the result answers in the config's version");
+        }
+        String staleVf = stale.out().get("interfaces").get(0).get("pciID").asText();
+        String staleLink = f.linkOf(staleVf);
+        String staleAddress = stale.out().get("ips").get(0).get("address").asText();
+        assertEquals(f.tag + "net", f.record().get("allocations").get(0).get("container").get("network").asText(), "the record keeps the network");
+
+        // no valid-attachments list: refused, nothing freed
+        expectError(f.cni("GC", null, null, null, a.toString()), CniError.INVALID_CONFIG, "GC needs 'cni.dev/valid-attachments'", "1.1.0");
+        assertEquals(3, f.record().get("allocations").size());
+
+        ObjectNode gc = a.deepCopy();
+        gc.putArray("cni.dev/valid-attachments").addObject().put("containerID", "h9c1").put("ifname", "net1");
+        CniFixture.Run run = f.cni("GC", null, null, null, gc.toString());
+        assertEquals(0, run.exit(), run.raw());
+        assertNull(run.out(), "GC prints nothing on success");
+        JsonNode left = f.record().get("allocations");
+        assertEquals(2, left.size(), left.toString());
+        assertTrue(left.toString().contains("\"h9c1\"") && left.toString().contains("\"h9c3\""), "kept: the valid one and network b's: " + left);
+        assertNull(f.linkIn(ns, "net2"), "the stale attachment's netdev left the netns");
+        assertTrue(CniFixture.hostHas(staleLink), staleLink + " is back on the host under its name");
+        assertEquals(0, f.vf(staleVf).vlan(), "its VF settings are restored");
+        assertNotNull(f.linkIn(ns, "net1"), "the valid attachment is untouched");
+        assertNotNull(f.linkIn(ns, "net3"), "network b's attachment is untouched");
+        try (var files = Files.list(tmp.resolve("ipam").resolve(f.tag + "net"))) {
+            assertTrue(files.map(p -> p.getFileName().toString()).noneMatch(n -> n.equals(staleAddress.substring(0, staleAddress.indexOf('/')))),
+                    "host-local released " + staleAddress);
+        }
+        // GC again: nothing more to free
+        assertEquals(0, f.cni("GC", null, null, null, gc.toString()).exit());
+        assertEquals(2, f.record().get("allocations").size());
+        assertEquals(0, f.cni("DEL", "h9c1", ns, "net1", a.toString()).exit());
+        assertEquals(0, f.cni("DEL", "h9c3", ns, "net3", b.toString()).exit());
+    }
+
     @Test
     void versionPrintsTheSupportedVersions() {
         CniFixture.Run v = CniFixture.run(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.0.0\"}");
         assertEquals(0, v.exit(), v.raw());
-        assertEquals("[\"1.0.0\"]", v.out().get("supportedVersions").toString());
+        assertEquals("[\"1.0.0\",\"1.1.0\"]", v.out().get("supportedVersions").toString());
+        assertEquals("1.1.0", v.out().get("cniVersion").asText());
         CniFixture.Run bad = CniFixture.run(Map.of("CNI_COMMAND", "FROB"), "{}");
         assertEquals(CniError.INVALID_ENV, bad.out().get("code").asInt(), bad.raw());
     }

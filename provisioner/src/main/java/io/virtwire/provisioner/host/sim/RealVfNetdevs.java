@@ -70,6 +70,17 @@ public final class RealVfNetdevs {
             if (name.length() > 14) {
                 throw new IllegalArgumentException("link name " + name + " leaves no room for its veth peer's 'p'");
             }
+            // a netns just deleted takes its veth end, and with it the peer, down asynchronously (the kernel's netns
+            // cleanup work): until then the old peer's name is taken
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (run(List.of("ip", "link", "show", "dev", name + "p")) == 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
             ip("link", "add", name, "type", "veth", "peer", "name", name + "p");
         }
     }
