@@ -9,6 +9,7 @@ import io.virtwire.provisioner.libvirt.DomainState;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.GuestInterface;
+import io.virtwire.provisioner.libvirt.xml.GuestInterfaces;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
 import io.virtwire.provisioner.libvirt.xml.VdpaInterface;
 import io.virtwire.provisioner.libvirt.xml.VhostUserInterface;
@@ -71,6 +72,14 @@ public final class AllocatedEnsurer {
         Optional<GuestInterface> found = find(ctx, domain, request, looked);
         if (found.isEmpty()) {
             NicChange attached = allocations.attach(ctx, domain, request, requested, dryRun);
+            if (attached.diff() == null && attached.deviceXml() != null) {
+                // the dry run applies nothing: the diff is the domain XML with the NIC a real run would add
+                DomainXml before = looked.getFirst();
+                String beforeXml = before.toXml();
+                before.addInterface(GuestInterfaces.parse(attached.deviceXml()));
+                attached = new NicChange(attached.action(), attached.domain(), attached.changed(), attached.scope(), attached.iface(),
+                        attached.deviceXml(), attached.notes(), new NicChange.Diff(beforeXml, before.toXml()), attached.allocation(), attached.methods());
+            }
             return attached.withSteps(List.of(NicChange.Method.ATTACH), List.of("no NIC " + wantedText(request) + " in '" + domain
                     + "': " + (dryRun ? "would pick" : "picked") + " a device and attach" + (dryRun ? "" : "ed") + " it"));
         }

@@ -135,6 +135,13 @@ class EnsureAllocatedTest {
 
     @Test
     void printXmlReportsTheDriftAndChangesNothing() throws Exception {
+        JsonNode missing = ensure("--mac", MAC, "--vlan", "7", "--print-xml");
+        assertTrue(missing.get("changed").asBoolean(), missing.toString());
+        assertEquals("pending", missing.get("allocation").get("state").asText());
+        assertFalse(missing.get("diff").get("before").asText().contains(MAC), missing.toString());
+        assertTrue(missing.get("diff").get("after").asText().contains(MAC), "the domain XML with the NIC a real run adds: " + missing);
+        assertFalse(Files.exists(state.resolve(StateStore.RECORD)));
+
         String vf = ensure("--mac", MAC, "--vlan", "7").get("allocation").get("device").asText();
         Map<String, String> hostBefore = TreeSnapshot.of(host);
         Map<String, String> stateBefore = TreeSnapshot.of(state);
