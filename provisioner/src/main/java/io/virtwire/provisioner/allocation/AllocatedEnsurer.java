@@ -72,6 +72,9 @@ public final class AllocatedEnsurer {
         Optional<GuestInterface> found = find(ctx, domain, request, looked);
         if (found.isEmpty()) {
             NicChange attached = allocations.attach(ctx, domain, request, requested, dryRun);
+            // the answer of --ensure, whichever path: action ensure
+            attached = new NicChange("ensure", attached.domain(), attached.changed(), attached.scope(), attached.iface(), attached.deviceXml(),
+                    attached.notes(), attached.diff(), attached.allocation(), attached.methods());
             if (attached.diff() == null && attached.deviceXml() != null) {
                 // the dry run applies nothing: the diff is the domain XML with the NIC a real run would add
                 DomainXml before = looked.getFirst();

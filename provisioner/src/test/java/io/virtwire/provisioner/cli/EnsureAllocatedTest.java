@@ -89,6 +89,7 @@ class EnsureAllocatedTest {
         JsonNode first = ensure("--mac", MAC, "--vlan", "7", "--trust", "on");
         assertTrue(first.get("changed").asBoolean(), first.toString());
         assertEquals("attach", first.get("method").asText(), first.toString());
+        assertEquals("ensure", first.get("action").asText());
         String vf = first.get("allocation").get("device").asText();
         assertEquals("held", first.get("allocation").get("state").asText());
         assertEquals(7, vf(vf).vlan());
@@ -131,6 +132,12 @@ class EnsureAllocatedTest {
         assertTrue(mac.get("notes").toString().contains("mac: 52:54:00:66:66:66 -> " + MAC), mac.toString());
         assertEquals(MAC, vf(vf).mac());
         assertFalse(ensure("--vlan", "8", "--trust", "off").get("changed").asBoolean());
+
+        // the text form names the steps
+        CliRunner.Result text = ok(cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure",
+                "--vlan", "9", "--trust", "off"));
+        assertTrue(text.out().contains("Interface ensured successfully: hostdev " + vf + " mac " + MAC + " on " + DOMAIN + " (config) by pf, then redefine"),
+                text.out());
     }
 
     @Test
