@@ -129,6 +129,7 @@ options:
       - For I(type=hostdev) one VLAN tag (access) or several (trunk), each 0-4094. With I(pf) or I(pool) one tag.
       - A changed VLAN on an existing interface is converged (VLAN 7 to 8 is a change, and the next run reports
         none); with I(pf) or I(pool) on the VF through the PF and in the interface XML.
+      - Left out, the interface is untagged; an existing interface with a VLAN is converged to none.
     type: list
     elements: int
   queues:
