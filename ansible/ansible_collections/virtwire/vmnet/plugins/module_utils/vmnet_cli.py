@@ -124,8 +124,9 @@ class VmnetCli:
         """Runs one subcommand and returns its JSON; raises VmnetCliError on any other exit code.
 
         ok_rcs lets a caller accept exit codes that still carry a full report (host doctor exits 1
-        when a check fails, host apply 6 when a step failed and was rolled back); an error object
-        ({"error": {...}}) is never a report, whatever the exit code. data goes to the CLI's stdin.
+        when a check fails, host apply 6 when a step failed and was rolled back, its report then
+        holding the step's {"error": {...}} among its other keys); a bare error object (only
+        {"error": {...}}) is never a report, whatever the exit code. data goes to the CLI's stdin.
         """
         argv = self.argv(args, connect=connect)
         if data is None:
@@ -141,7 +142,7 @@ class VmnetCli:
                 'virtwire exited %d but did not print JSON on stdout (is %s an older virtwire without '
                 '--output json?): %s' % (rc, self.binary, (stdout or stderr or '').strip()[:500]),
                 'INTERNAL', rc=rc, cmd=argv, stdout=stdout, stderr=stderr)
-        if rc != 0 and isinstance(result, dict) and isinstance(result.get('error'), dict):
+        if rc != 0 and isinstance(result, dict) and isinstance(result.get('error'), dict) and len(result) == 1:
             raise cli_error(rc, stdout, stderr, argv)
         return result
 
@@ -151,10 +152,13 @@ def cli_error(rc, stdout, stderr, argv):
     kind = EXIT_KINDS.get(rc, 'UNKNOWN')
     message = None
     try:
-        error = json.loads(stdout).get('error')
-    except (ValueError, AttributeError):
+        parsed = json.loads(stdout)
+        # only a bare {"error": {...}}: host apply's report holds its failed step's error among other keys,
+        # and its stderr line says more (which step)
+        error = parsed.get('error') if len(parsed) == 1 else None
+    except (ValueError, AttributeError, TypeError):
         error = None
-    if isinstance(error, dict):  # host apply's report has "error" as a plain string: not this
+    if isinstance(error, dict):
         message = error.get('message')
         if rc not in EXIT_KINDS and error.get('kind'):
             kind = CLI_KINDS.get(error['kind'], error['kind'])

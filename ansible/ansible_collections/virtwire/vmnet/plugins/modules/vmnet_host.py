@@ -156,7 +156,7 @@ def plan(module, cli):
     path, data = profile_source(module.params)
     result = cli.run(['host', 'plan', '-f', path], connect=False, data=data)
     steps = list(result.get('steps') or [])
-    changed = bool(result.get('changes'))
+    changed = bool(result.get('changed'))
     return dict(changed=changed, profile=result.get('profile', path), plan=steps,
                 diff=dict(prepared=numbered(steps) if changed else ''))
 
@@ -169,13 +169,25 @@ def apply(module, cli):
     result = dict(changed=bool(report.get('changed')), profile=path, applied=applied,
                   diff=dict(prepared=numbered(applied)))
     if report.get('failedStep'):
-        rollback_errors = list(report.get('rollbackErrors') or [])
+        rollback_errors = [rollback_error(e) for e in report.get('rollbackErrors') or []]
         outcome = ('the steps done before it were rolled back' if not rollback_errors
                    else 'rollback was incomplete: see rollback_errors')
         result.update(failed_step=report['failedStep'], rolled_back=list(report.get('rolledBack') or []),
                       rollback_errors=rollback_errors, error_kind='HOST_ERROR', rc=HOST_ERROR,
-                      msg='step failed: %s: %s; %s' % (report['failedStep'], report.get('error'), outcome))
+                      msg='step failed: %s: %s; %s' % (report['failedStep'], error_message(report.get('error')), outcome))
     return result
+
+
+def error_message(error):
+    """The failed step's error: {"kind": "HOST", "message": ...} (docs/json-output.md)."""
+    return error.get('message') if isinstance(error, dict) else error
+
+
+def rollback_error(entry):
+    """'COMMAND: MESSAGE' from the CLI's {"step": COMMAND, "error": {"kind", "message"}}."""
+    if isinstance(entry, dict):
+        return '%s: %s' % (entry.get('step'), error_message(entry.get('error')))
+    return entry
 
 
 def main():

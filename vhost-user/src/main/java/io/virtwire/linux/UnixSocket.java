@@ -30,15 +30,16 @@ public final class UnixSocket implements AutoCloseable {
     /** sizeof(sockaddr_un.sun_path): the path plus its terminating NUL must fit. */
     public static final int SUN_PATH_SIZE = 108;
 
-    private static final int AF_UNIX = 1;
+    // the package-private constants and handles serve UnixDatagramSocket too: the same family, another type
+    static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
-    private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
     private static final int SO_PEERCRED = 17;
     private static final int MSG_CTRUNC = 0x8;
-    private static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int SHUT_WR = 1;
     private static final int SHUT_RDWR = 2;
@@ -59,11 +60,11 @@ public final class UnixSocket implements AutoCloseable {
     // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
     private static final int UCRED_SIZE = 12;
 
-    private static final MethodHandle SOCKET = Native.downcall("socket",
+    static final MethodHandle SOCKET = Native.downcall("socket",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     private static final MethodHandle SOCKETPAIR = Native.downcall("socketpair",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
-    private static final MethodHandle BIND = Native.downcall("bind",
+    static final MethodHandle BIND = Native.downcall("bind",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final MethodHandle LISTEN = Native.downcall("listen",
             FunctionDescriptor.of(C_INT, C_INT, C_INT));
@@ -335,9 +336,17 @@ public final class UnixSocket implements AutoCloseable {
         if (bytes.length == 0) {
             throw new IllegalArgumentException("socket path is empty");
         }
+        return sockaddr(arena, bytes);
+    }
+
+    /**
+     * A struct sockaddr_un holding {@code sunPath} (already checked to fit), NUL-padded to its full size; for an
+     * abstract name (a leading NUL) the caller passes the exact length instead of the full size.
+     */
+    static MemorySegment sockaddr(Arena arena, byte[] sunPath) {
         MemorySegment addr = arena.allocate(SOCKADDR_UN_SIZE, 2);
         addr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
-        MemorySegment.copy(bytes, 0, addr, ValueLayout.JAVA_BYTE, 2, bytes.length);
+        MemorySegment.copy(sunPath, 0, addr, ValueLayout.JAVA_BYTE, 2, sunPath.length);
         return addr;
     }
 

@@ -1,5 +1,6 @@
 /**
- * Linux system calls over FFM: Unix sockets with SCM_RIGHTS, memfd, mmap, eventfd, epoll, fcntl, fstat.
+ * Linux system calls over FFM: Unix sockets with SCM_RIGHTS, Unix datagram sockets (sd_notify), memfd, mmap,
+ * eventfd, epoll, fcntl, fstat.
  *
  * <p>This is the only package that uses restricted FFM methods (linking, {@code reinterpret}); a test enforces
  * it. Every call that can fail captures errno and throws {@link io.virtwire.linux.ErrnoException} naming the call

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,28 @@ class SdNotifyTest {
 
     @Test
     void aRelativeOrOverlongAddressIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> SdNotify.send("notify", "READY=1"));
-        assertThrows(IllegalArgumentException.class, () -> SdNotify.send("/" + "x".repeat(120), "READY=1"));
+        IllegalArgumentException relative = assertThrows(IllegalArgumentException.class,
+                () -> SdNotify.send("notify", "READY=1"));
+        assertEquals("NOTIFY_SOCKET 'notify' is neither an absolute path nor an abstract socket name starting with @",
+                relative.getMessage());
+        IllegalArgumentException overlong = assertThrows(IllegalArgumentException.class,
+                () -> SdNotify.send("/" + "x".repeat(120), "READY=1"));
+        assertTrue(overlong.getMessage().startsWith("NOTIFY_SOCKET '/xxx") && overlong.getMessage().endsWith(
+                "' is longer than a socket address (107 bytes)"), overlong.getMessage());
+    }
+
+    @Test
+    void anIdleNonBlockingSocketReceivesNothing() throws Exception {
+        String name = "@dups-idle-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try (UnixDatagramSocket socket = UnixDatagramSocket.open(true)) {
+            socket.bind(name);
+            assertNull(socket.receive(64));
+            try (UnixDatagramSocket sender = UnixDatagramSocket.open(false)) {
+                sender.sendTo(name, "0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertEquals("0123", new String(socket.receive(4), java.nio.charset.StandardCharsets.UTF_8),
+                    "a longer datagram is cut, as recv(2) does");
+            assertNull(socket.receive(64), "the rest of a cut datagram is gone");
+        }
     }
 }

@@ -173,8 +173,8 @@ def test_an_error_object_is_never_a_report_even_with_an_accepted_exit_code():
     assert raised.value.kind == 'HOST_ERROR'
 
 
-def test_a_report_whose_error_is_a_string_is_returned_for_an_accepted_exit_code():
-    stdout = json.dumps(dict(changed=False, failedStep='echo 2 > x', error='EBUSY'))
+def test_a_report_that_holds_an_error_object_is_returned_for_an_accepted_exit_code():
+    stdout = json.dumps(dict(changed=False, failedStep='echo 2 > x', error=dict(kind='HOST', message='EBUSY')))
     module = StubModule(answer=(6, stdout, 'virtwire: error: step failed: echo 2 > x: EBUSY\n'))
 
     assert VmnetCli(module).run(['host', 'apply'], ok_rcs=(0, 6))['failedStep'] == 'echo 2 > x'

@@ -64,7 +64,7 @@ def test_profile_content_goes_to_stdin_as_json(run_module):
 
 def test_check_mode_runs_the_plan_and_shows_it_as_the_diff(run_module):
     fake = FakeVirtwire()
-    fake.on('host plan', 0, json.dumps(dict(profile='-', changes=True, steps=STEPS)))
+    fake.on('host plan', 0, json.dumps(dict(profile='-', changed=True, steps=STEPS)))
 
     result, failed = run_module(vmnet_host, dict(profile_content=PROFILE), fake, check_mode=True, diff=True)
 
@@ -77,7 +77,7 @@ def test_check_mode_runs_the_plan_and_shows_it_as_the_diff(run_module):
 
 def test_check_mode_on_a_converged_host_is_unchanged(run_module):
     fake = FakeVirtwire()
-    fake.on('host plan', 0, json.dumps(dict(profile='/h.yaml', changes=False, steps=[])))
+    fake.on('host plan', 0, json.dumps(dict(profile='/h.yaml', changed=False, steps=[])))
 
     result, failed = run_module(vmnet_host, dict(profile='/h.yaml'), fake, check_mode=True)
 
@@ -89,7 +89,7 @@ def test_check_mode_on_a_converged_host_is_unchanged(run_module):
 def test_a_failed_step_fails_with_the_kernel_answer_and_the_rollback(run_module):
     fake = FakeVirtwire()
     fake.on('host apply', 6, report(changed=False, applied=[], failed_step=STEPS[1],
-                                    error='Cannot allocate memory (ENOMEM)', rolled_back=['echo 4 > x']),
+                                    error=dict(kind='HOST', message='Cannot allocate memory (ENOMEM)'), rolled_back=['echo 4 > x']),
             'virtwire: error: step failed: ...\n')
 
     result, failed = run_module(vmnet_host, dict(profile='/h.yaml'), fake)
@@ -105,8 +105,8 @@ def test_a_failed_step_fails_with_the_kernel_answer_and_the_rollback(run_module)
 
 def test_an_incomplete_rollback_says_so(run_module):
     fake = FakeVirtwire()
-    fake.on('host apply', 6, report(changed=True, applied=STEPS[:1], failed_step=STEPS[1], error='EBUSY',
-                                    rollback_errors=['echo 4 > x: EBUSY']))
+    fake.on('host apply', 6, report(changed=True, applied=STEPS[:1], failed_step=STEPS[1], error=dict(kind='HOST', message='EBUSY'),
+                                    rollback_errors=[dict(step='echo 4 > x', error=dict(kind='HOST', message='EBUSY'))]))
 
     result, failed = run_module(vmnet_host, dict(profile='/h.yaml'), fake)
 

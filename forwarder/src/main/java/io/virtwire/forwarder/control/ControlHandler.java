@@ -23,7 +23,8 @@ import java.util.Map;
 /**
  * One JSON request line in, one JSON response line out (docs/forwarder.md lists every request and response).
  * Request: {@code {"op": "...", "id": <optional, echoed>, ...}}. Response: {@code {"id":..,"ok":true,"result":{..}}}
- * or {@code {"id":..,"ok":false,"error":{"code":"..","message":".."}}}. A refused request changes nothing.
+ * or {@code {"id":..,"ok":false,"error":{"kind":"..","message":".."}}} (every virtwire error
+ * has that {@code {"error": {"kind", "message"}}} shape, docs/json-output.md). A refused request changes nothing.
  *
  * <p>Strict ({@link StrictMapping}): a value must have its field's JSON type (no {@code "4"} for 4, no 2.7 for an
  * integer, no number for a name), every operation refuses fields it does not take, a key may appear once, and
@@ -109,7 +110,10 @@ public final class ControlHandler {
             m.put("id", id);
         }
         m.put("ok", false);
-        m.put("error", Map.of("code", code, "message", message));
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("kind", code);
+        e.put("message", message);
+        m.put("error", e);
         return write(m);
     }
 

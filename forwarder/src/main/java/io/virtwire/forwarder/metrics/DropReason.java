@@ -1,6 +1,9 @@
 package io.virtwire.forwarder.metrics;
 
-/** Why a frame did not leave through a port. The JSON name is the lower-case constant name. */
+/**
+ * Why a frame did not leave through a port. The JSON name is the constant in camelCase ({@code NO_BUFFERS} is
+ * {@code noBuffers}), as every JSON key of virtwire (docs/json-output.md); the Prometheus label keeps snake_case.
+ */
 public enum DropReason {
     /** The port could not take the frame now (a guest without receive buffers, a full socket). */
     NO_BUFFERS,
@@ -20,7 +23,17 @@ public enum DropReason {
      */
     BAD_OFFLOAD;
 
+    private final String jsonName = camel(name());
+
     public String jsonName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return jsonName;
+    }
+
+    private static String camel(String constant) {
+        StringBuilder b = new StringBuilder();
+        for (String part : constant.toLowerCase(java.util.Locale.ROOT).split("_")) {
+            b.append(b.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+        }
+        return b.toString();
     }
 }

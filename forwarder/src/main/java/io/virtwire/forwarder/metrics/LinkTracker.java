@@ -41,7 +41,7 @@ public final class LinkTracker {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("up", up);
         m.put("linkUps", linkUps);
-        m.put("lastOutageMillis", lastOutageMillis);
+        m.put("lastOutageMillis", lastOutageMillis < 0 ? null : lastOutageMillis); // null: no outage ended yet
         m.put("downForMillis", up ? 0 : nowMillis - downSinceMillis);
         return m;
     }

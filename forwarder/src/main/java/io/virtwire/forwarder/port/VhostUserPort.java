@@ -187,8 +187,8 @@ public final class VhostUserPort implements Port {
 
     /**
      * One entry per queue pair in the forwarder's terms: rx = what the guest sent on that pair's transmit ring,
-     * tx = what was delivered into its receive ring; drops: {@code guest_refused} (the guest sent it, the device
-     * refused it), {@code no_buffers} and {@code buffer_too_small} (its receive ring could not take the frame).
+     * tx = what was delivered into its receive ring; drops: {@code guestRefused} (the guest sent it, the device
+     * refused it), {@code noBuffers} and {@code bufferTooSmall} (its receive ring could not take the frame).
      */
     @Override
     public List<Map<String, Object>> queueCounters() {
@@ -202,9 +202,9 @@ public final class VhostUserPort implements Port {
             m.put("txPackets", c.toGuestFrames());
             m.put("txBytes", c.toGuestBytes());
             Map<String, Object> drops = new LinkedHashMap<>();
-            drops.put("guest_refused", c.fromGuestRefused());
-            drops.put("no_buffers", c.toGuestNoBuffers());
-            drops.put("buffer_too_small", c.toGuestTooBig());
+            drops.put("guestRefused", c.fromGuestRefused());
+            drops.put("noBuffers", c.toGuestNoBuffers());
+            drops.put("bufferTooSmall", c.toGuestTooBig());
             m.put("drops", drops);
             out.add(m);
         }

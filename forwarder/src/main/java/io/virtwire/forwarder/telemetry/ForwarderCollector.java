@@ -121,17 +121,9 @@ public final class ForwarderCollector implements MultiCollector {
     private static void portMetrics(Families f, Map<?, ?> port) {
         String name = (String) port.get("name");
         Labels l = Labels.of("port", name);
-        f.counter("virtwire_port_rx_packets", "Frames the forwarder received from the port").add(number(port.get("rxPackets")), l);
-        f.counter("virtwire_port_rx_bytes", "Bytes the forwarder received from the port").add(number(port.get("rxBytes")), l);
-        f.counter("virtwire_port_tx_packets", "Frames the forwarder sent out through the port").add(number(port.get("txPackets")), l);
-        f.counter("virtwire_port_tx_bytes", "Bytes the forwarder sent out through the port").add(number(port.get("txBytes")), l);
+        traffic(f, "virtwire_port", "received from the port", "sent out through the port", port, l);
         f.counter("virtwire_port_errors", "Errors on the port").add(number(port.get("errors")), l);
-        Family drops = f.counter("virtwire_port_drops", "Frames dropped at the port, by reason");
-        if (port.get("drops") instanceof Map<?, ?> d) {
-            for (Map.Entry<?, ?> e : d.entrySet()) {
-                drops.add(number(e.getValue()), Labels.of("port", name, "reason", snake(e.getKey().toString())));
-            }
-        }
+        drops(f.counter("virtwire_port_drops", "Frames dropped at the port, by reason"), port, l);
         if (port.get("link") instanceof Map<?, ?> link) {
             f.gauge("virtwire_port_link_up", "1 while the port's link is up (a guest connected with running rings)")
                     .add(Boolean.TRUE.equals(link.get("up")) ? 1 : 0, l);
@@ -153,15 +145,23 @@ public final class ForwarderCollector implements MultiCollector {
 
     private static void queueMetrics(Families f, String port, Map<?, ?> q) {
         Labels l = Labels.of("port", port, "queue", String.valueOf(q.get("queue")));
-        f.counter("virtwire_queue_rx_packets", "Frames the forwarder received on the queue").add(number(q.get("rxPackets")), l);
-        f.counter("virtwire_queue_rx_bytes", "Bytes the forwarder received on the queue").add(number(q.get("rxBytes")), l);
-        f.counter("virtwire_queue_tx_packets", "Frames the forwarder delivered into the queue").add(number(q.get("txPackets")), l);
-        f.counter("virtwire_queue_tx_bytes", "Bytes the forwarder delivered into the queue").add(number(q.get("txBytes")), l);
-        Family drops = f.counter("virtwire_queue_drops", "Frames dropped at the queue, by reason");
-        if (q.get("drops") instanceof Map<?, ?> d) {
+        traffic(f, "virtwire_queue", "received on the queue", "delivered into the queue", q, l);
+        drops(f.counter("virtwire_queue_drops", "Frames dropped at the queue, by reason"), q, l);
+    }
+
+    /** The frame and byte counters both a port and a queue report; the help says where they crossed. */
+    private static void traffic(Families f, String prefix, String received, String sent, Map<?, ?> counts, Labels l) {
+        f.counter(prefix + "_rx_packets", "Frames the forwarder " + received).add(number(counts.get("rxPackets")), l);
+        f.counter(prefix + "_rx_bytes", "Bytes the forwarder " + received).add(number(counts.get("rxBytes")), l);
+        f.counter(prefix + "_tx_packets", "Frames the forwarder " + sent).add(number(counts.get("txPackets")), l);
+        f.counter(prefix + "_tx_bytes", "Bytes the forwarder " + sent).add(number(counts.get("txBytes")), l);
+    }
+
+    /** One point per reason in the {@code drops} map of a port's or a queue's stats, labelled as theirs plus the reason. */
+    private static void drops(Family family, Map<?, ?> counts, Labels l) {
+        if (counts.get("drops") instanceof Map<?, ?> d) {
             for (Map.Entry<?, ?> e : d.entrySet()) {
-                drops.add(number(e.getValue()), Labels.of("port", port, "queue", String.valueOf(q.get("queue")),
-                        "reason", snake(e.getKey().toString())));
+                family.add(number(e.getValue()), l.add("reason", snake(e.getKey().toString())));
             }
         }
     }

@@ -85,7 +85,7 @@ class ControlLimitsIT {
                     BufferedReader in = reader(extra);
                     JsonNode r = JSON.readTree(in.readLine());
                     assertFalse(r.get("ok").asBoolean(), r.toString());
-                    assertEquals("TOO_MANY_CLIENTS", r.get("error").get("code").asText(), r.toString());
+                    assertEquals("TOO_MANY_CLIENTS", r.get("error").get("kind").asText(), r.toString());
                     assertTrue(r.get("error").get("message").asText().contains("controlMaxClients"), r.toString());
                     assertNull(in.readLine(), "closed after the refusal");
                 }
@@ -98,7 +98,7 @@ class ControlLimitsIT {
                     BufferedReader in = reader(c);
                     String line = in.readLine();
                     JsonNode r = JSON.readTree(line);
-                    String code = r.get("error").get("code").asText();
+                    String code = r.get("error").get("kind").asText();
                     if (code.equals("IDLE_TIMEOUT")) {
                         idle++;
                         if (firstIdleNanos == 0) {

@@ -47,28 +47,43 @@ class TcgGuestsIT {
         fwd.awaitSockets(dir.resolve("vm1.sock"), dir.resolve("vm2.sock"));
     }
 
+    /** What a test checks while both guests of {@link #transferIntact} still run, given the sender's output. */
+    private interface WhileConnected {
+        void check(String senderOutput) throws Exception;
+    }
+
+    /**
+     * Guest g1 (vm1) pings g2 (vm2) three times, then sends it {@code kib} KiB of random bytes over TCP; every byte
+     * must arrive and the md5 sums of both ends must match. {@code then} runs before the guests stop.
+     */
+    private void transferIntact(int kib, int senderSeconds, int receiverSeconds, WhileConnected then) throws Exception {
+        try (TcgGuest receiver = TcgGuest.start("g2", dir.resolve("vm2.sock"), "52:54:00:00:00:02", "10.77.0.2",
+                "nc -l -p 5001 > /tmp/data; echo RECEIVED $(md5sum < /tmp/data) $(wc -c < /tmp/data)", dir)) {
+            // the sender pings at once: under load the receiver may still be booting, so wait for it
+            receiver.await("VIRTWIRE-GUEST-READY", 180);
+            try (TcgGuest sender = TcgGuest.start("g1", dir.resolve("vm1.sock"), "52:54:00:00:00:01", "10.77.0.1",
+                         "ping -c 3 -W 5 10.77.0.2 && dd if=/dev/urandom of=/tmp/data bs=1024 count=" + kib
+                                 + " 2>/dev/null && echo SENT $(md5sum < /tmp/data) && sleep 1 && nc 10.77.0.2 5001 < /tmp/data",
+                         dir)) {
+                String out = sender.await("VIRTWIRE-GUEST-RESULT", senderSeconds);
+                assertTrue(out.contains("VIRTWIRE-GUEST-RESULT rc=0"), out);
+                String in = receiver.await("RECEIVED", receiverSeconds);
+                Matcher sent = Pattern.compile("SENT ([0-9a-f]{32})").matcher(out);
+                Matcher got = Pattern.compile("RECEIVED ([0-9a-f]{32}) +- +(\\d+)").matcher(in);
+                assertTrue(sent.find() && got.find(), "checksums printed:\n" + out + "\n---\n" + in);
+                assertEquals(Integer.toString(kib * 1024), got.group(2), "every byte arrived");
+                assertEquals(sent.group(1), got.group(1), "the " + kib + " KiB arrived intact");
+                then.check(out);
+            }
+        }
+    }
+
     @Test
     void twoGuestsPingEachOtherAndAMegabyteArrivesIntact() throws Exception {
         try (ForwarderProcess fwd = ForwarderProcess.start(dir.resolve("fwd.log"), "--config", config().toString())) {
             awaitSockets(fwd);
-            try (TcgGuest receiver = TcgGuest.start("g2", dir.resolve("vm2.sock"), "52:54:00:00:00:02", "10.77.0.2",
-                    "nc -l -p 5001 > /tmp/data; echo RECEIVED $(md5sum < /tmp/data) $(wc -c < /tmp/data)", dir)) {
-                // the sender pings at once: under load the receiver may still be booting, so wait for it
-                receiver.await("VIRTWIRE-GUEST-READY", 180);
-                try (TcgGuest sender = TcgGuest.start("g1", dir.resolve("vm1.sock"), "52:54:00:00:00:01", "10.77.0.1",
-                             "ping -c 3 -W 5 10.77.0.2 && dd if=/dev/urandom of=/tmp/data bs=1024 count=1024 2>/dev/null"
-                                     + " && echo SENT $(md5sum < /tmp/data) && sleep 1 && nc 10.77.0.2 5001 < /tmp/data", dir)) {
-                    String out = sender.await("VIRTWIRE-GUEST-RESULT", 180);
-                    assertTrue(out.contains("3 packets transmitted, 3 packets received"), "ping through the forwarder:\n" + out);
-                    assertTrue(out.contains("VIRTWIRE-GUEST-RESULT rc=0"), out);
-                    String in = receiver.await("RECEIVED", 60);
-                    Matcher sent = Pattern.compile("SENT ([0-9a-f]{32})").matcher(out);
-                    Matcher got = Pattern.compile("RECEIVED ([0-9a-f]{32}) +- +(\\d+)").matcher(in);
-                    assertTrue(sent.find() && got.find(), "checksums printed:\n" + out + "\n---\n" + in);
-                    assertEquals("1048576", got.group(2), "every byte arrived");
-                    assertEquals(sent.group(1), got.group(1), "the megabyte arrived intact");
-                }
-            }
+            transferIntact(1024, 180, 60, out -> assertTrue(out.contains("3 packets transmitted, 3 packets received"),
+                    "ping through the forwarder:\n" + out));
         }
     }
 
@@ -83,37 +98,22 @@ class TcgGuestsIT {
         try (ForwarderProcess fwd = ForwarderProcess.start(dir.resolve("fwd.log"), "--config",
                 config(true, offloads2).toString())) {
             awaitSockets(fwd);
-            try (TcgGuest receiver = TcgGuest.start("g2", dir.resolve("vm2.sock"), "52:54:00:00:00:02", "10.77.0.2",
-                    "nc -l -p 5001 > /tmp/data; echo RECEIVED $(md5sum < /tmp/data) $(wc -c < /tmp/data)", dir)) {
-                // the sender pings at once: under load the receiver may still be booting, so wait for it
-                receiver.await("VIRTWIRE-GUEST-READY", 180);
-                try (TcgGuest sender = TcgGuest.start("g1", dir.resolve("vm1.sock"), "52:54:00:00:00:01", "10.77.0.1",
-                             "ping -c 3 -W 5 10.77.0.2 && dd if=/dev/urandom of=/tmp/data bs=1024 count=4096 2>/dev/null"
-                                     + " && echo SENT $(md5sum < /tmp/data) && sleep 1 && nc 10.77.0.2 5001 < /tmp/data", dir)) {
-                    String out = sender.await("VIRTWIRE-GUEST-RESULT", 240);
-                    assertTrue(out.contains("VIRTWIRE-GUEST-RESULT rc=0"), out);
-                    String in = receiver.await("RECEIVED", 120);
-                    Matcher sent = Pattern.compile("SENT ([0-9a-f]{32})").matcher(out);
-                    Matcher got = Pattern.compile("RECEIVED ([0-9a-f]{32}) +- +(\\d+)").matcher(in);
-                    assertTrue(sent.find() && got.find(), "checksums printed:\n" + out + "\n---\n" + in);
-                    assertEquals("4194304", got.group(2), "every byte arrived");
-                    assertEquals(sent.group(1), got.group(1), "the 4 MiB arrived intact");
-                    try (ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
-                        JsonNode ports = c.call("{\"op\":\"stats\"}").get("result").get("ports");
-                        JsonNode vm1 = ports.get(0).get("name").asText().equals("vm1") ? ports.get(0) : ports.get(1);
-                        JsonNode vm2 = vm1 == ports.get(0) ? ports.get(1) : ports.get(0);
-                        long average = vm1.get("rxBytes").asLong() / Math.max(1, vm1.get("rxPackets").asLong());
-                        assertTrue(average > 3000, "vm1's guest sent TSO frames: average " + average + " bytes\n" + vm1);
-                        assertEquals(0, vm1.get("drops").get("bad_offload").asLong(), vm1.toString());
-                        long delivered = vm2.get("txBytes").asLong() / Math.max(1, vm2.get("txPackets").asLong());
-                        if (offloads2) {
-                            assertTrue(delivered > 3000, "vm2 took GSO frames: average " + delivered + " bytes\n" + vm2);
-                        } else {
-                            assertTrue(delivered <= 1514, "vm2 got segments: average " + delivered + " bytes\n" + vm2);
-                        }
+            transferIntact(4096, 240, 120, out -> {
+                try (ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
+                    JsonNode ports = c.call("{\"op\":\"stats\"}").get("result").get("ports");
+                    JsonNode vm1 = ports.get(0).get("name").asText().equals("vm1") ? ports.get(0) : ports.get(1);
+                    JsonNode vm2 = vm1 == ports.get(0) ? ports.get(1) : ports.get(0);
+                    long average = vm1.get("rxBytes").asLong() / Math.max(1, vm1.get("rxPackets").asLong());
+                    assertTrue(average > 3000, "vm1's guest sent TSO frames: average " + average + " bytes\n" + vm1);
+                    assertEquals(0, vm1.get("drops").get("badOffload").asLong(), vm1.toString());
+                    long delivered = vm2.get("txBytes").asLong() / Math.max(1, vm2.get("txPackets").asLong());
+                    if (offloads2) {
+                        assertTrue(delivered > 3000, "vm2 took GSO frames: average " + delivered + " bytes\n" + vm2);
+                    } else {
+                        assertTrue(delivered <= 1514, "vm2 got segments: average " + delivered + " bytes\n" + vm2);
                     }
                 }
-            }
+            });
         }
     }
 

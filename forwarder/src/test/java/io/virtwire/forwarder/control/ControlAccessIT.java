@@ -69,7 +69,7 @@ class ControlAccessIT {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         JsonNode r = new ObjectMapper().readTree(out);
         assertFalse(r.get("ok").asBoolean(), out);
-        assertEquals("NOT_ALLOWED", r.get("error").get("code").asText());
+        assertEquals("NOT_ALLOWED", r.get("error").get("kind").asText());
         assertTrue(r.get("error").get("message").asText().contains("uid 65534"), out);
 
         try (ControlClient root = new ControlClient(sock)) {
@@ -153,7 +153,7 @@ class ControlAccessIT {
             assertEquals(name, added.get("result").get("port").get("iface").asText());
             assertTrue(Files.exists(Path.of("/sys/class/net", name)), "the TAP interface exists");
             JsonNode dup = c.call("{\"op\":\"port.add\",\"port\":{\"name\":\"t2\",\"type\":\"tap\",\"iface\":\"" + name + "\"}}");
-            assertEquals("INTERFACE_IN_USE", dup.get("error").get("code").asText(), dup.toString());
+            assertEquals("INTERFACE_IN_USE", dup.get("error").get("kind").asText(), dup.toString());
             assertTrue(c.call("{\"op\":\"port.del\",\"name\":\"t\"}").get("ok").asBoolean());
             assertFalse(Files.exists(Path.of("/sys/class/net", name)), "closing a non-persistent TAP removes it");
         }

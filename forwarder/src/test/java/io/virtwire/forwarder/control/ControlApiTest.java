@@ -52,7 +52,7 @@ class ControlApiTest {
         String before = ok("{\"op\":\"port.list\"}").toString();
         JsonNode r = client.raw(request);
         assertFalse(r.get("ok").asBoolean(), "expected refusal for " + request + ", got " + r);
-        assertEquals(code, r.get("error").get("code").asText(), r.toString());
+        assertEquals(code, r.get("error").get("kind").asText(), r.toString());
         String message = r.get("error").get("message").asText();
         assertTrue(message.contains(messagePart), "message '" + message + "' should mention '" + messagePart + "'");
         assertEquals(before, ok("{\"op\":\"port.list\"}").toString(), "a refused request changes nothing");
@@ -100,13 +100,13 @@ class ControlApiTest {
         assertEquals(1, stats.get("ports").size());
         JsonNode boot = stats.get("ports").get(0);
         assertEquals(0, boot.get("rxPackets").asLong());
-        assertEquals(0, boot.get("drops").get("no_buffers").asLong());
+        assertEquals(0, boot.get("drops").get("noBuffers").asLong());
         assertFalse(boot.get("link").get("up").asBoolean());
         JsonNode queues = boot.get("queues");
         assertEquals(1, queues.size(), "a vhost-user port lists its queue pairs: " + boot);
         assertEquals(0, queues.get(0).get("queue").asInt());
         assertEquals(0, queues.get(0).get("rxPackets").asLong());
-        assertEquals(0, queues.get(0).get("drops").get("no_buffers").asLong());
+        assertEquals(0, queues.get(0).get("drops").get("noBuffers").asLong());
         assertEquals("boot", ok("{\"op\":\"stats\",\"name\":\"boot\"}").get("ports").get(0).get("name").asText());
         assertEquals(0, ok("{\"op\":\"macs\"}").get("macs").size());
         assertEquals(0, ok("{\"op\":\"macs\",\"vlan\":10,\"port\":\"boot\"}").get("macs").size());

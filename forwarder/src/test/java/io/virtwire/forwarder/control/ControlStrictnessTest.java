@@ -167,8 +167,8 @@ class ControlStrictnessTest {
                 String why = null;
                 if (r.get("ok").asBoolean()) {
                     why = "accepted";
-                } else if (!b.code().equals(r.get("error").get("code").asText())) {
-                    why = "code " + r.get("error").get("code").asText() + ", expected " + b.code();
+                } else if (!b.code().equals(r.get("error").get("kind").asText())) {
+                    why = "code " + r.get("error").get("kind").asText() + ", expected " + b.code();
                 } else {
                     String m = r.get("error").get("message").asText();
                     for (String part : b.parts()) {
@@ -199,7 +199,7 @@ class ControlStrictnessTest {
                 String line = new BufferedReader(new InputStreamReader(Channels.newInputStream(raw),
                         StandardCharsets.UTF_8)).readLine();
                 JsonNode r = JSON.readTree(line);
-                assertEquals("INVALID_JSON", r.get("error").get("code").asText(), line);
+                assertEquals("INVALID_JSON", r.get("error").get("kind").asText(), line);
                 assertTrue(line.contains("UTF-8"), line);
             }
             assertEquals("ok", client.call("{\"op\":\"health\"}").get("result").get("status").asText(),

@@ -45,12 +45,12 @@ class OffloadsControlTest {
             assertEquals(p.get("name").asText().equals("vm1"), p.get("offloads").asBoolean(), p.toString());
         }
         JsonNode stats = client.call("{\"op\":\"stats\",\"name\":\"vm1\"}").get("result").get("ports").get(0);
-        assertEquals(0, stats.get("drops").get("bad_offload").asLong(), "the counter exists: " + stats);
+        assertEquals(0, stats.get("drops").get("badOffload").asLong(), "the counter exists: " + stats);
 
         JsonNode refused = client.call("{\"op\":\"port.add\",\"port\":{\"name\":\"vm2\",\"socket\":\""
                 + dir.resolve("vm2.sock") + "\",\"offloads\":\"sometimes\"}}");
         assertFalse(refused.get("ok").asBoolean(), refused.toString());
-        assertEquals("INVALID_ARGUMENT", refused.get("error").get("code").asText(), refused.toString());
+        assertEquals("INVALID_ARGUMENT", refused.get("error").get("kind").asText(), refused.toString());
         // names the value and the rule (Jackson's message; the field's name is not in it, for any port field)
         assertTrue(refused.get("error").get("message").asText().contains("sometimes"), refused.toString());
         assertEquals(2, client.call("{\"op\":\"port.list\"}").get("result").get("ports").size(), "nothing added");

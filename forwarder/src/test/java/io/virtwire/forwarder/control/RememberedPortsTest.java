@@ -198,7 +198,7 @@ class RememberedPortsTest {
         try (Daemon again = Daemon.start(config(List.of())); ControlClient c = new ControlClient(dir.resolve("control.sock"))) {
             assertEquals("a", ok(c, "{\"op\":\"port.del\",\"name\":\"a\"}").get("removed").asText());
             assertEquals("[]", ok(c, "{\"op\":\"health\"}").get("portsNotRestored").toString());
-            assertEquals("UNKNOWN_PORT", c.call("{\"op\":\"port.del\",\"name\":\"a\"}").get("error").get("code").asText());
+            assertEquals("UNKNOWN_PORT", c.call("{\"op\":\"port.del\",\"name\":\"a\"}").get("error").get("kind").asText());
         }
         Files.delete(taken);
         JsonNode last = portsAfterRestart(List.of());

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static io.virtwire.vhostuser.net.TestGuest.frame;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -51,22 +52,6 @@ class GuestsThroughForwarderTest {
     private SwitchPort vhostPort(Forwarder f, String name, VlanConfig vlan) throws Exception {
         return f.addPort(new PortConfig(name, "vhost-user", dir.resolve(name + ".sock").toString(), "server",
                 null, null, null, null, vlan));
-    }
-
-    static byte[] frame(long dst, long src, int seq, int length) {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            b.put((byte) (dst >>> shift));
-        }
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            b.put((byte) (src >>> shift));
-        }
-        b.putShort((short) 0x88B5); // local experimental ethertype
-        b.putInt(seq);
-        while (b.hasRemaining()) {
-            b.put((byte) (seq + b.position()));
-        }
-        return b.array();
     }
 
     private static final long MAC_1 = 0x52_54_00_00_00_01L;
@@ -154,7 +139,7 @@ class GuestsThroughForwarderTest {
         for (Map<String, Object> q : queues) {
             assertEquals(3L, q.get("txPackets"), "queue " + q);
             assertEquals(270L, q.get("txBytes"), "queue " + q);
-            assertEquals(Map.of("guest_refused", 0L, "no_buffers", 0L, "buffer_too_small", 0L), q.get("drops"));
+            assertEquals(Map.of("guestRefused", 0L, "noBuffers", 0L, "bufferTooSmall", 0L), q.get("drops"));
         }
         assertEquals(1, f.port("single").port().queueCounters().size());
     }

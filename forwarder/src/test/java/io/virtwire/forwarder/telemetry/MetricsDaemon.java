@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,7 +58,7 @@ record MetricsDaemon(Daemon daemon, TestGuest g1, TestGuest g2) implements AutoC
     /** {@code n} frames from guest 1 to guest 2, which takes them (so its receive ring never runs dry). */
     void sendBurst(int n, int seq) throws Exception {
         for (int i = 0; i < n; i++) {
-            g1.send(frame(MAC_2, MAC_1, seq + i, 100));
+            g1.send(TestGuest.frame(MAC_2, MAC_1, seq + i, 100));
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         int reaped = 0;
@@ -68,19 +67,6 @@ record MetricsDaemon(Daemon daemon, TestGuest g1, TestGuest g2) implements AutoC
             Thread.sleep(1);
         }
         g2.receive(n, Duration.ofSeconds(5));
-    }
-
-    static byte[] frame(long dst, long src, int seq, int length) {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            b.put((byte) (dst >>> shift));
-        }
-        for (int shift = 40; shift >= 0; shift -= 8) {
-            b.put((byte) (src >>> shift));
-        }
-        b.putShort((short) 0x88B5);
-        b.putInt(seq);
-        return b.array();
     }
 
     @Override

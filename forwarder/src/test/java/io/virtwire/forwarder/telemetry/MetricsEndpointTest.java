@@ -1,16 +1,15 @@
 package io.virtwire.forwarder.telemetry;
 
+import io.virtwire.forwarder.SilentCheck;
 import io.virtwire.forwarder.app.Daemon;
 import io.virtwire.forwarder.config.ForwarderConfig;
 import io.virtwire.forwarder.switching.SwitchPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,6 +44,9 @@ class MetricsEndpointTest {
             assertEquals(1, value(text, "virtwire_mac_table_entries"), "guest 1's address learned (guest 2 sent nothing)");
             assertTrue(text.contains("virtwire_port_drops_total{port=\"vm2\",reason=\"no_buffers\"}"), text);
             assertTrue(text.contains("virtwire_queue_rx_packets_total{port=\"vm1\",queue=\"0\"}"), text);
+            assertTrue(text.contains("virtwire_queue_drops_total{port=\"vm2\",queue=\"0\",reason=\"no_buffers\"}"), text);
+            assertTrue(text.contains("# HELP virtwire_port_tx_packets_total Frames the forwarder sent out through the port\n")
+                    && text.contains("# HELP virtwire_queue_tx_bytes_total Bytes the forwarder delivered into the queue\n"), text);
             assertTrue(text.contains("virtwire_worker_busy_seconds_total{worker=\"vw-worker-0\"}"), text);
             assertTrue(text.contains("virtwire_worker_busy_ratio{worker=\"vw-worker-0\"}"), text);
             assertTrue(text.contains("virtwire_uptime_seconds "), text);
@@ -59,14 +61,8 @@ class MetricsEndpointTest {
             String text = d.scrape();
             Path promtool = Path.of("/usr/bin/promtool");
             assertTrue(Files.isExecutable(promtool), "promtool is missing: apt-get install prometheus (scripts/setup)");
-            Process p = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectErrorStream(true).start();
-            p.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            p.getInputStream().transferTo(out);
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertEquals("", out.toString(StandardCharsets.UTF_8), "promtool check metrics on:\n" + text);
-            assertEquals(0, p.exitValue());
+            SilentCheck.assertSilent(List.of(promtool.toString(), "check", "metrics"), text,
+                    "promtool check metrics on:\n" + text);
         }
     }
 

@@ -7,6 +7,7 @@ import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.transport.Connection;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -162,5 +163,26 @@ public final class TestGuest implements AutoCloseable {
             other.close();
         }
         ram.close();
+    }
+
+    /**
+     * An Ethernet frame of {@code length} bytes (at least 18) from {@code src} to {@code dst} (MACs as 48-bit longs):
+     * the local experimental ethertype, {@code seq} after it, then bytes derived from {@code seq} and their place,
+     * so that a frame that arrives can be told apart and checked whole.
+     */
+    public static byte[] frame(long dst, long src, int seq, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            b.put((byte) (dst >>> shift));
+        }
+        for (int shift = 40; shift >= 0; shift -= 8) {
+            b.put((byte) (src >>> shift));
+        }
+        b.putShort((short) 0x88B5); // local experimental ethertype
+        b.putInt(seq);
+        while (b.hasRemaining()) {
+            b.put((byte) (seq + b.position()));
+        }
+        return b.array();
     }
 }

@@ -113,7 +113,7 @@ public final class ForwarderStatsCommand implements Runnable {
             t.row(p.path("name").asText(), p.path("rxPackets").asLong(), p.path("rxBytes").asLong(), p.path("txPackets").asLong(),
                     p.path("txBytes").asLong(), ForwarderText.sum(p.path("drops")) + drops(p.path("drops")), p.path("errors").asLong(),
                     link.path("up").asBoolean() ? "up" : "down " + link.path("downForMillis").asLong() + " ms",
-                    link.path("lastOutageMillis").asLong(-1) < 0 ? null : link.get("lastOutageMillis").asLong());
+                    lastOutage(link));
         }
         t.print(out);
         queues(out, r, perQueue);
@@ -170,7 +170,13 @@ public final class ForwarderStatsCommand implements Runnable {
         t.print(out);
     }
 
-    /** The non-zero drop reasons, e.g. " (no_buffers 3, mtu 1)"; empty when nothing was dropped. */
+    /** The last outage's length; null before the first one (an older forwarder wrote -1 for that). */
+    private static Long lastOutage(JsonNode link) {
+        JsonNode n = link.path("lastOutageMillis");
+        return n.isNumber() && n.asLong() >= 0 ? n.asLong() : null;
+    }
+
+    /** The non-zero drop reasons, e.g. " (noBuffers 3, mtu 1)"; empty when nothing was dropped. */
     private static String drops(JsonNode drops) {
         StringBuilder b = new StringBuilder();
         drops.properties().forEach(e -> {

@@ -75,7 +75,7 @@ public final class HostApplyCommand implements Callable<Integer> {
         ApplyReport report = new Applier().apply(plan, host.actions());
         output.emit(report, out -> render(report, out));
         if (report.failed()) {
-            io.err().println("virtwire: error: step failed: " + report.failedStep() + ": " + report.error()
+            io.err().println("virtwire: error: step failed: " + report.failedStep() + ": " + report.error().message()
                     + (report.rollbackErrors().isEmpty() ? "; the steps done before it were rolled back" : "; rollback was incomplete"));
             return ExitCode.HOST_ERROR;
         }
@@ -90,7 +90,7 @@ public final class HostApplyCommand implements Callable<Integer> {
     static void render(ApplyReport report, PrintWriter out) {
         if (report.failed()) {
             out.println("FAILED: " + report.failedStep());
-            out.println("  " + report.error());
+            out.println("  " + report.error().message());
             if (!report.rolledBack().isEmpty()) {
                 out.println("Rolled back:");
                 report.rolledBack().forEach(s -> out.println("  " + s));

@@ -33,11 +33,13 @@ public final class HostPlanCommand implements Runnable {
     /**
      * The JSON of "virtwire host plan" and "host apply --dry-run".
      *
+     * @param changed        whether running the plan would change the host (steps is not empty)
+     *
      * @param rebootRequired whether the running kernel gets all of the profile only by booting again
      * @param rebootReasons  why (each kernel parameter missing from /proc/cmdline, each loaded module's new options)
      * @param cmdline        the running kernel's command line (/proc/cmdline) and the next boot's once the plan ran
      */
-    public record PlanResult(String profile, boolean changes, List<String> steps, boolean rebootRequired, List<String> rebootReasons,
+    public record PlanResult(String profile, boolean changed, List<String> steps, boolean rebootRequired, List<String> rebootReasons,
                              Cmdline cmdline) {
 
         static PlanResult of(String profile, Plan plan) {
@@ -58,7 +60,7 @@ public final class HostPlanCommand implements Runnable {
     }
 
     static void render(PlanResult result, PrintWriter out) {
-        if (!result.changes()) {
+        if (!result.changed()) {
             out.println("The host already matches " + result.profile() + ": nothing to do.");
         } else {
             out.println("Plan for " + result.profile() + ": " + result.steps().size() + " steps");

@@ -1,6 +1,7 @@
 package io.virtwire.provisioner.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.virtwire.provisioner.JsonError;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.domain.VirtTypeDetector;
 import io.virtwire.provisioner.forwarder.ForwarderControlClient;
@@ -40,9 +41,15 @@ public final class RealDemo {
     public record Guest(String name, String ip, String mac, GuestConsole console) {
     }
 
-    /** What the demo did and saw; {@code --output json} prints it. */
-    public record Summary(boolean passed, String failure, String virtType, String virtTypeReason, List<String> domains,
-                          String runDir, long forwarderPid, List<PingResult> pings, JsonNode stats, long seconds) {
+    /**
+     * What the demo did and saw; {@code --output json} prints it.
+     *
+     * @param error        why it failed ({@code {kind, message}}: CHECK_FAILED for unanswered pings, TIMEOUT, INTERRUPTED, or
+     *                     the failed step's kind), null when it passed
+     * @param forwarderPid the forwarder it started, null when it did not get that far
+     */
+    public record Summary(boolean passed, JsonError error, String virtType, String virtTypeReason, List<String> domains,
+                          String runDir, Long forwarderPid, List<PingResult> pings, JsonNode stats, long seconds) {
     }
 
     public static final String DOMAIN_PREFIX = "vw-demo-";
@@ -104,7 +111,7 @@ public final class RealDemo {
         }, "virtwire-demo-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         VirtTypeDetector.Choice virt = new VirtTypeDetector(hostRoot).detect();
-        String failure = null;
+        JsonError failure = null;
         List<PingResult> pings = List.of();
         JsonNode stats = null;
         try {
@@ -115,19 +122,21 @@ public final class RealDemo {
                 out.println();
                 out.println("Result: all " + pings.size() + " pings answered, through the forwarder's vhost-user ports and its AF_PACKET port.");
             } else {
-                failure = "not answered: " + String.join(", ", unanswered.stream().map(p -> p.from() + " -> " + p.to()).toList());
+                failure = new JsonError("CHECK_FAILED", "not answered: " + String.join(", ", unanswered.stream().map(p -> p.from() + " -> " + p.to()).toList()));
             }
-        } catch (Deadline.Expired | VirtwireException e) {
-            failure = e.getMessage();
+        } catch (Deadline.Expired e) {
+            failure = new JsonError("TIMEOUT", e.getMessage());
+        } catch (VirtwireException e) {
+            failure = JsonError.of(e.kind(), e.getMessage());
         } catch (IOException e) {
-            failure = "I/O error: " + e.getMessage();
+            failure = JsonError.of(VirtwireException.Kind.HOST, "I/O error: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            failure = "interrupted";
+            failure = new JsonError("INTERRUPTED", "interrupted");
         } finally {
             if (failure != null) {
                 out.println();
-                out.println("virtwire demo: FAILED: " + failure);
+                out.println("virtwire demo: FAILED: " + failure.message());
                 if (forwarder != null) {
                     out.println("forwarder log (last lines):");
                     out.println(forwarder.logTail());
@@ -142,7 +151,7 @@ public final class RealDemo {
             }
         }
         return new Summary(failure == null, failure, virt.virtType(), virt.reason(), guests.stream().map(Guest::name).toList(),
-                run == null ? null : run.toString(), forwarder == null ? -1 : forwarder.pid(), pings, stats,
+                run == null ? null : run.toString(), forwarder == null || forwarder.pid() < 0 ? null : forwarder.pid(), pings, stats,
                 Duration.ofNanos(System.nanoTime() - started).toSeconds());
     }
 

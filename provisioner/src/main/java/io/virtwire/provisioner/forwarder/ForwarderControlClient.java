@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.forwarder;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * One connection per request keeps the client stateless; every step (connect, write, read) is bounded by the
  * timeout so a hung daemon cannot hang the CLI or the libvirt hook.
  *
- * <p>Failures become {@link VirtwireException}s: the daemon's refusals keep its code and message, mapped to the
+ * <p>Failures become {@link VirtwireException}s: the daemon's refusals keep its error kind and message, mapped to the
  * CLI's kinds ({@link #kindOf}); a daemon that is not running is {@code UNAVAILABLE} with how to start it.
  */
 public final class ForwarderControlClient {
@@ -53,7 +54,8 @@ public final class ForwarderControlClient {
 
     /** A response line: {@code {"id":..,"ok":true,"result":{..}}} or {@code {"id":..,"ok":false,"error":{..}}}. */
     public record Response(JsonNode id, boolean ok, JsonNode result, Error error) {
-        public record Error(String code, String message) {
+        /** {@code kind}: the daemon's error name; a forwarder older than issue 18 called it {@code code}. */
+        public record Error(@JsonAlias("code") String kind, String message) {
         }
     }
 
@@ -104,7 +106,7 @@ public final class ForwarderControlClient {
         Response r = parse(exchange(req.toString()));
         if (!r.ok()) {
             Response.Error e = r.error() == null ? new Response.Error("INTERNAL", "refused without an error object") : r.error();
-            throw new VirtwireException(kindOf(e.code()), "forwarder refused " + op + " (" + e.code() + "): " + e.message());
+            throw new VirtwireException(kindOf(e.kind()), "forwarder refused " + op + " (" + e.kind() + "): " + e.message());
         }
         if (r.id() != null && r.id().asLong() != id) {
             throw new VirtwireException(VirtwireException.Kind.HOST, "forwarder at " + socket + " answered request " + r.id()
@@ -113,7 +115,7 @@ public final class ForwarderControlClient {
         return r.result() == null ? JSON.createObjectNode() : r.result();
     }
 
-    /** How the daemon's error codes (ForwarderException) map to the CLI's kinds and exit codes. */
+    /** How the daemon's error kinds (ForwarderException's codes) map to the CLI's kinds and exit codes. */
     public static VirtwireException.Kind kindOf(String code) {
         return switch (code == null ? "" : code) {
             case "UNKNOWN_PORT", "NO_SUCH_INTERFACE" -> VirtwireException.Kind.NOT_FOUND;

@@ -168,7 +168,7 @@ public final class HostInventoryReader {
                 paths.read(dev.resolve("device")).orElse(null),
                 paths.linkName(dev.resolve("driver")).orElse(null),
                 uplink,
-                paths.readInt(dev.resolve("numa_node")).orElse(-1),
+                paths.readInt(dev.resolve("numa_node")).filter(n -> n >= 0).orElse(null), // sysfs: -1 for none
                 uplink == null ? null : paths.read(dev.resolve("net").resolve(uplink).resolve("operstate")).orElse(null),
                 paths.readInt(dev.resolve("sriov_totalvfs")).orElse(null),
                 paths.readInt(dev.resolve("sriov_numvfs")).orElse(null),

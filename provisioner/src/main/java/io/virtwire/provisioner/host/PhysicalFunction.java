@@ -11,7 +11,7 @@ import java.util.List;
  * @param deviceId       "0x1521"
  * @param driver         bound driver name, null when unbound
  * @param netdev         kernel netdev name (the uplink; representors listed apart), null on vfio/uio
- * @param numaNode       NUMA node, -1 when the platform reports none
+ * @param numaNode       NUMA node, null when the platform reports none (sysfs says -1)
  * @param link           operstate of the netdev ("up", "down"), null without a netdev
  * @param sriovTotalVfs  sysfs sriov_totalvfs (what the driver allows), null without SR-IOV
  * @param sriovNumVfs    sysfs sriov_numvfs, null without SR-IOV
@@ -24,7 +24,7 @@ import java.util.List;
  * @param representors   switchdev representor netdevs on this PF
  * @param vfs            VFs in index order
  */
-public record PhysicalFunction(String address, String vendorId, String deviceId, String driver, String netdev, int numaNode,
+public record PhysicalFunction(String address, String vendorId, String deviceId, String driver, String netdev, Integer numaNode,
                                String link, Integer sriovTotalVfs, Integer sriovNumVfs, String eswitchMode, String iommuGroup,
                                SriovCapability sriov, AcsCapability acs, PciBridge upstreamBridge, AerCounters aer,
                                List<String> representors, List<VirtualFunction> vfs) {

@@ -161,7 +161,7 @@ class ForwarderCommandsTest {
         JsonNode all = json("forwarder", "stats");
         assertEquals(2, all.get("ports").size());
         assertEquals(0, all.get("ports").get(0).get("rxPackets").asLong());
-        assertTrue(all.get("ports").get(0).get("drops").has("no_buffers"), all.toString());
+        assertTrue(all.get("ports").get(0).get("drops").has("noBuffers"), all.toString());
         assertFalse(all.get("ports").get(0).get("link").get("up").asBoolean());
         assertEquals(0, all.get("macTable").get("entries").asInt());
 
@@ -197,7 +197,7 @@ class ForwarderCommandsTest {
         JsonNode ports = json("forwarder", "stats").get("ports");
         assertEquals(3, ports.get(0).get("queues").size(), ports.toString());
         assertEquals(2, ports.get(0).get("queues").get(2).get("queue").asInt());
-        assertEquals(0, ports.get(0).get("queues").get(2).get("drops").get("buffer_too_small").asLong());
+        assertEquals(0, ports.get(0).get("queues").get(2).get("drops").get("bufferTooSmall").asLong());
         String text = ok(cli().run("forwarder", "stats")).out();
         List<String> rows = text.lines().map(String::strip).filter(l -> l.matches("mq\\s+\\d\\s+0\\s+0\\s+0\\s+0\\s+0")).toList();
         assertEquals(3, rows.size(), "one row per queue of the multiqueue port: " + text);

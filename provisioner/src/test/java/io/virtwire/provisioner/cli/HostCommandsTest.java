@@ -183,7 +183,8 @@ class HostCommandsTest {
         assertEquals(ExitCode.HOST_ERROR, r.exitCode(), r.toString());
         JsonNode report = json(r);
         assertEquals("vdpa dev add name vdpa1 mgmtdev pci/0000:07:01.2", report.path("failedStep").asText());
-        assertTrue(report.path("error").asText().contains("legacy mode"), r.out());
+        assertEquals("HOST", report.path("error").path("kind").asText(), r.out());
+        assertTrue(report.path("error").path("message").asText().contains("legacy mode"), r.out());
         assertEquals("ip link set ens2f1 vf 0 trust off", report.path("rolledBack").get(0).asText());
         assertTrue(r.err().contains("step failed: vdpa dev add"), r.err());
         assertEquals(before, TreeSnapshot.of(root));

@@ -181,10 +181,23 @@ class ForwarderControlClientTest {
         String[] seen = new String[1];
         againstFake(req -> {
             seen[0] = req;
-            return "{\"ok\":false,\"error\":{\"code\":\"NOT_ALLOWED\",\"message\":\"uid 1000 may not use the forwarder's control socket\"}}\n";
+            return "{\"ok\":false,\"error\":{\"kind\":\"NOT_ALLOWED\",\"message\":\"uid 1000 may not use the forwarder's control socket\"}}\n";
         }, Duration.ofSeconds(2));
         var req = JSON.readTree(seen[0]);
         assertEquals("health", req.get("op").asText());
         assertTrue(req.get("id").isNumber(), seen[0]);
+    }
+
+    @Test
+    void aRefusalKeepsTheDaemonsErrorKindAlsoFromADaemonOlderThanIssue18() throws Exception {
+        VirtwireException now = againstFake(req -> "{\"ok\":false,\"error\":{\"kind\":\"UNKNOWN_PORT\",\"message\":\"no port named 'x'\"}}\n",
+                Duration.ofSeconds(2));
+        assertEquals(VirtwireException.Kind.NOT_FOUND, now.kind());
+        assertTrue(now.getMessage().contains("(UNKNOWN_PORT): no port named 'x'"), now.getMessage());
+        // before issue 18 the daemon called the error's kind "code"
+        VirtwireException old = againstFake(req -> "{\"ok\":false,\"error\":{\"code\":\"UNKNOWN_PORT\",\"message\":\"no port named 'x'\"}}\n",
+                Duration.ofSeconds(2));
+        assertEquals(VirtwireException.Kind.NOT_FOUND, old.kind());
+        assertTrue(old.getMessage().contains("(UNKNOWN_PORT): no port named 'x'"), old.getMessage());
     }
 }

@@ -66,6 +66,8 @@ public final class DescriptorChain {
     private long missIova;
     private boolean missWrite;
     private ChainStatus status = ChainStatus.END;
+    /** The region holding the chain's one buffer when {@link #addOnlySegment} took it, else -1 (then looked up). */
+    private int onlyRegion = -1;
     private String malformedReason;
 
     /**
@@ -135,7 +137,10 @@ public final class DescriptorChain {
      * {@code segmentAddress(0)}, this lets a device batch plain region copies (see CopyBatch in virtio.net).
      */
     public int readableRegion() {
-        return firstWritable == 1 ? regionHolding(memory, 0) : -1;
+        if (firstWritable != 1) {
+            return -1;
+        }
+        return count == 1 && onlyRegion >= 0 ? onlyRegion : regionHolding(memory, 0);
     }
 
     /**
@@ -143,7 +148,10 @@ public final class DescriptorChain {
      * when it is one buffer (the usual receive buffer), else -1. Its address is {@code segmentAddress(readableCount())}.
      */
     public int writableRegion() {
-        return count - firstWritable == 1 ? regionHolding(writeMemory, firstWritable) : -1;
+        if (count - firstWritable != 1) {
+            return -1;
+        }
+        return firstWritable == 0 && onlyRegion >= 0 ? onlyRegion : regionHolding(writeMemory, firstWritable);
     }
 
     /** The guest memory the chain's device-writable buffers are in: {@link #memory()} unless an IOMMU view is used. */
@@ -243,6 +251,7 @@ public final class DescriptorChain {
         firstWritable = 0;
         readableBytes = 0;
         writableBytes = 0;
+        onlyRegion = -1;
         id = 0;
         ringSlots = 0;
         memory = mem;
@@ -252,6 +261,7 @@ public final class DescriptorChain {
 
     /** Ends a walk: the chain is empty and MALFORMED with {@code reason}. */
     ChainStatus malformed(String reason) {
+        onlyRegion = -1;
         count = 0;
         firstWritable = 0;
         readableBytes = 0;
@@ -332,6 +342,32 @@ public final class DescriptorChain {
             return "indirect table gpa 0x" + Long.toHexString(d.addr) + " length " + d.len + " is outside guest memory, head " + head;
         }
         return null;
+    }
+
+    /**
+     * The usual frame, as its own small method so it inlines into the walk: {@code d} (neither NEXT nor INDIRECT)
+     * is the whole chain. Takes it if it is a non-empty buffer inside one guest memory region, and keeps that region
+     * for {@link #readableRegion()}/{@link #writableRegion()}; false, with nothing taken, otherwise, and then
+     * {@link #addSegment} takes it or says what is wrong with it.
+     */
+    boolean addOnlySegment(Descriptor d) {
+        boolean writable = (d.flags & F_WRITE) != 0;
+        GuestMemory target = writable ? writeMemory : memory;
+        int region = target.regionIndex(d.addr);
+        if (d.len == 0 || region < 0 || target.regionEnd(region) - d.addr < d.len) {
+            return false;
+        }
+        onlyRegion = region;
+        addrs[0] = d.addr;
+        lens[0] = (int) d.len;
+        count = 1;
+        if (writable) {
+            writableBytes = d.len;
+        } else {
+            readableBytes = d.len;
+            firstWritable = 1;
+        }
+        return true;
     }
 
     /**

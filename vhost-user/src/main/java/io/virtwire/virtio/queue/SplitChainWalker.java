@@ -34,13 +34,28 @@ final class SplitChainWalker {
                      int size, int head) {
         chain.begin(ChainStatus.OK, mem, writeMem, iommu);
         chain.taken(head, 1);
+        d.readSplit(table, (long) head * DESC_SIZE);
+        if ((d.flags & (F_NEXT | F_INDIRECT)) == 0 && chain.addOnlySegment(d)) {
+            return ChainStatus.OK;
+        }
+        return walkFromHead(chain, mem, table, size, head);
+    }
+
+    /**
+     * The general walk, for chains the one-buffer fast path did not take (and to name what is wrong with a bad
+     * one-buffer chain); the head descriptor is already in {@link #d}: it is read once only.
+     */
+    private ChainStatus walkFromHead(DescriptorChain chain, GuestMemory mem, MemorySegment table, int size, int head) {
         int index = head;
-        int topLevelLeft = size;
+        int topLevelLeft = size - 1;
         long indirectGpa = 0;
         int indirectEntries = 0; // > 0 while walking an indirect table
         int indirectLeft = 0;
+        boolean headRead = true;
         while (true) {
-            if (indirectEntries == 0) {
+            if (headRead) {
+                headRead = false;
+            } else if (indirectEntries == 0) {
                 if (topLevelLeft-- == 0) {
                     return chain.malformed("descriptor loop: chain longer than queue size " + size + " at head " + head);
                 }

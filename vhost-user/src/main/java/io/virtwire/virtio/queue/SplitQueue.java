@@ -165,9 +165,9 @@ public final class SplitQueue extends MappedQueue {
             return broken(chain, "available head " + head + " >= queue size " + size + " at avail index " + nextAvail);
         }
         nextAvail = u16(nextAvail + 1);
-        ChainStatus status = missListener == null
-                ? walker.walk(chain, memory, memory, false, desc, size, head)
-                : walker.walk(chain, memory, writeMemory, true, desc, size, head);
+        // one call site: the walk is inlined here once, which keeps pop small enough to be inlined into the device
+        boolean iommu = missListener != null;
+        ChainStatus status = walker.walk(chain, memory, iommu ? writeMemory : memory, iommu, desc, size, head);
         if (status == ChainStatus.MALFORMED) {
             if (chain.iotlbMissed()) {
                 // the entry stays available: taken again once the front-end has sent the translation

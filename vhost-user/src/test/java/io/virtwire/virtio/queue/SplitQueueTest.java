@@ -200,6 +200,54 @@ class SplitQueueTest {
         assertEquals(-1, chain.readableRegion(), "nothing taken");
     }
 
+    /** The usual frame is a chain of one descriptor: the queue's short path takes it, and must agree with the long one. */
+    @Test
+    void oneDescriptorChainsTakeTheShortPathAndAgreeWithTheLongOne() {
+        byte[] frame = pattern(300, 9);
+        mem.write(NEXT - 100, frame);
+        driver.addChain(readable(DATA, 100));        // a transmitted frame
+        driver.addChain(writable(HIGH, 200));        // a receive buffer
+        driver.addChain(readable(NEXT - 100, 300));  // one buffer crossing into the adjacent region
+        driver.addChain(writable(DATA, 0));          // zero length: kept, never touched
+        driver.publish();
+        SplitQueue q = device(false);
+        var memory = mem.memory();
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(1, chain.readableCount());
+        assertEquals(100, chain.readableBytes());
+        assertEquals(memory.regionIndex(DATA), chain.readableRegion());
+        assertEquals(-1, chain.writableRegion());
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(0, chain.readableCount());
+        assertEquals(200, chain.writableBytes());
+        assertEquals(-1, chain.readableRegion());
+        assertEquals(memory.regionIndex(HIGH), chain.writableRegion());
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(-1, chain.readableRegion(), "a buffer crossing regions has no one region");
+        byte[] got = new byte[300];
+        assertEquals(300, chain.copyFromReadable(0, MemorySegment.ofArray(got), 0, 300));
+        assertArrayEquals(frame, got);
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(1, chain.segmentCount());
+        assertEquals(0, chain.writableBytes());
+        assertEquals(ChainStatus.END, q.pop(chain));
+        assertEquals(-1, chain.readableRegion(), "nothing taken");
+        assertEquals(-1, chain.writableRegion(), "nothing taken");
+    }
+
+    @Test
+    void oneDescriptorChainOutsideGuestMemoryIsMalformedWithItsAddress() {
+        SplitQueue q = device(false);
+        q.setMemory(mem.without(HIGH));
+        driver.addChain(writable(HIGH, 64));
+        driver.publish();
+        assertEquals(ChainStatus.MALFORMED, q.pop(chain));
+        assertTrue(q.brokenReason().contains("buffer gpa 0x" + Long.toHexString(HIGH) + " length 64 is outside guest memory"),
+                q.brokenReason());
+        assertEquals(-1, chain.writableRegion());
+        assertEquals(0, chain.segmentCount());
+    }
+
     @Test
     void indicesWrapPast65535() {
         driver.startIndicesAt(65530);

@@ -23,11 +23,11 @@ final class UioWithIommuCheck extends BaseCheck {
         HostInventory inv = ctx.inventory();
         List<String> uio = new ArrayList<>();
         for (PhysicalFunction pf : inv.pfs()) {
-            if (isUio(pf.driver())) {
+            if (SysfsPaths.uioDriver(pf.driver())) {
                 uio.add(pf.address() + " (" + pf.driver() + ")");
             }
             for (VirtualFunction v : pf.vfs()) {
-                if (isUio(v.driver())) {
+                if (SysfsPaths.uioDriver(v.driver())) {
                     uio.add(v.address() + " (" + v.driver() + ")");
                 }
             }
@@ -46,9 +46,5 @@ final class UioWithIommuCheck extends BaseCheck {
                 "kernel " + inv.kernelRelease() + " with the IOMMU on and devices on UIO: DPDK/VPP skip them ('device is bound to IOMMU group and "
                         + "vfio-pci driver is not loaded', 'rte_eal_init returned -1'); use vfio-pci",
                 evidence, fix));
-    }
-
-    private static boolean isUio(String driver) {
-        return "uio_pci_generic".equals(driver) || "igb_uio".equals(driver);
     }
 }

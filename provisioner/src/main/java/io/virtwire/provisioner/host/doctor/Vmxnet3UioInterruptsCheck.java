@@ -30,7 +30,7 @@ final class Vmxnet3UioInterruptsCheck extends BaseCheck {
             }
             List<Evidence> evidence = List.of(new Evidence(SysfsPaths.device(nic.address(), "driver"), String.valueOf(nic.driver())),
                     new Evidence("/proc/sys/kernel/osrelease", String.valueOf(inv.kernelRelease())));
-            boolean uio = "uio_pci_generic".equals(nic.driver()) || "igb_uio".equals(nic.driver());
+            boolean uio = SysfsPaths.uioDriver(nic.driver());
             if (!uio || inv.kernelVersion() < 608) {
                 out.add(Finding.ok(ID, nic.address(), "vmxnet3 on " + nic.driver() + (uio ? " with kernel " + inv.kernelRelease() + " (before 6.8)" : ""), evidence));
                 continue;

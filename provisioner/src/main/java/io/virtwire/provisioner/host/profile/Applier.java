@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.host.profile;
 
+import io.virtwire.provisioner.JsonError;
+import io.virtwire.provisioner.VirtwireException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,17 +16,17 @@ public final class Applier {
                 done.add(step);
             } catch (RuntimeException e) {
                 List<String> rolledBack = new ArrayList<>();
-                List<String> rollbackErrors = new ArrayList<>();
+                List<ApplyReport.RollbackError> rollbackErrors = new ArrayList<>();
                 for (int i = done.size() - 1; i >= 0; i--) {
                     Step undo = done.get(i).undo();
                     try {
                         undo.apply(actions);
                         rolledBack.add(undo.command());
                     } catch (RuntimeException u) {
-                        rollbackErrors.add(undo.command() + ": " + u.getMessage());
+                        rollbackErrors.add(new ApplyReport.RollbackError(undo.command(), JsonError.of(VirtwireException.Kind.HOST, String.valueOf(u.getMessage()))));
                     }
                 }
-                return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), String.valueOf(e.getMessage()),
+                return new ApplyReport(!rollbackErrors.isEmpty(), List.of(), step.command(), JsonError.of(VirtwireException.Kind.HOST, String.valueOf(e.getMessage())),
                         List.copyOf(rolledBack), List.copyOf(rollbackErrors), plan.boot().rebootRequired(), plan.boot().reasons());
             }
         }

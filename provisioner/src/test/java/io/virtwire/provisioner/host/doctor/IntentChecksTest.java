@@ -1,15 +1,13 @@
 package io.virtwire.provisioner.host.doctor;
 
+import static io.virtwire.provisioner.host.profile.Plans.inventory;
+import static io.virtwire.provisioner.host.profile.Plans.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtwire.provisioner.host.FixtureHosts;
-import io.virtwire.provisioner.host.HostInventory;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.profile.Applier;
-import io.virtwire.provisioner.host.profile.HostProfileParser;
-import io.virtwire.provisioner.host.profile.Planner;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,16 +20,12 @@ import org.junit.jupiter.api.Test;
 /** Issue 17's checks: module-missing, reboot-pending, vmxnet3-uio-interrupts, and a doctor that knows --for dpdk. */
 class IntentChecksTest {
 
-    private static HostInventory inventory(SimulatedKernel k) {
-        return new HostInventoryReader(k.paths(), k).read();
-    }
-
     private static List<Finding> findings(SimulatedKernel k, Purpose purpose, String id) {
         return new Doctor().run("/", inventory(k), Optional.of(purpose)).findings().stream().filter(f -> f.id().equals(id)).toList();
     }
 
     private static void apply(SimulatedKernel k, String yaml) {
-        var report = new Applier().apply(new Planner().plan(new HostProfileParser().parse("host.yaml", yaml), inventory(k)), k);
+        var report = new Applier().apply(plan(k, yaml), k);
         assertFalse(report.failed(), report.toString());
     }
 

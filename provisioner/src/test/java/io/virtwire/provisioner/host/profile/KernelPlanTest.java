@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.host.profile;
 
+import static io.virtwire.provisioner.host.profile.Plans.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.FixtureHosts;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The kernel section: command line through the distribution's mechanism, modules now and at boot, module options. */
@@ -26,12 +27,20 @@ class KernelPlanTest {
               moduleOptions: {vfio_iommu_type1: "allow_unsafe_interrupts=1"}
             """;
 
-    private static Plan plan(SimulatedKernel k, String yaml) {
-        return new Planner().plan(new HostProfileParser().parse("host.yaml", yaml), new HostInventoryReader(k.paths(), k).read());
-    }
-
     private static String read(Path root, String hostPath) throws Exception {
         return Files.readString(root.resolve(hostPath.substring(1)));
+    }
+
+    /** The first boot loader entry of a BLS host (RHEL family): grubby edits these. */
+    private static Path blsEntry(Path root) throws Exception {
+        try (Stream<Path> entries = Files.list(root.resolve("boot/loader/entries"))) {
+            return entries.findFirst().orElseThrow();
+        }
+    }
+
+    /** The entry's {@code options ...} line: the kernel's arguments there. */
+    private static String optionsLine(Path entry) throws Exception {
+        return Files.readAllLines(entry).stream().filter(l -> l.startsWith("options ")).findFirst().orElseThrow();
     }
 
     /** A reboot as far as the command line goes: the kernel now runs with what the boot loader passes. */
@@ -101,12 +110,12 @@ class KernelPlanTest {
         Plan p = plan(k, yaml);
         assertEquals(List.of("grubby --update-kernel=ALL --args=\"pci=assign-busses\" --remove-args=\"rhgb\""), p.commands());
         assertFalse(new Applier().apply(p, k).failed());
-        Path entry = Files.list(root.resolve("boot/loader/entries")).findFirst().orElseThrow();
-        String options = Files.readAllLines(entry).stream().filter(l -> l.startsWith("options ")).findFirst().orElseThrow();
+        Path entry = blsEntry(root);
+        String options = optionsLine(entry);
         assertTrue(options.endsWith(" pci=realloc pci=assign-busses") && !options.contains("rhgb"), options);
         assertEquals(List.of(), plan(k, yaml).commands());
         p.steps().getFirst().undo().apply(k);
-        String undone = Files.readAllLines(entry).stream().filter(l -> l.startsWith("options ")).findFirst().orElseThrow();
+        String undone = optionsLine(entry);
         assertTrue(undone.contains(" rhgb") && !undone.contains("pci=assign-busses") && undone.contains("intel_iommu=on"), "the undo takes back what it did: " + undone);
     }
 
@@ -165,8 +174,8 @@ class KernelPlanTest {
     void rhel8KerneloptsInGrubenvAreTheNextBootsArguments() throws Exception {
         // RHEL 8 BLS entries often hold "options $kernelopts $tuned_params"; the words live in /boot/grub2/grubenv
         Path root = FixtureHosts.materialize("cx6dx-legacy");
-        Path entry = Files.list(root.resolve("boot/loader/entries")).findFirst().orElseThrow();
-        String options = Files.readAllLines(entry).stream().filter(l -> l.startsWith("options ")).findFirst().orElseThrow();
+        Path entry = blsEntry(root);
+        String options = optionsLine(entry);
         Files.writeString(entry, Files.readString(entry).replace(options, "options $kernelopts $tuned_params"));
         Files.createDirectories(root.resolve("boot/grub2"));
         Files.writeString(root.resolve("boot/grub2/grubenv"), "# GRUB Environment Block\nkernelopts=" + options.substring(8) + "\n");

@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.host.profile;
 
+import static io.virtwire.provisioner.host.profile.Plans.inventory;
+import static io.virtwire.provisioner.host.profile.Plans.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventory;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
 import java.nio.file.Files;
@@ -25,14 +26,6 @@ class PfDriverTest {
               - {pf: 0000:05:00.0, driver: vfio-pci, reserve: dpdk}
               - {pf: 0000:05:00.1, driver: vfio-pci, reserve: dpdk}
             """;
-
-    private static HostInventory inventory(SimulatedKernel k) {
-        return new HostInventoryReader(k.paths(), k).read();
-    }
-
-    private static Plan plan(SimulatedKernel k, String yaml) {
-        return new Planner().plan(new HostProfileParser().parse("host.yaml", yaml), inventory(k));
-    }
 
     @Test
     void wholePfsGoToVfioPciAndAreReservedThenComeBack() throws Exception {

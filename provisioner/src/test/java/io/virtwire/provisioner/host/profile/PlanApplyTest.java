@@ -1,5 +1,7 @@
 package io.virtwire.provisioner.host.profile;
 
+import static io.virtwire.provisioner.host.profile.Plans.inventory;
+import static io.virtwire.provisioner.host.profile.Plans.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventory;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.model.PciAddress;
 import io.virtwire.provisioner.host.PhysicalFunction;
 import io.virtwire.provisioner.host.TreeSnapshot;
@@ -27,17 +28,7 @@ import org.junit.jupiter.api.Test;
 
 class PlanApplyTest {
 
-    private final HostProfileParser parser = new HostProfileParser();
-    private final Planner planner = new Planner();
     private final Applier applier = new Applier();
-
-    static HostInventory inventory(SimulatedKernel k) {
-        return new HostInventoryReader(k.paths(), k).read();
-    }
-
-    private Plan plan(SimulatedKernel k, String yaml) {
-        return planner.plan(parser.parse("host.yaml", yaml), inventory(k));
-    }
 
     /** What a guest-facing VF looks like: everything but the (kernel-assigned) IOMMU group number. */
     static List<String> vfView(HostInventory inv) {
@@ -172,7 +163,8 @@ class PlanApplyTest {
         ApplyReport report = applier.apply(plan, k);
         assertTrue(report.failed());
         assertEquals("vdpa dev add name vdpa0 mgmtdev pci/0000:07:00.2", report.failedStep());
-        assertTrue(report.error().contains("Operation not supported"), report.error());
+        assertTrue(report.error().message().contains("Operation not supported"), report.error().toString());
+        assertEquals("HOST", report.error().kind());
         assertEquals(List.of("ip link set ens2f0 vf 0 vlan 0", "ip link set ens2f0 vf 0 mac 00:11:22:33:44:00", "rm /etc/modules-load.d/virtwire.conf",
                 "modprobe -r vhost_vdpa"), report.rolledBack());
         assertTrue(report.rollbackErrors().isEmpty());
@@ -209,6 +201,38 @@ class PlanApplyTest {
         // (VFs recreated on port 1 come back with the kernel's defaults, which is what they had in this fixture)
         assertEquals(before, after);
         assertEquals(4, inventory(k).pf("enp1s0f1").orElseThrow().sriovNumVfs());
+    }
+
+    @Test
+    void anUndoThatFailsTooIsReportedWithItsStepAndError() {
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        SimulatedKernel k = new SimulatedKernel(root);
+        Plan plan = plan(k, I350_PROFILE);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        // the last step fails; after that every sriov_numvfs write (an undo) fails too, as with a VF a guest still holds
+        HostActions failing = (HostActions) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {HostActions.class}, (p, m, args) -> {
+            if (m.getName().equals("setHugepages") && ((Long) args[2]) == 2048L) {
+                failed.set(true);
+                throw new HostActionException("ENOMEM", "nr_hugepages: write error: Cannot allocate memory");
+            }
+            if (m.getName().equals("setNumVfs") && failed.get()) {
+                throw new HostActionException("EBUSY", "sriov_numvfs: write error: Device or resource busy");
+            }
+            try {
+                return m.invoke(k, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
+        ApplyReport r = applier.apply(plan, failing);
+        assertEquals("HOST", r.error().kind());
+        assertTrue(r.error().message().contains("Cannot allocate memory"), r.error().toString());
+        assertFalse(r.rollbackErrors().isEmpty(), r.toString());
+        ApplyReport.RollbackError first = r.rollbackErrors().getFirst();
+        assertTrue(first.step().contains("sriov_numvfs"), first.toString());
+        assertEquals("HOST", first.error().kind());
+        assertTrue(first.error().message().contains("Device or resource busy"), first.toString());
+        assertTrue(r.changed(), "an incomplete rollback leaves the host changed");
     }
 
     @Test

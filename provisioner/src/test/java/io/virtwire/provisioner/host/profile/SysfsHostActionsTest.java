@@ -19,13 +19,18 @@ class SysfsHostActionsTest {
 
     private final List<List<String>> ran = new ArrayList<>();
 
-    @Test
-    void sysfsWritesGoToTheKernelsFiles() throws Exception {
-        Path root = FixtureHosts.materialize("i350-igb-8vfs");
-        SysfsHostActions a = new SysfsHostActions(new HostPaths(root), argv -> {
+    /** Actions on the tree at {@code root} whose commands succeed silently and are recorded in {@link #ran}. */
+    private SysfsHostActions recording(Path root) {
+        return new SysfsHostActions(new HostPaths(root), argv -> {
             ran.add(argv);
             return "";
         });
+    }
+
+    @Test
+    void sysfsWritesGoToTheKernelsFiles() throws Exception {
+        Path root = FixtureHosts.materialize("i350-igb-8vfs");
+        SysfsHostActions a = recording(root);
         a.setNumVfs(PciAddress.parse("0000:01:00.0"), 0);
         assertEquals("0", Files.readString(root.resolve("sys/bus/pci/devices/0000:01:00.0/sriov_numvfs")));
         a.overrideDriver(PciAddress.parse("0000:02:11.0"), "vfio-pci");
@@ -42,10 +47,7 @@ class SysfsHostActionsTest {
     @Test
     void netlinkChangesRunIproute2() {
         Path root = FixtureHosts.materialize("cx6dx-switchdev");
-        SysfsHostActions a = new SysfsHostActions(new HostPaths(root), argv -> {
-            ran.add(argv);
-            return "";
-        });
+        SysfsHostActions a = recording(root);
         a.setVfMac("ens2f0", 0, "52:54:00:00:00:01");
         a.setVfVlan("ens2f0", 0, 100, 2);
         a.setVfTrust("ens2f0", 0, true);
@@ -81,10 +83,7 @@ class SysfsHostActionsTest {
     @Test
     void kernelConfigurationIsFilesUnderTheRootAndTheDistributionsTools() throws Exception {
         Path root = FixtureHosts.materialize("k68-uio-iommu");
-        SysfsHostActions a = new SysfsHostActions(new HostPaths(root), argv -> {
-            ran.add(argv);
-            return "";
-        });
+        SysfsHostActions a = recording(root);
         a.writeFile("/etc/modules-load.d/virtwire.conf", "vfio-pci\n");
         Path f = root.resolve("etc/modules-load.d/virtwire.conf");
         assertEquals("vfio-pci\n", Files.readString(f));
