@@ -15,11 +15,12 @@ import java.util.List;
  * @param allocation what virtwire allocated for this NIC (VF, vhost-vdpa device or socket) when it picked the device
  *                  (--pf, --pool, --type vdpa without --dev, --type vhostuser without --source); absent otherwise
  * @param methods   how attach-interface --ensure made the NIC as asked, every step in order (see {@link Method});
- *                  empty when nothing changed, and for the plain attach and detach
+ *                  empty when nothing changed, and for the plain attach and detach; {@code method} is the
+ *                  most disruptive of them (null when empty)
  */
 public record NicChange(String action, String domain, boolean changed, String scope, InterfaceSummary iface, String deviceXml,
                         List<String> notes, Diff diff, @JsonInclude(JsonInclude.Include.NON_NULL) Allocation allocation,
-                        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> methods)
+                        List<String> methods)
         implements DeviceChange<NicChange> {
 
     public NicChange(String action, String domain, boolean changed, String scope, InterfaceSummary iface, String deviceXml,
@@ -57,9 +58,8 @@ public record NicChange(String action, String domain, boolean changed, String sc
         }
     }
 
-    /** The most disruptive of {@link #methods()}; absent when nothing changed. */
+    /** The most disruptive of {@link #methods()}; null when nothing changed. */
     @com.fasterxml.jackson.annotation.JsonProperty("method")
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public String method() {
         Method worst = null;
         for (Method m : Method.values()) {

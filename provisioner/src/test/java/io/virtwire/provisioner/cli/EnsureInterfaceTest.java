@@ -71,7 +71,8 @@ class EnsureInterfaceTest {
         JsonNode second = ensure("--mac", MAC, "--vlan", "7");
         assertFalse(second.get("changed").asBoolean(), second.toString());
         assertNull(second.get("diff").textValue());
-        assertFalse(second.has("method"), "nothing done, no method: " + second);
+        assertTrue(second.get("method").isNull(), "nothing done, no method: " + second);
+        assertEquals(0, second.get("methods").size(), second.toString());
     }
 
     @Test
