@@ -128,7 +128,7 @@ playbook() { # name, diff pattern, extra args...
   fi
 }
 
-playbook allocation.yml '^\+<interface type="hostdev"' -e "i350_root=$WORK/i350-igb-8vfs" -e "cx6_root=$WORK/cx6dx-switchdev" \
+playbook allocation.yml '^\+ *<interface type=.hostdev' -e "i350_root=$WORK/i350-igb-8vfs" -e "cx6_root=$WORK/cx6dx-switchdev" \
   -e "state_i350=$WORK/state-i350" -e "state_cx6=$WORK/state-cx6" -e "run_dir=$WORK/run" \
   -e "alloc_domain=$ALLOC_DOMAIN" -e "vdpa_domain=$VDPA_DOMAIN" -e "pool_network=$POOL"
 playbook forwarder_port.yml '^\+    "vlan"' -e "veth=$VETH"

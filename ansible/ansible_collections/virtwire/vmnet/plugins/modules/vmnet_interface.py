@@ -20,20 +20,21 @@ description:
     C($VIRTWIRE_RUN_DIR)), configures it and records it in its allocation record (I(state_dir)).
     The second run finds the NIC by I(mac), which these forms therefore require, except I(pf); without
     I(mac) a NIC on any VF of the PF (as C(virtwire vf list --pf) lists them) counts as present.
-  - A device you name (I(vf), I(vdpa_device), I(socket)) takes one CLI call, C(virtwire attach-interface --ensure)
-    (with C(--print-xml) in check mode), which owns the matching rules and converges drift (see I(state)).
-  - The allocation forms first plan (they list the domain's interfaces, and render the interface XML with
-    C(--print-xml)), then either report the plan (check mode) or apply it.
+  - I(state=present) takes one CLI call, C(virtwire attach-interface --ensure) (with C(--print-xml) in check mode),
+    for a device you name and for the allocation forms alike; the CLI owns the matching rules, allocates and
+    attaches a missing NIC, and converges drift (see I(state)).
   - Works on a libvirt domain (I(domain)) or on a domain XML file (I(domain_xml)), which it rewrites in place.
 options:
   state:
     description:
       - C(present) attaches the interface unless an identical one (same MAC, type and source) is there.
-      - For a device you name, an interface with the same MAC, type and source but another VLAN, queue count,
-        socket mode or model is converged (the persistent definition edited in place, the running domain given a
-        detach and an attach of the same device), and the task reports the change with the whole domain XML as
-        diff. A MAC on another type or source fails with C(CONFLICT). For the allocation forms such drift is not
-        detected (remove the NIC and add it again).
+      - An interface with the same MAC, type and source but another VLAN, queue count, socket mode or model is
+        converged, and the task reports the change with the whole domain XML as diff and how in I(method)
+        (the persistent definition through libvirt's C(update-device) (or redefined, on a driver without it), the
+        running domain by a detach and an attach of the same device (libvirt changes none of these on a plugged
+        NIC)). A MAC on another type or source fails with C(CONFLICT).
+      - With I(pf) or I(pool) the NIC keeps its VF; a VF whose MAC, VLAN, I(trust) or I(spoofchk) differ from the
+        task is set through the PF first (I(method) C(pf)), and virtwire's record follows.
       - C(absent) detaches the interface with I(mac), or every interface of I(type) with the given source
         when I(mac) is not given.
     type: str
@@ -88,13 +89,13 @@ options:
   trust:
     description:
       - With I(pf) or I(pool), the VF's trust setting (C(ip link set PF vf N trust on|off)).
-      - Applied when the VF is allocated; a changed value on an existing NIC is not detected (remove and
-        re-add the NIC). Unset leaves the VF's current setting.
+      - Applied when the VF is allocated; on an existing NIC a different value is set through the PF (drift is
+        converged). Unset leaves the VF's current setting.
     type: bool
   spoofchk:
     description:
       - With I(pf) or I(pool), the VF's MAC spoof checking (C(ip link set PF vf N spoofchk on|off)).
-      - Applied when the VF is allocated, like I(trust).
+      - Applied when the VF is allocated and converged on an existing NIC, like I(trust).
     type: bool
   vdpa_device:
     description:
@@ -126,9 +127,9 @@ options:
   vlan:
     description:
       - For I(type=hostdev) one VLAN tag (access) or several (trunk), each 0-4094. With I(pf) or I(pool) one tag.
-      - For a device you name, a changed VLAN on an existing interface is converged (VLAN 7 to 8 is a change,
-        and the next run reports none). With I(pf) or I(pool) it is set on the VF when it is attached, and a
-        change is not detected.
+      - A changed VLAN on an existing interface is converged (VLAN 7 to 8 is a change, and the next run reports
+        none); with I(pf) or I(pool) on the VF through the PF and in the interface XML.
+      - Left out, the interface is untagged; an existing interface with a VLAN is converged to none.
     type: list
     elements: int
   queues:
@@ -137,8 +138,8 @@ options:
       - For I(type=vhostuser) without I(socket) the virtwire forwarder port is registered with the same count
         (at most 128, a forwarder port's limit); with I(socket) naming a socket the forwarder already serves, a
         port with another queue count is refused before libvirt is asked (omitted means 1).
-      - When given, an existing interface with another queue count is converged (a device you name) or reported
-        as a conflict (the allocation forms).
+      - When given, an existing interface with another queue count is converged; a socket virtwire's forwarder
+        serves with another queue count is a conflict (its port keeps its count).
     type: int
   config:
     description:
@@ -162,8 +163,7 @@ attributes:
   check_mode:
     support: full
     description:
-      - Runs the same C(--ensure) with C(--print-xml) (a device you name), or lists the interfaces and renders
-        the XML with C(--print-xml) (the allocation forms); nothing is changed.
+      - Runs the same C(--ensure) with C(--print-xml); nothing is changed.
       - Where virtwire would allocate, C(--print-xml) also picks the device (a C(pending) I(allocation) in the
         result, nothing written to the record or the host); the real attach may pick another one if the host
         changed meanwhile. Reconciling virtwire's allocation record with libvirt happens in memory only (the notes
@@ -172,9 +172,8 @@ attributes:
   diff_mode:
     support: full
     description:
-      - A device you name with I(state=present) shows the whole domain XML before and after (the persistent
-        definition, or the live XML for a live-only change; the file with I(domain_xml)); otherwise the interface
-        XML before and after.
+      - I(state=present) shows the whole domain XML before and after (the persistent definition, or the live XML
+        for a live-only change; the file with I(domain_xml)); I(state=absent) the interface XML removed.
 author:
   - virtwire contributors (@virtwire)
 '''
@@ -313,9 +312,10 @@ interface:
     target: null
 allocation:
   description:
-    - What virtwire allocated for the NIC (C(state=held)), or in check mode what it would allocate (C(pending)).
+    - What virtwire allocated for the NIC (C(state=held)), or in check mode what it would allocate (C(pending)); for
+      a VF it already held, its record entry (with the settings as converged).
     - Fields that do not apply are left out (C(pf), C(pfNetdev), C(vfIndex), C(settings), C(previous) are for VFs).
-  returned: when virtwire allocated (or would allocate) the device
+  returned: when virtwire allocated (or would allocate) the device, or holds the VF
   type: dict
   sample:
     kind: hostdev
@@ -349,6 +349,22 @@ notes:
   type: list
   elements: str
   sample: ["an identical interface with MAC 52:54:00:00:00:11 is already attached: nothing to do"]
+method:
+  description:
+    - How the change was (or in check mode would be) made, the most disruptive step in I(methods).
+    - C(attach) (the NIC was missing), C(file) (the domain XML file edited), C(pf) (a VF's settings set through its
+      PF, the guest keeps its NIC), C(update-device) (libvirt changed the NIC in place), C(redefine) (the definition
+      edited and redefined, on a driver without update-device or for I(fix_memory)), C(reattach) (the running
+      domain, the same device detached and attached).
+  returned: when changed with I(state=present)
+  type: str
+  sample: update-device
+methods:
+  description: Every step of I(method), in order.
+  returned: when changed with I(state=present)
+  type: list
+  elements: str
+  sample: [pf, update-device]
 error_kind:
   description: On failure, the CLI's error kind (C(INVALID_INPUT), C(NOT_FOUND), C(CONFLICT), ...).
   returned: failure
@@ -514,84 +530,21 @@ class InterfacePlanner:
         listing = self.run(['vf', 'list', '--no-reconcile', '--pf', self.params['pf']])
         return set(row.get('address') for row in listing.get('vfs') or [])
 
-    def check_drift(self, found, domain):
-        p = self.params
-        drift = []
-        if p['queues'] is not None and found.get('queues') != p['queues']:
-            drift.append('queues %s, not %s' % (found.get('queues'), p['queues']))
-        if p['mode'] and found.get('mode') != p['mode']:
-            drift.append('mode %s, not %s' % (found.get('mode'), p['mode']))
-        if drift:
-            raise VmnetCliError(
-                "the %s interface %s (MAC %s) on '%s' has %s: virtwire does not change an interface in place; "
-                "remove it (state: absent) and add it again" % (
-                    found.get('type'), found.get('source'), found.get('mac'), domain, ' and '.join(drift)),
-                'CONFLICT')
-
     # --- state=present -------------------------------------------------------------------------
 
-    def present_allocated(self):
-        """Allocation forms: look first, render or attach only when the NIC is missing.
-
-        Rendering first, as for a named device, would fail on the second run: the MAC is then in use and the
-        PF may have no free VF left, although nothing needs to change.
-        """
-        p = self.params
-        mac = normalize_mac(p['mac']) if p['mac'] else None
-        vfs = self.pf_vfs() if p['pf'] else None
-        missing, existing, domain = [], None, p['domain']
-        for label, listing in self.listings():
-            domain = listing.get('domain') or domain
-            found = self.matches(listing, mac=mac, nic_type=p['type'], sources=vfs)
-            if not found:
-                missing.append(label)
-                continue
-            self.check_allocated(found[0], vfs, domain)
-            existing = found[0]
-        result = dict(changed=False, domain=domain, notes=[])
-        if not missing:
-            result.update(interface=existing)
-            return result
-        args = ['attach-interface'] + self.target_args() + self.nic_args()
-        if self.module.check_mode:
-            args.append('--print-xml')
-        applied = self.run(args)
-        result.update(changed=self.module.check_mode or bool(applied.get('changed')), scope=applied.get('scope'),
-                      interface=applied.get('iface'), device_xml=applied.get('deviceXml'),
-                      notes=list(applied.get('notes') or []))
-        if applied.get('allocation'):
-            result['allocation'] = applied['allocation']
-        if result['changed']:
-            result['diff'] = self.diff(result['domain'], '', result['device_xml'])
-        return result
-
-    def check_allocated(self, found, vfs, domain):
-        """The NIC with our MAC must be of our type (and, with pf, on one of its VFs)."""
-        p = self.params
-        if found.get('type') != p['type']:
-            raise VmnetCliError(
-                "MAC %s is already used by a %s interface (%s) on '%s': pick another mac, or remove that "
-                "interface first (state: absent)" % (found.get('mac'), found.get('type'), found.get('source'), domain),
-                'CONFLICT')
-        if vfs is not None and found.get('source') not in vfs:
-            raise VmnetCliError(
-                "MAC %s is on %s, which is not a VF of PF %s, on '%s': pick another mac, or remove that "
-                "interface first (state: absent)" % (found.get('mac'), found.get('source'), p['pf'], domain),
-                'CONFLICT')
-        self.check_drift(found, domain)
-
     def present(self):
-        """A named device: one 'attach-interface --ensure', which owns the matching rules and converges drift."""
-        if allocates(self.params):
-            return self.present_allocated()
+        """One 'attach-interface --ensure' (every form): the CLI finds the NIC, attaches it if missing, converges drift."""
         args = ['attach-interface'] + self.target_args() + self.nic_args() + ['--ensure']
         if self.module.check_mode:
-            args.append('--print-xml')  # with --ensure: the same answer, nothing applied
+            args.append('--print-xml')  # with --ensure: the same answer, nothing applied (no record, VF or forwarder change)
         elif self.file_mode:
             args.append('--in-place')
         applied = self.run(args)
         result = dict(changed=bool(applied.get('changed')), domain=applied.get('domain'), scope=applied.get('scope'),
                       interface=applied.get('iface'), notes=list(applied.get('notes') or []))
+        for key in ('allocation', 'method', 'methods'):
+            if applied.get(key):
+                result[key] = applied[key]
         if result['changed']:
             result['device_xml'] = applied.get('deviceXml')
             diff = applied.get('diff') or {}

@@ -178,12 +178,20 @@ class FakeVirtwire:
         source = options.get({'hostdev': '--vf', 'vdpa': '--dev', 'vhostuser': '--source'}[nic_type])
         allocation = None
         if source is None and (nic_type != 'hostdev' or '--pf' in options or '--pool' in options):
-            allocation, error = self.allocate(nic_type, options)
-            if error:
-                return error
-            source = allocation['device']
-            allocation.update(domain=name, state='pending' if '--print-xml' in flags else 'held',
-                              mac=options.get('--mac', GENERATED_MAC).lower())
+            if '--ensure' in flags:
+                found, error = self.find_allocated(name, nic_type, options)
+                if error:
+                    return error
+                if found:
+                    source = found['source']
+                    options = dict(options, **{'--mac': found['mac']})
+            if source is None:
+                allocation, error = self.allocate(nic_type, options)
+                if error:
+                    return error
+                source = allocation['device']
+                allocation.update(domain=name, state='pending' if '--print-xml' in flags else 'held',
+                                  mac=options.get('--mac', GENERATED_MAC).lower())
         if source is None:
             return self.error(2, 'INVALID_INPUT', '--type %s needs its source' % nic_type)
         if nic_type == 'hostdev' and len(source) == 7:
@@ -197,7 +205,7 @@ class FakeVirtwire:
                      model=None if nic_type == 'hostdev' else 'virtio',
                      queues=int(options['--queues']) if '--queues' in options else None, target=None)
         if '--ensure' in flags:
-            return self.ensure(name, iface, options, flags, scope, applies)
+            return self.ensure(name, iface, options, flags, scope, applies, allocation)
         out = dict(action='attach', domain=name, changed=False, scope=scope, iface=iface,
                    deviceXml=device_xml(iface), notes=[], diff=None)
         if allocation:
@@ -215,7 +223,30 @@ class FakeVirtwire:
         out.update(changed=True, diff=dict(before='<domain/>', after='<domain>%s</domain>' % out['deviceXml']))
         return 0, json.dumps(out), ''
 
-    def ensure(self, name, iface, options, flags, scope, applies):
+    def find_allocated(self, name, nic_type, options):
+        """--ensure of an allocation form: the NIC by MAC, or with --pf the one on a VF of the PF; (nic, error)."""
+        if '--mac' in options:
+            found = [i for i in self.interfaces if i['mac'] == options['--mac'].lower()]
+        elif '--pf' in options:
+            if options['--pf'] not in self.pfs:
+                return None, self.error(3, 'NOT_FOUND', "unknown PF '%s'" % options['--pf'])
+            found = [i for i in self.interfaces if i['type'] == 'hostdev' and i['source'] in self.pfs[options['--pf']]]
+        else:
+            return None, self.error(2, 'INVALID_INPUT', '--ensure where virtwire picks the device needs --mac')
+        if not found:
+            return None, None
+        nic = found[0]
+        if nic['type'] != nic_type:
+            return None, self.error(4, 'CONFLICT', "MAC %s is already used by a %s interface (%s) in '%s': pick another "
+                                                   "--mac, or detach that interface first" % (nic['mac'], nic['type'],
+                                                                                              nic['source'], name))
+        if '--pf' in options and nic['source'] not in self.pfs.get(options['--pf'], []):
+            return None, self.error(4, 'CONFLICT', "MAC %s is on %s, which is not a VF of PF %s, in '%s': pick another "
+                                                   "--mac, or detach that interface first" % (
+                                                       nic['mac'], nic['source'], options['--pf'], name))
+        return nic, None
+
+    def ensure(self, name, iface, options, flags, scope, applies, allocation=None):
         """attach-interface --ensure: the CLI's matching rules and drift convergence, on the fake's one list."""
         if '--mac' in options:
             found = [i for i in self.interfaces if i['mac'] == iface['mac']]
@@ -242,8 +273,14 @@ class FakeVirtwire:
                 return 0, json.dumps(out), ''
             out['notes'] = ['drift in the persistent definition: %s; converge' % ', '.join(
                 '%s: %s -> %s' % (k, existing.get(k), iface.get(k)) for k in drift)]
+            out['methods'] = ['update-device']
+            out['method'] = 'update-device'
         else:
             out['notes'] = ['missing from the persistent definition: attach']
+            out['methods'] = ['attach']
+            out['method'] = 'attach'
+            if allocation:
+                out['allocation'] = allocation
         after = [i for i in self.interfaces if not found or i is not found[0]] + [iface]
         out.update(changed=True, diff=dict(before='<domain>%s</domain>' % ''.join(device_xml(i) for i in self.interfaces),
                                            after='<domain>%s</domain>' % ''.join(device_xml(i) for i in after)))

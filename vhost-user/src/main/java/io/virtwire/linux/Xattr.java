@@ -22,6 +22,12 @@ public final class Xattr {
     /** The access ACL of a file (setfacl/getfacl), in the kernel's posix_acl_xattr format. */
     public static final String POSIX_ACL_ACCESS = "system.posix_acl_access";
 
+    /**
+     * The SELinux context of a file (ls -Z), e.g. {@code system_u:object_r:virt_etc_t:s0} with its trailing NUL. Kept
+     * as the raw bytes: the kernel stores whatever the labeller wrote, and a copy must give back exactly that.
+     */
+    public static final String SELINUX_CONTEXT = "security.selinux";
+
     private static final int ENODATA = 61;
     private static final int ERANGE = 34;
 

@@ -349,25 +349,25 @@ def test_config_and_live_go_to_the_cli_together(run_module):
 PF_NIC = dict(domain='vm1', type='hostdev', pf='enp1s0f0', mac=MAC, vlan=[42], trust=True, config=True)
 
 
-def test_pf_lists_first_then_attaches_with_the_allocation_flags(run_module, fake_virtwire):
+def test_pf_is_one_ensure_call_with_the_allocation_flags(run_module, fake_virtwire):
+    """issue 19: the allocation forms are one CLI process too; the CLI finds, allocates and converges."""
     result, failed = run_module(vmnet_interface, dict(PF_NIC, state_dir='/srv/state'), fake_virtwire, diff=True)
 
     assert not failed, result
     globals_ = [CLI, '--output', 'json', '-c', 'qemu:///system', '--state-dir', '/srv/state']
     assert fake_virtwire.calls == [
-        globals_ + ['vf', 'list', '--no-reconcile', '--pf', 'enp1s0f0'],
-        globals_ + ['domiflist', 'vm1', '--inactive'],
         globals_ + ['attach-interface', 'vm1', '--config', '--type', 'hostdev', '--pf', 'enp1s0f0',
-                    '--trust', 'on', '--mac', MAC, '--vlan', '42'],
+                    '--trust', 'on', '--mac', MAC, '--vlan', '42', '--ensure'],
     ]
     assert result['changed'] is True
+    assert result['method'] == 'attach'
     assert result['interface']['source'] == '0000:02:10.0'
     assert result['allocation']['state'] == 'held'
     assert result['allocation']['device'] == '0000:02:10.0'
-    assert result['diff']['after'] == result['device_xml']
+    assert result['device_xml'] in result['diff']['after'], 'the whole domain XML after'
 
 
-def test_pf_a_second_time_finds_the_nic_by_mac_without_rendering(run_module, fake_virtwire):
+def test_pf_a_second_time_is_one_ensure_call_that_changes_nothing(run_module, fake_virtwire):
     run_module(vmnet_interface, PF_NIC, fake_virtwire)
     fake_virtwire.calls = []
 
@@ -376,9 +376,21 @@ def test_pf_a_second_time_finds_the_nic_by_mac_without_rendering(run_module, fak
     assert not failed, result
     assert result['changed'] is False
     assert result['interface']['mac'] == MAC
-    assert 'allocation' not in result
-    # no attach-interface at all: a --print-xml with the MAC in use (or a full PF) would be refused
-    assert fake_virtwire.subcommands() == ['vf', 'domiflist']
+    assert 'method' not in result
+    assert fake_virtwire.subcommands() == ['attach-interface']
+
+
+def test_pf_vlan_drift_is_converged_with_the_method_the_cli_reports(run_module, fake_virtwire):
+    run_module(vmnet_interface, PF_NIC, fake_virtwire)
+
+    result, failed = run_module(vmnet_interface, dict(PF_NIC, vlan=[43]), fake_virtwire, diff=True)
+
+    assert not failed, result
+    assert result['changed'] is True
+    assert result['method'] == 'update-device'
+    assert 'vlan: 42 -> 43' in result['notes'][0]
+    assert [i['source'] for i in fake_virtwire.interfaces] == ['0000:02:10.0'], 'the same VF'
+    assert run_module(vmnet_interface, dict(PF_NIC, vlan=[43]), fake_virtwire)[0]['changed'] is False
 
 
 def test_pf_without_mac_is_present_when_the_domain_has_any_vf_of_that_pf(run_module, fake_virtwire):
@@ -412,9 +424,9 @@ def test_pf_check_mode_reports_the_vf_it_would_pick_and_changes_nothing(run_modu
     assert result['changed'] is True
     assert result['allocation']['state'] == 'pending'
     assert result['allocation']['device'] == '0000:02:10.0'
-    assert fake_virtwire.calls[-1][-1] == '--print-xml'
+    assert fake_virtwire.calls[-1][-2:] == ['--ensure', '--print-xml']
     assert fake_virtwire.interfaces == []
-    assert result['diff']['after'].startswith('<interface type="hostdev">')
+    assert '<interface type="hostdev">' in result['diff']['after']
 
 
 def test_pf_check_mode_after_the_attach_reports_no_change(run_module, fake_virtwire):
@@ -474,7 +486,7 @@ def test_pool_attaches_with_pool_and_finds_the_nic_by_mac_next_time(run_module, 
     first, failed = run_module(vmnet_interface, args, fake_virtwire)
     assert not failed, first
     assert fake_virtwire.calls[-1][5:] == ['attach-interface', 'vm1', '--type', 'hostdev', '--pool', 'sriov-pool',
-                                           '--spoofchk', 'off', '--mac', MAC]
+                                           '--spoofchk', 'off', '--mac', MAC, '--ensure']
     assert 'vf' not in fake_virtwire.subcommands()
     fake_virtwire.calls = []
 
@@ -482,7 +494,7 @@ def test_pool_attaches_with_pool_and_finds_the_nic_by_mac_next_time(run_module, 
 
     assert not failed
     assert second['changed'] is False
-    assert fake_virtwire.subcommands() == ['domiflist']
+    assert fake_virtwire.subcommands() == ['attach-interface']
 
 
 def test_vdpa_without_a_device_is_allocated_on_the_parent(run_module, fake_virtwire):
@@ -490,7 +502,7 @@ def test_vdpa_without_a_device_is_allocated_on_the_parent(run_module, fake_virtw
     first, failed = run_module(vmnet_interface, args, fake_virtwire)
     assert not failed, first
     assert fake_virtwire.calls[-1][5:] == ['attach-interface', 'vm1', '--type', 'vdpa', '--parent', '0000:07:00.0',
-                                           '--queues', '2', '--mac', MAC]
+                                           '--queues', '2', '--mac', MAC, '--ensure']
     assert first['allocation']['device'] == '/dev/vhost-vdpa-0'
 
     second, failed = run_module(vmnet_interface, args, fake_virtwire)
@@ -499,13 +511,16 @@ def test_vdpa_without_a_device_is_allocated_on_the_parent(run_module, fake_virtw
     assert second['changed'] is False
 
 
-def test_vdpa_allocated_nic_with_other_queues_is_a_conflict(run_module, fake_virtwire):
+def test_vdpa_allocated_nic_with_other_queues_is_converged_on_its_device(run_module, fake_virtwire):
+    """issue 19: it used to fail ('has queues 2, not 4: remove it and add it again')."""
     run_module(vmnet_interface, dict(domain='vm1', type='vdpa', mac=MAC, queues=2), fake_virtwire)
 
     result, failed = run_module(vmnet_interface, dict(domain='vm1', type='vdpa', mac=MAC, queues=4), fake_virtwire)
 
-    assert failed
-    assert 'has queues 2, not 4' in result['msg']
+    assert not failed, result
+    assert result['changed'] is True
+    assert 'queues: 2 -> 4' in result['notes'][0]
+    assert [(i['source'], i['queues']) for i in fake_virtwire.interfaces] == [('/dev/vhost-vdpa-0', 4)]
 
 
 def test_vhostuser_without_a_socket_is_allocated_and_registered_through_the_forwarder(run_module, fake_virtwire):
@@ -561,7 +576,10 @@ def test_pf_check_mode_never_reconciles(run_module, args):
 
     assert not failed, result
     vf_lists = [call for call in fake.calls if parse(call)[1][:2] == ['vf', 'list']]
-    assert vf_lists and all('--no-reconcile' in call for call in vf_lists), fake.calls
+    assert all('--no-reconcile' in call for call in vf_lists), fake.calls
+    attaches = [call for call in fake.calls if parse(call)[1][:1] == ['attach-interface']]
+    assert all('--print-xml' in call for call in attaches), 'check mode runs the CLI dry run: %s' % fake.calls
+    assert vf_lists or attaches
     assert fake.stale == stale
 
 

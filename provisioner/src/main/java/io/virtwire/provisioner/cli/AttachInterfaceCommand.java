@@ -1,6 +1,7 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.VirtwireException;
+import io.virtwire.provisioner.allocation.AllocatedEnsurer;
 import io.virtwire.provisioner.allocation.AllocationService;
 import io.virtwire.provisioner.allocation.HeldDevices;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
@@ -97,8 +98,9 @@ public final class AttachInterfaceCommand extends DeviceCommand implements Calla
     @Option(names = "--print-xml", description = "print the interface XML instead of attaching it (with --ensure: report what would change)")
     boolean printXml;
 
-    @Option(names = "--ensure", description = "idempotent: attach the NIC you name if missing, leave an identical one alone, converge one"
-            + " with another VLAN/queues/mode/model; answers {changed, diff (the whole domain XML), notes (the drift)}")
+    @Option(names = "--ensure", description = "idempotent: attach the NIC if missing, leave an identical one alone, converge one with another"
+            + " VLAN/queues/mode/model (and, for a VF virtwire picked with --pf/--pool, another MAC/VLAN/trust/spoofchk on the VF, through"
+            + " the PF); answers {changed, diff (the whole domain XML), notes (the drift), method: attach|file|pf|update-device|redefine|reattach}")
     boolean ensure;
 
     private final io.virtwire.provisioner.nic.InterfaceEnsurer ensurer = new io.virtwire.provisioner.nic.InterfaceEnsurer();
@@ -125,8 +127,7 @@ public final class AttachInterfaceCommand extends DeviceCommand implements Calla
         domain = request.domain();
         if (request.allocation().isPresent()) {
             if (ensure) {
-                throw VirtwireException.invalid("--ensure applies to a device you name (SOURCE, --vf, --dev or --source); with --pf/--pool,"
-                        + " or without a source, virtwire picks the device, and an attach with the same --mac is the idempotent form");
+                return ensureAllocated(request.allocation().get());
             }
             NicChange change;
             try (LibvirtGateway gw = connector.open(globals.connectUri())) {
@@ -200,6 +201,28 @@ public final class AttachInterfaceCommand extends DeviceCommand implements Calla
                 change = ensured.changed() && !printXml ? ensured.withAllocation(null, contexts.reconcileIfRecorded(gw, allocations)) : ensured;
             }
         }
+        NicChange shown = change;
+        output.emit(shown, out -> NicText.print(out, shown));
+        return ExitCode.OK;
+    }
+
+    /**
+     * --ensure where virtwire picks the device: {@link AllocatedEnsurer} (found by MAC, or with --pf on any VF of the
+     * PF; missing: allocated and attached; present: the VF's settings through the PF, then the NIC as a named device).
+     */
+    private int ensureAllocated(io.virtwire.provisioner.allocation.AllocationRequest request) {
+        if (file.given()) {
+            throw VirtwireException.invalid("virtwire allocates devices only for libvirt domains (a domain XML file may be meant for another host):"
+                    + " name the device (SOURCE, --vf, --dev or --source) with --domain-xml");
+        }
+        NicChange change;
+        try (LibvirtGateway gw = connector.open(globals.connectUri())) {
+            NicChange ensured = new AllocatedEnsurer(allocations, ensurer).ensure(contexts.open(gw), domain, request, scope.scope(), printXml);
+            // a converged NIC may have been unplugged and plugged: the record follows libvirt (an attach has reconciled already)
+            change = ensured.changed() && !printXml ? ensured.withAllocation(ensured.allocation(), contexts.reconcileIfRecorded(gw, allocations)) : ensured;
+        }
+        change.notes().stream().filter(n -> n.startsWith(AllocationService.WARNING)).forEach(n -> output.err().println("virtwire: " + n));
+        output.err().flush();
         NicChange shown = change;
         output.emit(shown, out -> NicText.print(out, shown));
         return ExitCode.OK;

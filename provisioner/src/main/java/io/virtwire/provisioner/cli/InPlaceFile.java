@@ -28,7 +28,8 @@ import java.util.Set;
  * Rewrites a file the way {@code sed -i --follow-symlinks} does: through a symlink (the chain is resolved, the
  * target is replaced, the link stays a link), by writing a temp file next to the target and renaming it over it (a
  * crash leaves the old or the new file), with the target's owner, group, mode (setuid/setgid/sticky included) and
- * POSIX ACL. As with sed, a user who may not give the file its owner keeps what chown allows (the group, if a member;
+ * POSIX ACL and SELinux context (the {@code security.selinux} label, when the target has one: sed -i copies it too, or
+ * the new file would get the directory's default label and a confined libvirtd could no longer read it). As with sed, a user who may not give the file its owner keeps what chown allows (the group, if a member;
  * else their own), and hard links to the old file keep the old content.
  * <p>
  * Every failure names the step, the path and the kernel's errno text ("Permission denied", "Read-only file system");
@@ -53,13 +54,15 @@ final class InPlaceFile {
         int gid;
         int mode;
         Optional<byte[]> acl;
+        Optional<byte[]> label;
         try {
             uid = (Integer) Files.getAttribute(target, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             gid = (Integer) Files.getAttribute(target, "unix:gid", LinkOption.NOFOLLOW_LINKS);
             mode = (Integer) Files.getAttribute(target, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
             acl = Xattr.get(target, Xattr.POSIX_ACL_ACCESS);
+            label = Xattr.get(target, Xattr.SELINUX_CONTEXT);
         } catch (ErrnoException e) {
-            throw failure(file, "cannot read the ACL of " + target, e);
+            throw failure(file, "cannot read the ACL and SELinux context of " + target, e);
         } catch (IOException e) {
             throw failure(file, "cannot read the owner and mode of " + target, e, "");
         }
@@ -93,6 +96,14 @@ final class InPlaceFile {
                     throw failure(file, "cannot copy the ACL of " + target + " to " + tmp, e);
                 }
             }
+            if (label.isPresent()) {
+                try {
+                    Xattr.set(tmp, Xattr.SELINUX_CONTEXT, label.get());
+                } catch (ErrnoException e) {
+                    throw failure(file, "cannot give " + tmp + " the SELinux context " + contextText(label.get()) + " of " + target
+                            + " (relabelling needs root, or the policy's relabelfrom/relabelto)", e);
+                }
+            }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -108,6 +119,15 @@ final class InPlaceFile {
                 // gone with the rename, or never created
             }
         }
+    }
+
+    /** The context as ls -Z shows it (without the trailing NUL the kernel keeps). */
+    private static String contextText(byte[] label) {
+        int n = label.length;
+        while (n > 0 && label[n - 1] == 0) {
+            n--;
+        }
+        return new String(label, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** chown as sed does: owner and group; failing that (not root), the group alone; failing that, the caller's. */

@@ -22,7 +22,7 @@ final class NicText {
                 default -> "detached";
             };
             out.println("Interface " + done + " successfully: " + what
-                    + " on " + c.domain() + " (" + c.scope() + ")");
+                    + " on " + c.domain() + " (" + c.scope() + ")" + (c.methods().isEmpty() ? "" : " by " + String.join(", then ", c.methods())));
         }
         for (String note : c.notes()) {
             out.println("note: " + note);

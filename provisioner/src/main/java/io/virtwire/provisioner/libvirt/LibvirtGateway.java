@@ -28,6 +28,15 @@ public interface LibvirtGateway extends AutoCloseable {
 
     void detachDevice(String domain, String deviceXml, DeviceScope scope);
 
+    /**
+     * libvirt's update-device (virDomainUpdateDeviceFlags): changes the device with the same MAC in place.
+     * {@link LibvirtUnsupportedException} when the driver has no such call (the test driver) or refuses the change
+     * (VIR_ERR_OPERATION_UNSUPPORTED, e.g. anything on a running type='hostdev' interface).
+     */
+    default void updateDevice(String domain, String deviceXml, DeviceScope scope) {
+        throw new LibvirtUnsupportedException("libvirt could not update a device of domain '" + domain + "': " + uri() + " has no update-device");
+    }
+
     void start(String domain);
 
     void destroy(String domain);

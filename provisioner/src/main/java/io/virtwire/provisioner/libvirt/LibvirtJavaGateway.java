@@ -130,6 +130,15 @@ public final class LibvirtJavaGateway implements LibvirtGateway {
     }
 
     @Override
+    public void updateDevice(String domain, String deviceXml, DeviceScope scope) {
+        try {
+            lookup(domain).updateDeviceFlags(deviceXml, scope.flags());
+        } catch (LibvirtException e) {
+            throw failure("update a device of domain '" + domain + "' (" + scope + ")", e);
+        }
+    }
+
+    @Override
     public void start(String domain) {
         try {
             lookup(domain).create();

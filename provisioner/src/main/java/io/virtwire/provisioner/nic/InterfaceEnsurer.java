@@ -4,6 +4,7 @@ import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.libvirt.DeviceScope;
 import io.virtwire.provisioner.libvirt.DomainState;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
+import io.virtwire.provisioner.libvirt.LibvirtUnsupportedException;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.GuestInterface;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
@@ -24,10 +25,13 @@ import java.util.Set;
  *   <li>the NIC is found by MAC, or without --mac by type and source (two on one source: refused, give --mac);</li>
  *   <li>a MAC on another type or source is a conflict (exit 4), nothing changes;</li>
  *   <li>missing: attached; identical (ignoring what libvirt adds: target, alias, guest address): nothing to do;</li>
- *   <li>present with another VLAN, queue count, socket mode or model: converged. The persistent definition is
- *       edited in place (the interface element replaced, its guest PCI address kept) and redefined; the running
- *       domain gets a detach and an attach of the same device, as QEMU cannot change those on a plugged NIC.</li>
+ *   <li>present with another VLAN, queue count, socket mode or model: converged. The persistent definition
+ *       through libvirt's update-device (the NIC's definition replaced, its guest PCI address kept), or, on a driver
+ *       without it, edited and redefined; the running domain through update-device where libvirt can change the
+ *       plugged NIC ({@link LiveUpdateRules}: never for these drift kinds), else a detach and an attach of the same
+ *       device.</li>
  * </ul>
+ * How is in {@code methods} / {@code method} ({@link NicChange.Method}).
  * The answer is a {@link NicChange} with {@code changed}, the drift in {@code notes} ({@code vlan: 7 -> 8}) and the
  * whole domain XML before and after in {@code diff}; with {@code dryRun} (--print-xml, Ansible's check mode) the same
  * answer is computed and nothing is applied.
@@ -84,6 +88,7 @@ public final class InterfaceEnsurer {
         if (configPlan != Plan.NONE) {
             replace(edited, configPlan, wanted);
         }
+        List<NicChange.Method> methods = new ArrayList<>();
         if (dryRun) {
             String after;
             if (diffConfig) {
@@ -93,22 +98,85 @@ public final class InterfaceEnsurer {
                 replace(liveEdited, livePlan, wanted);
                 after = liveEdited.toXml();
             }
+            methods.addAll(liveMethod(livePlan));
+            methods.addAll(configMethod(configPlan, memoryFix));
+            notes.add("would converge by " + String.join(", then ", methods.stream().map(m -> m.json).toList())
+                    + (methods.contains(NicChange.Method.UPDATE_DEVICE) ? " (a driver without update-device gets the definition redefined)" : ""));
             return new NicChange("ensure", domainName, true, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
-                    new NicChange.Diff(before, after));
+                    new NicChange.Diff(before, after), null, methods.stream().map(m -> m.json).toList());
         }
         if (livePlan != Plan.NONE) {
-            // QEMU cannot change a plugged NIC's VLAN, queues or socket: unplug the old one, plug the same device anew
-            if (livePlan.existing() != null) {
-                gw.detachDevice(domainName, livePlan.existing().toXml(), DeviceScope.LIVE);
-            }
-            gw.attachDevice(domainName, wanted.toXml(), DeviceScope.LIVE);
+            methods.add(applyLive(gw, domainName, livePlan, wanted, notes));
         }
         if (configPlan != Plan.NONE || memoryFix) {
-            gw.defineDomain(edited.toXml());
+            methods.add(applyConfig(gw, domainName, configPlan, memoryFix, wanted, edited, notes));
         }
         String after = gw.domainXml(domainName, diffConfig);
         return new NicChange("ensure", domainName, true, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
-                new NicChange.Diff(before, after));
+                new NicChange.Diff(before, after), null, methods.stream().map(m -> m.json).toList());
+    }
+
+    /** What {@link #applyLive} will do, for the dry run. */
+    private static List<NicChange.Method> liveMethod(Plan p) {
+        if (p == Plan.NONE) {
+            return List.of();
+        }
+        if (p.existing() == null) {
+            return List.of(NicChange.Method.ATTACH);
+        }
+        return List.of(LiveUpdateRules.canUpdateLive(p.existing(), p.drift()) ? NicChange.Method.UPDATE_DEVICE : NicChange.Method.REATTACH);
+    }
+
+    private static List<NicChange.Method> configMethod(Plan p, boolean memoryFix) {
+        if (memoryFix) {
+            return List.of(NicChange.Method.REDEFINE);
+        }
+        if (p == Plan.NONE) {
+            return List.of();
+        }
+        return List.of(p.existing() == null ? NicChange.Method.ATTACH : NicChange.Method.UPDATE_DEVICE);
+    }
+
+    /**
+     * The running domain: update-device where libvirt can change the plugged NIC ({@link LiveUpdateRules}), else
+     * unplug the old NIC and plug the same device anew.
+     */
+    private static NicChange.Method applyLive(LibvirtGateway gw, String domainName, Plan p, GuestInterface wanted, List<String> notes) {
+        if (p.existing() == null) {
+            gw.attachDevice(domainName, wanted.toXml(), DeviceScope.LIVE);
+            return NicChange.Method.ATTACH;
+        }
+        if (LiveUpdateRules.canUpdateLive(p.existing(), p.drift())) {
+            gw.updateDevice(domainName, wanted.toXml(), DeviceScope.LIVE);
+            notes.add("running domain: changed in place (update-device)");
+            return NicChange.Method.UPDATE_DEVICE;
+        }
+        gw.detachDevice(domainName, p.existing().toXml(), DeviceScope.LIVE);
+        gw.attachDevice(domainName, wanted.toXml(), DeviceScope.LIVE);
+        notes.add("running domain: detached and attached the same " + InterfaceSummary.of(wanted).type() + " device ("
+                + InterfaceSummary.of(wanted).source() + "): libvirt cannot change " + String.join(", ", p.drift().stream().map(LiveUpdateRules::kind).toList())
+                + " on a plugged " + InterfaceSummary.of(wanted).type() + " NIC");
+        return NicChange.Method.REATTACH;
+    }
+
+    /**
+     * The persistent definition: a drifted NIC through update-device (libvirt replaces its definition, keeping its
+     * guest address); a driver without it (test:///) or a memory fix gets the edited definition redefined; a
+     * missing NIC is added to the definition, which is redefined.
+     */
+    private static NicChange.Method applyConfig(LibvirtGateway gw, String domainName, Plan p, boolean memoryFix, GuestInterface wanted,
+                                                DomainXml edited, List<String> notes) {
+        if (!memoryFix && p.existing() != null) {
+            try {
+                gw.updateDevice(domainName, wanted.toXml(), DeviceScope.CONFIG);
+                notes.add("persistent definition: changed in place (update-device --config)");
+                return NicChange.Method.UPDATE_DEVICE;
+            } catch (LibvirtUnsupportedException e) {
+                notes.add("persistent definition: " + gw.uri() + " has no update-device, redefined the edited definition instead");
+            }
+        }
+        gw.defineDomain(edited.toXml());
+        return memoryFix || p.existing() != null ? NicChange.Method.REDEFINE : NicChange.Method.ATTACH;
     }
 
     /** On a domain XML file (edited in memory; the caller writes it with --in-place). */
@@ -132,8 +200,9 @@ public final class InterfaceEnsurer {
             notes.add("added memfd shared memory (<memoryBacking><source type='memfd'/><access mode='shared'/>) to the file (--fix-memory)");
         }
         replace(file, p, wanted);
+        NicChange.Method m = p.existing() == null ? NicChange.Method.ATTACH : NicChange.Method.FILE;
         return new NicChange("ensure", file.name(), true, "file", InterfaceSummary.of(wanted), wanted.toXml(), notes,
-                new NicChange.Diff(before, file.toXml()));
+                new NicChange.Diff(before, file.toXml()), null, List.of(m.json));
     }
 
     /**

@@ -60,6 +60,7 @@ class EnsureInterfaceTest {
         JsonNode first = ensure("--mac", MAC, "--vlan", "7");
         assertTrue(first.get("changed").asBoolean(), first.toString());
         assertEquals("ensure", first.get("action").asText());
+        assertEquals("attach", first.get("method").asText(), first.toString());
         assertTrue(first.get("notes").toString().contains("missing from the persistent definition"), first.toString());
         String diffBefore = first.get("diff").get("before").asText();
         String diffAfter = first.get("diff").get("after").asText();
@@ -70,6 +71,8 @@ class EnsureInterfaceTest {
         JsonNode second = ensure("--mac", MAC, "--vlan", "7");
         assertFalse(second.get("changed").asBoolean(), second.toString());
         assertNull(second.get("diff").textValue());
+        assertTrue(second.get("method").isNull(), "nothing done, no method: " + second);
+        assertEquals(0, second.get("methods").size(), second.toString());
     }
 
     @Test
@@ -86,6 +89,10 @@ class EnsureInterfaceTest {
         JsonNode converged = ensure("--mac", MAC, "--vlan", "8");
         assertTrue(converged.get("changed").asBoolean(), converged.toString());
         assertTrue(converged.get("notes").toString().contains("drift in the persistent definition: vlan: 7 -> 8"), converged.toString());
+        // test:/// has no update-device: the edited definition is redefined, and the answer says so
+        assertEquals("redefine", converged.get("method").asText(), converged.toString());
+        assertTrue(converged.get("notes").toString().contains("has no update-device, redefined"), converged.toString());
+        assertEquals("update-device", preview.get("method").asText(), "the dry run names what a driver with update-device does: " + preview);
         String after = config();
         assertTrue(after.contains("id=\"8\"") || after.contains("id='8'"), after);
         assertFalse(after.contains("id=\"7\"") || after.contains("id='7'"), after);
@@ -110,8 +117,11 @@ class EnsureInterfaceTest {
         assertTrue(r.err().contains("MAC " + MAC + " is already used by a hostdev interface (" + VF + ")"), r.err());
         assertEquals(before, config());
 
+        // --pf --ensure is an ensure too (EnsureAllocatedTest); here the host has no such PF, and that is all it says
         CliRunner.Result pf = cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure");
-        assertEquals(ExitCode.INVALID_INPUT, pf.exitCode(), pf.toString());
+        assertEquals(ExitCode.NOT_FOUND, pf.exitCode(), pf.toString());
+        assertTrue(pf.err().contains("unknown PF 'enp1s0f0'"), pf.err());
+        assertEquals(before, config());
     }
 
     @TempDir
@@ -145,6 +155,9 @@ class EnsureInterfaceTest {
         JsonNode converged = CliRunner.json(live, args);
         assertTrue(converged.get("changed").asBoolean(), converged.toString());
         assertTrue(converged.get("notes").toString().contains("drift in the running domain: vlan: 100 -> 200"), converged.toString());
+        // libvirt changes nothing on a plugged type='hostdev' NIC (qemuDomainChangeNet): no update-device is tried
+        assertEquals("reattach", converged.get("method").asText(), converged.toString());
+        assertEquals("reattach", preview.get("method").asText(), preview.toString());
         assertEquals(2, running.calls.size(), running.calls.toString());
         assertTrue(running.calls.get(0).startsWith("detach guest1") && running.calls.get(0).endsWith(vf), running.calls.toString());
         assertTrue(running.calls.get(1).startsWith("attach guest1") && running.calls.get(1).endsWith(vf), running.calls.toString());

@@ -1,8 +1,10 @@
 package io.virtwire.provisioner.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.virtwire.linux.Xattr;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * issue 19: --in-place on a file owned by nobody keeps its owner and group (the file used to come back root:root
  * 0600), and a read-only directory fails with the kernel's errno text, not a temp file's name, and leaves the file
- * alone. Needs root (chown, mount); fails, not skips, without it.
+ * alone; a file's SELinux context (security.selinux) is kept. Needs root (chown, mount, setting a security.* xattr);
+ * fails, not skips, without it.
  */
 class InPlaceEditIT {
 
@@ -73,5 +76,34 @@ class InPlaceEditIT {
         assertTrue(r.err().contains("cannot write a temporary file in " + ro + ": Read-only file system"), r.err());
         assertTrue(r.err().contains(file + " is unchanged"), r.err());
         assertEquals(before, Files.readString(file));
+    }
+
+    /**
+     * The file's SELinux context survives the rename. This host runs no SELinux, so ext4/tmpfs keep security.selinux
+     * as a plain xattr that root may set: the same bytes a labelled host has, read and written by the same calls.
+     */
+    @Test
+    void theSelinuxContextIsKept() throws Exception {
+        Path file = InPlaceEditTest.domainFile(dir, "vm.xml");
+        byte[] context = "system_u:object_r:virt_etc_t:s0\0".getBytes(StandardCharsets.US_ASCII);
+        Xattr.set(file, Xattr.SELINUX_CONTEXT, context); // needs CAP_SYS_ADMIN: fails here, naming lsetxattr, without root
+
+        CliRunner.Result r = InPlaceEditTest.attach(cli, file);
+
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(Files.readString(file).contains(InPlaceEditTest.MAC), "the file was rewritten (a new inode)");
+        assertArrayEquals(context, Xattr.get(file, Xattr.SELINUX_CONTEXT).orElseThrow(() -> new AssertionError("the context was lost")),
+                "ls -Z shows the same context");
+    }
+
+    /** A file without a context gets none (the temp file is not given an empty or made-up one). */
+    @Test
+    void aFileWithoutAContextGetsNone() throws Exception {
+        Path file = InPlaceEditTest.domainFile(dir, "vm.xml");
+
+        CliRunner.Result r = InPlaceEditTest.attach(cli, file);
+
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(Xattr.get(file, Xattr.SELINUX_CONTEXT).isEmpty());
     }
 }

@@ -205,6 +205,9 @@ class JsonOutputSchemaTest {
         error(cli, "define-domain", "--template", "json-no-template", "--name", "json-y");
         JsonNode vf = ok(cli, "attach-interface", "json-a", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "30", "--config");
         ok(cli, "attach-interface", "json-a", "--type", "hostdev", "--pf", "enp1s0f0", "--print-xml");
+        // --ensure: VLAN drift on the allocated VF, converged through the PF then the definition (method, methods)
+        ok(cli, "attach-interface", "json-a", "--type", "hostdev", "--pf", "enp1s0f0", "--mac", vf.path("iface").path("mac").asText(),
+                "--vlan", "31", "--config", "--ensure");
         ok(cli, "attach-interface", "json-b", "--type", "vhostuser", "--config");
         error(cli, "attach-interface", "json-a", "--type", "hostdev", "--pf", "json-nopf", "--config");
         ok(cli, "domiflist", "json-a");

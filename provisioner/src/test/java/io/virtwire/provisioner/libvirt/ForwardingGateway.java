@@ -60,6 +60,10 @@ public class ForwardingGateway implements LibvirtGateway {
         g.detachDevice(domain, deviceXml, scope);
     }
 
+    public void updateDevice(String domain, String deviceXml, DeviceScope scope) {
+        g.updateDevice(domain, deviceXml, scope);
+    }
+
     public void start(String domain) {
         g.start(domain);
     }
