@@ -64,7 +64,17 @@ final class MigratingQemu implements AutoCloseable {
         if (!process.isAlive()) {
             throw new AssertionError("QEMU exited (" + process.exitValue() + "): " + log());
         }
-        return Qmp.connect(qmpSocket, 60);
+        try {
+            return Qmp.connect(qmpSocket, 60);
+        } catch (AssertionError e) {
+            // seen once in CI under load after a completed migration: say what the QEMU and its directory looked like
+            String files;
+            try (var list = Files.list(qmpSocket.getParent())) {
+                files = list.map(f -> f.getFileName().toString()).sorted().toList().toString();
+            }
+            throw new AssertionError(e.getMessage() + "; QEMU " + (process.isAlive() ? "alive" : "exited " + process.exitValue())
+                    + ", files " + files + ", log: " + log(), e);
+        }
     }
 
     /** One QMP command on a connection of its own. */
