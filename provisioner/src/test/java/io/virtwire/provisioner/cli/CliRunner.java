@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -20,12 +18,12 @@ import java.util.Map;
 public final class CliRunner {
 
     private final Map<String, String> env = new HashMap<>();
-    private final Module[] overrides;
+    private final Wiring.Replacement[] overrides;
     private String stdin = "";
 
     private static final java.nio.file.Path TEST_STATE = java.nio.file.Path.of("target", "cli-runner-state").toAbsolutePath();
 
-    public CliRunner(Module... overrides) {
+    public CliRunner(Wiring.Replacement... overrides) {
         this.overrides = overrides;
     }
 
@@ -41,13 +39,8 @@ public final class CliRunner {
     }
 
     /** A binding override that hands the CLI {@code client} as its forwarder. */
-    public static Module forwarder(ForwarderClient client) {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(ForwarderClient.class).toInstance(client);
-            }
-        };
+    public static Wiring.Replacement forwarder(ForwarderClient client) {
+        return s -> s.forwarder(client);
     }
 
     public CliRunner stdin(String text) {
