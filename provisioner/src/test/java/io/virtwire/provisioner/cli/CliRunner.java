@@ -14,7 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Runs the CLI in-process with captured streams, a controlled environment and optional binding overrides. */
+/** Runs the CLI in-process with captured streams, a controlled environment and optional replaced collaborators (Wiring.Seams). */
 public final class CliRunner {
 
     private final Map<String, String> env = new HashMap<>();
@@ -38,7 +38,7 @@ public final class CliRunner {
                 .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", run.toString());
     }
 
-    /** A binding override that hands the CLI {@code client} as its forwarder. */
+    /** A replacement that hands the CLI {@code client} as its forwarder. */
     public static Wiring.Replacement forwarder(ForwarderClient client) {
         return s -> s.forwarder(client);
     }
