@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The training run scripts/package records the launcher's AOT cache from ({@code -XX:AOTCacheOutput}, JEP 483/514/515):
  * the commands an operator, Ansible and the hook run most, in one JVM, so the cache holds the classes (picocli's model,
- * Guice's injector, Jackson, JAXB, libvirt-java and JNA) that every call loads and links. Output is discarded; a
+ * the commands, Jackson, JAXB, libvirt-java and JNA) that every call loads and links. Output is discarded; a
  * command that fails stops the package build (the cache would miss what that command loads).
  */
 public final class AotTraining {
@@ -29,7 +29,6 @@ public final class AotTraining {
     }
 
     public static void main(String[] args) {
-        Main.quickStart();   // the launcher's settings: the cache holds the classes those load
         for (List<String> command : COMMANDS) {
             StringWriter err = new StringWriter();
             CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]),

@@ -48,7 +48,7 @@ public final class PackageDocs {
     static CommandLine virtwire() {
         CliIo io = CliIo.system();
         Environment env = new Environment(Map.of());
-        return Commands.all(new CommandLine(VirtwireCommand.class, new GuiceFactory(VirtwireCli.injector(io, env, new GlobalOptions(env)))));
+        return Commands.all(new CommandLine(VirtwireCommand.class, new Wiring(io, env, new GlobalOptions(env))));
     }
 
     static String virtwirePage(CommandLine cli, String version, LocalDate date) {

@@ -1,12 +1,6 @@
 package io.virtwire.provisioner.cli;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.Guice;
-import com.google.inject.Injector;
-import com.google.inject.Module;
-import com.google.inject.util.Modules;
 import io.virtwire.provisioner.VirtwireException;
-import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -19,15 +13,15 @@ public final class VirtwireCli {
     private VirtwireCli() {
     }
 
-    public static int run(String[] args, CliIo io, Environment env, Module... overrides) {
+    public static int run(String[] args, CliIo io, Environment env, Wiring.Replacement... overrides) {
         return run(false, args, io, env, overrides);
     }
 
     /** {@code wholeTree}: register every command, not only the invoked one (CommandsTest compares the two). */
-    static int run(boolean wholeTree, String[] args, CliIo io, Environment env, Module... overrides) {
+    static int run(boolean wholeTree, String[] args, CliIo io, Environment env, Wiring.Replacement... overrides) {
         GlobalOptions globals = new GlobalOptions(env);
-        Injector injector = injector(io, env, globals, overrides);
-        CommandLine cli = new CommandLine(VirtwireCommand.class, new GuiceFactory(injector));
+        Wiring wiring = new Wiring(io, env, globals, overrides);
+        CommandLine cli = new CommandLine(VirtwireCommand.class, wiring);
         // before the settings below: picocli copies them to the subcommands registered at that moment
         if (wholeTree) {
             Commands.all(cli);
@@ -37,12 +31,12 @@ public final class VirtwireCli {
         cli.setOut(io.out());
         cli.setErr(io.err());
         cli.setCaseInsensitiveEnumValuesAllowed(false);
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failure(ex, io, globals, injector));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failure(ex, io, globals, wiring));
         cli.setParameterExceptionHandler((ex, a) -> {
             io.err().println("virtwire: " + ex.getMessage());
             io.err().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             if (globals.json()) {
-                injector.getInstance(Output.class).printJson(new ErrorReport(new ErrorReport.Error("INVALID_INPUT", ex.getMessage())));
+                wiring.output().printJson(new ErrorReport(new ErrorReport.Error("INVALID_INPUT", ex.getMessage())));
             }
             io.err().flush();
             return ExitCode.INVALID_INPUT;
@@ -53,27 +47,7 @@ public final class VirtwireCli {
         return code;
     }
 
-    /** The services of one invocation (also what the package's man page and completion generator reads the model from). */
-    static Injector injector(CliIo io, Environment env, GlobalOptions globals, Module... overrides) {
-        Module invocation = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(CliIo.class).toInstance(io);
-                bind(Environment.class).toInstance(env);
-                bind(GlobalOptions.class).toInstance(globals);
-            }
-        };
-        return Guice.createInjector(Modules.override(new ProvisionerModule()).with(List.of(overridesWith(invocation, overrides))));
-    }
-
-    private static Module[] overridesWith(Module invocation, Module[] overrides) {
-        Module[] all = new Module[overrides.length + 1];
-        all[0] = invocation;
-        System.arraycopy(overrides, 0, all, 1, overrides.length);
-        return all;
-    }
-
-    private static int failure(Exception ex, CliIo io, GlobalOptions globals, Injector injector) {
+    private static int failure(Exception ex, CliIo io, GlobalOptions globals, Wiring wiring) {
         String kind;
         String message;
         int code;
@@ -91,7 +65,7 @@ public final class VirtwireCli {
         }
         io.err().println("virtwire: error: " + message);
         if (globals.json()) {
-            injector.getInstance(Output.class).printJson(new ErrorReport(new ErrorReport.Error(kind, message)));
+            wiring.output().printJson(new ErrorReport(new ErrorReport.Error(kind, message)));
         }
         io.err().flush();
         return code;

@@ -252,8 +252,9 @@ public final class InterfaceService {
         return domain.interfaces().stream().flatMap(i -> i.mac().stream()).toList();
     }
 
+    /** domiflist's rows, read without JAXB where the DOM reader can (start-up: docs/benchmarks.md). */
     private static List<InterfaceSummary> summaries(DomainXml domain) {
-        return domain.interfaces().stream().map(InterfaceSummary::of).toList();
+        return InterfaceRows.of(domain);
     }
 
     public static DomainXml parseDomain(String xml, String what) {

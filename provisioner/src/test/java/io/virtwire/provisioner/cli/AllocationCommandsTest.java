@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
@@ -70,9 +68,9 @@ class AllocationCommandsTest {
         libvirt.undefineAndClose(DOMAINS);
     }
 
-    private CliRunner cli(Module... extra) {
-        Module base = com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(forwarder));
-        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).fixtureEnv(host, state, tmp.resolve("run"));
+    private CliRunner cli(Wiring.Replacement... extra) {
+        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(forwarder));
+        return new CliRunner(Wiring.Replacement.all(base, Wiring.Replacement.all(extra))).fixtureEnv(host, state, tmp.resolve("run"));
     }
 
     private JsonNode json(String... args) throws Exception {
@@ -221,12 +219,7 @@ class AllocationCommandsTest {
 
     @Test
     void libvirtRefusingTheAttachRestoresTheVfAndTheRecord() throws Exception {
-        Module refusing = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
-            }
-        };
+        Wiring.Replacement refusing = s -> s.libvirt(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
         CliRunner.Result socket = cli(refusing).run("attach-interface", "lc-a", "--type", "vhostuser", "--config");
         assertEquals(ExitCode.LIBVIRT_ERROR, socket.exitCode(), socket.toString());
         assertTrue(socket.err().contains("removed the forwarder port and released the socket in the record"), socket.err());
@@ -246,26 +239,21 @@ class AllocationCommandsTest {
     @Test
     void aVfThatVanishesWhileBeingConfiguredIsRolledBack() throws Exception {
         // the PF refuses the VLAN after the MAC was set (as when the VF disappears under a PF reset)
-        Module vanishing = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(HostAccess.Factory.class).toInstance(root -> {
-                    SimulatedKernel k = new SimulatedKernel(root);
-                    Object actions = Proxy.newProxyInstance(getClass().getClassLoader(),
-                            new Class<?>[] {io.virtwire.provisioner.host.profile.HostActions.class}, (p, m, a) -> {
-                                if (m.getName().equals("setVfVlan") && (int) a[2] == 9) {
-                                    throw new HostActionException("ENODEV", "ip link set enp1s0f0 vf 0 vlan 9: No such device");
-                                }
-                                try {
-                                    return m.invoke(k, a);
-                                } catch (java.lang.reflect.InvocationTargetException e) {
-                                    throw e.getCause();
-                                }
-                            });
-                    return new HostAccess(k.paths(), k, (io.virtwire.provisioner.host.profile.HostActions) actions);
-                });
-            }
-        };
+        Wiring.Replacement vanishing = s -> s.hosts(root -> {
+            SimulatedKernel k = new SimulatedKernel(root);
+            Object actions = Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {io.virtwire.provisioner.host.profile.HostActions.class}, (p, m, a) -> {
+                        if (m.getName().equals("setVfVlan") && (int) a[2] == 9) {
+                            throw new HostActionException("ENODEV", "ip link set enp1s0f0 vf 0 vlan 9: No such device");
+                        }
+                        try {
+                            return m.invoke(k, a);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            return new HostAccess(k.paths(), k, (io.virtwire.provisioner.host.profile.HostActions) actions);
+        });
         VirtualFunction before = vf("0000:02:10.0");
         CliRunner.Result r = cli(vanishing).run("attach-interface", "lc-a", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "9", "--config");
         assertEquals(ExitCode.HOST_ERROR, r.exitCode(), r.toString());

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -16,16 +14,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Runs the CLI in-process with captured streams, a controlled environment and optional binding overrides. */
+/** Runs the CLI in-process with captured streams, a controlled environment and optional replaced collaborators (Wiring.Seams). */
 public final class CliRunner {
 
     private final Map<String, String> env = new HashMap<>();
-    private final Module[] overrides;
+    private final Wiring.Replacement[] overrides;
     private String stdin = "";
 
     private static final java.nio.file.Path TEST_STATE = java.nio.file.Path.of("target", "cli-runner-state").toAbsolutePath();
 
-    public CliRunner(Module... overrides) {
+    public CliRunner(Wiring.Replacement... overrides) {
         this.overrides = overrides;
     }
 
@@ -40,14 +38,9 @@ public final class CliRunner {
                 .env("VIRTWIRE_STATE_DIR", state.toString()).env("VIRTWIRE_RUN_DIR", run.toString());
     }
 
-    /** A binding override that hands the CLI {@code client} as its forwarder. */
-    public static Module forwarder(ForwarderClient client) {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(ForwarderClient.class).toInstance(client);
-            }
-        };
+    /** A replacement that hands the CLI {@code client} as its forwarder. */
+    public static Wiring.Replacement forwarder(ForwarderClient client) {
+        return s -> s.forwarder(client);
     }
 
     public CliRunner stdin(String text) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.inject.Module;
 import io.virtwire.provisioner.cni.CniFixture;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
@@ -59,7 +58,7 @@ class ContainerHoldersTest {
     }
 
     private CliRunner cli() {
-        Module base = com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
+        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
         return new CliRunner(base).fixtureEnv(f.host, f.state, tmp.resolve("run"));
     }
 

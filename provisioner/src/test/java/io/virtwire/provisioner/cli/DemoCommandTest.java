@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
 import io.virtwire.provisioner.demo.DemoHost;
 import io.virtwire.provisioner.demo.FakeDemoHost;
 import org.junit.jupiter.api.Test;
@@ -30,12 +29,7 @@ class DemoCommandTest {
     }
 
     private CliRunner runner() {
-        return new CliRunner(new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(DemoHost.class).toInstance(host);
-            }
-        });
+        return new CliRunner(s -> s.demoHost(host));
     }
 
     @Test

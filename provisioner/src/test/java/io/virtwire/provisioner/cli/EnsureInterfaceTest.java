@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.inject.AbstractModule;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.RecordingGateway;
 import java.nio.file.Path;
@@ -138,12 +137,7 @@ class EnsureInterfaceTest {
                 <domain type='kvm'><name>guest1</name><memory unit='MiB'>1024</memory><os><type>hvm</type></os><devices>
                 <interface type='hostdev' managed='yes'><mac address='%s'/><source><address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x0'/></source><vlan><tag id='100'/></vlan></interface>
                 </devices></domain>""".formatted(MAC));
-        CliRunner live = new CliRunner(new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> running);
-            }
-        }).env("VIRTWIRE_STATE_DIR", tmp.resolve("state").toString());
+        CliRunner live = new CliRunner(s -> s.libvirt(uri -> running)).env("VIRTWIRE_STATE_DIR", tmp.resolve("state").toString());
         String[] args = {"attach-interface", "guest1", "hostdev", vf, "--mac", MAC, "--vlan", "200", "--live", "--ensure"};
 
         List<String> withPrint = new java.util.ArrayList<>(List.of(args));

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.TestForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
@@ -66,19 +64,14 @@ class ForwarderLifecycleTest {
     }
 
     /** No ForwarderClient override: the production binding picks the forwarder's control socket. */
-    private CliRunner cli(Module... extra) {
-        return env(new CliRunner(com.google.inject.util.Modules.override(libvirt.module()).with(extra)));
+    private CliRunner cli(Wiring.Replacement... extra) {
+        return env(new CliRunner(Wiring.Replacement.all(libvirt.module(), Wiring.Replacement.all(extra))));
     }
 
     private CliRunner hookCli(String stdin) {
-        Module noLibvirt = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> {
-                    throw new AssertionError("the hook opened a libvirt connection to " + uri);
-                });
-            }
-        };
+        Wiring.Replacement noLibvirt = s -> s.libvirt(uri -> {
+            throw new AssertionError("the hook opened a libvirt connection to " + uri);
+        });
         return env(new CliRunner(noLibvirt)).stdin(stdin);
     }
 
@@ -117,12 +110,7 @@ class ForwarderLifecycleTest {
 
     @Test
     void aRefusedAttachRemovesTheForwarderPortAgain() throws Exception {
-        Module refusing = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
-            }
-        };
+        Wiring.Replacement refusing = s -> s.libvirt(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
         CliRunner.Result r = cli(refusing).run("attach-interface", DOMAIN, "--type", "vhostuser", "--config");
         assertEquals(ExitCode.LIBVIRT_ERROR, r.exitCode(), r.toString());
         assertTrue(r.err().contains("removed the forwarder port"), r.err());

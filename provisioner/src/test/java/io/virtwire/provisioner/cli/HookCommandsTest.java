@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.hook.HookInstaller;
@@ -58,20 +56,15 @@ class HookCommandsTest {
     }
 
     private CliRunner setupCli() {
-        return env(new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(forwarder))));
+        return env(new CliRunner(Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(forwarder))));
     }
 
     /** The hook's CLI: any attempt to reach libvirt fails the test. */
     private CliRunner hookCli(String stdin) {
-        Module noLibvirt = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> {
-                    throw new AssertionError("the hook opened a libvirt connection to " + uri);
-                });
-            }
-        };
-        return env(new CliRunner(com.google.inject.util.Modules.combine(noLibvirt, CliRunner.forwarder(forwarder)))).stdin(stdin);
+        Wiring.Replacement noLibvirt = s -> s.libvirt(uri -> {
+            throw new AssertionError("the hook opened a libvirt connection to " + uri);
+        });
+        return env(new CliRunner(Wiring.Replacement.all(noLibvirt, CliRunner.forwarder(forwarder)))).stdin(stdin);
     }
 
     private VirtualFunction vf(String address) {

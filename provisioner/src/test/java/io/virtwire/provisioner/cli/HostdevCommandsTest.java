@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
@@ -63,9 +61,9 @@ class HostdevCommandsTest {
         libvirt.undefineAndClose(DOMAINS);
     }
 
-    private CliRunner cli(Module... extra) {
-        Module base = com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
-        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).fixtureEnv(host, state, tmp.resolve("run"));
+    private CliRunner cli(Wiring.Replacement... extra) {
+        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
+        return new CliRunner(Wiring.Replacement.all(base, Wiring.Replacement.all(extra))).fixtureEnv(host, state, tmp.resolve("run"));
     }
 
     private JsonNode json(String... args) throws Exception {
@@ -210,12 +208,7 @@ class HostdevCommandsTest {
 
     @Test
     void libvirtRefusingTheAttachReleasesThePickedVf() throws Exception {
-        Module refusing = new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
-            }
-        };
+        Wiring.Replacement refusing = s -> s.libvirt(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
         CliRunner.Result r = cli(refusing).run("attach-hostdev", A, "--pf", "enp1s0f0", "--config");
         assertEquals(ExitCode.LIBVIRT_ERROR, r.exitCode(), r.toString());
         assertTrue(r.err().contains("attaching VF 0000:02:10.0 to '" + A + "' failed") && r.err().contains("simulated refusal")
@@ -239,32 +232,27 @@ class HostdevCommandsTest {
     void anAttachReadsTheDomainXmlOnceBeforeItChangesIt() throws Exception {
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean changed = new java.util.concurrent.atomic.AtomicBoolean();
-        Module counting = new AbstractModule() {
+        Wiring.Replacement counting = s -> s.libvirt(uri -> new ForwardingGateway(libvirt.gateway()) {
             @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> new ForwardingGateway(libvirt.gateway()) {
-                    @Override
-                    public String domainXml(String name, boolean inactive) {
-                        if (name.equals(A) && !changed.get()) {
-                            reads.incrementAndGet();
-                        }
-                        return super.domainXml(name, inactive);
-                    }
-
-                    @Override
-                    public void attachDevice(String domain, String deviceXml, io.virtwire.provisioner.libvirt.DeviceScope scope) {
-                        changed.set(true);
-                        super.attachDevice(domain, deviceXml, scope);
-                    }
-
-                    @Override
-                    public String defineDomain(String xml) {
-                        changed.set(true);
-                        return super.defineDomain(xml);
-                    }
-                });
+            public String domainXml(String name, boolean inactive) {
+                if (name.equals(A) && !changed.get()) {
+                    reads.incrementAndGet();
+                }
+                return super.domainXml(name, inactive);
             }
-        };
+
+            @Override
+            public void attachDevice(String domain, String deviceXml, io.virtwire.provisioner.libvirt.DeviceScope scope) {
+                changed.set(true);
+                super.attachDevice(domain, deviceXml, scope);
+            }
+
+            @Override
+            public String defineDomain(String xml) {
+                changed.set(true);
+                return super.defineDomain(xml);
+            }
+        });
         List<List<String>> commands = List.of(
                 List.of("attach-interface", A, "--type", "hostdev", "--pf", "enp1s0f0", "--config"),
                 List.of("attach-interface", A, "--type", "hostdev", "--vf", "0000:02:11.0", "--config"),

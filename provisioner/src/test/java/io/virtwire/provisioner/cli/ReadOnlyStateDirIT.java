@@ -58,7 +58,7 @@ class ReadOnlyStateDirIT {
         mounts.add(lock);
         run("mount", "-o", "remount,ro,bind", lock.toString());
         try (SharedTestConnection libvirt = new SharedTestConnection()) {
-            CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
+            CliRunner cli = new CliRunner(Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
                     .fixtureEnv(host, state, tmp.resolve("run"));
             CliRunner.Result r = cli.run("--output", "json", "vf", "list");
             assertEquals(0, r.exitCode(), r.toString());
@@ -91,7 +91,7 @@ class ReadOnlyStateDirIT {
             Map<String, String> hostBefore = TreeSnapshot.of(host);
 
             try (SharedTestConnection libvirt = new SharedTestConnection()) {
-                CliRunner cli = new CliRunner(com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
+                CliRunner cli = new CliRunner(Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
                         .fixtureEnv(host, state, tmp.resolve("run")).env("VIRTWIRE_LOCK_TIMEOUT", "5");
                 CliRunner.Result r = cli.run("--output", "json", "vf", "list", "--pf", "enp1s0f0");
                 assertEquals(0, r.exitCode(), "lock file " + lockFile + ": " + r);

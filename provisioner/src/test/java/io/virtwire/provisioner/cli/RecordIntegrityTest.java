@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventoryReader;
@@ -74,10 +72,10 @@ class RecordIntegrityTest {
         libvirt.undefineAndClose(DOMAINS);
     }
 
-    private CliRunner cli(Module... extra) {
+    private CliRunner cli(Wiring.Replacement... extra) {
         RecordingForwarder forwarder = new RecordingForwarder();
-        Module base = com.google.inject.util.Modules.combine(libvirt.module(), CliRunner.forwarder(forwarder));
-        return new CliRunner(com.google.inject.util.Modules.override(base).with(extra)).fixtureEnv(host, state, tmp.resolve("run"));
+        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(forwarder));
+        return new CliRunner(Wiring.Replacement.all(base, Wiring.Replacement.all(extra))).fixtureEnv(host, state, tmp.resolve("run"));
     }
 
     private VirtualFunction vf(String address) {
@@ -147,40 +145,35 @@ class RecordIntegrityTest {
         Path saved = tmp.resolve("pending-record.json");
         // the disk "fills" once libvirt has the NIC: the record can no longer be replaced (rename over a non-empty
         // directory fails, even for root), so the held save fails after the pending one succeeded
-        Module failingAfterAttach = new AbstractModule() {
+        Wiring.Replacement failingAfterAttach = s -> s.libvirt(uri -> new ForwardingGateway(libvirt.gateway()) {
             @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> new ForwardingGateway(libvirt.gateway()) {
-                    @Override
-                    public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
-                        super.attachDevice(domain, deviceXml, scope);
-                        fill();
-                    }
-
-                    @Override
-                    public String defineDomain(String xml) {
-                        String name = super.defineDomain(xml); // the test driver attaches --config by redefining
-                        fill();
-                        return name;
-                    }
-
-                    private void fill() {
-                        try {
-                            if (Files.isRegularFile(record)) {
-                                Files.move(record, saved);
-                                Files.createDirectories(record.resolve("full"));
-                            }
-                        } catch (IOException e) {
-                            throw new AssertionError(e);
-                        }
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                });
+            public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
+                super.attachDevice(domain, deviceXml, scope);
+                fill();
             }
-        };
+
+            @Override
+            public String defineDomain(String xml) {
+                String name = super.defineDomain(xml); // the test driver attaches --config by redefining
+                fill();
+                return name;
+            }
+
+            private void fill() {
+                try {
+                    if (Files.isRegularFile(record)) {
+                        Files.move(record, saved);
+                        Files.createDirectories(record.resolve("full"));
+                    }
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        });
         CliRunner.Result r = cli(failingAfterAttach).run("--output", "json", "attach-interface", "ri-a", "--type", "hostdev", "--pf", "enp1s0f0",
                 "--vlan", "9", "--config");
         assertEquals(0, r.exitCode(), "libvirt has the NIC: not a failure\n" + r);

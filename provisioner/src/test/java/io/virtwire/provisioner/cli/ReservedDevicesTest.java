@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.google.inject.util.Modules;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
@@ -57,7 +56,7 @@ class ReservedDevicesTest {
     }
 
     private CliRunner cli() {
-        return new CliRunner(Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
+        return new CliRunner(Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())))
                 .fixtureEnv(host, tmp.resolve("state"), tmp.resolve("run"));
     }
 

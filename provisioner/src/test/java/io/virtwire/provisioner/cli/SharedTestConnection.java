@@ -1,7 +1,5 @@
 package io.virtwire.provisioner.cli;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.Module;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
 import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
@@ -16,14 +14,9 @@ final class SharedTestConnection implements AutoCloseable {
 
     private final LibvirtGateway gateway = LibvirtJavaGateway.open("test:///default");
 
-    Module module() {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                // ForwardingGateway ignores close(): each command "closes" its gateway without ending the shared connection
-                bind(LibvirtConnector.class).toInstance(uri -> new ForwardingGateway(gateway));
-            }
-        };
+    Wiring.Replacement module() {
+        // ForwardingGateway ignores close(): each command "closes" its gateway without ending the shared connection
+        return s -> s.libvirt(uri -> new ForwardingGateway(gateway));
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
 import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.VirtualFunction;
@@ -55,12 +54,7 @@ class WatchCommandTest {
     }
 
     private CliRunner cli() {
-        return new CliRunner(new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> libvirt);
-            }
-        }).env("VIRTWIRE_HOST_ROOT", host.toString()).env("VIRTWIRE_STATE_DIR", state.toString());
+        return new CliRunner(s -> s.libvirt(uri -> libvirt)).env("VIRTWIRE_HOST_ROOT", host.toString()).env("VIRTWIRE_STATE_DIR", state.toString());
     }
 
     private JsonNode once(String policy) throws Exception {

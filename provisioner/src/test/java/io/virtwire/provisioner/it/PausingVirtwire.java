@@ -46,7 +46,7 @@ public final class PausingVirtwire {
                 g.close();
             }
         };
-        System.exit(VirtwireCli.run(args, CliIo.system(), Environment.system(), b -> b.bind(LibvirtConnector.class).toInstance(pausing)));
+        System.exit(VirtwireCli.run(args, CliIo.system(), Environment.system(), s -> s.libvirt(pausing)));
     }
 
     /**

@@ -12,7 +12,7 @@ public record HostAccess(HostPaths paths, CommandRunner commands, HostActions ac
         return new HostInventoryReader(paths, commands).read();
     }
 
-    /** Opens the host at a root directory ("/" for the real one). Bound in ProvisionerModule; tests override it. */
+    /** Opens the host at a root directory ("/" for the real one). Made by the CLI's Wiring; tests replace it (Wiring.Seams). */
     public interface Factory {
         HostAccess open(java.nio.file.Path root);
     }

@@ -75,6 +75,14 @@ public final class DomainXml {
         return interfaceElements().stream().map(GuestInterfaces::fromElement).toList();
     }
 
+    /**
+     * The {@code <interface>} elements as DOM (copies), for read-only callers that need no typed model: reading them
+     * into the JAXB variants costs the JAXB context at start-up (domiflist, docs/benchmarks.md).
+     */
+    public List<Element> interfaceElementCopies() {
+        return interfaceElements().stream().map(e -> (Element) e.cloneNode(true)).toList();
+    }
+
     public Optional<GuestInterface> findInterface(MacAddress mac) {
         return interfaces().stream().filter(i -> i.mac().equals(Optional.of(mac))).findFirst();
     }

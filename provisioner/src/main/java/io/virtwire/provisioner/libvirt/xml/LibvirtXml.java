@@ -27,9 +27,15 @@ import org.xml.sax.SAXException;
 /** DOM parsing/serialising and the JAXB context shared by the libvirt XML classes. */
 public final class LibvirtXml {
 
-    private static final JAXBContext CONTEXT = createContext();
-
     private LibvirtXml() {
+    }
+
+    /**
+     * The JAXB context, created on the first (un)marshal, not when this class loads: a read-only call such as
+     * {@code virtwire domiflist} parses with DOM only (nic.InterfaceRows) and skips its 60-100 ms (docs/benchmarks.md).
+     */
+    private static final class Jaxb {
+        static final JAXBContext CONTEXT = createContext();
     }
 
     private static JAXBContext createContext() {
@@ -92,7 +98,7 @@ public final class LibvirtXml {
     /** Writes a JAXB object as element {@code rootName}, indented, without XML declaration. */
     static String marshal(Object value, String rootName) {
         try {
-            Marshaller m = CONTEXT.createMarshaller();
+            Marshaller m = Jaxb.CONTEXT.createMarshaller();
             m.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
             m.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
             // libvirt indents by two spaces; matching it keeps inserted devices in step with their neighbours
@@ -133,7 +139,7 @@ public final class LibvirtXml {
 
     static <T> T unmarshal(Element element, Class<T> type) {
         try {
-            var u = CONTEXT.createUnmarshaller();
+            var u = Jaxb.CONTEXT.createUnmarshaller();
             // JAXB's default silently drops values it cannot convert (queues='many' -> null), which would then be
             // lost when the element is written back; refuse instead
             u.setEventHandler(event -> false);
