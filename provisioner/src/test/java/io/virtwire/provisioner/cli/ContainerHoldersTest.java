@@ -64,7 +64,7 @@ class ContainerHoldersTest {
 
     /** The CLI with a libvirt connection of its own per invocation: for invocations on several threads at once. */
     private CliRunner perCallCli() {
-        Module base = com.google.inject.util.Modules.combine(libvirt.perInvocationModule(), CliRunner.forwarder(new RecordingForwarder()));
+        Wiring.Replacement base = Wiring.Replacement.all(libvirt.perInvocationModule(), CliRunner.forwarder(new RecordingForwarder()));
         return new CliRunner(base).fixtureEnv(f.host, f.state, tmp.resolve("run"));
     }
 

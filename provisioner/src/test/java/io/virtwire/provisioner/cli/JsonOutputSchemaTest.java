@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.Module;
-import com.google.inject.util.Modules;
 import io.virtwire.provisioner.demo.FakeDemoHost;
 import io.virtwire.provisioner.forwarder.RecordingForwarder;
 import io.virtwire.provisioner.forwarder.TestForwarder;
@@ -197,7 +195,7 @@ class JsonOutputSchemaTest {
 
     private void domainCommands() throws Exception {
         Path host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("domain-host"));
-        Module base = Modules.combine(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
+        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
         CliRunner cli = new CliRunner(base).fixtureEnv(host, tmp.resolve("domain-state"), tmp.resolve("run"));
         ok(cli, "define-domain", "--template", "hostdev-q35", "--name", "json-a", "--virt-type", "qemu", "--memory", "128MiB");
         ok(cli, "define-domain", "--template", "vhostuser-memfd", "--name", "json-b", "--virt-type", "qemu", "--memory", "128MiB");
@@ -268,12 +266,7 @@ class JsonOutputSchemaTest {
                 <domain type='kvm'><name>guest1</name><memory unit='MiB'>1024</memory><os><type>hvm</type></os><devices>
                 <interface type='hostdev' managed='yes'><mac address='%s'/><source><address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x0'/></source><vlan><tag id='100'/></vlan></interface>
                 </devices></domain>""".formatted(mac));
-        CliRunner watch = new CliRunner(new com.google.inject.AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(io.virtwire.provisioner.libvirt.LibvirtConnector.class).toInstance(uri -> gateway);
-            }
-        }).env("VIRTWIRE_HOST_ROOT", aer.toString()).env("VIRTWIRE_STATE_DIR", state.toString());
+        CliRunner watch = new CliRunner(seams -> seams.libvirt(uri -> gateway)).env("VIRTWIRE_HOST_ROOT", aer.toString()).env("VIRTWIRE_STATE_DIR", state.toString());
         ok(watch, "watch", "--once", "--policy", "report");
         k.setVfVlan("ens1f0", 0, 0, 0);
         Path f = aer.resolve("sys/devices/pci0000:00/0000:00:03.0/0000:04:00.0/aer_dev_nonfatal");
@@ -318,12 +311,7 @@ class JsonOutputSchemaTest {
         error(new CliRunner(), "vhost-user", "probe", tmp.resolve("json-nothing.sock").toString());
         FakeDemoHost host = new FakeDemoHost();
         host.root = false;
-        CliRunner demo = new CliRunner(new com.google.inject.AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(io.virtwire.provisioner.demo.DemoHost.class).toInstance(host);
-            }
-        });
+        CliRunner demo = new CliRunner(seams -> seams.demoHost(host));
         ok(demo, "demo", "--name", "json-demo");
         ok(demo, Set.of(ExitCode.UNAVAILABLE), "demo", "--mode", "real");
     }
@@ -434,7 +422,6 @@ class JsonOutputSchemaTest {
     private static CommandLine tree() {
         CliIo io = new CliIo(new ByteArrayInputStream(new byte[0]), new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
         Environment env = new Environment(Map.of());
-        var injector = VirtwireCli.injector(io, env, new GlobalOptions(env));
-        return Commands.all(new CommandLine(VirtwireCommand.class, new GuiceFactory(injector)));
+        return Commands.all(new CommandLine(VirtwireCommand.class, new Wiring(io, env, new GlobalOptions(env))));
     }
 }

@@ -1,7 +1,6 @@
 package io.virtwire.provisioner.cli;
 
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.LibvirtJavaGateway;
 
@@ -24,13 +23,8 @@ final class SharedTestConnection implements AutoCloseable {
      * the real CLI does with its URI: commands on several threads then use separate connections (libvirt lets threads
      * use separate connections at once), on the driver state this shared connection keeps alive.
      */
-    Module perInvocationModule() {
-        return new AbstractModule() {
-            @Override
-            protected void configure() {
-                bind(LibvirtConnector.class).toInstance(uri -> LibvirtJavaGateway.open("test:///default"));
-            }
-        };
+    Wiring.Replacement perInvocationModule() {
+        return s -> s.libvirt(uri -> LibvirtJavaGateway.open("test:///default"));
     }
 
     /**
