@@ -122,7 +122,7 @@ public final class DetachEnsurer {
         GuestInterface nic = found.get();
         file.removeInterface(nic.mac().orElseThrow());
         return new NicChange("detach", file.name(), true, "file", InterfaceSummary.of(nic), nic.toXml(), List.of(),
-                new NicChange.Diff(before, file.toXml()), null, List.of(NicChange.Method.FILE.json));
+                new NicChange.Diff(before, file.toXml()), null, List.of(NicChange.Method.DETACH.json));
     }
 
     private record Where(DomainXml xml, String label) {

@@ -184,7 +184,7 @@ class DetachEnsureTest {
 
         JsonNode preview = CliRunner.json(cli(), "detach-interface", "--domain-xml", file.toString(), "hostdev", "--vf", VF, "--ensure", "--print-xml");
         assertTrue(preview.get("changed").asBoolean(), preview.toString());
-        assertEquals("file", preview.get("method").asText());
+        assertEquals("detach", preview.get("method").asText(), "as attach on a file says attach");
         assertEquals(before, Files.readString(file));
 
         JsonNode gone = CliRunner.json(cli(), "detach-interface", "--domain-xml", file.toString(), "--mac", MAC, "--ensure", "--in-place");
