@@ -48,9 +48,9 @@ playbook() { # name, log, extra args...
     return 1
   fi
   grep -E '^PLAY RECAP|^localhost ' "$log" | sed 's/^/  /'
-  # --diff must show the interface XML, not only put it in the registered result (an attach of a named device
-  # shows the whole domain XML, where the interface is indented)
-  if ! grep -qE '^\+ *<interface type=' "$log" || ! grep -q '^-<interface type=' "$log"; then
+  # --diff must show the interface XML, not only put it in the registered result (attach and detach show the
+  # whole domain XML, where the interface is indented)
+  if ! grep -qE '^\+ *<interface type=' "$log" || ! grep -qE '^- *<interface type=' "$log"; then
     cat "$log"
     echo "run-integration: FAILED: $name printed no interface XML diff" >&2
     return 1

@@ -12,7 +12,7 @@ short_description: Fast NICs (SR-IOV VF, vDPA, vhost-user) on libvirt domains
 version_added: 0.1.0
 description:
   - Makes sure a domain has, or does not have, one fast network interface, using the C(virtwire) CLI
-    (C(attach-interface), C(detach-interface) and C(domiflist)).
+    (C(attach-interface --ensure) and C(detach-interface --ensure)).
   - An interface is identified by its MAC address when I(mac) is given, otherwise by I(type) and its
     source (I(vf), I(vdpa_device) or I(socket)), or, with I(pf), by being on any VF of that PF.
   - Without a named device (I(pf), I(pool), I(type=vdpa) without I(vdpa_device), I(type=vhostuser) without
@@ -23,6 +23,9 @@ description:
   - I(state=present) takes one CLI call, C(virtwire attach-interface --ensure) (with C(--print-xml) in check mode),
     for a device you name and for the allocation forms alike; the CLI owns the matching rules, allocates and
     attaches a missing NIC, and converges drift (see I(state)).
+  - I(state=absent) takes one CLI call as well, C(virtwire detach-interface --ensure) (with C(--print-xml) in check
+    mode), which finds the NIC with the same rules and detaches it (a VF virtwire allocated is freed and gets its
+    previous settings back).
   - Works on a libvirt domain (I(domain)) or on a domain XML file (I(domain_xml)), which it rewrites in place.
 options:
   state:
@@ -35,8 +38,11 @@ options:
         NIC)). A MAC on another type or source fails with C(CONFLICT).
       - With I(pf) or I(pool) the NIC keeps its VF; a VF whose MAC, VLAN, I(trust) or I(spoofchk) differ from the
         task is set through the PF first (I(method) C(pf)), and virtwire's record follows.
-      - C(absent) detaches the interface with I(mac), or every interface of I(type) with the given source
-        when I(mac) is not given.
+      - C(absent) detaches the interface with I(mac) (of I(type) and on the given source, if those are given too,
+        else C(CONFLICT)), or without I(mac) the one interface of I(type) on the given source (with I(pf), on a VF
+        of that PF). Two interfaces that match fail with C(CONFLICT) and nothing is detached (give I(mac)).
+      - With I(state=absent), I(config) and I(live) as for C(present); the interface is detached from each of those
+        definitions that has it; when it is already absent, nothing changes.
     type: str
     choices: [ present, absent ]
     default: present
@@ -69,8 +75,8 @@ options:
         (the CLI's C(--pf)).
       - A VF is free when no domain refers to it, the allocation record does not reserve it, and it is alone
         in its IOMMU group.
-      - With I(state=absent) and no I(mac), every NIC of the domain on a VF of this PF is removed; virtwire
-        gives each VF its previous settings back.
+      - With I(state=absent) and no I(mac), the NIC of the domain on a VF of this PF is removed (two such NICs fail with
+        C(CONFLICT), give I(mac)); virtwire gives the VF its previous settings back.
       - Not with I(domain_xml).
     type: str
   pool:
@@ -163,17 +169,18 @@ attributes:
   check_mode:
     support: full
     description:
-      - Runs the same C(--ensure) with C(--print-xml); nothing is changed.
+      - Runs the same C(--ensure) with C(--print-xml) (C(attach-interface) or C(detach-interface)); nothing is
+        changed.
       - Where virtwire would allocate, C(--print-xml) also picks the device (a C(pending) I(allocation) in the
         result, nothing written to the record or the host); the real attach may pick another one if the host
         changed meanwhile. Reconciling virtwire's allocation record with libvirt happens in memory only (the notes
-        say what it would do); with I(pf) the VFs are listed with C(virtwire vf list --no-reconcile). The state
-        files, the VF settings and the forwarder's ports are left exactly as they were.
+        say what it would do, for I(state=absent) which VF or socket would be released). The state files, the VF
+        settings and the forwarder's ports are left exactly as they were.
   diff_mode:
     support: full
     description:
-      - I(state=present) shows the whole domain XML before and after (the persistent definition, or the live XML
-        for a live-only change; the file with I(domain_xml)); I(state=absent) the interface XML removed.
+      - Both states show the whole domain XML before and after (the persistent definition, or the live XML for a
+        live-only change; the file with I(domain_xml)).
 author:
   - virtwire contributors (@virtwire)
 '''
@@ -267,7 +274,7 @@ EXAMPLES = r'''
     forwarder_socket: /run/virtwire/forwarder.sock
     config: true
 
-- name: Remove every NIC of vm5 on a VF of ens2f0 (the VFs get their previous settings back)
+- name: Remove the NIC of vm5 on a VF of ens2f0 (the VF gets its previous settings back)
   virtwire.vmnet.vmnet_interface:
     domain: vm5
     type: hostdev
@@ -275,7 +282,7 @@ EXAMPLES = r'''
     state: absent
     config: true
 
-- name: Remove whatever interface uses this VF
+- name: Remove the interface that uses this VF
   virtwire.vmnet.vmnet_interface:
     domain: vm1
     type: hostdev
@@ -291,14 +298,14 @@ domain:
   type: str
   sample: vm1
 scope:
-  description: What the CLI changed or would change, C(config), C(live), C(current) or C(file).
-  returned: when the CLI was asked to attach or detach
+  description: What the CLI changed or would change, C(config), C(live), C(config+live), C(current) or C(file).
+  returned: always
   type: str
   sample: config
 interface:
   description:
     - The interface as the CLI reports it (with I(state=present) the one attached or found, with
-      I(state=absent) the first one removed).
+      I(state=absent) the one removed).
     - In check mode without I(mac), C(mac) is the one C(--print-xml) made up; the real one is picked on attach.
   returned: when there is one
   type: dict
@@ -329,7 +336,7 @@ allocation:
     previous: {mac: "00:00:00:00:00:00", vlan: 0, trust: false, spoofchk: true}
     mac: "52:54:00:00:00:51"
 removed:
-  description: Every interface removed (or that check mode would remove) with I(state=absent).
+  description: The interface removed (or that check mode would remove) with I(state=absent); empty when it was absent.
   returned: when state is absent
   type: list
   elements: dict
@@ -352,16 +359,17 @@ notes:
 method:
   description:
     - How the change was (or in check mode would be) made, the most disruptive step in I(methods).
-    - C(attach) (the NIC was missing), C(file) (the domain XML file edited), C(pf) (a VF's settings set through its
-      PF, the guest keeps its NIC), C(update-device) (libvirt changed the NIC in place), C(redefine) (the definition
-      edited and redefined, on a driver without update-device or for I(fix_memory)), C(reattach) (the running
-      domain, the same device detached and attached).
-  returned: when changed with I(state=present)
+    - C(detach) (with I(state=absent), the NIC was there and was detached), C(attach) (the NIC was missing),
+      C(file) (the domain XML file edited), C(pf) (a VF's settings set through its PF, the guest keeps its NIC),
+      C(update-device) (libvirt changed the NIC in place), C(redefine) (the definition edited and redefined, on a
+      driver without update-device or device detach, or for I(fix_memory)), C(reattach) (the running domain, the
+      same device detached and attached).
+  returned: when changed
   type: str
   sample: update-device
 methods:
   description: Every step of I(method), in order.
-  returned: when changed with I(state=present)
+  returned: when changed
   type: list
   elements: str
   sample: [pf, update-device]
@@ -378,7 +386,6 @@ from ansible_collections.virtwire.vmnet.plugins.module_utils.vmnet_cli import (
     VmnetCli,
     VmnetCliError,
     fail_with,
-    normalize_mac,
     vmnet_argument_spec,
 )
 
@@ -429,16 +436,14 @@ def argument_problem(params):
     return None
 
 
-class InterfacePlanner:
-    """Works out what the domain has and what must change; applying is a separate step."""
+class InterfaceTask:
+    """One CLI call per task: 'attach-interface --ensure' or 'detach-interface --ensure'; the CLI owns the matching."""
 
     def __init__(self, module, cli):
         self.module = module
         self.cli = cli
         self.params = module.params
         self.file_mode = bool(self.params['domain_xml'])
-
-    # --- command lines -------------------------------------------------------------------------
 
     def target_args(self):
         if self.file_mode:
@@ -450,24 +455,15 @@ class InterfacePlanner:
             args.append('--live')
         return args
 
-    def nic_args(self, iface=None, with_mac=True):
-        """The NIC options, from the module's parameters or from an interface the CLI listed."""
-        if iface is not None:
-            args = ['--type', iface['type']]
-            source_flag = dict(hostdev='--vf', vdpa='--dev', vhostuser='--source')[iface['type']]
-            args += [source_flag, iface['source']]
-            if iface.get('mode'):
-                args += ['--mode', iface['mode']]
-            if iface.get('queues'):
-                args += ['--queues', str(iface['queues'])]
-            if iface.get('mac'):
-                args += ['--mac', iface['mac']]
-            return args
+    def nic_args(self, absent=False):
+        """The NIC options; for absent only what finds the NIC (type, device, mac), as detach-interface takes them."""
         p = self.params
-        args = ['--type', p['type']]
+        args = ['--type', p['type']] if p['type'] else []
         for option, flag in SOURCE_OPTIONS:
-            if p[option] is not None:
+            if p[option] is not None and not (absent and option == 'parent'):
                 args += [flag, p[option]]
+        if absent:
+            return args + (['--mac', p['mac']] if p['mac'] else [])
         if p['mode']:
             args += ['--mode', p['mode']]
         if p['queues'] is not None:
@@ -475,138 +471,42 @@ class InterfacePlanner:
         for option, flag in SWITCH_OPTIONS:
             if p[option] is not None:
                 args += [flag, 'on' if p[option] else 'off']
-        if with_mac and p['mac']:
+        if p['mac']:
             args += ['--mac', p['mac']]
-        if with_mac and p['vlan']:
+        if p['vlan']:
             args += ['--vlan', ','.join(str(tag) for tag in p['vlan'])]
         if p['fix_memory']:
             args.append('--fix-memory')
         return args
 
-    def run(self, args):
-        return self.cli.run(args, connect=not self.file_mode)
-
-    def render(self, nic_args):
-        """The interface XML the options describe; the CLI validates and normalizes them on the way."""
-        return self.run(['attach-interface'] + self.target_args() + nic_args + ['--print-xml'])
-
-    def listings(self):
-        """The interface lists that the chosen scope touches: (label, listing) pairs."""
-        if self.file_mode:
-            return [('file', self.run(['domiflist', '--domain-xml', self.params['domain_xml']]))]
-        domain = self.params['domain']
-        wanted = []
-        if self.params['config']:
-            wanted.append(('config', ['--inactive']))
-        if self.params['live']:
-            wanted.append(('live', []))
-        if not wanted:
-            wanted.append(('current', []))
-        result = []
-        for label, extra in wanted:
-            listing = self.run(['domiflist', domain] + extra)
-            if label == 'live' and not listing.get('active'):
-                raise VmnetCliError(
-                    "domain '%s' is not running: live needs a running domain (use config to change its "
-                    "persistent definition)" % listing.get('domain', domain), 'CONFLICT')
-            result.append((label, listing))
-        return result
-
-    # --- matching ------------------------------------------------------------------------------
-
-    @staticmethod
-    def matches(listing, mac=None, nic_type=None, source=None, sources=None):
-        """Interfaces with this MAC, else of this type on this source (or on any of sources)."""
-        interfaces = listing.get('interfaces') or []
-        if mac:
-            return [i for i in interfaces if normalize_mac(i.get('mac')) == mac]
-        if sources is not None:
-            return [i for i in interfaces if i.get('type') == nic_type and i.get('source') in sources]
-        return [i for i in interfaces if i.get('type') == nic_type and i.get('source') == source]
-
-    def pf_vfs(self):
-        """The PCI addresses of the PF's VFs, as 'vf list' reports them (it fails when the PF is unknown)."""
-        # --no-reconcile: check mode must change nothing, and a real run's attach/detach reconciles by itself
-        listing = self.run(['vf', 'list', '--no-reconcile', '--pf', self.params['pf']])
-        return set(row.get('address') for row in listing.get('vfs') or [])
-
-    # --- state=present -------------------------------------------------------------------------
-
-    def present(self):
-        """One 'attach-interface --ensure' (every form): the CLI finds the NIC, attaches it if missing, converges drift."""
-        args = ['attach-interface'] + self.target_args() + self.nic_args() + ['--ensure']
+    def ensure(self, command, absent):
+        """The one call: with --print-xml in check mode (the CLI's dry run), --in-place on a file."""
+        args = [command] + self.target_args() + self.nic_args(absent) + ['--ensure']
         if self.module.check_mode:
             args.append('--print-xml')  # with --ensure: the same answer, nothing applied (no record, VF or forwarder change)
         elif self.file_mode:
             args.append('--in-place')
-        applied = self.run(args)
-        result = dict(changed=bool(applied.get('changed')), domain=applied.get('domain'), scope=applied.get('scope'),
-                      interface=applied.get('iface'), notes=list(applied.get('notes') or []))
+        applied = self.cli.run(args, connect=not self.file_mode)
+        result = dict(changed=bool(applied.get('changed')), domain=applied.get('domain') or self.params['domain'],
+                      scope=applied.get('scope'), notes=list(applied.get('notes') or []))
+        if applied.get('iface'):
+            result['interface'] = applied['iface']
         for key in ('allocation', 'method', 'methods'):
             if applied.get(key):
                 result[key] = applied[key]
+        if absent:
+            result['removed'] = [applied['iface']] if result['changed'] and applied.get('iface') else []
         if result['changed']:
             result['device_xml'] = applied.get('deviceXml')
             diff = applied.get('diff') or {}
-            result['diff'] = self.diff(result['domain'], diff.get('before'), diff.get('after'), what='domain XML')
+            result['diff'] = self.diff(result['domain'], diff.get('before'), diff.get('after'))
         return result
 
-    # --- state=absent --------------------------------------------------------------------------
-
-    def plan_absent(self):
-        if self.params['mac']:
-            criteria = dict(mac=normalize_mac(self.params['mac']))
-        elif self.params['pf']:
-            criteria = dict(nic_type='hostdev', sources=self.pf_vfs())
-        else:
-            want = self.render(self.nic_args(with_mac=False))['iface']
-            criteria = dict(nic_type=want['type'], source=want['source'])
-        domain, doomed = None, []
-        for dummy, listing in self.listings():
-            domain = listing.get('domain')
-            for iface in self.matches(listing, **criteria):
-                if normalize_mac(iface.get('mac')) not in [normalize_mac(d.get('mac')) for d in doomed]:
-                    doomed.append(iface)
-        return domain, doomed
-
-    def existing_xml(self, iface):
-        """The XML of an interface we are about to remove, without removing it."""
-        if self.file_mode:
-            # Without --in-place the CLI prints the edited XML and leaves the file alone.
-            return self.run(['detach-interface', '--domain-xml', self.params['domain_xml'],
-                             '--mac', iface['mac']]).get('deviceXml')
-        # libvirt has no dry-run detach: render the interface from what domiflist reports (no VLAN tags).
-        return self.render(self.nic_args(iface=iface)).get('deviceXml')
-
-    def absent(self):
-        domain, doomed = self.plan_absent()
-        result = dict(changed=False, domain=domain or self.params['domain'], removed=[], notes=[])
-        if not doomed:
-            return result
-        xmls = []
-        for iface in doomed:
-            if self.module.check_mode:
-                xmls.append(self.existing_xml(iface) or '')
-                result['removed'].append(iface)
-                continue
-            args = ['detach-interface'] + self.target_args() + ['--mac', iface['mac']]
-            if self.file_mode:
-                args.append('--in-place')
-            applied = self.run(args)
-            xmls.append(applied.get('deviceXml') or '')
-            result['removed'].append(applied.get('iface') or iface)
-            result['scope'] = applied.get('scope')
-            result['notes'] += list(applied.get('notes') or [])
-            result['domain'] = applied.get('domain') or result['domain']
-        result.update(changed=True, interface=result['removed'][0], device_xml=''.join(xmls))
-        result['diff'] = self.diff(result['domain'], result['device_xml'], '')
-        return result
-
-    def diff(self, domain, before, after, what='interface XML'):
+    def diff(self, domain, before, after):
         where = self.params['domain_xml'] or 'domain %s' % domain
         return dict(before=before or '', after=after or '',
-                    before_header='%s (%s before)' % (where, what),
-                    after_header='%s (%s after)' % (where, what))
+                    before_header='%s (domain XML before)' % where,
+                    after_header='%s (domain XML after)' % where)
 
 
 def main():
@@ -647,11 +547,11 @@ def main():
     if problem:
         module.fail_json(msg=problem, error_kind='INVALID_INPUT')
     try:
-        planner = InterfacePlanner(module, VmnetCli(module))
+        task = InterfaceTask(module, VmnetCli(module))
         if module.params['state'] == 'present':
-            result = planner.present()
+            result = task.ensure('attach-interface', absent=False)
         else:
-            result = planner.absent()
+            result = task.ensure('detach-interface', absent=True)
     except VmnetCliError as error:
         fail_with(module, error)
     # the CLI's warnings (it also prints them on stderr), e.g. an attach whose record could not be saved

@@ -127,6 +127,8 @@ class FakeVirtwire:
                                                  "to change its persistent definition)" % name)
             return self.attach(name, options, flags, scope, applies)
         if words[0] == 'detach-interface':
+            if '--ensure' in flags:
+                return self.detach_ensure(name, options, flags, scope, applies)
             return self.detach(name, options, scope, applies)
         return self.error(2, 'INVALID_INPUT', "Unmatched argument at index 3: '%s'" % words[0])
 
@@ -298,6 +300,42 @@ class FakeVirtwire:
                                           deviceXml=device_xml(existing), notes=[],
                                           diff=dict(before='<domain/>', after='<domain/>'))), ''
         return self.error(3, 'NOT_FOUND', "domain '%s' has no interface with MAC %s" % (name, mac))
+
+    def detach_ensure(self, name, options, flags, scope, applies):
+        """detach-interface --ensure: the NIC by MAC, by type and device, or on a VF of --pf; absent is no change."""
+        nic_type = options.get('--type')
+        source = options.get('--vf') or options.get('--dev') or options.get('--source')
+        if '--mac' in options:
+            found = [i for i in self.interfaces if i['mac'] == options['--mac'].lower()]
+            for nic in found:
+                if nic_type and nic['type'] != nic_type or source and nic['source'] != source:
+                    return self.error(4, 'CONFLICT', "MAC %s is already used by a %s interface (%s) in the persistent "
+                                                     "definition of '%s': pick another --mac, or detach that interface "
+                                                     "first" % (nic['mac'], nic['type'], nic['source'], name))
+        elif source:
+            found = [i for i in self.interfaces if i['type'] == nic_type and i['source'] == source]
+        elif '--pf' in options:
+            if options['--pf'] not in self.pfs:
+                return self.error(3, 'NOT_FOUND', "unknown PF '%s'" % options['--pf'])
+            found = [i for i in self.interfaces if i['type'] == 'hostdev' and i['source'] in self.pfs[options['--pf']]]
+        else:
+            return self.error(2, 'INVALID_INPUT', 'detach-interface --ensure needs --mac MAC, or TYPE with the device')
+        if len(found) > 1:
+            return self.error(4, 'CONFLICT', "'%s' has %d %s interfaces on %s: give --mac to say which one you mean" % (
+                name, len(found), nic_type, source or options.get('--pf')))
+        if not found:
+            return 0, json.dumps(dict(action='detach', domain=name, changed=False, scope=scope, iface=None, deviceXml=None,
+                                      notes=["no interface in '%s' (%s): nothing to do" % (name, scope)], diff=None,
+                                      method=None, methods=[])), ''
+        nic = found[0]
+        after = [i for i in self.interfaces if i is not nic]
+        out = dict(action='detach', domain=name, changed=True, scope=scope, iface=nic, deviceXml=device_xml(nic), notes=[],
+                   diff=dict(before='<domain>%s</domain>' % ''.join(device_xml(i) for i in self.interfaces),
+                             after='<domain>%s</domain>' % ''.join(device_xml(i) for i in after)),
+                   method='detach', methods=['detach'])
+        if applies and '--print-xml' not in flags:
+            self.interfaces[:] = after
+        return 0, json.dumps(out), ''
 
     def subcommands(self):
         """The subcommand (and the domain, if any) of every call, for asserting the sequence."""

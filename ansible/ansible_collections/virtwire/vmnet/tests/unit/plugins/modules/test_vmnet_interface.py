@@ -220,22 +220,26 @@ def test_host_root_is_passed_as_a_global_option(run_module, fake_virtwire):
                                           '/srv/fixture']
 
 
-def test_absent_detaches_by_mac_and_shows_the_removed_xml(run_module):
-    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+def test_absent_is_one_ensure_call_and_shows_the_domain_diff(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV, EXISTING_VHOSTUSER])
 
     result, failed = run_module(vmnet_interface, dict(domain='vm1', mac=MAC, state='absent', config=True), fake,
                                 diff=True)
 
     assert not failed
     assert fake.calls == [
-        [CLI, '--output', 'json', '-c', 'qemu:///system', 'domiflist', 'vm1', '--inactive'],
-        [CLI, '--output', 'json', '-c', 'qemu:///system', 'detach-interface', 'vm1', '--config', '--mac', MAC],
+        [CLI, '--output', 'json', '-c', 'qemu:///system', 'detach-interface', 'vm1', '--config', '--mac', MAC, '--ensure'],
     ]
     assert result['changed'] is True
     assert result['removed'] == [EXISTING_HOSTDEV]
-    assert result['diff']['before'] == result['device_xml']
-    assert result['diff']['after'] == ''
-    assert fake.interfaces == []
+    assert result['interface'] == EXISTING_HOSTDEV
+    assert result['method'] == 'detach' and result['methods'] == ['detach']
+    # the whole domain XML, as for present: the other NIC is in both sides
+    assert 'address="%s"' % MAC in result['diff']['before']
+    assert 'address="%s"' % MAC not in result['diff']['after']
+    assert EXISTING_VHOSTUSER['mac'] in result['diff']['after']
+    assert result['diff']['before_header'] == 'domain vm1 (domain XML before)'
+    assert fake.interfaces == [EXISTING_VHOSTUSER]
 
 
 def test_absent_a_second_time_changes_nothing(run_module, fake_virtwire):
@@ -244,10 +248,11 @@ def test_absent_a_second_time_changes_nothing(run_module, fake_virtwire):
     assert not failed
     assert result['changed'] is False
     assert result['removed'] == []
-    assert fake_virtwire.subcommands() == ['domiflist']
+    assert 'method' not in result and 'diff' not in result
+    assert fake_virtwire.subcommands() == ['detach-interface']
 
 
-def test_absent_in_check_mode_renders_the_interface_instead_of_detaching(run_module):
+def test_absent_in_check_mode_is_the_cli_dry_run(run_module):
     fake = FakeVirtwire(interfaces=[EXISTING_VHOSTUSER])
 
     result, failed = run_module(vmnet_interface, dict(domain='vm1', mac=EXISTING_VHOSTUSER['mac'], state='absent'),
@@ -256,21 +261,33 @@ def test_absent_in_check_mode_renders_the_interface_instead_of_detaching(run_mod
     assert not failed
     assert result['changed'] is True
     assert fake.interfaces == [EXISTING_VHOSTUSER]
-    assert 'detach-interface' not in fake.subcommands()
-    assert fake.calls[1][5:] == ['attach-interface', 'vm1', '--type', 'vhostuser', '--source', '/run/vm1.sock',
-                                 '--mode', 'client', '--queues', '2', '--mac', EXISTING_VHOSTUSER['mac'], '--print-xml']
+    assert fake.calls == [[CLI, '--output', 'json', '-c', 'qemu:///system', 'detach-interface', 'vm1',
+                           '--mac', EXISTING_VHOSTUSER['mac'], '--ensure', '--print-xml']]
     assert 'address="%s"' % EXISTING_VHOSTUSER['mac'] in result['diff']['before']
+    assert result['removed'] == [EXISTING_VHOSTUSER]
 
 
-def test_absent_by_source_removes_every_interface_on_it(run_module):
-    other = dict(EXISTING_HOSTDEV, mac='52:54:00:00:00:99')
-    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV, other, EXISTING_VHOSTUSER])
+def test_absent_by_source_removes_the_interface_on_it(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV, EXISTING_VHOSTUSER])
 
     result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', vf=VF, state='absent'), fake)
 
     assert not failed
-    assert [i['mac'] for i in result['removed']] == [MAC, '52:54:00:00:00:99']
+    assert fake.calls[0][5:] == ['detach-interface', 'vm1', '--type', 'hostdev', '--vf', VF, '--ensure']
+    assert [i['mac'] for i in result['removed']] == [MAC]
     assert fake.interfaces == [EXISTING_VHOSTUSER]
+
+
+def test_absent_with_two_interfaces_on_one_source_is_a_conflict_and_changes_nothing(run_module):
+    other = dict(EXISTING_HOSTDEV, mac='52:54:00:00:00:99')
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV, other])
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', vf=VF, state='absent'), fake)
+
+    assert failed
+    assert result['error_kind'] == 'CONFLICT'
+    assert 'give --mac' in result['msg']
+    assert fake.interfaces == [EXISTING_HOSTDEV, other]
 
 
 def test_domain_xml_edits_the_file_in_place_without_a_connection(run_module, fake_virtwire):
@@ -294,9 +311,19 @@ def test_domain_xml_absent_in_check_mode_uses_the_cli_dry_run(run_module):
 
     assert not failed
     assert result['changed'] is True
-    assert fake.calls[-1] == [CLI, '--output', 'json', 'detach-interface', '--domain-xml', '/srv/vm.xml',
-                              '--mac', MAC]
+    assert fake.calls == [[CLI, '--output', 'json', 'detach-interface', '--domain-xml', '/srv/vm.xml',
+                           '--mac', MAC, '--ensure', '--print-xml']]
     assert fake.interfaces == [EXISTING_HOSTDEV]
+
+
+def test_domain_xml_absent_edits_the_file_in_place(run_module):
+    fake = FakeVirtwire(interfaces=[EXISTING_HOSTDEV])
+
+    result, failed = run_module(vmnet_interface, dict(domain_xml='/srv/vm.xml', mac=MAC, state='absent'), fake)
+
+    assert not failed
+    assert fake.calls[-1][-2:] == ['--ensure', '--in-place']
+    assert fake.interfaces == []
 
 
 @pytest.mark.parametrize('args, message', [
@@ -467,18 +494,30 @@ def test_no_free_vf_fails_with_the_cli_text(run_module):
     assert result['msg'] == 'no free VF on enp1s0f0'
 
 
-def test_absent_with_pf_removes_every_nic_on_its_vfs(run_module):
-    on_pf = [dict(EXISTING_HOSTDEV, source='0000:02:10.0', mac='52:54:00:00:00:01'),
-             dict(EXISTING_HOSTDEV, source='0000:02:10.4', mac='52:54:00:00:00:02')]
-    fake = FakeVirtwire(interfaces=on_pf + [EXISTING_HOSTDEV])
+def test_absent_with_pf_removes_the_nic_on_its_vfs(run_module):
+    on_pf = dict(EXISTING_HOSTDEV, source='0000:02:10.4', mac='52:54:00:00:00:02')
+    fake = FakeVirtwire(interfaces=[on_pf, EXISTING_HOSTDEV])
 
     result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', pf='enp1s0f0', state='absent'),
                                 fake)
 
     assert not failed, result
-    assert [i['mac'] for i in result['removed']] == ['52:54:00:00:00:01', '52:54:00:00:00:02']
+    assert [i['mac'] for i in result['removed']] == ['52:54:00:00:00:02']
     assert fake.interfaces == [EXISTING_HOSTDEV]
-    assert fake.subcommands()[0] == 'vf'
+    assert fake.subcommands() == ['detach-interface'], 'one CLI call, no vf list'
+
+
+def test_absent_with_pf_and_two_nics_on_its_vfs_is_a_conflict(run_module):
+    on_pf = [dict(EXISTING_HOSTDEV, source='0000:02:10.0', mac='52:54:00:00:00:01'),
+             dict(EXISTING_HOSTDEV, source='0000:02:10.4', mac='52:54:00:00:00:02')]
+    fake = FakeVirtwire(interfaces=list(on_pf))
+
+    result, failed = run_module(vmnet_interface, dict(domain='vm1', type='hostdev', pf='enp1s0f0', state='absent'),
+                                fake)
+
+    assert failed
+    assert result['error_kind'] == 'CONFLICT'
+    assert fake.interfaces == on_pf
 
 
 def test_pool_attaches_with_pool_and_finds_the_nic_by_mac_next_time(run_module, fake_virtwire):
@@ -575,11 +614,10 @@ def test_pf_check_mode_never_reconciles(run_module, args):
     result, failed = run_module(vmnet_interface, args, fake, check_mode=True)
 
     assert not failed, result
-    vf_lists = [call for call in fake.calls if parse(call)[1][:2] == ['vf', 'list']]
-    assert all('--no-reconcile' in call for call in vf_lists), fake.calls
-    attaches = [call for call in fake.calls if parse(call)[1][:1] == ['attach-interface']]
-    assert all('--print-xml' in call for call in attaches), 'check mode runs the CLI dry run: %s' % fake.calls
-    assert vf_lists or attaches
+    assert not [call for call in fake.calls if parse(call)[1][:2] == ['vf', 'list']], 'the CLI matches: %s' % fake.calls
+    ensures = [call for call in fake.calls if parse(call)[1][:1] in (['attach-interface'], ['detach-interface'])]
+    assert len(ensures) == 1 and len(fake.calls) == 1, 'one CLI call per task: %s' % fake.calls
+    assert '--print-xml' in ensures[0] and '--ensure' in ensures[0], 'check mode runs the CLI dry run: %s' % fake.calls
     assert fake.stale == stale
 
 

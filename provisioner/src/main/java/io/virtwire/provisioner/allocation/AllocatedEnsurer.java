@@ -131,8 +131,11 @@ public final class AllocatedEnsurer {
         return request instanceof AllocationRequest.Vf vf && vf.pf().isPresent() ? "on a VF of PF " + vf.pf().get() : "";
     }
 
-    /** The NIC this request means, checked against what it asks; empty when the domain has none. */
-    private static Optional<GuestInterface> find(LifecycleContext ctx, String domain, AllocationRequest request, List<DomainXml> looked) {
+    /**
+     * The NIC this request means, checked against what it asks; empty when the domain has none. The matching rules of
+     * both --ensure modes for the forms where virtwire picks the device ({@link DetachEnsurer} uses them too).
+     */
+    public static Optional<GuestInterface> find(LifecycleContext ctx, String domain, AllocationRequest request, List<DomainXml> looked) {
         String type = switch (request) {
             case AllocationRequest.Vf v -> "hostdev";
             case AllocationRequest.Vdpa v -> "vdpa";
@@ -159,7 +162,7 @@ public final class AllocatedEnsurer {
                         + " (MACs " + hits.keySet().stream().map(MacAddress::toString).collect(Collectors.joining(", ")) + "): give --mac to say which one you mean");
             }
         } else {
-            throw VirtwireException.invalid("--ensure where virtwire picks the device needs --mac: the MAC is how the next run finds the NIC"
+            throw VirtwireException.invalid("--ensure where virtwire picks the device needs --mac: the MAC is how a later run finds the NIC"
                     + " it attached (or name the device: SOURCE, --vf, --dev or --source; with --pf the NIC on any VF of the PF is found)");
         }
         if (hits.isEmpty()) {

@@ -12,7 +12,8 @@ final class NicText {
 
     static void print(PrintWriter out, NicChange c) {
         InterfaceSummary i = c.iface();
-        String what = i.type() + " " + i.source() + " mac " + i.mac();
+        // detach-interface --ensure on a NIC that is not there: no interface to name
+        String what = i == null ? "no such interface" : i.type() + " " + i.source() + " mac " + i.mac();
         if (!c.changed()) {
             out.println("Unchanged: " + what + " on " + c.domain() + " (" + c.scope() + ")");
         } else {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.virtwire.provisioner.allocation.AllocationService;
+import io.virtwire.provisioner.allocation.DetachEnsurer;
 import io.virtwire.provisioner.demo.DemoHost;
 import io.virtwire.provisioner.demo.SystemDemoHost;
 import io.virtwire.provisioner.forwarder.ForwarderClient;
@@ -110,7 +111,8 @@ public final class Wiring implements CommandLine.IFactory {
             return new AttachInterfaceCommand(deviceServices(), new InterfaceService(), forwarder());
         }
         if (type == DetachInterfaceCommand.class) {
-            return new DetachInterfaceCommand(deviceServices(), new InterfaceService());
+            InterfaceService nics = new InterfaceService();
+            return new DetachInterfaceCommand(deviceServices(), nics, new DetachEnsurer(nics));
         }
         if (type == AttachHostdevCommand.class) {
             return new AttachHostdevCommand(deviceServices(), new HostdevService());

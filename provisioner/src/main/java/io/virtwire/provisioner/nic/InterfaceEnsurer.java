@@ -215,19 +215,29 @@ public final class InterfaceEnsurer {
     }
 
     private static Plan plan(DomainXml domain, GuestInterface wanted, String where, String domainName) {
-        MacAddress mac = wanted.mac().orElseThrow();
-        Optional<GuestInterface> found = domain.findInterface(mac);
+        Optional<GuestInterface> found = sameMac(domain, wanted, where, domainName);
         if (found.isEmpty()) {
             return Plan.ATTACH;
         }
         GuestInterface existing = found.get();
-        if (!InterfaceMatcher.like(wanted).matches(existing)) {
-            InterfaceSummary s = InterfaceSummary.of(existing);
+        List<String> drift = drift(existing, wanted);
+        return drift.isEmpty() ? Plan.NONE : new Plan(existing, drift);
+    }
+
+    /**
+     * The NIC with {@code wanted}'s MAC in {@code domain}; empty when there is none. One with that MAC on another type
+     * or source is a conflict: the MAC is how a NIC is found, so it cannot mean two devices (attach and detach
+     * --ensure share this rule).
+     */
+    public static Optional<GuestInterface> sameMac(DomainXml domain, GuestInterface wanted, String where, String domainName) {
+        MacAddress mac = wanted.mac().orElseThrow();
+        Optional<GuestInterface> found = domain.findInterface(mac);
+        if (found.isPresent() && !InterfaceMatcher.like(wanted).matches(found.get())) {
+            InterfaceSummary s = InterfaceSummary.of(found.get());
             throw VirtwireException.conflict("MAC " + mac + " is already used by a " + s.type() + " interface (" + s.source() + ") in the "
                     + where + " of '" + domainName + "': pick another --mac, or detach that interface first");
         }
-        List<String> drift = drift(existing, wanted);
-        return drift.isEmpty() ? Plan.NONE : new Plan(existing, drift);
+        return found;
     }
 
     /** The settings a NIC of the same type, source and MAC can differ in, as "what: found -> wanted". */
@@ -287,7 +297,24 @@ public final class InterfaceEnsurer {
         if (request.mac().isPresent()) {
             return request.mac().get();
         }
-        Set<MacAddress> found = new HashSet<>();
+        Optional<MacAddress> onSource = macOnSource(request, looked, domainName);
+        if (onSource.isPresent()) {
+            return onSource.get();
+        }
+        Set<MacAddress> taken = new HashSet<>();
+        config.interfaces().forEach(i -> i.mac().ifPresent(taken::add));
+        if (live != null) {
+            live.interfaces().forEach(i -> i.mac().ifPresent(taken::add));
+        }
+        return macs.next(taken);
+    }
+
+    /**
+     * Without --mac: the MAC of the one NIC of the request's type on its source (VF, vDPA device or socket) in these
+     * definitions; empty when there is none. Two on one source: a conflict, the user must say which (--mac).
+     */
+    public static Optional<MacAddress> macOnSource(NicRequest request, List<DomainXml> looked, String domainName) {
+        Set<MacAddress> found = new java.util.LinkedHashSet<>();
         for (DomainXml d : looked) {
             for (GuestInterface i : d.interfaces()) {
                 if (i.mac().isPresent() && InterfaceMatcher.like(request.toInterface(i.mac().get())).matches(i)) {
@@ -299,14 +326,6 @@ public final class InterfaceEnsurer {
             throw VirtwireException.conflict("'" + domainName + "' has " + found.size() + " " + request.type() + " interfaces on "
                     + InterfaceSummary.of(request.toInterface(found.iterator().next())).source() + ": give --mac to say which one you mean");
         }
-        if (found.size() == 1) {
-            return found.iterator().next();
-        }
-        Set<MacAddress> taken = new HashSet<>();
-        config.interfaces().forEach(i -> i.mac().ifPresent(taken::add));
-        if (live != null) {
-            live.interfaces().forEach(i -> i.mac().ifPresent(taken::add));
-        }
-        return macs.next(taken);
+        return found.stream().findFirst();
     }
 }

@@ -26,6 +26,9 @@ import java.util.Set;
  */
 public final class InterfaceService {
 
+    /** The note of a detach on a driver without device detach (test:///): the definition was redefined instead. */
+    public static final String NO_DEVICE_DETACH = "the libvirt driver has no device detach: edited and redefined the persistent definition";
+
     private final MacGenerator macs = new MacGenerator();
 
     // ------------------------------------------------------------------------------------------ libvirt
@@ -143,7 +146,7 @@ public final class InterfaceService {
             }
             config.removeInterface(mac);
             gw.defineDomain(config.toXml());
-            notes.add("the libvirt driver has no device detach: edited and redefined the persistent definition");
+            notes.add(NO_DEVICE_DETACH);
         }
         if (scope.live()) {
             notes.add("live detach is asynchronous in the guest: libvirt removes the device once the guest OS releases it");

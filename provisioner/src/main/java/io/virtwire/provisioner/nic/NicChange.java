@@ -14,7 +14,7 @@ import java.util.List;
  *                  changes, or the file); null when nothing was applied
  * @param allocation what virtwire allocated for this NIC (VF, vhost-vdpa device or socket) when it picked the device
  *                  (--pf, --pool, --type vdpa without --dev, --type vhostuser without --source); absent otherwise
- * @param methods   how attach-interface --ensure made the NIC as asked, every step in order (see {@link Method});
+ * @param methods   how attach-interface --ensure (or detach-interface --ensure) made the NIC as asked, every step in order (see {@link Method});
  *                  empty when nothing changed, and for the plain attach and detach; {@code method} is the
  *                  most disruptive of them (null when empty)
  */
@@ -38,6 +38,8 @@ public record NicChange(String action, String domain, boolean changed, String sc
      * JSON is the most disruptive one used.
      */
     public enum Method {
+        /** detach-interface --ensure: the NIC was there and was detached (libvirt's detach-device). */
+        DETACH("detach"),
         /** the NIC was missing from a definition (or the file) and was added. */
         ATTACH("attach"),
         /** a domain XML file: the NIC's element replaced in the file (--domain-xml). */

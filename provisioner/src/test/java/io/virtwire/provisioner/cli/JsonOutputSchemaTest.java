@@ -215,7 +215,11 @@ class JsonOutputSchemaTest {
         ok(cli, "xml", "network", "--name", "json-pool", "--pf", "enp1s0f1");
         JsonNode hd = ok(cli, "attach-hostdev", "json-a", "--pf", "enp1s0f1", "--config");
         ok(cli, "detach-hostdev", "json-a", hd.path("allocation").path("device").asText(), "--config");
-        ok(cli, "detach-interface", "json-a", "--mac", vf.path("iface").path("mac").asText(), "--config");
+        // detach-interface --ensure: the dry run (would release the VF), the detach, then absent already (iface null)
+        ok(cli, "detach-interface", "json-a", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure", "--print-xml");
+        ok(cli, "detach-interface", "json-a", "--mac", vf.path("iface").path("mac").asText(), "--config", "--ensure");
+        ok(cli, "detach-interface", "json-a", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure");
+        error(cli, "detach-interface", "json-a", "--config", "--ensure");
         error(cli, "detach-interface", "json-a", "--mac", "52:54:00:00:00:99", "--config");
         error(cli, "--bogus-option", "domiflist", "json-a");
 
@@ -230,6 +234,8 @@ class JsonOutputSchemaTest {
         Files.writeString(file, ok(cli, "define-domain", "--template", "vhostuser-memfd", "--name", "json-file", "--print-xml").path("xml").asText());
         JsonNode offline = ok(cli, "attach-interface", "--domain-xml", file.toString(), "--type", "vhostuser", "--source",
                 tmp.resolve("json-file.sock").toString(), "--queues", "2", "--in-place");
+        ok(cli, "detach-interface", "--domain-xml", file.toString(), "vhostuser", "--source", tmp.resolve("json-file.sock").toString(),
+                "--ensure", "--print-xml");
         ok(cli, "detach-interface", "--domain-xml", file.toString(), "--mac", offline.path("iface").path("mac").asText(), "--in-place");
         error(cli, "attach-interface", "--domain-xml", file.toString(), "--type", "vhostuser");
 
