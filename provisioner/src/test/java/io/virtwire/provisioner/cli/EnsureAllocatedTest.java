@@ -6,22 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.virtwire.provisioner.forwarder.RecordingForwarder;
-import io.virtwire.provisioner.host.FixtureHosts;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
 import io.virtwire.provisioner.state.StateStore;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * issue 19, item 3 for the VFs virtwire picks: attach-interface --pf ... --ensure finds the NIC the domain already
@@ -34,48 +28,25 @@ class EnsureAllocatedTest {
     private static final String DOMAIN = "ea-a";
     private static final String MAC = "52:54:00:ea:00:01";
 
-    @TempDir
-    Path tmp;
-
-    private SharedTestConnection libvirt;
-    private Path host;
-    private Path state;
-
-    @BeforeEach
-    void setUp() {
-        libvirt = SharedTestConnection.withoutLeftovers();
-        host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
-        state = tmp.resolve("state");
-        ok(cli().run("define-domain", "--template", "vhostuser-memfd", "--name", DOMAIN, "--virt-type", "qemu", "--memory", "128MiB"));
-    }
-
-    @AfterEach
-    void tearDown() {
-        libvirt.undefineAndClose(List.of(DOMAIN));
-    }
-
-    private CliRunner cli() {
-        return new CliRunner(libvirt.module(), CliRunner.forwarder(new RecordingForwarder())).fixtureEnv(host, state, tmp.resolve("run"));
-    }
+    @RegisterExtension
+    final I350Domains fixture = I350Domains.defined("vhostuser-memfd", DOMAIN);
 
     private JsonNode ensure(String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure"));
         args.addAll(List.of(extra));
-        return CliRunner.json(cli(), args.toArray(String[]::new));
+        return CliRunner.json(fixture.cli(), args.toArray(String[]::new));
     }
 
     private VirtualFunction vf(String address) {
-        SimulatedKernel k = new SimulatedKernel(host);
-        return new HostInventoryReader(k.paths(), k).read().pfs().stream().flatMap(p -> p.vfs().stream())
-                .filter(v -> v.address().equals(address)).findFirst().orElseThrow();
+        return fixture.vf(address);
     }
 
     private String config() {
-        return libvirt.gateway().domainXml(DOMAIN, true);
+        return fixture.libvirt.gateway().domainXml(DOMAIN, true);
     }
 
     private JsonNode recorded(String device) throws Exception {
-        JsonNode record = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(state.resolve(StateStore.RECORD)));
+        JsonNode record = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(fixture.state.resolve(StateStore.RECORD)));
         for (JsonNode a : record.get("allocations")) {
             if (a.get("device").asText().equals(device)) {
                 return a;
@@ -126,7 +97,7 @@ class EnsureAllocatedTest {
         assertEquals(false, recorded(vf).get("settings").get("trust").asBoolean());
 
         // someone changed the VF's MAC on the host: put back, found without --mac as the NIC on a VF of the PF
-        new SimulatedKernel(host).setVfMac("enp1s0f0", vf(vf).index(), "52:54:00:66:66:66");
+        new SimulatedKernel(fixture.host).setVfMac("enp1s0f0", vf(vf).index(), "52:54:00:66:66:66");
         JsonNode mac = ensure("--vlan", "8", "--trust", "off");
         assertTrue(mac.get("changed").asBoolean(), mac.toString());
         assertTrue(mac.get("notes").toString().contains("mac: 52:54:00:66:66:66 -> " + MAC), mac.toString());
@@ -134,7 +105,7 @@ class EnsureAllocatedTest {
         assertFalse(ensure("--vlan", "8", "--trust", "off").get("changed").asBoolean());
 
         // the text form names the steps
-        CliRunner.Result text = ok(cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure",
+        CliRunner.Result text = ok(fixture.cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--config", "--ensure",
                 "--vlan", "9", "--trust", "off"));
         assertTrue(text.out().contains("Interface ensured successfully: hostdev " + vf + " mac " + MAC + " on " + DOMAIN + " (config) by pf, then redefine"),
                 text.out());
@@ -147,11 +118,11 @@ class EnsureAllocatedTest {
         assertEquals("pending", missing.get("allocation").get("state").asText());
         assertFalse(missing.get("diff").get("before").asText().contains(MAC), missing.toString());
         assertTrue(missing.get("diff").get("after").asText().contains(MAC), "the domain XML with the NIC a real run adds: " + missing);
-        assertFalse(Files.exists(state.resolve(StateStore.RECORD)));
+        assertFalse(Files.exists(fixture.state.resolve(StateStore.RECORD)));
 
         String vf = ensure("--mac", MAC, "--vlan", "7").get("allocation").get("device").asText();
-        Map<String, String> hostBefore = TreeSnapshot.of(host);
-        Map<String, String> stateBefore = TreeSnapshot.of(state);
+        Map<String, String> hostBefore = TreeSnapshot.of(fixture.host);
+        Map<String, String> stateBefore = TreeSnapshot.of(fixture.state);
         String configBefore = config();
 
         JsonNode preview = ensure("--mac", MAC, "--vlan", "8", "--spoofchk", "off", "--print-xml");
@@ -160,25 +131,25 @@ class EnsureAllocatedTest {
         assertEquals(List.of("pf", "update-device"), texts(preview.get("methods")), preview.toString());
         assertTrue(preview.get("notes").toString().contains("vlan: 7 -> 8, spoofchk: on -> off; would set it through the PF"), preview.toString());
         assertTrue(preview.get("diff").get("after").asText().contains("id=\"8\""), preview.toString());
-        assertEquals(hostBefore, TreeSnapshot.of(host), "no VF setting changed");
-        assertEquals(stateBefore, TreeSnapshot.of(state), "no record written");
+        assertEquals(hostBefore, TreeSnapshot.of(fixture.host), "no VF setting changed");
+        assertEquals(stateBefore, TreeSnapshot.of(fixture.state), "no record written");
         assertEquals(configBefore, config());
         assertEquals(7, vf(vf).vlan());
     }
 
     @Test
     void aMacOnAnotherPfsVfOrTypeIsAConflictAndChangesNothing() throws Exception {
-        ok(cli().run("attach-interface", DOMAIN, "hostdev", "0000:07:10.1", "--mac", MAC, "--config"));
+        ok(fixture.cli().run("attach-interface", DOMAIN, "hostdev", "0000:07:10.1", "--mac", MAC, "--config"));
         String before = config();
 
-        CliRunner.Result r = cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--mac", MAC, "--config", "--ensure");
+        CliRunner.Result r = fixture.cli().run("attach-interface", DOMAIN, "--type", "hostdev", "--pf", "enp1s0f0", "--mac", MAC, "--config", "--ensure");
 
         assertEquals(ExitCode.CONFLICT, r.exitCode(), r.toString());
         assertTrue(r.err().contains("MAC " + MAC + " is on 0000:07:10.1, which is not a VF of PF enp1s0f0"), r.err());
         assertEquals(before, config());
-        assertFalse(Files.exists(state.resolve(StateStore.RECORD)), "nothing recorded");
+        assertFalse(Files.exists(fixture.state.resolve(StateStore.RECORD)), "nothing recorded");
 
-        CliRunner.Result noMac = cli().run("attach-interface", DOMAIN, "--type", "vhostuser", "--config", "--ensure");
+        CliRunner.Result noMac = fixture.cli().run("attach-interface", DOMAIN, "--type", "vhostuser", "--config", "--ensure");
         assertEquals(ExitCode.INVALID_INPUT, noMac.exitCode(), noMac.toString());
         assertTrue(noMac.err().contains("needs --mac"), noMac.err());
     }

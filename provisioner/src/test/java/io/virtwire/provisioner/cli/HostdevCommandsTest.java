@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.virtwire.provisioner.forwarder.RecordingForwarder;
-import io.virtwire.provisioner.host.FixtureHosts;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.PciHostdev;
 import io.virtwire.provisioner.model.PciAddress;
@@ -22,10 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * attach-hostdev / detach-hostdev (plain PCI passthrough) on a simulated fixture host and libvirt's test driver, through
@@ -39,49 +34,25 @@ class HostdevCommandsTest {
     private static final String A = DOMAINS.get(0);
     private static final String B = DOMAINS.get(1);
 
-    @TempDir
-    Path tmp;
-
-    private SharedTestConnection libvirt;
-    private Path host;
-    private Path state;
-
-    @BeforeEach
-    void setUp() {
-        libvirt = SharedTestConnection.withoutLeftovers();
-        host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
-        state = tmp.resolve("state");
-        for (String d : DOMAINS) {
-            ok(cli().run("define-domain", "--template", "hostdev-q35", "--name", d, "--virt-type", "qemu", "--memory", "128MiB"));
-        }
-    }
-
-    @AfterEach
-    void tearDown() {
-        libvirt.undefineAndClose(DOMAINS);
-    }
-
-    private CliRunner cli(Wiring.Replacement... extra) {
-        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(new RecordingForwarder()));
-        return new CliRunner(Wiring.Replacement.all(base, Wiring.Replacement.all(extra))).fixtureEnv(host, state, tmp.resolve("run"));
-    }
+    @RegisterExtension
+    final I350Domains fixture = I350Domains.defined("hostdev-q35", DOMAINS.toArray(String[]::new));
 
     private JsonNode json(String... args) throws Exception {
-        return CliRunner.json(cli(), args);
+        return CliRunner.json(fixture.cli(), args);
     }
 
     private JsonNode record() throws Exception {
-        Path f = state.resolve(StateStore.RECORD);
+        Path f = fixture.state.resolve(StateStore.RECORD);
         return Files.exists(f) ? JSON.readTree(f.toFile()) : JSON.readTree("{\"allocations\":[]}");
     }
 
     private List<PciAddress> hostdevs(String domain) {
-        return DomainXml.parse(libvirt.gateway().domainXml(domain, true)).hostdevs().stream().map(PciHostdev::source).toList();
+        return DomainXml.parse(fixture.libvirt.gateway().domainXml(domain, true)).hostdevs().stream().map(PciHostdev::source).toList();
     }
 
     @Test
     void attachHostdevPfPicksAFreeVfRecordsItLeavesItsSettingsAndDetachReleasesIt() throws Exception {
-        Map<String, String> hostBefore = TreeSnapshot.of(host);
+        Map<String, String> hostBefore = TreeSnapshot.of(fixture.host);
         JsonNode change = json("attach-hostdev", A, "--pf", "enp1s0f0", "--config");
         assertTrue(change.get("changed").asBoolean(), change.toString());
         assertEquals("config", change.get("scope").asText());
@@ -99,10 +70,10 @@ class HostdevCommandsTest {
                 "<hostdev mode='subsystem' type='pci' managed='yes'>"), deviceXml);
         assertEquals(List.of(PciAddress.parse(vf)), hostdevs(A));
         // the domain as libvirt keeps it, with the <hostdev>, against libvirt's RNG (this libvirt ships no device.rng)
-        String domainXml = libvirt.gateway().domainXml(A, true);
+        String domainXml = fixture.libvirt.gateway().domainXml(A, true);
         VirtXmlValidator.Result valid = new VirtXmlValidator().validate(domainXml, "domain");
         assertTrue(valid.valid(), valid.output() + "\n" + domainXml);
-        assertEquals(hostBefore, TreeSnapshot.of(host), "the VF's MAC/VLAN are left to the guest");
+        assertEquals(hostBefore, TreeSnapshot.of(fixture.host), "the VF's MAC/VLAN are left to the guest");
 
         JsonNode rec = record().get("allocations");
         assertEquals(1, rec.size());
@@ -141,14 +112,14 @@ class HostdevCommandsTest {
         assertEquals(1, hostdevs(A).size());
 
         // short form BB:DD.F and the text output
-        String text = ok(cli().run("detach-hostdev", A, "02:10.4", "--config")).out();
+        String text = ok(fixture.cli().run("detach-hostdev", A, "02:10.4", "--config")).out();
         assertTrue(text.contains("Device detached successfully: PCI device 0000:02:10.4 on " + A + " (config)"), text);
         assertEquals(List.of(), hostdevs(A));
     }
 
     @Test
     void printXmlShowsTheHostdevAndChangesNothing() throws Exception {
-        String xml = ok(cli().run("attach-hostdev", A, "--pf", "enp1s0f0", "--print-xml")).out();
+        String xml = ok(fixture.cli().run("attach-hostdev", A, "--pf", "enp1s0f0", "--print-xml")).out();
         assertTrue(xml.contains("<hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">") && xml.contains("bus=\"0x02\"")
                 && xml.contains("slot=\"0x10\""), xml);
         assertEquals(List.of(), hostdevs(A));
@@ -158,48 +129,48 @@ class HostdevCommandsTest {
     @Test
     void badInputIsRefusedWithAClearErrorAndChangesNothing() throws Exception {
         json("attach-interface", B, "--type", "hostdev", "--vf", "0000:02:10.0", "--config");
-        Map<String, String> hostBefore = TreeSnapshot.of(host);
-        String xmlBefore = libvirt.gateway().domainXml(A, true);
+        Map<String, String> hostBefore = TreeSnapshot.of(fixture.host);
+        String xmlBefore = fixture.libvirt.gateway().domainXml(A, true);
 
-        CliRunner.Result notPci = cli().run("attach-hostdev", A, "eth0", "--config");
+        CliRunner.Result notPci = fixture.cli().run("attach-hostdev", A, "eth0", "--config");
         assertEquals(ExitCode.INVALID_INPUT, notPci.exitCode(), notPci.toString());
         assertTrue(notPci.err().contains("'eth0' is not a PCI address: expected DDDD:BB:DD.F"), notPci.err());
 
-        CliRunner.Result unknown = cli().run("attach-hostdev", A, "0000:09:00.0", "--config");
+        CliRunner.Result unknown = fixture.cli().run("attach-hostdev", A, "0000:09:00.0", "--config");
         assertEquals(ExitCode.NOT_FOUND, unknown.exitCode(), unknown.toString());
         assertTrue(unknown.err().contains("no PCI device 0000:09:00.0 on this host") && unknown.err().contains("lspci -D"), unknown.err());
 
-        CliRunner.Result inUse = cli().run("attach-hostdev", A, "0000:02:10.0", "--config");
+        CliRunner.Result inUse = fixture.cli().run("attach-hostdev", A, "0000:02:10.0", "--config");
         assertEquals(ExitCode.CONFLICT, inUse.exitCode(), inUse.toString());
         assertTrue(inUse.err().contains("PCI device 0000:02:10.0 is held by domain '" + B + "'"), inUse.err());
 
-        CliRunner.Result both = cli().run("attach-hostdev", A, "0000:02:10.4", "--pf", "enp1s0f0");
+        CliRunner.Result both = fixture.cli().run("attach-hostdev", A, "0000:02:10.4", "--pf", "enp1s0f0");
         assertEquals(ExitCode.INVALID_INPUT, both.exitCode(), both.toString());
-        CliRunner.Result neither = cli().run("attach-hostdev", A);
+        CliRunner.Result neither = fixture.cli().run("attach-hostdev", A);
         assertEquals(ExitCode.INVALID_INPUT, neither.exitCode(), neither.toString());
         assertTrue(neither.err().contains("missing PCI"), neither.err());
 
-        CliRunner.Result unknownPf = cli().run("attach-hostdev", A, "--pf", "eth9", "--config");
+        CliRunner.Result unknownPf = fixture.cli().run("attach-hostdev", A, "--pf", "eth9", "--config");
         assertEquals(ExitCode.NOT_FOUND, unknownPf.exitCode(), unknownPf.toString());
         assertTrue(unknownPf.err().contains("unknown PF 'eth9'"), unknownPf.err());
 
-        CliRunner.Result live = cli().run("attach-hostdev", A, "--pf", "enp1s0f0", "--live");
+        CliRunner.Result live = fixture.cli().run("attach-hostdev", A, "--pf", "enp1s0f0", "--live");
         assertEquals(ExitCode.CONFLICT, live.exitCode(), live.toString());
         assertTrue(live.err().contains("is not running"), live.err());
 
-        CliRunner.Result notThere = cli().run("detach-hostdev", A, "0000:02:10.4", "--config");
+        CliRunner.Result notThere = fixture.cli().run("detach-hostdev", A, "0000:02:10.4", "--config");
         assertEquals(ExitCode.NOT_FOUND, notThere.exitCode(), notThere.toString());
         assertTrue(notThere.err().contains("has no PCI hostdev 0000:02:10.4"), notThere.err());
 
-        assertEquals(hostBefore, TreeSnapshot.of(host));
-        assertEquals(xmlBefore, libvirt.gateway().domainXml(A, true));
+        assertEquals(hostBefore, TreeSnapshot.of(fixture.host));
+        assertEquals(xmlBefore, fixture.libvirt.gateway().domainXml(A, true));
         assertEquals(1, record().get("allocations").size(), "only B's adopted VF");
     }
 
     @Test
     void aVfHeldAsAnInterfaceInTheSameDomainIsNotPassedThroughTwice() throws Exception {
         JsonNode nic = json("attach-interface", A, "--type", "hostdev", "--vf", "0000:02:10.4", "--config");
-        CliRunner.Result r = cli().run("attach-hostdev", A, "0000:02:10.4", "--config");
+        CliRunner.Result r = fixture.cli().run("attach-hostdev", A, "0000:02:10.4", "--config");
         assertEquals(ExitCode.CONFLICT, r.exitCode(), r.toString());
         assertTrue(r.err().contains("already attached to '" + A + "' as a hostdev interface")
                 && r.err().contains("--mac " + nic.get("iface").get("mac").asText()), r.err());
@@ -208,8 +179,8 @@ class HostdevCommandsTest {
 
     @Test
     void libvirtRefusingTheAttachReleasesThePickedVf() throws Exception {
-        Wiring.Replacement refusing = s -> s.libvirt(uri -> ForwardingGateway.refusingDeviceChanges(libvirt.gateway()));
-        CliRunner.Result r = cli(refusing).run("attach-hostdev", A, "--pf", "enp1s0f0", "--config");
+        Wiring.Replacement refusing = s -> s.libvirt(uri -> ForwardingGateway.refusingDeviceChanges(fixture.libvirt.gateway()));
+        CliRunner.Result r = fixture.cli(refusing).run("attach-hostdev", A, "--pf", "enp1s0f0", "--config");
         assertEquals(ExitCode.LIBVIRT_ERROR, r.exitCode(), r.toString());
         assertTrue(r.err().contains("attaching VF 0000:02:10.0 to '" + A + "' failed") && r.err().contains("simulated refusal")
                 && r.err().contains("rolled back: released 0000:02:10.0 in the record"), r.err());
@@ -232,7 +203,7 @@ class HostdevCommandsTest {
     void anAttachReadsTheDomainXmlOnceBeforeItChangesIt() throws Exception {
         java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean changed = new java.util.concurrent.atomic.AtomicBoolean();
-        Wiring.Replacement counting = s -> s.libvirt(uri -> new ForwardingGateway(libvirt.gateway()) {
+        Wiring.Replacement counting = s -> s.libvirt(uri -> new ForwardingGateway(fixture.libvirt.gateway()) {
             @Override
             public String domainXml(String name, boolean inactive) {
                 if (name.equals(A) && !changed.get()) {
@@ -261,7 +232,7 @@ class HostdevCommandsTest {
         for (List<String> command : commands) {
             reads.set(0);
             changed.set(false);
-            ok(cli(counting).run(command.toArray(String[]::new)));
+            ok(fixture.cli(counting).run(command.toArray(String[]::new)));
             assertTrue(changed.get(), command.toString());
             assertEquals(1, reads.get(), command + ": the domain's XML was read " + reads.get() + " times before the change");
         }

@@ -8,15 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.virtwire.provisioner.forwarder.RecordingForwarder;
-import io.virtwire.provisioner.host.FixtureHosts;
-import io.virtwire.provisioner.host.HostInventoryReader;
 import io.virtwire.provisioner.host.TreeSnapshot;
 import io.virtwire.provisioner.host.VirtualFunction;
 import io.virtwire.provisioner.host.sim.SimulatedKernel;
 import io.virtwire.provisioner.libvirt.DeviceScope;
 import io.virtwire.provisioner.libvirt.ForwardingGateway;
-import io.virtwire.provisioner.libvirt.LibvirtConnector;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.HostdevInterface;
 import io.virtwire.provisioner.state.StateStore;
@@ -29,9 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -53,45 +48,21 @@ class RecordIntegrityTest {
     @TempDir
     Path tmp;
 
-    private SharedTestConnection libvirt;
-    private Path host;
-    private Path state;
-
-    @BeforeEach
-    void setUp() {
-        libvirt = SharedTestConnection.withoutLeftovers();
-        host = FixtureHosts.materialize("i350-igb-8vfs", tmp.resolve("host"));
-        state = tmp.resolve("state");
-        for (String d : DOMAINS) {
-            ok(cli().run("define-domain", "--template", "vhostuser-memfd", "--name", d, "--virt-type", "qemu", "--memory", "128MiB"));
-        }
-    }
-
-    @AfterEach
-    void tearDown() {
-        libvirt.undefineAndClose(DOMAINS);
-    }
-
-    private CliRunner cli(Wiring.Replacement... extra) {
-        RecordingForwarder forwarder = new RecordingForwarder();
-        Wiring.Replacement base = Wiring.Replacement.all(libvirt.module(), CliRunner.forwarder(forwarder));
-        return new CliRunner(Wiring.Replacement.all(base, Wiring.Replacement.all(extra))).fixtureEnv(host, state, tmp.resolve("run"));
-    }
+    @RegisterExtension
+    final I350Domains fixture = I350Domains.defined("vhostuser-memfd", DOMAINS.toArray(String[]::new));
 
     private VirtualFunction vf(String address) {
-        SimulatedKernel k = new SimulatedKernel(host);
-        return new HostInventoryReader(k.paths(), k).read().pfs().stream().flatMap(p -> p.vfs().stream())
-                .filter(v -> v.address().equals(address)).findFirst().orElseThrow();
+        return fixture.vf(address);
     }
 
     /** What a kill -9 at the documented pause leaves: VF 0 configured for ri-a, a pending entry, libvirt untouched. */
     private void crashedAttach(String mac, int vlan) throws IOException {
         VirtualFunction before = vf(VF0);
-        SimulatedKernel k = new SimulatedKernel(host);
+        SimulatedKernel k = new SimulatedKernel(fixture.host);
         k.setVfMac("enp1s0f0", 0, mac);
         k.setVfVlan("enp1s0f0", 0, vlan, 0);
-        Files.createDirectories(state);
-        Files.writeString(state.resolve(StateStore.RECORD), """
+        Files.createDirectories(fixture.state);
+        Files.writeString(fixture.state.resolve(StateStore.RECORD), """
                 {"version":1,"allocations":[{"kind":"hostdev","device":"%s","domain":"ri-a","state":"pending",
                  "pf":"0000:01:00.0","pfNetdev":"enp1s0f0","vfIndex":0,
                  "settings":{"mac":"%s","vlan":%d,"trust":%s,"spoofchk":%s},
@@ -107,7 +78,7 @@ class RecordIntegrityTest {
         crashedAttach("52:54:00:6b:11:11", 777);
 
         // the same VLAN as the crashed attach: the VF must really carry it (it was rolled back to the original first)
-        JsonNode change = json(cli(), "attach-interface", "ri-b", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "777", "--config");
+        JsonNode change = json(fixture.cli(), "attach-interface", "ri-b", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "777", "--config");
         JsonNode alloc = change.get("allocation");
         assertEquals(VF0, alloc.get("device").asText(), "the rolled-back VF is the first free one again");
         assertTrue(change.get("notes").toString().contains("an interrupted attach"), change.toString());
@@ -119,7 +90,7 @@ class RecordIntegrityTest {
         assertEquals(original.vlan() == null ? 0 : original.vlan(), alloc.get("previous").get("vlan").asInt());
 
         // detaching gives the VF back as it was before any attach, not as the crashed one left it
-        json(cli(), "detach-interface", "ri-b", "--mac", alloc.get("mac").asText(), "--config");
+        json(fixture.cli(), "detach-interface", "ri-b", "--mac", alloc.get("mac").asText(), "--config");
         assertEquals(original.mac(), vf(VF0).mac());
         assertEquals(original.vlan(), vf(VF0).vlan());
     }
@@ -128,7 +99,7 @@ class RecordIntegrityTest {
     void vfListAfterACrashedAttachShowsTheValuesReconciliationLeft() throws Exception {
         VirtualFunction original = vf(VF0);
         crashedAttach("52:54:00:6b:22:22", 55);
-        JsonNode list = json(cli(), "vf", "list", "--pf", "enp1s0f0");
+        JsonNode list = json(fixture.cli(), "vf", "list", "--pf", "enp1s0f0");
         assertTrue(list.get("reconciled").get(0).asText().contains("an interrupted attach"), list.toString());
         JsonNode row = list.get("vfs").get(0);
         assertEquals(VF0, row.get("address").asText());
@@ -141,11 +112,11 @@ class RecordIntegrityTest {
 
     @Test
     void aFailedFinalSaveAfterLibvirtTookTheNicIsChangedWithAWarningAndTheNextRunCompletesTheRecord() throws Exception {
-        Path record = state.resolve(StateStore.RECORD);
+        Path record = fixture.state.resolve(StateStore.RECORD);
         Path saved = tmp.resolve("pending-record.json");
         // the disk "fills" once libvirt has the NIC: the record can no longer be replaced (rename over a non-empty
         // directory fails, even for root), so the held save fails after the pending one succeeded
-        Wiring.Replacement failingAfterAttach = s -> s.libvirt(uri -> new ForwardingGateway(libvirt.gateway()) {
+        Wiring.Replacement failingAfterAttach = s -> s.libvirt(uri -> new ForwardingGateway(fixture.libvirt.gateway()) {
             @Override
             public void attachDevice(String domain, String deviceXml, DeviceScope scope) {
                 super.attachDevice(domain, deviceXml, scope);
@@ -174,7 +145,7 @@ class RecordIntegrityTest {
             public void close() {
             }
         });
-        CliRunner.Result r = cli(failingAfterAttach).run("--output", "json", "attach-interface", "ri-a", "--type", "hostdev", "--pf", "enp1s0f0",
+        CliRunner.Result r = fixture.cli(failingAfterAttach).run("--output", "json", "attach-interface", "ri-a", "--type", "hostdev", "--pf", "enp1s0f0",
                 "--vlan", "9", "--config");
         assertEquals(0, r.exitCode(), "libvirt has the NIC: not a failure\n" + r);
         JsonNode change = JSON.readTree(r.out());
@@ -189,23 +160,23 @@ class RecordIntegrityTest {
         Files.delete(record);
         Files.move(saved, record);
         assertEquals("pending", JSON.readTree(record.toFile()).get("allocations").get(0).get("state").asText());
-        JsonNode list = json(cli(), "vf", "list");
+        JsonNode list = json(fixture.cli(), "vf", "list");
         assertTrue(list.get("reconciled").toString().contains("pending attach to 'ri-a' completed"), list.toString());
         JsonNode entry = JSON.readTree(record.toFile()).get("allocations").get(0);
         assertEquals(dev + " ri-a held", entry.get("device").asText() + " " + entry.get("domain").asText() + " " + entry.get("state").asText());
         assertEquals(9, vf(dev).vlan(), "completing the record keeps the VF as attached");
-        List<String> vfs = DomainXml.parse(libvirt.gateway().domainXml("ri-a", true)).interfaces().stream()
+        List<String> vfs = DomainXml.parse(fixture.libvirt.gateway().domainXml("ri-a", true)).interfaces().stream()
                 .filter(i -> i instanceof HostdevInterface).map(i -> ((HostdevInterface) i).vf().toString()).toList();
         assertEquals(List.of(dev), vfs, "one VF in the domain");
     }
 
     @Test
     void aFifoOrSymlinkAsTheLockFileIsAPromptExit6NotAHang() throws Exception {
-        Files.createDirectories(state);
-        Path lock = state.resolve(StateStore.LOCK);
+        Files.createDirectories(fixture.state);
+        Path lock = fixture.state.resolve(StateStore.LOCK);
         Process mkfifo = new ProcessBuilder("mkfifo", lock.toString()).inheritIO().start();
         assertEquals(0, mkfifo.waitFor(), "mkfifo (coreutils) is needed for this test");
-        CliRunner c = cli().env("VIRTWIRE_LOCK_TIMEOUT", "2");
+        CliRunner c = fixture.cli().env("VIRTWIRE_LOCK_TIMEOUT", "2");
         for (String[] cmd : List.of(new String[] {"vf", "list"},
                 new String[] {"attach-interface", "ri-a", "--type", "hostdev", "--pf", "enp1s0f0", "--config"})) {
             CliRunner.Result r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> c.run(cmd));
@@ -219,7 +190,7 @@ class RecordIntegrityTest {
         assertEquals(ExitCode.HOST_ERROR, r.exitCode(), r.toString());
         assertTrue(r.err().contains("the lock file " + lock + " is a symbolic link"), r.err());
         assertFalse(Files.exists(victim), "the link was not followed");
-        assertTrue(DomainXml.parse(libvirt.gateway().domainXml("ri-a", true)).interfaces().isEmpty(), "nothing attached");
+        assertTrue(DomainXml.parse(fixture.libvirt.gateway().domainXml("ri-a", true)).interfaces().isEmpty(), "nothing attached");
     }
 
     static Stream<Arguments> corruptRecords() throws IOException {
@@ -242,22 +213,22 @@ class RecordIntegrityTest {
         try (InputStream in = RecordIntegrityTest.class.getResourceAsStream("/corrupt-records/" + file)) {
             bytes = in.readAllBytes();
         }
-        Files.createDirectories(state);
-        Path record = state.resolve(StateStore.RECORD);
+        Files.createDirectories(fixture.state);
+        Path record = fixture.state.resolve(StateStore.RECORD);
         Files.write(record, bytes);
-        Map<String, String> hostBefore = TreeSnapshot.of(host);
+        Map<String, String> hostBefore = TreeSnapshot.of(fixture.host);
         for (String[] cmd : List.of(new String[] {"vf", "list"},
                 new String[] {"attach-interface", "ri-a", "--type", "hostdev", "--pf", "enp1s0f0", "--vlan", "5", "--config"})) {
-            CliRunner.Result r = cli().run(cmd);
+            CliRunner.Result r = fixture.cli().run(cmd);
             assertEquals(ExitCode.HOST_ERROR, r.exitCode(), r.toString());
             assertTrue(r.err().contains("the allocation record " + record + " is invalid: " + problem), r.err());
             assertTrue(r.err().contains("nothing was changed") && r.err().contains("mv " + record), r.err());
             assertFalse(r.err().contains("Exception"), r.err());
         }
         assertEquals(new String(bytes, StandardCharsets.UTF_8), Files.readString(record), "the record is left as it was");
-        assertEquals(hostBefore, TreeSnapshot.of(host), "no VF was touched");
-        assertTrue(DomainXml.parse(libvirt.gateway().domainXml("ri-a", true)).interfaces().isEmpty(), "nothing attached");
-        try (Stream<Path> files = Files.list(state)) {
+        assertEquals(hostBefore, TreeSnapshot.of(fixture.host), "no VF was touched");
+        assertTrue(DomainXml.parse(fixture.libvirt.gateway().domainXml("ri-a", true)).interfaces().isEmpty(), "nothing attached");
+        try (Stream<Path> files = Files.list(fixture.state)) {
             assertEquals(List.of(StateStore.RECORD, StateStore.LOCK), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
     }
