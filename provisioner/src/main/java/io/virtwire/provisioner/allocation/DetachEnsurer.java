@@ -2,7 +2,6 @@ package io.virtwire.provisioner.allocation;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.libvirt.DeviceScope;
-import io.virtwire.provisioner.libvirt.DomainState;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
 import io.virtwire.provisioner.libvirt.xml.GuestInterface;
@@ -12,6 +11,7 @@ import io.virtwire.provisioner.nic.InterfaceService;
 import io.virtwire.provisioner.nic.InterfaceSummary;
 import io.virtwire.provisioner.nic.NicChange;
 import io.virtwire.provisioner.nic.NicRequest;
+import io.virtwire.provisioner.nic.ScopedDomain;
 import io.virtwire.provisioner.state.Allocation;
 import io.virtwire.provisioner.state.StateStore;
 import java.nio.file.Files;
@@ -58,39 +58,34 @@ public final class DetachEnsurer {
     /** On a libvirt domain. */
     public NicChange ensure(LifecycleContext ctx, String domain, Target target, DeviceScope requested, boolean dryRun) {
         LibvirtGateway gw = ctx.gateway();
-        DomainState state = gw.domain(domain);
-        DeviceScope scope = InterfaceService.effectiveScope(state, requested);
-        String configBefore = gw.domainXml(domain, true);
-        DomainXml config = InterfaceService.parseDomain(configBefore, "persistent definition of '" + domain + "'");
-        String liveBefore = state.active() ? gw.domainXml(domain, false) : null;
-        DomainXml live = liveBefore == null ? null : InterfaceService.parseDomain(liveBefore, "live XML of '" + domain + "'");
+        ScopedDomain d = ScopedDomain.read(gw, domain, requested);
         List<Where> looked = new ArrayList<>();
-        if (scope.config()) {
-            looked.add(new Where(config, "persistent definition"));
+        if (d.scope().config()) {
+            looked.add(new Where(d.config(), "persistent definition"));
         }
-        if (scope.live()) {
-            looked.add(new Where(live, "running domain"));
+        if (d.scope().live()) {
+            looked.add(new Where(d.live(), "running domain"));
         }
         Optional<GuestInterface> found = find(ctx, domain, target, looked);
         if (found.isEmpty()) {
-            return absent(domain, scope.toString(), target);
+            return absent(domain, d.scope().toString(), target);
         }
         GuestInterface nic = found.get();
         MacAddress mac = nic.mac().orElseThrow();
-        boolean inConfig = scope.config() && config.findInterface(mac).isPresent();
-        boolean inLive = scope.live() && live.findInterface(mac).isPresent();
+        boolean inConfig = d.scope().config() && d.config().findInterface(mac).isPresent();
+        boolean inLive = d.scope().live() && d.live().findInterface(mac).isPresent();
         DeviceScope where = new DeviceScope(inConfig, inLive);
         List<String> notes = new ArrayList<>();
-        if (scope.config() && !inConfig) {
+        if (d.scope().config() && !inConfig) {
             notes.add("the persistent definition has no interface with MAC " + mac + ": only the running domain changes");
         }
-        if (scope.live() && !inLive) {
+        if (d.scope().live() && !inLive) {
             notes.add("the running domain has no interface with MAC " + mac + ": only the persistent definition changes");
         }
         // a device still referred to by the other definition stays held: the record releases it only when none does
-        boolean stillHeld = !inConfig && config.findInterface(mac).isPresent() || !inLive && live != null && live.findInterface(mac).isPresent();
+        boolean stillHeld = !inConfig && d.config().findInterface(mac).isPresent() || !inLive && d.live() != null && d.live().findInterface(mac).isPresent();
         if (dryRun) {
-            String before = where.config() ? configBefore : liveBefore;
+            String before = where.config() ? d.configXml() : d.liveXml();
             DomainXml after = InterfaceService.parseDomain(before, "XML of '" + domain + "'");
             after.removeInterface(mac);
             notes.add("would detach it from the " + (inConfig && inLive ? "persistent definition and the running domain"

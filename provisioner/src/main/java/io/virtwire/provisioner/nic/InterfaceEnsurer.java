@@ -2,7 +2,6 @@ package io.virtwire.provisioner.nic;
 
 import io.virtwire.provisioner.VirtwireException;
 import io.virtwire.provisioner.libvirt.DeviceScope;
-import io.virtwire.provisioner.libvirt.DomainState;
 import io.virtwire.provisioner.libvirt.LibvirtGateway;
 import io.virtwire.provisioner.libvirt.LibvirtUnsupportedException;
 import io.virtwire.provisioner.libvirt.xml.DomainXml;
@@ -42,28 +41,23 @@ public final class InterfaceEnsurer {
 
     /** On a libvirt domain. */
     public NicChange ensure(LibvirtGateway gw, String domainName, NicRequest request, DeviceScope requested, boolean fixMemory, boolean dryRun) {
-        DomainState state = gw.domain(domainName);
-        DeviceScope scope = InterfaceService.effectiveScope(state, requested);
-        String configBefore = gw.domainXml(domainName, true);
-        DomainXml config = InterfaceService.parseDomain(configBefore, "persistent definition of '" + domainName + "'");
-        String liveBefore = state.active() ? gw.domainXml(domainName, false) : null;
-        DomainXml live = liveBefore == null ? null : InterfaceService.parseDomain(liveBefore, "live XML of '" + domainName + "'");
+        ScopedDomain d = ScopedDomain.read(gw, domainName, requested);
 
         List<DomainXml> looked = new ArrayList<>();
-        if (scope.config()) {
-            looked.add(config);
+        if (d.scope().config()) {
+            looked.add(d.config());
         }
-        if (scope.live()) {
-            looked.add(live);
+        if (d.scope().live()) {
+            looked.add(d.live());
         }
-        MacAddress mac = macFor(request, looked, domainName, config, live);
+        MacAddress mac = macFor(request, looked, domainName, d.config(), d.live());
         GuestInterface wanted = request.toInterface(mac);
         List<String> notes = new ArrayList<>();
 
-        Plan configPlan = scope.config() ? plan(config, wanted, "persistent definition", domainName) : Plan.NONE;
-        Plan livePlan = scope.live() ? plan(live, wanted, "running domain", domainName) : Plan.NONE;
+        Plan configPlan = d.scope().config() ? plan(d.config(), wanted, "persistent definition", domainName) : Plan.NONE;
+        Plan livePlan = d.scope().live() ? plan(d.live(), wanted, "running domain", domainName) : Plan.NONE;
         boolean memoryFix = false;
-        if (request.type() == NicType.vhostuser && configPlan != Plan.NONE && !config.hasSharedMemory()) {
+        if (request.type() == NicType.vhostuser && configPlan != Plan.NONE && !d.config().hasSharedMemory()) {
             if (!fixMemory) {
                 throw VirtwireException.conflict("domain '" + domainName + "' has no shared memory, which vhost-user needs: add --fix-memory,"
                         + " or define the domain from the vhostuser-memfd / vhostuser-hugepages template");
@@ -75,15 +69,15 @@ public final class InterfaceEnsurer {
         boolean changed = configPlan != Plan.NONE || livePlan != Plan.NONE || memoryFix;
         if (!changed) {
             notes.add("an identical interface with MAC " + mac + " is already attached: nothing to do");
-            return new NicChange("ensure", domainName, false, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes, null);
+            return new NicChange("ensure", domainName, false, d.scope().toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes, null);
         }
-        boolean diffConfig = scope.config();
-        String before = diffConfig ? configBefore : liveBefore;
-        DomainXml edited = InterfaceService.parseDomain(configBefore, "persistent definition of '" + domainName + "'");
+        boolean diffConfig = d.scope().config();
+        String before = diffConfig ? d.configXml() : d.liveXml();
+        DomainXml edited = InterfaceService.parseDomain(d.configXml(), "persistent definition of '" + domainName + "'");
         if (memoryFix) {
             edited.ensureSharedMemory();
             notes.add((dryRun ? "would add" : "added") + " memfd shared memory (<memoryBacking><source type='memfd'/><access mode='shared'/>)"
-                    + " to the persistent definition (--fix-memory)" + (state.active() ? "; restart the domain for it to take effect" : ""));
+                    + " to the persistent definition (--fix-memory)" + (d.state().active() ? "; restart the domain for it to take effect" : ""));
         }
         if (configPlan != Plan.NONE) {
             replace(edited, configPlan, wanted);
@@ -94,7 +88,7 @@ public final class InterfaceEnsurer {
             if (diffConfig) {
                 after = edited.toXml();
             } else {
-                DomainXml liveEdited = InterfaceService.parseDomain(liveBefore, "live XML of '" + domainName + "'");
+                DomainXml liveEdited = InterfaceService.parseDomain(d.liveXml(), "live XML of '" + domainName + "'");
                 replace(liveEdited, livePlan, wanted);
                 after = liveEdited.toXml();
             }
@@ -102,7 +96,7 @@ public final class InterfaceEnsurer {
             methods.addAll(configMethod(configPlan, memoryFix));
             notes.add("would converge by " + String.join(", then ", methods.stream().map(m -> m.json).toList())
                     + (methods.contains(NicChange.Method.UPDATE_DEVICE) ? " (a driver without update-device gets the definition redefined)" : ""));
-            return new NicChange("ensure", domainName, true, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
+            return new NicChange("ensure", domainName, true, d.scope().toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
                     new NicChange.Diff(before, after), null, methods.stream().map(m -> m.json).toList());
         }
         if (livePlan != Plan.NONE) {
@@ -112,7 +106,7 @@ public final class InterfaceEnsurer {
             methods.add(applyConfig(gw, domainName, configPlan, memoryFix, wanted, edited, notes));
         }
         String after = gw.domainXml(domainName, diffConfig);
-        return new NicChange("ensure", domainName, true, scope.toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
+        return new NicChange("ensure", domainName, true, d.scope().toString(), InterfaceSummary.of(wanted), wanted.toXml(), notes,
                 new NicChange.Diff(before, after), null, methods.stream().map(m -> m.json).toList());
     }
 
