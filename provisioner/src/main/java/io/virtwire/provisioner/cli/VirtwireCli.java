@@ -1,5 +1,6 @@
 package io.virtwire.provisioner.cli;
 
+import io.virtwire.provisioner.JsonError;
 import io.virtwire.provisioner.VirtwireException;
 import picocli.CommandLine;
 
@@ -36,7 +37,7 @@ public final class VirtwireCli {
             io.err().println("virtwire: " + ex.getMessage());
             io.err().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             if (globals.json()) {
-                wiring.output().printJson(new ErrorReport(new ErrorReport.Error("INVALID_INPUT", ex.getMessage())));
+                wiring.output().printJson(new ErrorReport(new JsonError("INVALID_INPUT", ex.getMessage())));
             }
             io.err().flush();
             return ExitCode.INVALID_INPUT;
@@ -65,15 +66,13 @@ public final class VirtwireCli {
         }
         io.err().println("virtwire: error: " + message);
         if (globals.json()) {
-            wiring.output().printJson(new ErrorReport(new ErrorReport.Error(kind, message)));
+            wiring.output().printJson(new ErrorReport(new JsonError(kind, message)));
         }
         io.err().flush();
         return code;
     }
 
     /** The JSON shape of a failure. */
-    public record ErrorReport(Error error) {
-        public record Error(String kind, String message) {
-        }
+    public record ErrorReport(JsonError error) {
     }
 }
