@@ -28,6 +28,15 @@ import java.util.List;
  * over their descriptors (for a vhost-user queue pair, the device's per-pair epoll holding that pair's transmit kick)
  * and its own wake eventfd.
  *
+ * <p>Idle queues cost nothing: a queue that came up empty {@link #IDLE_AFTER} times in a row is put to sleep, its
+ * guest's notifications turned on ({@link Port#armWakeup(int)}), and no longer polled; every {@link #KICK_CHECK_EVERY}
+ * cycles one non-blocking look at this worker's epoll finds the queues whose guests kicked since, and they are polled
+ * again (notifications off). Polling every queue every cycle, 62 idle ports beside a busy pair cost 23 % of the loop's
+ * rate (docs/benchmarks.md, "Idle ports"). The price is latency for a queue that wakes while the worker is busy with
+ * others: its first frames wait up to {@code KICK_CHECK_EVERY} cycles. A queue that cannot sleep (a port without a
+ * descriptor to wait on) is polled on one cycle in {@link #SPARSE_EVERY} instead. When the worker itself sleeps every
+ * queue is armed, and all are polled again when it wakes.
+ *
  * <p>A queue is owned by exactly one worker; a port with several (a multiqueue guest) may have its queues on several
  * workers, which then receive from that port at once (its counters are atomic). Queues are added and removed by
  * the control plane: {@link #own} / {@link #disown} swap the owned arrays and {@code disown} returns only after the
@@ -58,6 +67,16 @@ public final class PollWorker implements AutoCloseable {
      * is then spread over twice as many (switch loop at 64 bytes: +6%, docs/benchmarks.md change 15).
      */
     static final int RECEIVE_BURST = 64;
+    /** Empty polls in a row after which a queue sleeps (or, if it cannot, is polled sparsely). */
+    static final int IDLE_AFTER = 64;
+    /**
+     * Cycles between two looks for kicks on sleeping queues (a power of two). The look is one epoll_wait that
+     * returns at once (~0.2 us here); with two busy ports at 64 B a cycle takes ~7 us, so a queue whose guest wakes
+     * up waits at most ~60 us for its first poll.
+     */
+    static final int KICK_CHECK_EVERY = 8;
+    /** A queue that cannot sleep is polled on one cycle in this many (a power of two; spread by queue index). */
+    static final int SPARSE_EVERY = 16;
 
     private final PacketBurst burst = new PacketBurst(RECEIVE_BURST);
     /** For ports that carry offloads (64 KiB GSO frames); allocated when the first such port is owned. */
@@ -70,9 +89,20 @@ public final class PollWorker implements AutoCloseable {
     /** What this worker receives from: {@code owned[i].queues[i]}, swapped together as one {@link Owned}. */
     private volatile Owned owned = new Owned(new SwitchPort[0], new int[0]);
 
-    /** The owned receive queues: port i's queue {@code queues[i]}. Immutable; replaced on every change. */
-    private record Owned(SwitchPort[] ports, int[] queues) {
+    /**
+     * The owned receive queues: port i's queue {@code queues[i]}. Replaced on every change; only the worker's polling
+     * state changes, and only on the worker: {@code emptyPolls} (queue i's empty polls in a row, up to
+     * {@link #IDLE_AFTER}) and {@code asleep} (queue i waits for a kick, its notifications on).
+     */
+    private record Owned(SwitchPort[] ports, int[] queues, int[] emptyPolls, boolean[] asleep) {
+        Owned(SwitchPort[] ports, int[] queues) {
+            this(ports, queues, new int[ports.length], new boolean[ports.length]);
+        }
     }
+
+    /** The {@link Owned} the worker last worked on, and how many of its queues sleep: the worker's only. */
+    private Owned seen;
+    private int asleepCount;
     private volatile boolean running = true;
     /**
      * Cycles started; written by the worker only, with a release store (a plain store on x86: a volatile
@@ -160,28 +190,125 @@ public final class PollWorker implements AutoCloseable {
 
     /** One duty cycle: a burst from each owned port. Returns the frames moved. */
     public int doWork() {
-        CYCLES.setRelease(this, cycles + 1);
-        Owned o = owned;
+        long cycle = cycles + 1;
+        CYCLES.setRelease(this, cycle);
+        Owned o = current();
+        if (asleepCount > 0 && (cycle & (KICK_CHECK_EVERY - 1)) == 0) {
+            wakeKicked(o);
+        }
         SwitchPort[] ports = o.ports();
         int[] queues = o.queues();
+        int[] emptyPolls = o.emptyPolls();
+        boolean[] asleep = o.asleep();
         int work = 0;
         for (int q = 0; q < ports.length; q++) {
+            int empty = emptyPolls[q];
+            if (asleep[q] || (empty == IDLE_AFTER && ((cycle + q) & (SPARSE_EVERY - 1)) != 0)) {
+                continue;
+            }
             SwitchPort in = ports[q];
             PacketBurst burst = in.largeFrames() ? largeBurst : this.burst;
             burst.clear();
             int n = in.port().receive(queues[q], burst);
             in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
             if (n > 0) {
+                emptyPolls[q] = 0;
                 in.counters().received(n, burst.bytes());
                 forwarding.forward(in, burst, egress);
                 work += n;
+            } else if (empty < IDLE_AFTER) {
+                emptyPolls[q] = empty + 1;
+                if (empty + 1 == IDLE_AFTER) {
+                    putToSleep(o, q);
+                }
             }
         }
         return work;
     }
 
-    private void sleep(int maxMillis) {
+    /**
+     * The owned queues; when they changed since the last cycle, the sleeping queues of the old set are woken first
+     * (notifications off again), so that no queue, kept or not, is polled with its guest still kicking. This runs in
+     * the first cycle after {@link #own}/{@link #disown} swapped the set, which {@link #quiesce} waits for.
+     */
+    private Owned current() {
         Owned o = owned;
+        if (o != seen) {
+            if (seen != null && asleepCount > 0) {
+                for (int q = 0; q < seen.ports().length; q++) {
+                    if (seen.asleep()[q]) {
+                        seen.ports()[q].port().disarmWakeup(seen.queues()[q]);
+                    }
+                }
+            }
+            seen = o;
+            asleepCount = 0;
+        }
+        return o;
+    }
+
+    /** Queue {@code q} came up empty {@link #IDLE_AFTER} times: notifications on, and no more polls until it kicks. */
+    private void putToSleep(Owned o, int q) {
+        Port p = o.ports()[q].port();
+        int queue = o.queues()[q];
+        Wakeup r = p.armWakeup(queue);
+        if (r == Wakeup.ARMED && p.pollFd(queue) != null) {
+            o.asleep()[q] = true;
+            asleepCount++;
+            return;
+        }
+        p.disarmWakeup(queue);
+        if (r == Wakeup.WORK_PENDING) {
+            o.emptyPolls()[q] = 0;
+        }
+        // Wakeup.POLL: nothing to wait on; it stays at IDLE_AFTER and is polled sparsely
+    }
+
+    /** One look at the epoll without waiting: the sleeping queues of every port that kicked are polled again. */
+    private void wakeKicked(Owned o) {
+        int ready;
+        try {
+            ready = epoll.await(0);
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.ERROR, name + ": epoll failed, waking every queue: " + e.getMessage());
+            for (int q = 0; q < o.ports().length; q++) {
+                wakeQueue(o, q);
+            }
+            return;
+        }
+        for (int i = 0; i < ready; i++) {
+            long data = epoll.data(i);
+            if (data == WAKE) {
+                drainWake();
+                continue;
+            }
+            for (int q = 0; q < o.ports().length; q++) {
+                if (o.ports()[q].slot() == data) {
+                    wakeQueue(o, q);
+                }
+            }
+        }
+    }
+
+    private void drainWake() {
+        try {
+            wake.drain();
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.ERROR, name + ": cannot drain the wake eventfd: " + e.getMessage());
+        }
+    }
+
+    private void wakeQueue(Owned o, int q) {
+        if (o.asleep()[q]) {
+            o.ports()[q].port().disarmWakeup(o.queues()[q]);
+            o.asleep()[q] = false;
+            o.emptyPolls()[q] = 0;
+            asleepCount--;
+        }
+    }
+
+    private void sleep(int maxMillis) {
+        Owned o = current();
         SwitchPort[] ports = o.ports();
         int[] queues = o.queues();
         int timeout = maxMillis;
@@ -207,9 +334,15 @@ public final class PollWorker implements AutoCloseable {
         } catch (ErrnoException e) {
             LOG.log(System.Logger.Level.ERROR, name + ": epoll failed: " + e.getMessage());
         } finally {
-            for (int i = 0; i < armed; i++) {
-                ports[i].port().disarmWakeup(queues[i]);
+            for (int i = 0; i < ports.length; i++) {
+                if (i < armed || o.asleep()[i]) {
+                    ports[i].port().disarmWakeup(queues[i]);
+                }
             }
+            // whichever queue woke us (or had work when armed) is polled on the next cycle
+            Arrays.fill(o.emptyPolls(), 0);
+            Arrays.fill(o.asleep(), false);
+            asleepCount = 0;
         }
     }
 
@@ -316,7 +449,9 @@ public final class PollWorker implements AutoCloseable {
     public void close() throws InterruptedException {
         running = false;
         wakeUp();
-        thread.join(Duration.ofSeconds(10));
+        if (thread.getState() != Thread.State.NEW) { // joining a thread never started throws
+            thread.join(Duration.ofSeconds(10));
+        }
         epoll.close();
         wake.close();
     }

@@ -1,0 +1,283 @@
+package io.virtwire.forwarder.runtime;
+
+import io.virtwire.forwarder.port.Port;
+import io.virtwire.forwarder.switching.PortTable;
+import io.virtwire.forwarder.switching.SwitchPort;
+import io.virtwire.forwarder.switching.VlanPolicy;
+import io.virtwire.linux.ErrnoException;
+import io.virtwire.linux.EventFd;
+import io.virtwire.linux.Fd;
+import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.Wakeup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Idle queues stop being polled: one with a descriptor to wait on sleeps until its guest kicks (found within
+ * {@link PollWorker#KICK_CHECK_EVERY} cycles), one without is polled once every {@link PollWorker#SPARSE_EVERY} cycles;
+ * busy queues are polled every cycle. The worker's thread is not started: the test drives {@link PollWorker#doWork()}.
+ */
+class IdleQueuePollingTest {
+
+    /**
+     * A port that counts its receive calls and hands out the frames it was given. Without a kick descriptor it cannot
+     * sleep ({@link Wakeup#POLL}); with one it arms like a vhost-user queue: notifications on, WORK_PENDING if
+     * frames are already there, and the kick drained on disarm.
+     */
+    private static final class CountingPort implements Port {
+        final String name;
+        final EventFd kick;
+        int polls;
+        int pending;
+        /** After this many polls, {@code landFrames} arrive (without a kick): between a poll and what follows it. */
+        int landAfterPoll = -1;
+        int landFrames;
+        boolean notificationsOn;
+        int arms;
+
+        CountingPort(String name, EventFd kick) {
+            this.name = name;
+            this.kick = kick;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String type() {
+            return "counting";
+        }
+
+        @Override
+        public int receive(PacketBurst burst) {
+            polls++;
+            int n = 0;
+            while (pending > 0 && !burst.isFull()) {
+                burst.add(new byte[60]);
+                pending--;
+                n++;
+            }
+            if (polls == landAfterPoll) {
+                pending += landFrames;
+            }
+            return n;
+        }
+
+        @Override
+        public int transmit(PacketBurst burst) {
+            return burst.count();
+        }
+
+        @Override
+        public Fd pollFd() {
+            return kick == null ? null : kick.fd();
+        }
+
+        @Override
+        public Wakeup armWakeup() {
+            arms++;
+            notificationsOn = true;
+            if (kick == null) {
+                return Wakeup.POLL;
+            }
+            return pending > 0 ? Wakeup.WORK_PENDING : Wakeup.ARMED;
+        }
+
+        @Override
+        public void disarmWakeup() {
+            notificationsOn = false;
+            if (kick != null) {
+                try {
+                    kick.drain();
+                } catch (ErrnoException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+
+        /** The guest sends: frames in its ring, and a kick if it was asked for one. */
+        void send(int frames) throws ErrnoException {
+            pending += frames;
+            if (notificationsOn) {
+                kick.signal();
+            }
+        }
+
+        @Override
+        public boolean isUp() {
+            return true;
+        }
+
+        @Override
+        public String brokenReason() {
+            return null;
+        }
+
+        @Override
+        public Map<String, Object> describe() {
+            return Map.of();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private final List<CountingPort> ports = new ArrayList<>();
+    private final List<Integer> forwarded = new ArrayList<>();
+    private PollWorker worker;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        worker = new PollWorker("sparse-test", new PortTable(), (in, frames, egress) -> forwarded.add(frames.count()), -1);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        worker.close();
+        for (EventFd k : kicks) {
+            k.close();
+        }
+    }
+
+    private final List<EventFd> kicks = new ArrayList<>();
+
+    private CountingPort own(String name) throws Exception {
+        return own(name, null);
+    }
+
+    private CountingPort ownSleeper(String name) throws Exception {
+        EventFd kick = EventFd.create();
+        kicks.add(kick);
+        return own(name, kick);
+    }
+
+    private CountingPort own(String name, EventFd kick) throws Exception {
+        CountingPort p = new CountingPort(name, kick);
+        worker.own(new SwitchPort(ports.size(), p, VlanPolicy.defaultAccess(), 1500, 0));
+        ports.add(p);
+        return p;
+    }
+
+    private void cycles(int n) {
+        for (int i = 0; i < n; i++) {
+            worker.doWork();
+        }
+    }
+
+    @Test
+    void anIdleQueueSleepsUntilItsGuestKicks() throws Exception {
+        CountingPort idle = ownSleeper("idle");
+        cycles(PollWorker.IDLE_AFTER);
+        assertEquals(PollWorker.IDLE_AFTER, idle.polls, "polled every cycle while it has not been empty long");
+        assertTrue(idle.notificationsOn, "asleep: the guest is asked to kick");
+        cycles(PollWorker.KICK_CHECK_EVERY * 50);
+        assertEquals(PollWorker.IDLE_AFTER, idle.polls, "not polled at all while asleep");
+
+        idle.send(4);
+        int waited = 0;
+        while (forwarded.isEmpty()) {
+            worker.doWork();
+            waited++;
+            assertTrue(waited <= PollWorker.KICK_CHECK_EVERY, "the kick was not seen within " + PollWorker.KICK_CHECK_EVERY + " cycles");
+        }
+        assertEquals(List.of(4), forwarded);
+        assertFalse(idle.notificationsOn, "awake: kicks off again");
+        int before = idle.polls;
+        cycles(10);
+        assertEquals(before + 10, idle.polls, "polled every cycle again");
+    }
+
+    @Test
+    void aQueueWhoseFramesLandAsItIsArmedStaysAwake() throws Exception {
+        CountingPort late = ownSleeper("late");
+        late.landAfterPoll = PollWorker.IDLE_AFTER;   // right after the last empty poll, before the arming
+        late.landFrames = 2;
+        cycles(PollWorker.IDLE_AFTER);
+        assertFalse(late.notificationsOn, "arming found work pending: notifications off again");
+        worker.doWork();
+        assertEquals(List.of(2), forwarded, "polled on the next cycle, no kick needed");
+    }
+
+    @Test
+    void aSleepingQueueIsWokenWhenTheOwnedSetChanges() throws Exception {
+        CountingPort idle = ownSleeper("idle");
+        cycles(PollWorker.IDLE_AFTER + 1);
+        assertTrue(idle.notificationsOn);
+        own("another");
+        worker.doWork();
+        assertFalse(idle.notificationsOn, "a queue polled again must not keep its guest kicking");
+        int before = idle.polls;
+        cycles(5);
+        assertEquals(before + 5, idle.polls);
+    }
+
+    @Test
+    void anEmptyQueueThatCannotSleepIsPolledEveryCycleAtFirstThenOnceEverySparseTurn() throws Exception {
+        CountingPort idle = own("idle");
+        cycles(PollWorker.IDLE_AFTER);
+        assertEquals(PollWorker.IDLE_AFTER, idle.polls, "polled every cycle while it has not been empty long");
+        cycles(PollWorker.SPARSE_EVERY * 20);
+        assertEquals(PollWorker.IDLE_AFTER + 20, idle.polls, "then polled once every " + PollWorker.SPARSE_EVERY + " cycles");
+    }
+
+    @Test
+    void aBusyQueueIsPolledEveryCycle() throws Exception {
+        CountingPort busy = own("busy");
+        CountingPort idle = own("idle");
+        for (int i = 0; i < PollWorker.IDLE_AFTER * 4; i++) {
+            busy.pending = 3;
+            worker.doWork();
+        }
+        assertEquals(PollWorker.IDLE_AFTER * 4, busy.polls);
+        assertTrue(idle.polls < PollWorker.IDLE_AFTER + PollWorker.IDLE_AFTER * 3 / PollWorker.SPARSE_EVERY + 2,
+                "the idle one beside it was polled " + idle.polls + " times");
+    }
+
+    @Test
+    void aSparseQueueThatGetsFramesIsFoundWithinItsTurnAndPolledEveryCycleAgain() throws Exception {
+        CountingPort quiet = own("quiet");
+        cycles(PollWorker.IDLE_AFTER + 3);
+        quiet.pending = 5;
+        int waited = 0;
+        while (forwarded.isEmpty()) {
+            worker.doWork();
+            waited++;
+            assertTrue(waited <= PollWorker.SPARSE_EVERY, "not received within " + PollWorker.SPARSE_EVERY + " cycles");
+        }
+        assertEquals(List.of(5), forwarded);
+        int before = quiet.polls;
+        cycles(10);
+        assertEquals(before + 10, quiet.polls, "after frames it is polled every cycle again");
+    }
+
+    @Test
+    void sparseQueuesAreSpreadOverTheCycles() throws Exception {
+        List<CountingPort> idle = new ArrayList<>();
+        for (int i = 0; i < PollWorker.SPARSE_EVERY; i++) {
+            idle.add(own("idle" + i));
+        }
+        cycles(PollWorker.IDLE_AFTER + PollWorker.SPARSE_EVERY);
+        int[] before = idle.stream().mapToInt(p -> p.polls).toArray();
+        for (int c = 0; c < PollWorker.SPARSE_EVERY; c++) {
+            worker.doWork();
+            int polledNow = 0;
+            for (int i = 0; i < idle.size(); i++) {
+                polledNow += idle.get(i).polls - before[i];
+                before[i] = idle.get(i).polls;
+            }
+            assertEquals(1, polledNow, "cycle " + c + ": one of " + PollWorker.SPARSE_EVERY + " sparse queues per cycle");
+        }
+    }
+}
