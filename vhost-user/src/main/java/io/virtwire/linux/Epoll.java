@@ -40,6 +40,9 @@ public final class Epoll implements AutoCloseable {
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
     private static final MethodHandle WAIT = Native.downcall("epoll_wait",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+    /** epoll_wait without errno capture, for {@link #poll()}: the capture segment is sliced per call, which allocates. */
+    private static final MethodHandle WAIT_PLAIN = Native.plainDowncall("epoll_wait",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
 
     private final Fd fd;
     private final Arena arena = Arena.ofShared();
@@ -108,6 +111,18 @@ public final class Epoll implements AutoCloseable {
             return Syscall.check(r, "epoll_wait", fd);
         } catch (ErrnoException e) {
             throw e;
+        } catch (Throwable t) {
+            throw Native.linkageBug(t);
+        }
+    }
+
+    /**
+     * Returns at once with how many events are ready (read them like {@link #await}'s), or -1 if epoll_wait failed
+     * (the reason is not kept). Allocation-free: for a data path that looks now and then whether something is ready.
+     */
+    public int poll() {
+        try {
+            return (int) WAIT_PLAIN.invokeExact(fd.value(), events, capacity, 0);
         } catch (Throwable t) {
             throw Native.linkageBug(t);
         }

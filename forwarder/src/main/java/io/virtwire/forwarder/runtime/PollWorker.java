@@ -266,11 +266,9 @@ public final class PollWorker implements AutoCloseable {
 
     /** One look at the epoll without waiting: the sleeping queues of every port that kicked are polled again. */
     private void wakeKicked(Owned o) {
-        int ready;
-        try {
-            ready = epoll.await(0);
-        } catch (ErrnoException e) {
-            LOG.log(System.Logger.Level.ERROR, name + ": epoll failed, waking every queue: " + e.getMessage());
+        int ready = epoll.poll();
+        if (ready < 0) {
+            LOG.log(System.Logger.Level.ERROR, name + ": epoll_wait failed, every sleeping queue is polled again");
             for (int q = 0; q < o.ports().length; q++) {
                 wakeQueue(o, q);
             }
