@@ -1,6 +1,6 @@
 package io.virtwire.forwarder.runtime;
 
-import io.virtwire.forwarder.port.Port;
+import io.virtwire.forwarder.switching.MemoryPort;
 import io.virtwire.forwarder.switching.PortTable;
 import io.virtwire.forwarder.switching.SwitchPort;
 import io.virtwire.forwarder.switching.VlanPolicy;
@@ -18,7 +18,6 @@ import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -32,12 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IdleQueuePollingTest {
 
     /**
-     * A port that counts its receive calls and hands out the frames it was given. Without a kick descriptor it cannot
+     * A {@link MemoryPort} that counts its receive calls and hands out the frames it was given. Without a kick descriptor it cannot
      * sleep ({@link Wakeup#POLL}); with one it arms like a vhost-user queue: notifications on, WORK_PENDING if
      * frames are already there, and the kick drained on disarm.
      */
-    private static final class CountingPort implements Port {
-        final String name;
+    private static final class CountingPort extends MemoryPort {
         final EventFd kick;
         int polls;
         int pending;
@@ -48,18 +46,8 @@ class IdleQueuePollingTest {
         int arms;
 
         CountingPort(String name, EventFd kick) {
-            this.name = name;
+            super(name);
             this.kick = kick;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String type() {
-            return "counting";
         }
 
         @Override
@@ -75,11 +63,6 @@ class IdleQueuePollingTest {
                 pending += landFrames;
             }
             return n;
-        }
-
-        @Override
-        public int transmit(PacketBurst burst) {
-            return burst.count();
         }
 
         @Override
@@ -115,25 +98,6 @@ class IdleQueuePollingTest {
             if (notificationsOn) {
                 kick.signal();
             }
-        }
-
-        @Override
-        public boolean isUp() {
-            return true;
-        }
-
-        @Override
-        public String brokenReason() {
-            return null;
-        }
-
-        @Override
-        public Map<String, Object> describe() {
-            return Map.of();
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A port backed by Java lists: frames queued to be received, frames transmitted, and a room limit. */
-class MemoryPort implements Port {
+public class MemoryPort implements Port {
 
     final String name;
     final Deque<byte[]> toReceive = new ArrayDeque<>();
@@ -21,7 +21,7 @@ class MemoryPort implements Port {
     /** Frames the port accepts per transmit call (a guest with few RX buffers). */
     int room = Integer.MAX_VALUE;
 
-    MemoryPort(String name) {
+    public MemoryPort(String name) {
         this.name = name;
     }
 
