@@ -31,9 +31,9 @@ import java.util.List;
  * <p>Idle queues cost nothing: a queue that came up empty {@link #IDLE_AFTER} times in a row is put to sleep, its
  * guest's notifications turned on ({@link Port#armWakeup(int)}), and no longer polled; every {@link #KICK_CHECK_EVERY}
  * cycles one non-blocking look at this worker's epoll finds the queues whose guests kicked since, and they are polled
- * again (notifications off). Polling every queue every cycle, 62 idle ports beside a busy pair cost 23 % of the loop's
- * rate (docs/benchmarks.md, "Idle ports"). The price is latency for a queue that wakes while the worker is busy with
- * others: its first frames wait up to {@code KICK_CHECK_EVERY} cycles. A queue that cannot sleep (a port without a
+ * again (notifications off). Polling every queue every cycle, 62 idle ports beside a busy pair cost 13-22 % of the
+ * loop's rate (docs/benchmarks.md, "Idle ports"). The price is latency for a queue that wakes while the worker is busy
+ * with others: its first frames wait up to {@code KICK_CHECK_EVERY} cycles. A queue that cannot sleep (a port without a
  * descriptor to wait on) is polled on one cycle in {@link #SPARSE_EVERY} instead. When the worker itself sleeps every
  * queue is armed, and all are polled again when it wakes.
  *
@@ -234,12 +234,8 @@ public final class PollWorker implements AutoCloseable {
     private Owned current() {
         Owned o = owned;
         if (o != seen) {
-            if (seen != null && asleepCount > 0) {
-                for (int q = 0; q < seen.ports().length; q++) {
-                    if (seen.asleep()[q]) {
-                        seen.ports()[q].port().disarmWakeup(seen.queues()[q]);
-                    }
-                }
+            if (seen != null) {
+                wakeAll(seen);
             }
             seen = o;
             asleepCount = 0;
@@ -269,9 +265,7 @@ public final class PollWorker implements AutoCloseable {
         int ready = epoll.poll();
         if (ready < 0) {
             LOG.log(System.Logger.Level.ERROR, name + ": epoll_wait failed, every sleeping queue is polled again");
-            for (int q = 0; q < o.ports().length; q++) {
-                wakeQueue(o, q);
-            }
+            wakeAll(o);
             return;
         }
         for (int i = 0; i < ready; i++) {
@@ -293,6 +287,13 @@ public final class PollWorker implements AutoCloseable {
             wake.drain();
         } catch (ErrnoException e) {
             LOG.log(System.Logger.Level.ERROR, name + ": cannot drain the wake eventfd: " + e.getMessage());
+        }
+    }
+
+    /** Every sleeping queue of {@code o} is polled again, its notifications off. */
+    private void wakeAll(Owned o) {
+        for (int q = 0; asleepCount > 0 && q < o.ports().length; q++) {
+            wakeQueue(o, q);
         }
     }
 
@@ -332,15 +333,14 @@ public final class PollWorker implements AutoCloseable {
         } catch (ErrnoException e) {
             LOG.log(System.Logger.Level.ERROR, name + ": epoll failed: " + e.getMessage());
         } finally {
-            for (int i = 0; i < ports.length; i++) {
-                if (i < armed || o.asleep()[i]) {
+            for (int i = 0; i < armed; i++) {
+                if (!o.asleep()[i]) {
                     ports[i].port().disarmWakeup(queues[i]);
                 }
             }
+            wakeAll(o);
             // whichever queue woke us (or had work when armed) is polled on the next cycle
             Arrays.fill(o.emptyPolls(), 0);
-            Arrays.fill(o.asleep(), false);
-            asleepCount = 0;
         }
     }
 

@@ -145,6 +145,14 @@ class IdleQueuePollingTest {
         }
     }
 
+    /** Runs cycles until something was forwarded; fails if that takes more than {@code max}. */
+    private void cyclesUntilForwarded(int max, String what) {
+        for (int waited = 1; forwarded.isEmpty(); waited++) {
+            assertTrue(waited <= max, what + " was not seen within " + max + " cycles");
+            worker.doWork();
+        }
+    }
+
     @Test
     void anIdleQueueSleepsUntilItsGuestKicks() throws Exception {
         CountingPort idle = ownSleeper("idle");
@@ -155,12 +163,7 @@ class IdleQueuePollingTest {
         assertEquals(PollWorker.IDLE_AFTER, idle.polls, "not polled at all while asleep");
 
         idle.send(4);
-        int waited = 0;
-        while (forwarded.isEmpty()) {
-            worker.doWork();
-            waited++;
-            assertTrue(waited <= PollWorker.KICK_CHECK_EVERY, "the kick was not seen within " + PollWorker.KICK_CHECK_EVERY + " cycles");
-        }
+        cyclesUntilForwarded(PollWorker.KICK_CHECK_EVERY, "the kick");
         assertEquals(List.of(4), forwarded);
         assertFalse(idle.notificationsOn, "awake: kicks off again");
         int before = idle.polls;
@@ -253,12 +256,7 @@ class IdleQueuePollingTest {
         CountingPort quiet = own("quiet");
         cycles(PollWorker.IDLE_AFTER + 3);
         quiet.pending = 5;
-        int waited = 0;
-        while (forwarded.isEmpty()) {
-            worker.doWork();
-            waited++;
-            assertTrue(waited <= PollWorker.SPARSE_EVERY, "not received within " + PollWorker.SPARSE_EVERY + " cycles");
-        }
+        cyclesUntilForwarded(PollWorker.SPARSE_EVERY, "the frames of a sparsely polled queue");
         assertEquals(List.of(5), forwarded);
         int before = quiet.polls;
         cycles(10);
