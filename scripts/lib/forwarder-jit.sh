@@ -1,16 +1,24 @@
-# Sourced by bin/virtwire-forwarder and scripts/package: the forwarder's JIT directives, one list for both launchers.
+# Sourced by bin/virtwire-forwarder and scripts/package: how the JVM compiles the forwarder's data path, one list for
+# both launchers. Each flag was measured in the cross-connect and switch loops, pairwise against the build without it
+# (docs/benchmarks.md, "Session 8"); VIRTWIRE_FORWARDER_JAVA_OPTS comes after these, so an operator can override any.
 #
-# Why: C2 decides whether to inline a method it has already compiled by the size of that compiled code, and the size
-# depends on what the warm-up happened to run. In the cross-connect loop with the guest on 2 MiB pages,
-# SplitChainWalker.walk (one descriptor read per frame) came out just too big in most runs and was called out of line
-# from SplitQueue.pop, which was itself called out of line: the rate was bimodal (10.5 or 12 Mpps from run to run) and
-# lower on average (docs/benchmarks.md, "Session 8"). Forcing both inline gives the same shape in every run.
-# CopyBatch's copy loops stay out of line: inlined into the to-guest batch, the same loop ran 6-7 % slower on hugepages
-# (the copy stub's calls inside a larger compiled method); on 4 KiB pages it made no difference either way.
+# - SplitChainWalker.walk and SplitQueue.pop always inline. C2 inlines a method it already compiled only if that code
+#   is small, and its size depends on what the warm-up ran: with the guest on 2 MiB pages walk came out too big in
+#   most runs and was called out of line from pop, itself out of line, and the rate was bimodal (10.5 or 12 Mpps).
+# - CopyBatch's copy loops never inline: inlined into the to-guest batch the loop ran 6-7 % slower on hugepages.
+# - -XX:+PreserveFramePointer: +15-18 % in the cross-connect loop on hugepages, +4-5 % in the switch loop, no change
+#   on 4 KiB pages. Why needs performance counters this machine lacks; perf call graphs work as a side effect.
+# - -XX:UseAVX=2 (x86-64): the JDK's copy stubs without AVX-512 (a no-op on CPUs without it): +4 % on top of the above for
+#   64-byte frames, -2 % for 1518-byte frames on hugepages.
 # "quiet": CompileCommand would otherwise print a line per directive on stdout, which carries --output json.
 # shellcheck disable=SC2034
 VIRTWIRE_FORWARDER_JIT_OPTS='-XX:CompileCommand=quiet'\
 ' -XX:CompileCommand=inline,io.virtwire.virtio.queue.SplitChainWalker::walk'\
 ' -XX:CompileCommand=inline,io.virtwire.virtio.queue.SplitQueue::pop'\
 ' -XX:CompileCommand=dontinline,io.virtwire.virtio.net.CopyBatch::copyFromGuest'\
-' -XX:CompileCommand=dontinline,io.virtwire.virtio.net.CopyBatch::copyToGuest'
+' -XX:CompileCommand=dontinline,io.virtwire.virtio.net.CopyBatch::copyToGuest'\
+' -XX:+PreserveFramePointer'
+# an x86-only flag (another architecture's JVM would refuse to start); the package is built on, and for, one arch
+if [ "$(uname -m)" = x86_64 ]; then
+  VIRTWIRE_FORWARDER_JIT_OPTS="$VIRTWIRE_FORWARDER_JIT_OPTS -XX:UseAVX=2"
+fi
