@@ -8,8 +8,8 @@
 # - CopyBatch's copy loops never inline: inlined into the to-guest batch the loop ran 6-7 % slower on hugepages.
 # - -XX:+PreserveFramePointer: +15-18 % in the cross-connect loop on hugepages, +4-5 % in the switch loop, no change
 #   on 4 KiB pages. Why needs performance counters this machine lacks; perf call graphs work as a side effect.
-# - -XX:UseAVX=2 (x86-64): the JDK's copy stubs without AVX-512 (a no-op on CPUs without it): +4 % on top of the above for
-#   64-byte frames, -2 % for 1518-byte frames on hugepages.
+# - Not kept: -XX:UseAVX=2 (the JDK's copy stubs without AVX-512): +4 % in the two-port cross-connect on hugepages,
+#   but -6 to -14 % with 16 ports on one switch.
 # "quiet": CompileCommand would otherwise print a line per directive on stdout, which carries --output json.
 # shellcheck disable=SC2034
 VIRTWIRE_FORWARDER_JIT_OPTS='-XX:CompileCommand=quiet'\
@@ -18,7 +18,3 @@ VIRTWIRE_FORWARDER_JIT_OPTS='-XX:CompileCommand=quiet'\
 ' -XX:CompileCommand=dontinline,io.virtwire.virtio.net.CopyBatch::copyFromGuest'\
 ' -XX:CompileCommand=dontinline,io.virtwire.virtio.net.CopyBatch::copyToGuest'\
 ' -XX:+PreserveFramePointer'
-# an x86-only flag (another architecture's JVM would refuse to start); the package is built on, and for, one arch
-if [ "$(uname -m)" = x86_64 ]; then
-  VIRTWIRE_FORWARDER_JIT_OPTS="$VIRTWIRE_FORWARDER_JIT_OPTS -XX:UseAVX=2"
-fi
