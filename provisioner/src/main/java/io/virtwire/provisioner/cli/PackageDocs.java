@@ -112,7 +112,8 @@ public final class PackageDocs {
                 new String[] {"EXIT STATUS",
                         "0 stopped by SIGTERM or SIGINT, 1 could not start (the reason on standard error, e.g. SOCKET_IN_USE, "
                                 + "STATE_DIR_UNSAFE), 2 bad usage or config (a config problem as FILE:LINE:COLUMN: message)."},
-                new String[] {"ENVIRONMENT", "VIRTWIRE_FORWARDER_JAVA_OPTS: extra JVM options for the launcher."},
+                new String[] {"ENVIRONMENT", "VIRTWIRE_FORWARDER_JAVA_OPTS: extra JVM options, given after the launcher's own "
+                        + "(among them the data path's JIT flags, such as -XX:+PreserveFramePointer), so they can override them."},
                 new String[] {"FILES",
                         "/etc/virtwire/forwarder.yaml: the config (a conffile of the package). "
                                 + "/run/virtwire/forwarder.sock: the control socket. "
