@@ -216,7 +216,8 @@ class GuestsThroughForwarderTest {
         assertEquals((long) rounds * perPair, queues.get(0).get("rxPackets"));
         assertEquals((long) rounds * perPair, queues.get(1).get("rxPackets"));
         assertEquals((long) rounds * perPair * 2, f.port("mq").counters().rxPackets());
-        Eventually.assertCount((long) rounds * perPair * 2, () -> f.port("single").counters().txPackets(),
+        SwitchPort singlePort = f.port("single");
+        Eventually.assertCount((long) rounds * perPair * 2, () -> singlePort.counters().txPackets(),
                 "frames counted on the single-queue port");
     }
 
