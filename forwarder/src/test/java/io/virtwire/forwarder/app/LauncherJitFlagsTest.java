@@ -2,7 +2,6 @@ package io.virtwire.forwarder.app;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +27,8 @@ class LauncherJitFlagsTest {
     private static List<String> flags() throws Exception {
         Path lib = ROOT.resolve("scripts/lib/forwarder-jit.sh");
         assertTrue(Files.isRegularFile(lib), lib + " is missing");
-        Process p = new ProcessBuilder("bash", "-c", "set -euo pipefail; . \"$1\"; printf '%s' \"$VIRTWIRE_FORWARDER_JIT_OPTS\"",
-                "bash", lib.toString()).redirectErrorStream(true).start();
+        String source = "set -euo pipefail; . \"$1\"; printf '%s' \"$VIRTWIRE_FORWARDER_JIT_OPTS\"";
+        Process p = new ProcessBuilder("bash", "-c", source, "bash", lib.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "sourcing " + lib + " did not finish");
         assertEquals(0, p.exitValue(), "sourcing " + lib + " under set -euo pipefail failed: " + out);

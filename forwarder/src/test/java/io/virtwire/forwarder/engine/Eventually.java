@@ -6,8 +6,9 @@ import java.util.function.LongSupplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A port's transmit counters move once per burst, after the frames were delivered: a guest can see its frames a
- * moment before the worker has counted them. Tests that check those counters right after a receive wait for them.
+ * A port's counters move once per burst, on the worker's thread: a guest can see its frames (or the frame after a
+ * dropped one) a moment before the worker has counted them. Tests that check counters right after a receive wait
+ * for them.
  */
 final class Eventually {
 
