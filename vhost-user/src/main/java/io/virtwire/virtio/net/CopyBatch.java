@@ -82,8 +82,8 @@ public final class CopyBatch {
      * <p>Why: a store that straddles two cache lines of a buffer the guest's core holds costs far more than two
      * stores (docs/benchmarks.md, optimisation log 24), and a copy routine's wide stores follow the start of the
      * range, not the lines. A DPDK guest posts receive buffers whose frame starts on a line with the 12-byte header
-     * just before it, so a copy of header and frame as one range straddled a line with every wide store; split at
-     * the line, the head (the header) lies inside one line and the rest starts on one: 7-9 % more frames in the
+     * just before it, so a copy of header and frame as one range made wide stores across line boundaries; split at
+     * the line, the head (the header) lies inside one line and the rest starts on one: 5-8 % more frames in the
      * cross-connect loop on hugepages (docs/benchmarks.md, "Session 9"). A buffer that starts on a line has no
      * head: one copy, as before.
      */
