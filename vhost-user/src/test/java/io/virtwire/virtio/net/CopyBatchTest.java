@@ -83,22 +83,27 @@ class CopyBatchTest {
 
     @Test
     void aRangeLeavingTheRegionFailsWithoutWritingPastIt() {
-        // the ranges are validated when the chains are walked; this is the second line of defence: both parts of
-        // the copy are range-checked, so a range that leaves the region stops at its end
+        // the ranges are validated when the chains are walked; this is the second line of defence: every part of
+        // the copy is range-checked, so a range that leaves the region stops at its end. The region here ends 58
+        // bytes into a line, so that each part can be the one that crosses the end.
+        long size = 4090;
+        MemorySegment shortRegion = mapped.asSlice(0, size);
+        GuestMemory shortMemory = new GuestMemory(List.of(new GuestRegion(GPA, size, 0x7f00_0000_0000L, shortRegion)));
         mapped.fill(GUARD);
         burst.append(64);
         long at = burst.offset(0) - VirtioNetHeader.SIZE;
         burst.data().asSlice(at, VirtioNetHeader.SIZE + 64).fill((byte) 1);
         CopyBatch batch = new CopyBatch();
-        batch.clear();
-        for (long start : new long[] {4096 - 8, 4096 - 40}) { // the head, then the rest, crosses the end
+        // a 12-byte head (two plain stores) crossing the end; a 46-byte head (a copy) crossing it; a 12-byte head
+        // inside, the rest crossing it
+        for (long start : new long[] {size - 6, size - 40, size - 70}) {
             batch.clear();
-            batch.add(memory, 0, GPA + start, at, VirtioNetHeader.SIZE + 64);
+            batch.add(shortMemory, 0, GPA + start, at, VirtioNetHeader.SIZE + 64);
 
-            assertThrows(IndexOutOfBoundsException.class, () -> batch.copyToGuest(burst.data()));
-            byte[] past = new byte[256];
+            assertThrows(IndexOutOfBoundsException.class, () -> batch.copyToGuest(burst.data()), "from " + start);
+            byte[] past = new byte[(int) (mapped.byteSize() - size)];
             Arrays.fill(past, GUARD);
-            assertArrayEquals(past, mapped.asSlice(4096, 256).toArray(ValueLayout.JAVA_BYTE), "after " + start);
+            assertArrayEquals(past, mapped.asSlice(size).toArray(ValueLayout.JAVA_BYTE), "past the region, from " + start);
         }
     }
 }
