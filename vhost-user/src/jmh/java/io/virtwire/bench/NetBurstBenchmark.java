@@ -2,6 +2,7 @@ package io.virtwire.bench;
 
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
+import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetFeatures;
 import io.virtwire.virtio.queue.SplitQueue;
@@ -31,7 +32,7 @@ import static io.virtwire.virtio.queue.testing.TestGuestMemory.DATA;
  * → guest B's receive ring (MRG_RXBUF, 2 KiB buffers). Rings are split, 256 entries, started directly through
  * {@code queueStarted} (no call fds: the polling driver wants no interrupts). Per invocation the "guests" re-offer
  * 32 transmit chains (DPDK virtio-user style: header and frame in one descriptor) and 32 receive buffers.
- * Score: ns per frame.
+ * {@code guestToGuestBurst}: the same, guest A to guest B in one copy ({@code forwardTo}). Score: ns per frame.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -63,6 +64,7 @@ public class NetBurstBenchmark {
     private final int[] txHeads = new int[BURST];
     private final int[] rxHeads = new int[BURST];
     private final PacketBurst burst = new PacketBurst();
+    private final ForwardCounts counts = new ForwardCounts();
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -116,6 +118,24 @@ public class NetBurstBenchmark {
                     + ", b: " + b.brokenReason());
         }
         return sent;
+    }
+
+    /** The same frames guest A → guest B in one copy ({@link VhostUserNetDevice#forwardTo}), no staging burst. */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public int guestToGuestBurst() {
+        for (int i = 0; i < BURST; i++) {
+            txA.rawPushHead(txHeads[i]);
+            rxB.rawPushHead(rxHeads[i]);
+        }
+        txA.publish();
+        rxB.publish();
+        burst.clear();
+        if (!a.forwardTo(0, b, burst, counts) || counts.delivered() != BURST) {
+            throw new IllegalStateException("forwarded " + counts.delivered() + " of " + BURST + " frames; a: "
+                    + a.brokenReason() + ", b: " + b.brokenReason());
+        }
+        return counts.delivered();
     }
 
     @Benchmark

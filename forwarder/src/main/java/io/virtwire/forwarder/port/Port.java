@@ -1,6 +1,7 @@
 package io.virtwire.forwarder.port;
 
 import io.virtwire.linux.Fd;
+import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.Wakeup;
 
@@ -74,6 +75,19 @@ public interface Port extends AutoCloseable {
     /** {@link #receive(PacketBurst)} from receive queue {@code queue} only (0 ≤ queue < {@link #receiveQueues()}). */
     default int receive(int queue, PacketBurst burst) {
         return receive(burst);
+    }
+
+    /**
+     * Receives from queue {@code queue} straight into port {@code to}, each frame copied once, from the sender's
+     * memory into the receiver's, instead of {@link #receive(int, PacketBurst)} into {@code burst} and
+     * {@code to.transmit(burst)}: the same frames, drops and port counters. False, and nothing received, if these
+     * two ports cannot do it now; the caller then takes the staged way. Only a vhost-user port into another can.
+     *
+     * @param burst  empty: staging for frames that are not the usual case
+     * @param counts what moved, when true is returned
+     */
+    default boolean forwardDirect(int queue, Port to, PacketBurst burst, ForwardCounts counts) {
+        return false;
     }
 
     /** {@link #pollFd()} for receive queue {@code queue}: becomes readable when that queue may have frames. */

@@ -4,6 +4,7 @@ import io.virtwire.linux.Fd;
 import io.virtwire.vhostuser.backend.BackendServer;
 import io.virtwire.vhostuser.net.QueuePairCounters;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
+import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.Wakeup;
 
@@ -108,6 +109,12 @@ public final class VhostUserPort implements Port {
         return device.fromGuest(queue, burst);
     }
 
+    /** Guest to guest in one copy: see {@link VhostUserNetDevice#forwardTo}. */
+    @Override
+    public boolean forwardDirect(int queue, Port to, PacketBurst burst, ForwardCounts counts) {
+        return to instanceof VhostUserPort peer && device.forwardTo(queue, peer.device, burst, counts);
+    }
+
     @Override
     public Fd pollFd(int queue) {
         return device.pollFd(queue);
@@ -191,7 +198,8 @@ public final class VhostUserPort implements Port {
 
     /**
      * One entry per queue pair in the forwarder's terms: rx = what the guest sent on that pair's transmit ring,
-     * tx = what was delivered into its receive ring; drops: {@code guestRefused} (the guest sent it, the device
+     * tx = what was delivered into its receive ring (txDirectPackets of them copied straight from another guest's
+     * buffer, {@link VhostUserNetDevice#forwardTo}); drops: {@code guestRefused} (the guest sent it, the device
      * refused it), {@code noBuffers} and {@code bufferTooSmall} (its receive ring could not take the frame).
      */
     @Override
@@ -205,6 +213,7 @@ public final class VhostUserPort implements Port {
             m.put("rxBytes", c.fromGuestBytes());
             m.put("txPackets", c.toGuestFrames());
             m.put("txBytes", c.toGuestBytes());
+            m.put("txDirectPackets", c.toGuestDirect());
             Map<String, Object> drops = new LinkedHashMap<>();
             drops.put("guestRefused", c.fromGuestRefused());
             drops.put("noBuffers", c.toGuestNoBuffers());

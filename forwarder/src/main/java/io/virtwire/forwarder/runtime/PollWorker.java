@@ -11,6 +11,7 @@ import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.EventFd;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Sched;
+import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.Wakeup;
 
@@ -79,6 +80,8 @@ public final class PollWorker implements AutoCloseable {
     static final int SPARSE_EVERY = 16;
 
     private final PacketBurst burst = new PacketBurst(RECEIVE_BURST);
+    /** What a guest-to-guest forward moved ({@link io.virtwire.forwarder.port.Port#forwardDirect}). */
+    private final ForwardCounts direct = new ForwardCounts();
     /** For ports that carry offloads (64 KiB GSO frames); allocated when the first such port is owned. */
     private volatile PacketBurst largeBurst;
     private final Epoll epoll;
@@ -209,12 +212,26 @@ public final class PollWorker implements AutoCloseable {
             SwitchPort in = ports[q];
             PacketBurst burst = in.largeFrames() ? largeBurst : this.burst;
             burst.clear();
-            int n = in.port().receive(queues[q], burst);
+            SwitchPort to = forwarding.directPeer(in);
+            int n;
+            if (to != null && to.port().isUp() && in.port().forwardDirect(queues[q], to.port(), burst, direct)) {
+                // guest to guest in one copy: counted as receive + EgressBuffers.send would have
+                n = direct.taken();
+                if (n > 0) {
+                    in.counters().received(n, direct.takenBytes());
+                    to.counters().transmitted(direct.delivered(), direct.deliveredBytes());
+                    to.counters().dropped(DropReason.NO_BUFFERS, n - direct.delivered());
+                }
+            } else {
+                n = in.port().receive(queues[q], burst);
+                if (n > 0) {
+                    in.counters().received(n, burst.bytes());
+                    forwarding.forward(in, burst, egress);
+                }
+            }
             in.counters().dropped(DropReason.BAD_OFFLOAD, in.port().takeOffloadRefusals());
             if (n > 0) {
                 emptyPolls[q] = 0;
-                in.counters().received(n, burst.bytes());
-                forwarding.forward(in, burst, egress);
                 work += n;
             } else if (empty < IDLE_AFTER) {
                 emptyPolls[q] = empty + 1;

@@ -61,6 +61,16 @@ public final class CrossConnect implements Forwarding {
         EgressBuffers.send(out, frames);
     }
 
+    /**
+     * The peer: a cross-connect sends everything on unchanged. Frames that ask for an offload the peer cannot take
+     * never go this way: a port hands frames over directly only when its guest sends no offloads.
+     */
+    @Override
+    public SwitchPort directPeer(SwitchPort in) {
+        int p = peer[in.slot()];
+        return p < 0 ? null : table.get(p);
+    }
+
     /** Whether every frame's header is one {@code out} takes as it is, and every frame fits its bursts. */
     private static boolean fitsAsIs(PacketBurst frames, SwitchPort out) {
         int accepted = -1;

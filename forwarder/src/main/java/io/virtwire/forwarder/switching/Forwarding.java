@@ -11,4 +11,13 @@ public interface Forwarding {
      * @param egress the calling worker's staging bursts
      */
     void forward(SwitchPort in, PacketBurst frames, EgressBuffers egress);
+
+    /**
+     * The port every frame from {@code in} goes to unchanged, whatever it holds, if there is one: the worker may
+     * then move them port to port itself ({@link io.virtwire.forwarder.port.Port#forwardDirect}) instead of
+     * receiving a burst and calling {@link #forward}. Null when the frames must be looked at to be sent on.
+     */
+    default SwitchPort directPeer(SwitchPort in) {
+        return null;
+    }
 }

@@ -108,6 +108,14 @@ public final class TestGuest implements AutoCloseable {
         return net.reapTransmitted() + other.reapTransmitted();
     }
 
+    /**
+     * Sends {@code frame} after a zero header in one descriptor, as Linux and DPDK drivers do (header and data
+     * apart is {@link #send(byte[])}).
+     */
+    public void sendOneBuffer(byte[] frame) throws Exception {
+        net.sendOneBuffer(new byte[12], frame);
+    }
+
     /** Sends {@code frame} with a virtio-net header (12 bytes). */
     public void send(byte[] header, byte[] frame) throws Exception {
         net.send(header, frame);

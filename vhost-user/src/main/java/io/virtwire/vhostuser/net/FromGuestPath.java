@@ -51,21 +51,12 @@ final class FromGuestPath {
             // then check headers and return the chains. A pass loading one byte of each frame first (a stand-in
             // for DPDK's prefetch) gained nothing (docs/benchmarks.md, optimisation log 2).
             int want = Math.min(BATCH, burst.capacity() - burst.count());
-            int taken = 0;
-            while (taken < want) {
-                ChainStatus s = q.pop(chains[taken]);
-                if (s == ChainStatus.END) {
-                    more = false;
-                    break;
-                }
-                if (s == ChainStatus.MALFORMED) {
-                    // the queue is latched broken: nothing more is used or published on it
-                    broken.mark("ring " + ring.index + ": " + q.brokenReason());
-                    return count(added, burst, bytesBefore);
-                }
-                taken++;
+            int taken = pop(q, want);
+            if (taken < 0) {
+                return count(added, burst, bytesBefore); // the queue is latched broken: nothing more used on it
             }
-            added += takeFrames(q, taken, burst);
+            more = taken == want;
+            added += takeFrames(q, 0, taken, burst);
             any |= taken > 0;
         }
         if (any) {
@@ -73,6 +64,31 @@ final class FromGuestPath {
             ring.notifyGuest(broken);
         }
         return count(added, burst, bytesBefore);
+    }
+
+    /**
+     * Takes up to {@code want} chains into {@link #chains()}; returns how many, fewer when the guest has no more, or
+     * -1 if the ring is malformed (latched broken: nothing more is used or published on it).
+     */
+    int pop(Virtqueue q, int want) {
+        int taken = 0;
+        while (taken < want) {
+            ChainStatus s = q.pop(chains[taken]);
+            if (s == ChainStatus.END) {
+                break;
+            }
+            if (s == ChainStatus.MALFORMED) {
+                broken.mark("ring " + ring.index + ": " + q.brokenReason());
+                return -1;
+            }
+            taken++;
+        }
+        return taken;
+    }
+
+    /** The chains of the last {@link #pop}: the caller's until it gives them back (under the pair's lock). */
+    DescriptorChain[] chains() {
+        return chains;
     }
 
     /** Counts the frames appended on the ring: bytes from the burst's running total, not summed again. */
@@ -83,19 +99,19 @@ final class FromGuestPath {
     }
 
     /**
-     * Copies the frames of {@code taken} chains into {@code burst}, checks their headers and returns the chains to
+     * Copies the frames of chains {@code from..taken-1} into {@code burst}, checks their headers and returns the chains to
      * the guest; returns the frames appended. Frames that are one buffer in one region (the usual case) are copied
      * together by {@link #copies}; the rest the general way. A frame dropped after its copy (short copy, refused
      * header) leaves a gap that the following frames close, so the burst keeps the guest's order.
      */
-    private int takeFrames(Virtqueue q, int taken, PacketBurst burst) {
+    int takeFrames(Virtqueue q, int from, int taken, PacketBurst burst) {
         int first = burst.count();
         int headerSize = headers.headerSize();
         boolean headerIgnored = headers.headerIgnored();
         CopyBatch batch = copies;
         batch.clear();
         MemorySegment data = burst.data();
-        for (int i = 0; i < taken; i++) {
+        for (int i = from; i < taken; i++) {
             DescriptorChain chain = chains[i];
             long readable = chain.readableBytes();
             long frameLength = readable - headerSize;
@@ -126,7 +142,7 @@ final class FromGuestPath {
             kept++;
         }
         burst.truncate(kept);
-        for (int i = 0; i < taken; i++) {
+        for (int i = from; i < taken; i++) {
             q.addUsed(chains[i], 0);
         }
         return kept - first;

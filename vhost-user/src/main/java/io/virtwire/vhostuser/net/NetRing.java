@@ -24,6 +24,8 @@ final class NetRing {
     long dropped;
     /** To-guest ring: frames larger than the buffers the guest posted. */
     long tooBig;
+    /** To-guest ring: of {@link #frames}, those copied straight from another guest's buffer ({@link GuestToGuestPath}). */
+    long direct;
     /** To-guest ring only: chains taken for a frame that did not fit yet, kept for the next frame. */
     final DescriptorChain[] stash;
     int stashed;

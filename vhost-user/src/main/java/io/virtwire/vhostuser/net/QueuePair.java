@@ -20,6 +20,8 @@ final class QueuePair {
     final NetHeaderPolicy headers = new NetHeaderPolicy();
     final FromGuestPath fromGuestPath;
     final ToGuestPath toGuestPath;
+    /** This pair's from-guest ring straight into another device's guest: {@link VhostUserNetDevice#forwardTo}. */
+    final GuestToGuestPath guestToGuest = new GuestToGuestPath();
 
     QueuePair(int pair, BrokenLatch broken) {
         this.pair = pair;
@@ -46,6 +48,6 @@ final class QueuePair {
 
     QueuePairCounters counters() {
         return new QueuePairCounters(pair, fromGuest.frames, fromGuest.bytes, fromGuest.dropped, toGuest.frames,
-                toGuest.bytes, toGuest.dropped, toGuest.tooBig);
+                toGuest.bytes, toGuest.dropped, toGuest.tooBig, toGuest.direct);
     }
 }

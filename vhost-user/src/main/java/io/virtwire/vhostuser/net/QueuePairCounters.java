@@ -12,7 +12,10 @@ package io.virtwire.vhostuser.net;
  * @param toGuestBytes     their Ethernet bytes
  * @param toGuestNoBuffers frames dropped because the to-guest ring had no buffers
  * @param toGuestTooBig    frames dropped because the buffers posted could not hold them
+ * @param toGuestDirect    of {@code toGuestFrames}, those copied straight from another guest's buffer
+ *                         ({@link VhostUserNetDevice#forwardTo}: one copy guest to guest)
  */
 public record QueuePairCounters(int pair, long fromGuestFrames, long fromGuestBytes, long fromGuestRefused,
-                                long toGuestFrames, long toGuestBytes, long toGuestNoBuffers, long toGuestTooBig) {
+                                long toGuestFrames, long toGuestBytes, long toGuestNoBuffers, long toGuestTooBig,
+                                long toGuestDirect) {
 }

@@ -131,10 +131,7 @@ final class ToGuestPath {
             int region = c.writableRegion();
             if (region < 0 || c.writableBytes() < need
                     || !batch.add(c.writeMemory(), region, c.segmentAddress(c.readableCount()), at, need)) {
-                // not the usual buffer: the general path takes this frame with the chain already taken
-                taken[n] = ring.stash[0];
-                ring.stash[0] = c;
-                ring.stashed = 1;
+                stash(n); // not the usual buffer: the general path takes this frame with the chain already taken
                 break;
             }
             data.set(LE_SHORT, at + VirtioNetHeader.NUM_BUFFERS, (short) 1);
@@ -145,6 +142,22 @@ final class ToGuestPath {
             q.addUsed(taken[k], VirtioNetHeader.SIZE + (long) burst.length(from + k));
         }
         return n;
+    }
+
+    /** The chains of one batch, for a caller under the pair's lock that takes buffers itself ({@link GuestToGuestPath}). */
+    DescriptorChain[] chains() {
+        return chains;
+    }
+
+    /**
+     * Chain {@code n} of {@link #chains()}, taken for a frame that is not the usual case, goes to the ring's stash:
+     * {@link #deliver} gives it the next frame (the general way).
+     */
+    void stash(int n) {
+        DescriptorChain c = chains[n];
+        chains[n] = ring.stash[0];
+        ring.stash[0] = c;
+        ring.stashed = 1;
     }
 
     /**

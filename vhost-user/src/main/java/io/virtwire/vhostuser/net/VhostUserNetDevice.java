@@ -8,8 +8,10 @@ import io.virtwire.vhostuser.protocol.ProtocolFeature;
 import io.virtwire.vhostuser.protocol.ProtocolFeatures;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.protocol.VirtioFeatures;
+import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.Offloads;
 import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.net.Wakeup;
 import io.virtwire.virtio.queue.Virtqueue;
 
@@ -334,6 +336,79 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         }
     }
 
+    /**
+     * From the guest, queue pair {@code pair}, straight into {@code peer}'s guest: each frame copied once, from this
+     * guest's buffer into the peer guest's receive buffer, with no staging copy ({@link GuestToGuestPath}); up to
+     * {@code burst.capacity()} frames, frames that are not the usual case staged in {@code burst} on the way. For
+     * a caller that would otherwise {@link #fromGuest(int, PacketBurst)} into {@code burst} and hand it to
+     * {@code peer.toGuest}: the frames and drops are the same, and so are both devices' counters.
+     *
+     * <p>Never waits for the peer: returns false, having taken nothing, when this cannot be done now (a peer pair
+     * another thread holds, a guest that sends offloads, a peer with the legacy header, a RARP announcement
+     * pending, a ring not started); the caller then takes the staged way. A fault in either guest's memory breaks
+     * that guest's device only.
+     *
+     * @param burst  empty, reused by the caller
+     * @param counts what moved, set when true is returned
+     */
+    public boolean forwardTo(int pair, VhostUserNetDevice peer, PacketBurst burst, ForwardCounts counts) {
+        counts.clear();
+        if (broken.isSet() || peer.broken.isSet() || pendingRarp.get() != null || burst.count() != 0) {
+            return false;
+        }
+        QueuePair a = pairs[pair];
+        QueuePair b = null;
+        GuestToGuestPath.GuestFault fault = null;
+        a.lock.lock();
+        try {
+            if (broken.isSet() || a.fromGuest.queue == null || !a.headers.headerIgnored()) {
+                return false;
+            }
+            b = peer.tryLockToGuestPair();
+            if (b == null || peer.broken.isSet() || b.headers.headerSize() != VirtioNetHeader.SIZE
+                    || b.toGuest.stashed != 0) {
+                return false;
+            }
+            a.guestToGuest.forward(a, broken, b, peer.broken, burst, counts);
+            return true;
+        } catch (GuestToGuestPath.GuestFault f) {
+            fault = f;
+            return true;
+        } finally {
+            if (b != null) {
+                b.lock.unlock();
+            }
+            a.lock.unlock();
+            if (fault != null) {
+                VhostUserNetDevice faulted = fault.sender ? this : peer;
+                String reason = "guest memory fault " + (fault.sender ? "from" : "to")
+                        + " the guest (memory shrunk under us?): " + fault.getMessage();
+                faulted.markBroken(reason);
+                faulted.breakAllRings("guest memory fault: " + fault.getMessage());
+            }
+        }
+    }
+
+    /** A started to-guest pair whose lock is free now, locked; null if none is (never waits). */
+    private QueuePair tryLockToGuestPair() {
+        int start = nextToGuestPair;
+        if (start >= queuePairs) {
+            start = 0;
+        }
+        for (int n = 0; n < queuePairs; n++) {
+            int i = start + n < queuePairs ? start + n : start + n - queuePairs;
+            QueuePair p = pairs[i];
+            if (p.toGuest.started && p.lock.tryLock()) {
+                if (p.toGuest.queue != null) {
+                    nextToGuestPair = i + 1;
+                    return p;
+                }
+                p.lock.unlock();
+            }
+        }
+        return null;
+    }
+
     /** Latches every started ring broken (their SET_VRING_ERR eventfds fire), each under its pair's lock. */
     private void breakAllRings(String reason) {
         for (QueuePair p : pairs) {
@@ -482,6 +557,19 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
     /** Frames delivered into the guest. */
     public long toGuestFrames() {
         return sumOverPairs(p -> p.toGuest.frames);
+    }
+
+    /**
+     * Of {@link #toGuestFrames()}, those copied straight from another guest's buffer ({@link #forwardTo}): one copy
+     * guest to guest, no staging.
+     */
+    public long toGuestDirectFrames() {
+        return sumOverPairs(p -> p.toGuest.direct);
+    }
+
+    /** Queue pair {@code index}, for tests of this package that hold its lock. */
+    QueuePair pair(int index) {
+        return pairs[index];
     }
 
     /** Frames for the guest that were dropped: no buffers, too big, undeliverable offload, no ring, broken. */

@@ -58,6 +58,8 @@ final class GuestNet implements AutoCloseable {
     private long rxNext;
     private int txNext;
     private final boolean mergeable;
+    /** Receive buffers the device gave back shorter than a header (no frame in them), which {@link #receive()} skips. */
+    int shortBuffers;
     /** The header of every frame {@link #receive()} returned, in order. */
     final List<byte[]> headers = new ArrayList<>();
 
@@ -186,6 +188,10 @@ final class GuestNet implements AutoCloseable {
         UsedElement first;
         while ((first = rx.pollUsed()) != null) {
             long[] buf = rxBuffers.remove(first.id());
+            if (first.length() < HEADER) {
+                shortBuffers++; // given back without a frame: dropped, as Linux and DPDK drivers do
+                continue;
+            }
             byte[] hdr = read(buf[0], HEADER);
             headers.add(hdr);
             int numBuffers = mergeable ? Short.toUnsignedInt(ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN).getShort(10)) : 1;

@@ -1,5 +1,6 @@
 package io.virtwire.vhostuser.net;
 
+import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.PacketBurst;
 
 import com.sun.management.ThreadMXBean;
@@ -48,6 +49,42 @@ class NetDataPathAllocationTest {
             // under one byte per packet on average: a per-packet allocation (16 bytes at least) cannot pass, while the
             // odd one-off allocation of the runtime (a deoptimisation, a lazily linked call site) does not fail the test
             assertTrue(deviceAllocated < measured, "device allocated " + deviceAllocated + " bytes for " + measured + " packets");
+        }
+    }
+
+    /** Guest to guest in one copy ({@link VhostUserNetDevice#forwardTo}) allocates nothing per packet either. */
+    @Test
+    void guestToGuestAllocatesNothingPerPacket() throws Exception {
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "JVM cannot count allocations");
+        try (NetTestHarness a = new NetTestHarness("vw-alloc-ga", false, true, true);
+             NetTestHarness b = new NetTestHarness("vw-alloc-gb", false, true, true)) {
+            PacketBurst burst = new PacketBurst(64);
+            ForwardCounts counts = new ForwardCounts();
+            byte[] frame = GuestNet.frame(1000, 3);
+            byte[] header = new byte[12];
+            long allocated = 0;
+            int measured = 0;
+            for (int round = 0; round < 400; round++) {
+                for (int i = 0; i < 16; i++) {
+                    a.guest.sendOneBuffer(header, frame);
+                }
+                b.guest.postReceiveBuffers(16, 1024);
+                burst.clear();
+                long before = mx.getCurrentThreadAllocatedBytes();
+                boolean done = a.device.forwardTo(0, b.device, burst, counts);
+                long after = mx.getCurrentThreadAllocatedBytes();
+                assertTrue(done);
+                assertEquals(16, counts.delivered());
+                a.guest.reapTransmitted();
+                assertEquals(16, b.guest.receive().size());
+                if (round >= 100) {
+                    allocated += after - before;
+                    measured += counts.delivered();
+                }
+            }
+            assertTrue(b.device.toGuestDirectFrames() > 0, "the one-copy path ran");
+            assertTrue(allocated < measured, "forwardTo allocated " + allocated + " bytes for " + measured + " packets");
         }
     }
 }

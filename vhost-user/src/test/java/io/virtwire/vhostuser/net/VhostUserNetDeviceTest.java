@@ -232,8 +232,8 @@ class VhostUserNetDeviceTest {
                     q1.postReceiveBuffers(1, 256);
                     q1.postReceiveBuffers(1, 2048);
                     assertEquals(2, device.toGuest(burst));
-                    assertEquals(new QueuePairCounters(0, 1, 100, 0, 0, 0, 3, 0), device.queuePairCounters(0));
-                    assertEquals(new QueuePairCounters(1, 2, 500, 1, 2, 300, 1, 0), device.queuePairCounters(1));
+                    assertEquals(new QueuePairCounters(0, 1, 100, 0, 0, 0, 3, 0, 0), device.queuePairCounters(0));
+                    assertEquals(new QueuePairCounters(1, 2, 500, 1, 2, 300, 1, 0, 0), device.queuePairCounters(1));
 
                     // pair 0 again: a 1000-byte frame does not fit the one 128-byte buffer posted
                     q0.postReceiveBuffers(1, 128);

@@ -1,0 +1,350 @@
+package io.virtwire.vhostuser.net;
+
+import io.virtwire.linux.Memfd;
+import io.virtwire.vhostuser.frontend.GuestRam;
+import io.virtwire.vhostuser.protocol.VirtioFeature;
+import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.PacketBurst;
+import io.virtwire.virtio.net.VirtioNetHeader;
+import io.virtwire.virtio.queue.GuestCopy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Guest to guest in one copy ({@link VhostUserNetDevice#forwardTo}): frames arrive whole, in order and counted as
+ * the staged way would have, the unusual ones take the general way in line, and a hostile sender (descriptors
+ * rewritten under the copy, memory shrunk) or receiver (memory shrunk) breaks only itself.
+ */
+@Timeout(60)
+class GuestToGuestTest {
+
+    private static final byte[] NO_OFFLOAD = new byte[VirtioNetHeader.SIZE];
+    /** LOW ends and NEXT begins here in GuestRam.standard: a buffer at NEXT_START - 32 crosses two mappings. */
+    private static final long NEXT_START = 0x10_0000;
+    /** A's transmit buffers in these tests: the HIGH region (memfd 2), one per 4 KiB. */
+    private static final long TX = 0x1_0000_0000L;
+    /** A's transmit descriptor table (GuestNet: rings at 0x1000, the transmit ring 0x8000 above). */
+    private static final long TX_DESC = 0x9000;
+
+    private static NetTestHarness guest(String name) throws Exception {
+        return new NetTestHarness(name, false, true, true);
+    }
+
+    @Test
+    void usualFramesGoInOneCopyAndTheUnusualOnesTheGeneralWayInOrder() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-a"); NetTestHarness b = guest("vw-g2g-b")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(30, 2048);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                byte[] f = GuestNet.frame(60 + 37 * i, i);
+                switch (i) {
+                    case 20 -> a.guest.send(f);                                          // header and data apart
+                    case 25 -> a.guest.sendOneBufferAt(NEXT_START - 32, NO_OFFLOAD, f);  // across two regions
+                    default -> send(a, TX + i * 0x1000L, f);
+                }
+                sent.add(f);
+            }
+            ForwardCounts counts = new ForwardCounts();
+            PacketBurst burst = new PacketBurst(64);
+            assertTrue(a.device.forwardTo(0, b.device, burst, counts));
+
+            assertEquals(30, counts.taken());
+            assertEquals(30, counts.delivered());
+            long bytes = sent.stream().mapToLong(f -> f.length).sum();
+            assertEquals(bytes, counts.takenBytes());
+            assertEquals(bytes, counts.deliveredBytes());
+            assertEquals(30, a.guest.reapTransmitted(), "A gets every buffer back");
+            List<byte[]> got = b.receive(30, Duration.ofSeconds(5));
+            assertEquals(30, got.size());
+            for (int i = 0; i < 30; i++) {
+                assertArrayEquals(sent.get(i), got.get(i), "frame " + i + ", in A's order");
+            }
+            for (byte[] h : b.guest.headers.subList(1, 31)) {
+                byte[] expected = new byte[VirtioNetHeader.SIZE];
+                expected[10] = 1; // num_buffers 1, everything else zero: A sends no offloads
+                assertArrayEquals(expected, h, "header");
+            }
+            // frames 0..19 straight from A's buffers; from 20 (header apart) on, the rest of the call was staged
+            assertEquals(20, b.device.toGuestDirectFrames());
+            assertEquals(31, b.device.toGuestFrames());
+            assertEquals(30, a.device.fromGuestFrames());
+            assertFalse(a.device.isBroken());
+            assertFalse(b.device.isBroken());
+        }
+    }
+
+    @Test
+    void aReceiverBufferThatIsNotTheUsualCaseTakesItsFrameTheGeneralWay() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-ba"); NetTestHarness b = guest("vw-g2g-bb")) {
+            b.guest.postReceiveBuffers(4, 2048); // the first crosses LOW/NEXT
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                sent.add(send(a, TX + i * 0x1000L, GuestNet.frame(500 + i, i)));
+            }
+            ForwardCounts counts = new ForwardCounts();
+            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertEquals(4, counts.delivered());
+            List<byte[]> got = b.receive(4, Duration.ofSeconds(5));
+            for (int i = 0; i < 4; i++) {
+                assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
+            }
+            assertEquals(0, b.device.toGuestDirectFrames(), "frame 0's buffer was stashed, the rest followed it");
+            // the next call, with B's buffers each in one region again, goes direct
+            b.guest.postReceiveBuffers(2, 2048);
+            send(a, TX, GuestNet.frame(64, 7));
+            send(a, TX + 0x1000, GuestNet.frame(64, 8));
+            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertEquals(2, counts.delivered());
+            assertEquals(2, b.device.toGuestDirectFrames());
+            List<byte[]> more = b.receive(2, Duration.ofSeconds(5));
+            assertArrayEquals(GuestNet.frame(64, 7), more.get(0));
+            assertArrayEquals(GuestNet.frame(64, 8), more.get(1));
+        }
+    }
+
+    @Test
+    void framesBeyondTheReceiversBuffersAreDroppedAndCountedAsTheStagedWayDoes() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-na"); NetTestHarness b = guest("vw-g2g-nb")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(3, 2048);
+            for (int i = 0; i < 5; i++) {
+                send(a, TX + i * 0x1000L, GuestNet.frame(100, i));
+            }
+            ForwardCounts counts = new ForwardCounts();
+            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertEquals(5, counts.taken());
+            assertEquals(3, counts.delivered());
+            assertEquals(300, counts.deliveredBytes());
+            assertEquals(5, a.guest.reapTransmitted(), "A's dropped frames' buffers come back too");
+            List<byte[]> got = b.receive(3, Duration.ofSeconds(5));
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(GuestNet.frame(100, i), got.get(i));
+            }
+            assertEquals(2, b.device.toGuestDropped());
+        }
+    }
+
+    @Test
+    void aFrameLargerThanOneReceiveBufferIsMergedTheGeneralWay() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-ma"); NetTestHarness b = guest("vw-g2g-mb")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(12, 256);
+            byte[] small = send(a, TX, GuestNet.frame(200, 1));
+            byte[] big = send(a, TX + 0x1000, GuestNet.frame(1000, 2));
+            byte[] after = send(a, TX + 0x2000, GuestNet.frame(100, 3));
+            ForwardCounts counts = new ForwardCounts();
+            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertEquals(3, counts.delivered());
+            List<byte[]> got = b.receive(3, Duration.ofSeconds(5));
+            assertArrayEquals(small, got.get(0));
+            assertArrayEquals(big, got.get(1), "merged over five buffers");
+            assertArrayEquals(after, got.get(2));
+            assertEquals(1, b.device.toGuestDirectFrames());
+        }
+    }
+
+    @Test
+    void itDeclinesAndTakesNothingWhenTheStagedWayIsNeeded() throws Exception {
+        long csum = VirtioFeature.VIRTIO_NET_F_CSUM.mask();
+        try (NetTestHarness a = guest("vw-g2g-da"); NetTestHarness b = guest("vw-g2g-db");
+             NetTestHarness offloading = new NetTestHarness("vw-g2g-do", false, true, true, csum)) {
+            b.guest.postReceiveBuffers(4, 2048);
+            send(a, TX, GuestNet.frame(100, 1));
+            ForwardCounts counts = new ForwardCounts();
+            PacketBurst burst = new PacketBurst(64);
+
+            // B's only to-guest pair is busy on another thread: never wait for it
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread holder = Thread.ofPlatform().start(() -> {
+                b.device.pair(0).lock.lock();
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    b.device.pair(0).lock.unlock();
+                }
+            });
+            held.await();
+            assertFalse(a.device.forwardTo(0, b.device, burst, counts));
+            release.countDown();
+            holder.join();
+            assertEquals(0, a.guest.reapTransmitted(), "nothing was taken from A");
+
+            // a guest that sends offloads has its headers read: the staged way
+            offloading.guest.sendOneBuffer(NO_OFFLOAD, GuestNet.frame(100, 2));
+            assertFalse(offloading.device.forwardTo(0, b.device, burst, counts));
+            assertEquals(0, offloading.guest.reapTransmitted());
+
+            // a pending RARP announcement goes out the staged way first
+            a.device.sendRarp(new byte[] {2, 0, 0, 0, 0, 1});
+            assertFalse(a.device.forwardTo(0, b.device, burst, counts));
+            assertEquals(2, a.device.fromGuest(0, burst), "the announcement, then A's frame");
+            burst.clear();
+
+            send(a, TX + 0x1000, GuestNet.frame(100, 2));
+            assertTrue(a.device.forwardTo(0, b.device, burst, counts));
+            assertEquals(1, counts.delivered());
+        }
+    }
+
+    /**
+     * A hostile A keeps rewriting its descriptor table (its rings, past its memory, huge lengths) from another
+     * thread while A → B runs: whatever its chains say when taken, B's memory outside its receive buffers stays as
+     * it was, and B is never broken.
+     */
+    @Test
+    void aSenderRewritingItsDescriptorsDuringTheCopiesNeverReachesTheReceiversOtherMemory() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-fa"); NetTestHarness b = guest("vw-g2g-fb")) {
+            fill(b.ram, TX, 0x1_0000, (byte) 0xC3); // B's memory that is none of its receive buffers
+            fill(b.ram, 0x20000, 0x1_0000, (byte) 0xC3);
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread hostile = Thread.ofPlatform().start(() -> {
+                java.util.Random r = new java.util.Random(21);
+                ByteBuffer d = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+                while (!stop.get()) {
+                    d.clear();
+                    long[] addrs = {0, NEXT_START - 8, TX - 4, 0x7_0000_0000L, TX + r.nextInt(0x10_0000), 0x20000};
+                    d.putLong(addrs[r.nextInt(addrs.length)]).putInt(r.nextInt(4) == 0 ? -1 : r.nextInt(20000))
+                            .putShort((short) r.nextInt(8)).putShort((short) r.nextInt(256));
+                    write(a.ram, TX_DESC + 16L * r.nextInt(256), d.array());
+                }
+            });
+            int delivered = 0;
+            try {
+                PacketBurst burst = new PacketBurst(64);
+                ForwardCounts counts = new ForwardCounts();
+                for (int round = 0; round < 300 && !a.device.isBroken(); round++) {
+                    b.guest.postReceiveBuffers(4, 2048);
+                    for (int i = 0; i < 4; i++) {
+                        send(a, TX + ((round * 4 + i) % 64) * 0x1000L, GuestNet.frame(300, i));
+                    }
+                    burst.clear();
+                    if (a.device.forwardTo(0, b.device, burst, counts)) {
+                        delivered += counts.delivered();
+                    }
+                    a.guest.reapTransmitted();
+                    b.guest.receive();
+                }
+            } finally {
+                stop.set(true);
+                hostile.join();
+            }
+            assertArrayEquals(filled(0x1_0000, (byte) 0xC3), read(b.ram, TX, 0x1_0000), "B's HIGH region untouched");
+            assertArrayEquals(filled(0x1_0000, (byte) 0xC3), read(b.ram, 0x20000, 0x1_0000), "B's LOW region untouched");
+            assertFalse(b.device.isBroken(), b.device.brokenReason());
+            assertTrue(delivered > 0 || a.device.isBroken(), "frames went through, or A broke itself");
+        }
+    }
+
+    @Test
+    void aSenderWhoseMemoryShrankBreaksOnlyItself() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-sa"); NetTestHarness b = guest("vw-g2g-sb")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(4, 2048);
+            send(a, TX, GuestNet.frame(1000, 1));
+            send(a, TX + 0x1000, GuestNet.frame(1000, 2));
+            Memfd.truncate(a.ram.fd(2), 0); // A's transmit buffers are gone under the copy
+            ForwardCounts counts = new ForwardCounts();
+            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertEquals(0, counts.delivered());
+            assertTrue(a.device.isBroken(), "the sender's fault breaks the sender");
+            assertTrue(a.device.brokenReason().contains("fault"), a.device.brokenReason());
+            assertFalse(b.device.isBroken(), b.device.brokenReason());
+            // the buffers B lent for A's frames come back empty; B works on: a frame from elsewhere reaches it
+            assertTrue(b.receive(1, Duration.ofMillis(200)).isEmpty());
+            assertEquals(2, b.guest.shortBuffers);
+            PacketBurst plain = new PacketBurst();
+            plain.add(GuestNet.frame(100, 5));
+            assertEquals(1, b.device.toGuest(plain));
+            assertArrayEquals(GuestNet.frame(100, 5), lastReceived(b, 3));
+        }
+    }
+
+    @Test
+    void aReceiverWhoseMemoryShrankBreaksOnlyItself() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-ra"); NetTestHarness b = guest("vw-g2g-rb");
+             NetTestHarness c = guest("vw-g2g-rc")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(4, 2048);
+            send(a, TX, GuestNet.frame(1000, 1));
+            Memfd.truncate(b.ram.fd(1), 0); // B's receive buffers (NEXT) are gone under the copy
+            ForwardCounts counts = new ForwardCounts();
+            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(b.device.isBroken(), "the receiver's fault breaks the receiver");
+            assertFalse(a.device.isBroken(), a.device.brokenReason());
+            assertEquals(1, a.guest.reapTransmitted(), "A's buffer comes back");
+            // A works on: its next frame reaches another guest
+            useTheBufferAcrossRegions(c);
+            c.guest.postReceiveBuffers(2, 2048);
+            byte[] f = send(a, TX + 0x1000, GuestNet.frame(300, 2));
+            assertTrue(a.device.forwardTo(0, c.device, new PacketBurst(64), counts));
+            assertEquals(1, counts.delivered());
+            assertArrayEquals(f, c.receive(1, Duration.ofSeconds(5)).get(0));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    /**
+     * B's receive area starts 0x300 bytes below the LOW/NEXT boundary: a first buffer of exactly that size, used
+     * up by a plain frame, leaves B's next buffers each in one region (the usual case).
+     */
+    private static void useTheBufferAcrossRegions(NetTestHarness b) throws Exception {
+        b.guest.postReceiveBuffers(1, 0x300);
+        PacketBurst plain = new PacketBurst();
+        plain.add(GuestNet.frame(100, 0));
+        assertEquals(1, b.device.toGuest(plain));
+        assertEquals(1, b.receive(1, Duration.ofSeconds(5)).size());
+    }
+
+    private static byte[] lastReceived(NetTestHarness h, int seconds) throws Exception {
+        List<byte[]> got = h.receive(1, Duration.ofSeconds(seconds));
+        assertEquals(1, got.size());
+        return got.get(0);
+    }
+
+    /** Sends {@code frame} in one buffer at {@code gpa} of A's memory (header first), returns it. */
+    private static byte[] send(NetTestHarness h, long gpa, byte[] frame) throws Exception {
+        h.guest.sendOneBufferAt(gpa, NO_OFFLOAD, frame);
+        return frame;
+    }
+
+    private static void write(GuestRam ram, long gpa, byte[] bytes) {
+        assertEquals(bytes.length, GuestCopy.toGuest(ram.memory(), MemorySegment.ofArray(bytes), 0, gpa, bytes.length));
+    }
+
+    private static byte[] read(GuestRam ram, long gpa, int length) {
+        byte[] out = new byte[length];
+        assertEquals(length, GuestCopy.fromGuest(ram.memory(), gpa, MemorySegment.ofArray(out), 0, length));
+        return out;
+    }
+
+    private static void fill(GuestRam ram, long gpa, int length, byte value) {
+        write(ram, gpa, filled(length, value));
+    }
+
+    private static byte[] filled(int length, byte value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, value);
+        return b;
+    }
+}
