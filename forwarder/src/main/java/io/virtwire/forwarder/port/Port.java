@@ -1,7 +1,9 @@
 package io.virtwire.forwarder.port;
 
 import io.virtwire.linux.Fd;
+import io.virtwire.virtio.net.DirectPeer;
 import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.FrameRoute;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.Wakeup;
 
@@ -78,16 +80,22 @@ public interface Port extends AutoCloseable {
     }
 
     /**
-     * Receives from queue {@code queue} straight into port {@code to}, each frame copied once, from the sender's
-     * memory into the receiver's, instead of {@link #receive(int, PacketBurst)} into {@code burst} and
-     * {@code to.transmit(burst)}: the same frames, drops and port counters. False, and nothing received, if these
-     * two ports cannot do it now; the caller then takes the staged way. Only a vhost-user port into another can.
+     * Receives from queue {@code queue} and sends on in one copy where {@code route} says, from the sender's
+     * memory straight into the receiver's ({@link #directPeer()}), instead of {@link #receive(int, PacketBurst)}
+     * into {@code burst} and a forwarding's transmit: the same frames, drops and port counters. Frames the route
+     * sends nowhere directly are left in {@code burst} for the caller's forwarding. False, and nothing received,
+     * if this port cannot now; the caller then takes the staged way. Only a vhost-user port can.
      *
-     * @param burst  empty: staging for frames that are not the usual case
+     * @param burst  empty: staging, and on return the frames left to the caller
      * @param counts what moved, when true is returned
      */
-    default boolean forwardDirect(int queue, Port to, PacketBurst burst, ForwardCounts counts) {
+    default boolean forwardDirect(int queue, FrameRoute route, PacketBurst burst, ForwardCounts counts) {
         return false;
+    }
+
+    /** What a {@link FrameRoute} names to send frames into this port in one copy; null if it takes bursts only. */
+    default DirectPeer directPeer() {
+        return null;
     }
 
     /** {@link #pollFd()} for receive queue {@code queue}: becomes readable when that queue may have frames. */

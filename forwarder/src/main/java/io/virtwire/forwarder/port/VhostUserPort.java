@@ -4,7 +4,9 @@ import io.virtwire.linux.Fd;
 import io.virtwire.vhostuser.backend.BackendServer;
 import io.virtwire.vhostuser.net.QueuePairCounters;
 import io.virtwire.vhostuser.net.VhostUserNetDevice;
+import io.virtwire.virtio.net.DirectPeer;
 import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.FrameRoute;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.Wakeup;
 
@@ -111,8 +113,13 @@ public final class VhostUserPort implements Port {
 
     /** Guest to guest in one copy: see {@link VhostUserNetDevice#forwardTo}. */
     @Override
-    public boolean forwardDirect(int queue, Port to, PacketBurst burst, ForwardCounts counts) {
-        return to instanceof VhostUserPort peer && device.forwardTo(queue, peer.device, burst, counts);
+    public boolean forwardDirect(int queue, FrameRoute route, PacketBurst burst, ForwardCounts counts) {
+        return device.forwardTo(queue, route, burst, counts);
+    }
+
+    @Override
+    public DirectPeer directPeer() {
+        return device;
     }
 
     @Override

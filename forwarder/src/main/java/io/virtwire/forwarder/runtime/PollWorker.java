@@ -11,7 +11,9 @@ import io.virtwire.linux.ErrnoException;
 import io.virtwire.linux.EventFd;
 import io.virtwire.linux.Fd;
 import io.virtwire.linux.Sched;
+import io.virtwire.virtio.net.DirectPeer;
 import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.FrameRoute;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.Wakeup;
 
@@ -82,6 +84,7 @@ public final class PollWorker implements AutoCloseable {
     private final PacketBurst burst = new PacketBurst(RECEIVE_BURST);
     /** What a guest-to-guest forward moved ({@link io.virtwire.forwarder.port.Port#forwardDirect}). */
     private final ForwardCounts direct = new ForwardCounts();
+    private final WorkerRoute route;
     /** For ports that carry offloads (64 KiB GSO frames); allocated when the first such port is owned. */
     private volatile PacketBurst largeBurst;
     private final Epoll epoll;
@@ -122,6 +125,7 @@ public final class PollWorker implements AutoCloseable {
     public PollWorker(String name, PortTable table, Forwarding forwarding, int cpu) throws ErrnoException {
         this.name = name;
         this.forwarding = forwarding;
+        this.route = new WorkerRoute(forwarding);
         this.egress = new EgressBuffers(table);
         this.cpu = cpu;
         this.epoll = Epoll.create(PortTable.MAX_PORTS + 1);
@@ -212,15 +216,22 @@ public final class PollWorker implements AutoCloseable {
             SwitchPort in = ports[q];
             PacketBurst burst = in.largeFrames() ? largeBurst : this.burst;
             burst.clear();
-            SwitchPort to = forwarding.directPeer(in);
             int n;
-            if (to != null && to.port().isUp() && in.port().forwardDirect(queues[q], to.port(), burst, direct)) {
-                // guest to guest in one copy: counted as receive + EgressBuffers.send would have
+            route.from(in);
+            if (in.port().forwardDirect(queues[q], route, burst, direct)) {
+                // guest to guest in one copy where the forwarding sends a batch to one port unchanged; counted as
+                // a receive and EgressBuffers.send would have; what it left in the burst is forwarded as usual
                 n = direct.taken();
                 if (n > 0) {
                     in.counters().received(n, direct.takenBytes());
-                    to.counters().transmitted(direct.delivered(), direct.deliveredBytes());
-                    to.counters().dropped(DropReason.NO_BUFFERS, n - direct.delivered());
+                    if (direct.peer() != null) {
+                        SwitchPort to = route.chosen();
+                        to.counters().transmitted(direct.delivered(), direct.deliveredBytes());
+                        to.counters().dropped(DropReason.NO_BUFFERS, direct.toPeer() - direct.delivered());
+                    }
+                    if (burst.count() > 0) {
+                        forwarding.forward(in, burst, egress);
+                    }
                 }
             } else {
                 n = in.port().receive(queues[q], burst);
@@ -469,5 +480,44 @@ public final class PollWorker implements AutoCloseable {
         }
         epoll.close();
         wake.close();
+    }
+
+    /**
+     * This worker's {@link FrameRoute}: asks the forwarding where a batch from the port being polled goes, and
+     * remembers the first port it named, which is the one a {@link ForwardCounts#peer()} of that call is.
+     */
+    private static final class WorkerRoute implements FrameRoute {
+
+        private final Forwarding forwarding;
+        private SwitchPort in;
+        private SwitchPort chosen;
+
+        WorkerRoute(Forwarding forwarding) {
+            this.forwarding = forwarding;
+        }
+
+        void from(SwitchPort port) {
+            in = port;
+            chosen = null;
+        }
+
+        SwitchPort chosen() {
+            return chosen;
+        }
+
+        @Override
+        public boolean readsHeads() {
+            return forwarding.readsHeads();
+        }
+
+        @Override
+        public DirectPeer route(PacketBurst heads) {
+            SwitchPort to = forwarding.directPeer(in, heads);
+            DirectPeer peer = to == null || !to.port().isUp() ? null : to.port().directPeer();
+            if (peer != null && chosen == null) {
+                chosen = to;
+            }
+            return peer;
+        }
     }
 }

@@ -62,13 +62,15 @@ public final class CrossConnect implements Forwarding {
     }
 
     /**
-     * The peer: a cross-connect sends everything on unchanged. Frames that ask for an offload the peer cannot take
-     * never go this way: a port hands frames over directly only when its guest sends no offloads.
+     * The peer, without looking at the frames: a cross-connect sends everything on unchanged. The frames of a port
+     * that goes this way carry no offloads (its guest sends none); a port with large slots into one without keeps
+     * the staged way, whose {@link #fitsAsIs} check completes what the peer cannot take.
      */
     @Override
-    public SwitchPort directPeer(SwitchPort in) {
+    public SwitchPort directPeer(SwitchPort in, PacketBurst heads) {
         int p = peer[in.slot()];
-        return p < 0 ? null : table.get(p);
+        SwitchPort out = p < 0 ? null : table.get(p);
+        return out == null || (in.largeFrames() && !out.largeFrames()) ? null : out;
     }
 
     /** Whether every frame's header is one {@code out} takes as it is, and every frame fits its bursts. */

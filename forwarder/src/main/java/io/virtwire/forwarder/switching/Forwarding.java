@@ -13,11 +13,21 @@ public interface Forwarding {
     void forward(SwitchPort in, PacketBurst frames, EgressBuffers egress);
 
     /**
-     * The port every frame from {@code in} goes to unchanged, whatever it holds, if there is one: the worker may
-     * then move them port to port itself ({@link io.virtwire.forwarder.port.Port#forwardDirect}) instead of
-     * receiving a burst and calling {@link #forward}. Null when the frames must be looked at to be sent on.
+     * Whether {@link #directPeer} reads the frames' heads ({@link io.virtwire.virtio.net.FrameRoute#HEAD} bytes
+     * each); if not, the sender does not copy them out for it.
      */
-    default SwitchPort directPeer(SwitchPort in) {
+    default boolean readsHeads() {
+        return false;
+    }
+
+    /**
+     * The port every frame of {@code heads} (from {@code in}: lengths and heads only, no offloads) goes to
+     * unchanged, if there is one: the worker then lets the sending port copy them straight into it
+     * ({@link io.virtwire.forwarder.port.Port#forwardDirect}) instead of receiving a burst and calling
+     * {@link #forward}. Null otherwise (the frames come to {@link #forward}, whole). Counts nothing: a frame it
+     * declines is counted by {@link #forward}. Called with the sending queue pair's lock held: takes no port lock.
+     */
+    default SwitchPort directPeer(SwitchPort in, PacketBurst heads) {
         return null;
     }
 }

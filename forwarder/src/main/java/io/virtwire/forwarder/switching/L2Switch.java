@@ -166,6 +166,66 @@ public final class L2Switch implements Forwarding {
         egress.flushAll();
     }
 
+    @Override
+    public boolean readsHeads() {
+        return true;
+    }
+
+    /**
+     * The one learned port that every frame of {@code heads} goes to unchanged (the no-copy run of
+     * {@link #forward}, over the whole batch), or null. Learns the sources of the frames it accepts, as
+     * {@link #forward} would; counts nothing (a frame it declines goes to {@link #forward}, which counts it).
+     */
+    @Override
+    public SwitchPort directPeer(SwitchPort in, PacketBurst heads) {
+        long now = System.nanoTime();
+        MemorySegment data = heads.data();
+        SwitchPort run = null;
+        long runHead = 0;
+        long runHeadTail = 0;
+        int runHeaderBytes = 0;
+        int runMtu = -1; // no frame matches the run's head before the first is taken
+        for (int i = 0; i < heads.count(); i++) {
+            long off = heads.offset(i);
+            int len = heads.length(i);
+            long head = data.get(LE64, off);
+            long headTail = data.get(LE64, off + 8);
+            if (head == runHead && headTail == runHeadTail && len - runHeaderBytes <= runMtu) {
+                continue; // the addresses and tag of a frame taken: same VLAN, learn, lookup; only the size differs
+            }
+            boolean tagged = (data.get(U16, off + ADDRESSES) & 0xFFFF) == TPID;
+            int headerBytes = ETH_HEADER + (tagged ? TAG : 0);
+            if (len < headerBytes) {
+                return null;
+            }
+            int vid = tagged ? data.get(U16, off + ETH_HEADER) & 0x0FFF : 0;
+            int vlan = in.vlan().ingressVlan(tagged, vid);
+            int payload = len - headerBytes;
+            if (vlan == VlanPolicy.REFUSED || payload > in.mtu()) {
+                return null;
+            }
+            long dst = mac(data, off);
+            long src = mac(data, off + 6);
+            if ((dst & 0x0100_0000_0000L) != 0) {
+                return null; // broadcast or multicast: flooded
+            }
+            if ((src & 0x0100_0000_0000L) == 0) {
+                macs.learn(vlan, src, in.slot(), now);
+            }
+            int target = macs.lookup(vlan, dst, now);
+            SwitchPort out = target < 0 || target == in.slot() ? null : table.get(target);
+            if (out == null || (run != null && run != out) || !unchanged(out, vlan, tagged, vid, payload)) {
+                return null;
+            }
+            run = out;
+            runHead = head;
+            runHeadTail = headTail;
+            runHeaderBytes = headerBytes;
+            runMtu = Math.min(in.mtu(), out.mtu());
+        }
+        return run;
+    }
+
     /** Whether {@code out} takes the frame as it is: same tagging, within its MTU. */
     private static boolean unchanged(SwitchPort out, int vlan, boolean tagged, int vid, int payload) {
         int tag = out.vlan().egressTag(vlan);

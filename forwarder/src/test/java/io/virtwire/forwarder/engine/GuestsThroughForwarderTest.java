@@ -236,6 +236,53 @@ class GuestsThroughForwarderTest {
         assertEquals(0, blue.receiveNow().size(), "other VLAN: nothing");
     }
 
+    /**
+     * In switch mode, unicast between learned guests goes guest to guest in one copy (the switch reads each
+     * batch's heads and names the one port); floods, a third guest and the other VLAN stay where they belong.
+     */
+    @Test
+    void switchSendsLearnedUnicastGuestToGuestInOneCopy() throws Exception {
+        Forwarder f = forwarder(Forwarder.Mode.SWITCH, 1);
+        vhostPort(f, "s1", null);
+        vhostPort(f, "s2", null);
+        vhostPort(f, "s3", null);
+        vhostPort(f, "other", new VlanConfig("access", 20, null, null));
+        TestGuest g1 = opened.keep(TestGuest.connect(dir.resolve("s1.sock"), "s1"));
+        TestGuest g2 = opened.keep(TestGuest.connect(dir.resolve("s2.sock"), "s2"));
+        TestGuest g3 = opened.keep(TestGuest.connect(dir.resolve("s3.sock"), "s3"));
+        TestGuest other = opened.keep(TestGuest.connect(dir.resolve("other.sock"), "other"));
+        // both learned: a broadcast from each (flooded, staged)
+        g1.sendOneBuffer(frame(0xFFFF_FFFF_FFFFL, MAC_1, 1, 60));
+        assertEquals(1, g2.receive(1, WAIT).size());
+        g2.sendOneBuffer(frame(0xFFFF_FFFF_FFFFL, MAC_2, 2, 60));
+        assertEquals(1, g1.receive(1, WAIT).size());
+        assertEquals(2, g3.receive(2, WAIT).size(), "floods reach the third guest");
+
+        List<byte[]> sent = new ArrayList<>();
+        List<byte[]> got = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 20; i++) {
+                byte[] fr = frame(MAC_2, MAC_1, 100 + i, 60 + 29 * (round * 20 + i));
+                sent.add(fr);
+                g1.sendOneBuffer(fr);
+            }
+            got.addAll(g2.receive(20, WAIT));
+        }
+        assertEquals(40, got.size());
+        for (int i = 0; i < 40; i++) {
+            assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
+        }
+        SwitchPort p2 = f.port("s2");
+        Eventually.assertCount(41, () -> p2.counters().txPackets(), "s2's transmitted frames (g1's broadcast too)");
+        long bytes = 60 + sent.stream().mapToLong(x -> x.length).sum();
+        assertEquals(bytes, p2.counters().txBytes());
+        long direct = ((Number) p2.port().queueCounters().get(0).get("txDirectPackets")).longValue();
+        assertTrue(direct > 0 && direct <= 40, "unicast copied guest to guest: " + direct);
+        Thread.sleep(100);
+        assertEquals(0, g3.receiveNow().size(), "unicast to s2 only");
+        assertEquals(0, other.receiveNow().size(), "nothing crosses into VLAN 20");
+    }
+
     @Test
     void crossConnectCarriesEverythingBothWays() throws Exception {
         Forwarder f = forwarder(Forwarder.Mode.XCONNECT, 1);

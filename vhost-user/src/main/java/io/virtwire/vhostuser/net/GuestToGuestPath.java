@@ -1,8 +1,10 @@
 package io.virtwire.vhostuser.net;
 
 import io.virtwire.memory.GuestMemory;
-import io.virtwire.virtio.net.ForwardCounts;
 import io.virtwire.virtio.net.CopyBatch;
+import io.virtwire.virtio.net.DirectPeer;
+import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.FrameRoute;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.ChainStatus;
@@ -16,24 +18,30 @@ import java.nio.ByteOrder;
 /**
  * Guest to guest in one copy: the frames of one queue pair's from-guest ring (guest A's transmit ring) copied
  * straight into a to-guest ring of another device (guest B's receive buffers), without the staging copy into a
- * {@link PacketBurst} and out of it. For a cross-connect of two vhost-user ports served by one thread.
+ * {@link PacketBurst} and out of it. Where they go a {@link FrameRoute} says, per batch: a cross-connect's peer,
+ * or the one port a switch sends every frame of the batch to unchanged.
  *
- * <p>Per batch: take A's chains, take one receive buffer of B per frame, then run the copies back to back (as
- * {@link CopyBatch} does, so the misses of many frames are in flight together), then give both sides' chains
- * back. Only the usual case is copied this way: A's frame one buffer in one region, B's buffer one buffer in one
- * region with room for header and frame, A sending no offloads (its header is not read: B gets a zero header with
- * num_buffers 1). From the first frame that is not the usual case, the rest of the call takes the general way
- * (staged in the burst, then {@link ToGuestPath#deliver}), so B sees the frames in A's order.
+ * <p>Per batch: take A's chains; if the route reads heads, copy each frame's first {@link FrameRoute#HEAD} bytes
+ * out (two loads) and ask it; take one receive buffer of B per frame; run the copies back to back (as
+ * {@link CopyBatch} does, so the misses of many frames are in flight together); give both sides' chains back.
+ * Only the usual case is copied this way: A's frame one buffer in one region, B's buffer one buffer in one region
+ * with room for header and frame, A sending no offloads (its header is not read: B gets a zero header with
+ * num_buffers 1). A batch the route sends nowhere directly is left whole in the burst for the caller's staged
+ * forwarding, and the call ends there; from a frame whose B buffer is not the usual case on, the rest of the
+ * batch goes into B the general way ({@link ToGuestPath#deliver}), in A's order.
  *
- * <p>Safety: runs under both pairs' locks, so neither memory table can change; every range was checked against
- * its own guest's regions when its chain was walked, and the chains are copies, so a guest rewriting its
- * descriptors meanwhile changes nothing here, and a copy reads only A's memory and writes only B's. A fault (a
- * memfd shrunk under us) is put on the guest whose memory it was: {@link GuestFault}.
+ * <p>Safety: runs under A's pair lock and, once it has a receiver, B's (taken only if free: two threads
+ * forwarding both ways never wait on each other), so neither memory table can change; every range was checked
+ * against its own guest's regions when its chain was walked, and chains are copies, so a guest rewriting its
+ * descriptors meanwhile changes nothing here: a copy reads only A's memory and writes only B's. The heads the
+ * route classified are written over the start of each frame in B, so a sender that rewrites its frame after the
+ * route looked (another VLAN tag, another address) delivers what was classified. A fault (a memfd shrunk under
+ * us) is put on the guest whose memory it was: {@link GuestFault}.
  */
 final class GuestToGuestPath {
 
     private static final int BATCH = CopyBatch.CAPACITY;
-    private static final ValueLayout.OfLong HEADER_8 = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt HEADER_4 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Header bytes 8..11: csum_offset 0, then num_buffers 1 (little-endian). */
     private static final int CSUM_OFFSET_0_NUM_BUFFERS_1 = 1 << 16;
@@ -45,103 +53,150 @@ final class GuestToGuestPath {
     private final int[] lengths = new int[BATCH];
 
     /**
-     * Moves what guest A (pair {@code a}) has sent into guest B's to-guest ring of pair {@code b}, up to
-     * {@code burst.capacity()} frames. The caller holds both pairs' locks and has checked that A's header is not
-     * read, that B takes the 12-byte header and that B's ring has no chain stashed.
+     * Moves what guest A (pair {@code a}) has sent, up to {@code burst.capacity()} frames, where {@code route}
+     * says. The caller holds A's pair lock and has checked that A's header is not read.
      *
-     * @param burst empty: staging for the frames that take the general way
+     * @param burst empty; on return it holds the frames taken but left to the caller (staged forwarding)
      * @throws GuestFault if a guest's memory faulted; both sides' chains are given back first
      */
-    void forward(QueuePair a, BrokenLatch aBroken, QueuePair b, BrokenLatch bBroken, PacketBurst burst,
-                 ForwardCounts counts) {
+    void forward(QueuePair a, BrokenLatch aBroken, FrameRoute route, PacketBurst burst, ForwardCounts counts) {
         NetRing tx = a.fromGuest;
-        NetRing rx = b.toGuest;
         Virtqueue tq = tx.queue;
-        Virtqueue rq = rx.queue;
         FromGuestPath from = a.fromGuestPath;
         DescriptorChain[] sent = from.chains();
         int aHeader = a.headers.headerSize();
-        int budget = burst.capacity();
+        boolean readsHeads = route.readsHeads();
+        VhostUserNetDevice peer = null;
+        QueuePair b = null;
         boolean anyTaken = false;
-        boolean anyDirect = false;
-        boolean more = true;
-        while (more && budget > 0) {
-            int want = Math.min(BATCH, budget);
-            int taken = from.pop(tq, want);
-            if (taken <= 0) {
-                break; // nothing more, or A's ring is malformed (latched broken)
-            }
-            more = taken == want;
-            budget -= taken;
-            anyTaken = true;
-            int n = rx.stashed == 0 ? pair(sent, taken, aHeader, rq, rx, b.toGuestPath, bBroken, burst.slotSize()) : 0;
-            if (n > 0) {
-                DescriptorChain[] bufs = b.toGuestPath.chains();
-                long bytes = copy(n, sent[0].memory(), bufs[0].writeMemory(), sent, bufs, tq, rq, burst);
-                for (int k = 0; k < n; k++) {
-                    tq.addUsed(sent[k], 0);
-                    rq.addUsed(bufs[k], VirtioNetHeader.SIZE + (long) lengths[k]);
+        boolean toPeer = false;
+        try {
+            int budget = burst.capacity();
+            boolean more = true;
+            while (more && budget > 0) {
+                int want = Math.min(BATCH, budget);
+                int taken = from.pop(tq, want);
+                if (taken <= 0) {
+                    break; // nothing more, or A's ring is malformed (latched broken)
                 }
-                tx.frames += n;
-                tx.bytes += bytes;
-                rx.frames += n;
-                rx.bytes += bytes;
-                rx.direct += n;
-                counts.took(n, bytes);
-                counts.delivered(n, bytes);
-                anyDirect = true;
-            }
-            if (n < taken) {
-                // the rest of this call the general way, after the frames above: B sees A's order
-                long before = burst.bytes();
-                int added;
-                try {
-                    added = from.takeFrames(tq, n, taken, burst);
-                } catch (InternalError e) {
-                    throw new GuestFault(true, e);
+                more = taken == want;
+                budget -= taken;
+                anyTaken = true;
+                int usual = usualPrefix(sent, taken, aHeader, readsHeads ? FrameRoute.HEAD : 1, burst.slotSize());
+                DirectPeer to = null;
+                if (!readsHeads || usual == taken) {
+                    if (readsHeads) {
+                        readHeads(sent, taken, aHeader, burst);
+                    }
+                    to = route.route(burst);
                 }
-                tx.frames += added;
-                tx.bytes += burst.bytes() - before;
-                counts.took(added, burst.bytes() - before);
+                if (to != null && peer == null && to instanceof VhostUserNetDevice d) {
+                    b = d.tryLockDirectPair();
+                    peer = b == null ? null : d;
+                }
+                if (to == null || to != peer) {
+                    // the staged way for this batch, and the call ends: the caller forwards the burst
+                    burst.clear();
+                    stage(from, tq, tx, 0, taken, burst, counts);
+                    break;
+                }
+                toPeer = true;
+                int n = pair(sent, usual, aHeader, b, peer.broken());
+                if (n > 0) {
+                    long bytes = copy(n, sent, b.toGuestPath.chains(), tq, b.toGuest.queue, burst, readsHeads, peer);
+                    DescriptorChain[] bufs = b.toGuestPath.chains();
+                    for (int k = 0; k < n; k++) {
+                        tq.addUsed(sent[k], 0);
+                        b.toGuest.queue.addUsed(bufs[k], VirtioNetHeader.SIZE + (long) lengths[k]);
+                    }
+                    tx.frames += n;
+                    tx.bytes += bytes;
+                    b.toGuest.frames += n;
+                    b.toGuest.bytes += bytes;
+                    b.toGuest.direct += n;
+                    counts.took(n, bytes);
+                    counts.sent(peer, n, n, bytes);
+                }
+                burst.clear(); // the heads
+                if (n < taken) {
+                    // the rest of the batch into B the general way (a buffer not the usual case, or none), in order
+                    int staged = stage(from, tq, tx, n, taken, burst, counts);
+                    int d;
+                    try {
+                        d = b.toGuestPath.deliver(burst); // publishes and notifies B, the direct frames' entries too
+                    } catch (InternalError e) {
+                        throw new GuestFault(peer, e, false);
+                    }
+                    counts.sent(peer, staged, d, d == staged ? burst.bytes() : leadingBytes(burst, d));
+                    burst.clear();
+                    toPeer = false;
+                    break;
+                }
+            }
+        } finally {
+            if (anyTaken) {
+                tq.publishUsed();
+                tx.notifyGuest(aBroken);
+            }
+            if (b != null) {
+                if (toPeer) {
+                    b.toGuest.queue.publishUsed();
+                    b.toGuest.notifyGuest(peer.broken());
+                }
+                b.lock.unlock();
+            }
+        }
+    }
+
+    /** How many of A's chains from the first are the usual case: one buffer in one region, {@code min..slotSize} bytes of frame. */
+    private static int usualPrefix(DescriptorChain[] sent, int taken, int aHeader, int min, int slotSize) {
+        GuestMemory src = sent[0].memory();
+        int n = 0;
+        while (n < taken) {
+            DescriptorChain c = sent[n];
+            long length = c.readableBytes() - aHeader;
+            if (c.readableRegion() < 0 || length < min || length > slotSize || c.memory() != src) {
                 break;
             }
+            n++;
         }
-        if (anyTaken) {
-            tq.publishUsed();
-            tx.notifyGuest(aBroken);
-        }
-        if (burst.count() > 0) {
-            int d;
-            try {
-                d = b.toGuestPath.deliver(burst); // publishes and notifies B, the direct frames' used entries too
-            } catch (InternalError e) {
-                throw new GuestFault(false, e);
-            }
-            counts.delivered(d, d == burst.count() ? burst.bytes() : leadingBytes(burst, d));
-        } else if (anyDirect) {
-            rq.publishUsed();
-            rx.notifyGuest(bBroken);
+        return n;
+    }
+
+    /** Each frame's length and first {@link FrameRoute#HEAD} bytes into {@code heads} (all of them the usual case). */
+    private static void readHeads(DescriptorChain[] sent, int taken, int aHeader, PacketBurst heads) {
+        MemorySegment data = heads.data();
+        for (int k = 0; k < taken; k++) {
+            DescriptorChain c = sent[k];
+            GuestMemory m = c.memory();
+            int region = c.readableRegion();
+            long at = c.segmentAddress(0) + aHeader - m.regionGpa(region);
+            MemorySegment src = m.regionSegment(region);
+            int slot = heads.append((int) (c.readableBytes() - aHeader));
+            long to = heads.offset(slot);
+            data.set(LONG, to, src.get(LONG, at));
+            data.set(LONG, to + 8, src.get(LONG, at + 8));
         }
     }
 
     /**
-     * Takes one receive buffer of B for each of A's frames {@code 0, 1, ...} while both are the usual case, and
-     * records their ranges; returns how many frames are paired. A buffer taken for a frame that is not paired
+     * Takes one receive buffer of B for each of A's first {@code usual} frames while B's is the usual case too,
+     * and records both ranges; returns how many frames are paired. A buffer taken for a frame that is not paired
      * waits in B's stash for {@link ToGuestPath#deliver}, which takes that frame next.
      */
-    private int pair(DescriptorChain[] sent, int taken, int aHeader, Virtqueue rq, NetRing rx, ToGuestPath to,
-                     BrokenLatch bBroken, int slotSize) {
+    private int pair(DescriptorChain[] sent, int usual, int aHeader, QueuePair b, BrokenLatch bBroken) {
+        NetRing rx = b.toGuest;
+        if (rx.stashed != 0 || b.headers.headerSize() != VirtioNetHeader.SIZE) {
+            return 0;
+        }
+        Virtqueue rq = rx.queue;
+        ToGuestPath to = b.toGuestPath;
         DescriptorChain[] bufs = to.chains();
-        GuestMemory src = sent[0].memory();
         GuestMemory dst = null;
         int n = 0;
-        for (; n < taken; n++) {
+        for (; n < usual; n++) {
             DescriptorChain c = sent[n];
-            int sr = c.readableRegion();
             long length = c.readableBytes() - aHeader;
-            if (sr < 0 || length <= 0 || length > slotSize || c.memory() != src) {
-                break;
-            }
             DescriptorChain d = bufs[n];
             ChainStatus s = rq.pop(d);
             if (s != ChainStatus.OK) {
@@ -156,6 +211,8 @@ final class GuestToGuestPath {
                 break;
             }
             dst = d.writeMemory();
+            GuestMemory src = c.memory();
+            int sr = c.readableRegion();
             srcRegions[n] = sr;
             srcOffsets[n] = c.segmentAddress(0) + aHeader - src.regionGpa(sr);
             dstRegions[n] = dr;
@@ -167,40 +224,64 @@ final class GuestToGuestPath {
 
     /**
      * The copies of {@code n} paired frames, back to back: B's header (zero, num_buffers 1) by two plain stores,
-     * then the frame from A's buffer. Returns the frames' bytes. On a fault, gives both sides' chains back (B's
-     * buffers empty) and throws whose memory it was: A's if one of its ranges faults when read alone.
+     * the frame from A's buffer, then (if the route read them) the heads it read over the frame's first bytes.
+     * Returns the frames' bytes. On a fault, gives both sides' chains back (B's buffers empty) and throws whose
+     * memory it was: A's if one of its ranges faults when read alone.
      */
-    private long copy(int n, GuestMemory src, GuestMemory dst, DescriptorChain[] sent, DescriptorChain[] bufs,
-                      Virtqueue tq, Virtqueue rq, PacketBurst scratch) {
+    private long copy(int n, DescriptorChain[] sent, DescriptorChain[] bufs, Virtqueue tq, Virtqueue rq,
+                      PacketBurst heads, boolean withHeads, VhostUserNetDevice peer) {
+        GuestMemory src = sent[0].memory();
+        GuestMemory dst = bufs[0].writeMemory();
+        MemorySegment headData = heads.data();
         long bytes = 0;
         try {
             for (int k = 0; k < n; k++) {
                 MemorySegment to = dst.regionSegment(dstRegions[k]);
                 long at = dstOffsets[k];
                 int length = lengths[k];
-                to.set(HEADER_8, at, 0L);
+                to.set(LONG, at, 0L);
                 to.set(HEADER_4, at + 8, CSUM_OFFSET_0_NUM_BUFFERS_1);
                 MemorySegment.copy(src.regionSegment(srcRegions[k]), srcOffsets[k], to, at + VirtioNetHeader.SIZE, length);
+                if (withHeads) {
+                    long h = heads.offset(k);
+                    to.set(LONG, at + VirtioNetHeader.SIZE, headData.get(LONG, h));
+                    to.set(LONG, at + VirtioNetHeader.SIZE + 8, headData.get(LONG, h + 8));
+                }
                 bytes += length;
             }
             return bytes;
         } catch (InternalError e) {
-            boolean sender = !readable(n, src, scratch);
+            boolean senders = !readable(n, src, heads);
             for (int k = 0; k < n; k++) {
                 tq.addUsed(sent[k], 0);
                 rq.addUsed(bufs[k], 0);
             }
-            tq.publishUsed();
-            rq.publishUsed();
-            throw new GuestFault(sender, e);
+            throw new GuestFault(peer, e, senders);
         }
     }
 
-    /** Whether A's ranges of the {@code n} paired frames can all be read (into {@code scratch}'s first slot). */
+    /** Copies chains {@code from..taken-1} into {@code burst} the general way; returns the frames appended. */
+    private static int stage(FromGuestPath from, Virtqueue tq, NetRing tx, int first, int taken, PacketBurst burst,
+                             ForwardCounts counts) {
+        long before = burst.bytes();
+        int added;
+        try {
+            added = from.takeFrames(tq, first, taken, burst);
+        } catch (InternalError e) {
+            throw new GuestFault(null, e, true);
+        }
+        tx.frames += added;
+        tx.bytes += burst.bytes() - before;
+        counts.took(added, burst.bytes() - before);
+        return added;
+    }
+
+    /** Whether A's ranges of the {@code n} paired frames can all be read (into {@code scratch}'s last slot). */
     private boolean readable(int n, GuestMemory src, PacketBurst scratch) {
         try {
+            long to = scratch.offset(scratch.capacity() - 1);
             for (int k = 0; k < n; k++) {
-                MemorySegment.copy(src.regionSegment(srcRegions[k]), srcOffsets[k], scratch.data(), scratch.offset(0), lengths[k]);
+                MemorySegment.copy(src.regionSegment(srcRegions[k]), srcOffsets[k], scratch.data(), to, lengths[k]);
             }
             return true;
         } catch (InternalError e) {
@@ -216,14 +297,16 @@ final class GuestToGuestPath {
         return bytes;
     }
 
-    /** A guest's memory faulted under a copy: {@code sender} A's (the from-guest side), else B's. */
+    /** A guest's memory faulted under a copy: the sender's if {@link #sender}, else {@link #receiver}'s. */
     static final class GuestFault extends RuntimeException {
 
         final boolean sender;
+        final VhostUserNetDevice receiver;
 
-        GuestFault(boolean sender, InternalError cause) {
+        GuestFault(VhostUserNetDevice receiver, InternalError cause, boolean sender) {
             super(cause.getMessage() == null ? "unsafe memory access" : cause.getMessage(), cause, false, false);
             this.sender = sender;
+            this.receiver = receiver;
         }
     }
 }

@@ -8,10 +8,11 @@ import io.virtwire.vhostuser.protocol.ProtocolFeature;
 import io.virtwire.vhostuser.protocol.ProtocolFeatures;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.vhostuser.protocol.VirtioFeatures;
+import io.virtwire.virtio.net.DirectPeer;
 import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.FrameRoute;
 import io.virtwire.virtio.net.Offloads;
 import io.virtwire.virtio.net.PacketBurst;
-import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.net.Wakeup;
 import io.virtwire.virtio.queue.Virtqueue;
 
@@ -50,7 +51,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * affected. Frames longer than the burst's slot, chains shorter than the header and frames whose header fails the
  * offload check (an offload the guest did not negotiate, fields outside the frame) are dropped and counted.
  */
-public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable {
+public final class VhostUserNetDevice implements VhostUserDevice, DirectPeer, AutoCloseable {
 
     private final String name;
     private final int queuePairs;
@@ -337,50 +338,42 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
     }
 
     /**
-     * From the guest, queue pair {@code pair}, straight into {@code peer}'s guest: each frame copied once, from this
-     * guest's buffer into the peer guest's receive buffer, with no staging copy ({@link GuestToGuestPath}); up to
-     * {@code burst.capacity()} frames, frames that are not the usual case staged in {@code burst} on the way. For
-     * a caller that would otherwise {@link #fromGuest(int, PacketBurst)} into {@code burst} and hand it to
-     * {@code peer.toGuest}: the frames and drops are the same, and so are both devices' counters.
+     * From the guest, queue pair {@code pair}, straight into other guests where {@code route} says: each frame
+     * copied once, from this guest's buffer into the receiving guest's, with no staging copy
+     * ({@link GuestToGuestPath}); up to {@code burst.capacity()} frames. The route is asked per batch (holding
+     * this pair's lock, so it must not take device locks); a batch it sends nowhere directly is left whole in
+     * {@code burst} for the caller to forward the staged way, and so is everything when the receiver's pair is busy
+     * on another thread (never waited for). Frames and drops are those of {@link #fromGuest(int, PacketBurst)}
+     * then {@code toGuest}, and so are both devices' counters.
      *
-     * <p>Never waits for the peer: returns false, having taken nothing, when this cannot be done now (a peer pair
-     * another thread holds, a guest that sends offloads, a peer with the legacy header, a RARP announcement
-     * pending, a ring not started); the caller then takes the staged way. A fault in either guest's memory breaks
-     * that guest's device only.
+     * <p>Returns false, having taken nothing, when this guest cannot go this way now (it sends offloads, so its
+     * headers are read; a RARP announcement is pending; its ring is not started): the caller takes the staged way.
+     * A fault in either guest's memory breaks that guest's device only.
      *
-     * @param burst  empty, reused by the caller
+     * @param burst  empty; holds on return the frames left to the caller
      * @param counts what moved, set when true is returned
      */
-    public boolean forwardTo(int pair, VhostUserNetDevice peer, PacketBurst burst, ForwardCounts counts) {
+    public boolean forwardTo(int pair, FrameRoute route, PacketBurst burst, ForwardCounts counts) {
         counts.clear();
-        if (broken.isSet() || peer.broken.isSet() || pendingRarp.get() != null || burst.count() != 0) {
+        if (broken.isSet() || pendingRarp.get() != null || burst.count() != 0) {
             return false;
         }
         QueuePair a = pairs[pair];
-        QueuePair b = null;
         GuestToGuestPath.GuestFault fault = null;
         a.lock.lock();
         try {
             if (broken.isSet() || a.fromGuest.queue == null || !a.headers.headerIgnored()) {
                 return false;
             }
-            b = peer.tryLockToGuestPair();
-            if (b == null || peer.broken.isSet() || b.headers.headerSize() != VirtioNetHeader.SIZE
-                    || b.toGuest.stashed != 0) {
-                return false;
-            }
-            a.guestToGuest.forward(a, broken, b, peer.broken, burst, counts);
+            a.guestToGuest.forward(a, broken, route, burst, counts);
             return true;
         } catch (GuestToGuestPath.GuestFault f) {
             fault = f;
             return true;
         } finally {
-            if (b != null) {
-                b.lock.unlock();
-            }
             a.lock.unlock();
             if (fault != null) {
-                VhostUserNetDevice faulted = fault.sender ? this : peer;
+                VhostUserNetDevice faulted = fault.sender ? this : fault.receiver;
                 String reason = "guest memory fault " + (fault.sender ? "from" : "to")
                         + " the guest (memory shrunk under us?): " + fault.getMessage();
                 faulted.markBroken(reason);
@@ -389,8 +382,14 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
         }
     }
 
-    /** A started to-guest pair whose lock is free now, locked; null if none is (never waits). */
-    private QueuePair tryLockToGuestPair() {
+    /**
+     * For a sender's {@link GuestToGuestPath}: a started to-guest pair whose lock is free now, locked; null if none
+     * is (never waits) or this device is broken.
+     */
+    QueuePair tryLockDirectPair() {
+        if (broken.isSet()) {
+            return null;
+        }
         int start = nextToGuestPair;
         if (start >= queuePairs) {
             start = 0;
@@ -399,7 +398,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
             int i = start + n < queuePairs ? start + n : start + n - queuePairs;
             QueuePair p = pairs[i];
             if (p.toGuest.started && p.lock.tryLock()) {
-                if (p.toGuest.queue != null) {
+                if (p.toGuest.queue != null && !broken.isSet()) {
                     nextToGuestPair = i + 1;
                     return p;
                 }
@@ -407,6 +406,10 @@ public final class VhostUserNetDevice implements VhostUserDevice, AutoCloseable 
             }
         }
         return null;
+    }
+
+    BrokenLatch broken() {
+        return broken;
     }
 
     /** Latches every started ring broken (their SET_VRING_ERR eventfds fire), each under its pair's lock. */

@@ -4,6 +4,7 @@ import io.virtwire.linux.Memfd;
 import io.virtwire.vhostuser.frontend.GuestRam;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.virtio.net.ForwardCounts;
+import io.virtwire.virtio.net.FrameRoute;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.GuestCopy;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -20,9 +22,12 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.virtwire.vhostuser.net.Routes.byHeads;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static io.virtwire.vhostuser.net.Routes.to;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -62,7 +67,7 @@ class GuestToGuestTest {
             }
             ForwardCounts counts = new ForwardCounts();
             PacketBurst burst = new PacketBurst(64);
-            assertTrue(a.device.forwardTo(0, b.device, burst, counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), burst, counts));
 
             assertEquals(30, counts.taken());
             assertEquals(30, counts.delivered());
@@ -89,6 +94,117 @@ class GuestToGuestTest {
         }
     }
 
+    /**
+     * A route that reads heads (a switch's) sees each frame's length and first 16 bytes; the sender rewrites its
+     * frames right after (a VLAN tag, addresses): the receiver gets the heads the route saw, the rest as it is now.
+     */
+    @Test
+    void theReceiverGetsTheHeadsTheRouteSawWhateverTheSenderWritesAfter() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-ha"); NetTestHarness b = guest("vw-g2g-hb")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(8, 2048);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                sent.add(send(a, TX + i * 0x1000L, GuestNet.frame(100 + i, i)));
+            }
+            List<byte[]> seen = new ArrayList<>();
+            byte[] junk = filled(200, (byte) 0x5A);
+            FrameRoute rewriteAfterLooking = byHeads(heads -> {
+                for (int i = 0; i < heads.count(); i++) {
+                    seen.add(heads.data().asSlice(heads.offset(i), FrameRoute.HEAD).toArray(ValueLayout.JAVA_BYTE));
+                    assertEquals(100 + i, heads.length(i));
+                    assertFalse(heads.hasOffload(i));
+                    write(a.ram, TX + i * 0x1000L + VirtioNetHeader.SIZE, Arrays.copyOf(junk, 100 + i));
+                }
+                return b.device;
+            });
+            ForwardCounts counts = new ForwardCounts();
+            assertTrue(a.device.forwardTo(0, rewriteAfterLooking, new PacketBurst(64), counts));
+            assertEquals(8, counts.delivered());
+            List<byte[]> got = b.receive(8, Duration.ofSeconds(5));
+            for (int i = 0; i < 8; i++) {
+                assertArrayEquals(Arrays.copyOf(sent.get(i), FrameRoute.HEAD), seen.get(i), "the route saw head " + i);
+                byte[] expected = Arrays.copyOf(junk, 100 + i);
+                System.arraycopy(sent.get(i), 0, expected, 0, FrameRoute.HEAD);
+                assertArrayEquals(expected, got.get(i), "frame " + i + ": the classified head, then what A has now");
+            }
+            assertEquals(8, b.device.toGuestDirectFrames());
+        }
+    }
+
+    @Test
+    void aBatchTheRouteSendsNowhereIsLeftWholeInTheBurstForTheCaller() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-la"); NetTestHarness b = guest("vw-g2g-lb")) {
+            b.guest.postReceiveBuffers(8, 2048);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                sent.add(send(a, TX + i * 0x1000L, GuestNet.frame(90 + i, i)));
+            }
+            ForwardCounts counts = new ForwardCounts();
+            PacketBurst burst = new PacketBurst(64);
+            assertTrue(a.device.forwardTo(0, byHeads(heads -> null), burst, counts));
+            assertEquals(5, counts.taken());
+            assertNull(counts.peer());
+            assertEquals(0, counts.toPeer());
+            assertEquals(5, burst.count());
+            for (int i = 0; i < 5; i++) {
+                assertArrayEquals(sent.get(i), burst.frame(i), "frame " + i + " whole, in order");
+                assertFalse(burst.hasOffload(i));
+            }
+            assertEquals(5, a.guest.reapTransmitted());
+            assertEquals(0, b.device.toGuestFrames());
+        }
+    }
+
+    /** A frame the route could not be shown whole-headed (header apart from data): the batch goes staged, unasked. */
+    @Test
+    void aBatchWithAFrameNotTheUsualCaseIsNotRoutedByHeads() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-ua"); NetTestHarness b = guest("vw-g2g-ub")) {
+            send(a, TX, GuestNet.frame(90, 1));
+            a.guest.send(GuestNet.frame(91, 2)); // header and data apart
+            ForwardCounts counts = new ForwardCounts();
+            PacketBurst burst = new PacketBurst(64);
+            assertTrue(a.device.forwardTo(0, byHeads(heads -> {
+                throw new AssertionError("asked for a batch whose heads it cannot be given");
+            }), burst, counts));
+            assertEquals(2, burst.count());
+            assertArrayEquals(GuestNet.frame(90, 1), burst.frame(0));
+            assertArrayEquals(GuestNet.frame(91, 2), burst.frame(1));
+        }
+    }
+
+    /** Batch 1 to B, batch 2 routed to C: the call goes direct to one receiver, batch 2 is left to the caller. */
+    @Test
+    void aLaterBatchForAnotherReceiverIsLeftToTheCaller() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-2a"); NetTestHarness b = guest("vw-g2g-2b");
+             NetTestHarness c = guest("vw-g2g-2c")) {
+            useTheBufferAcrossRegions(b);
+            b.guest.postReceiveBuffers(40, 1024);
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                sent.add(send(a, TX + i * 0x1000L, GuestNet.frame(64 + i, i)));
+            }
+            int[] batches = {0};
+            ForwardCounts counts = new ForwardCounts();
+            PacketBurst burst = new PacketBurst(64);
+            assertTrue(a.device.forwardTo(0, byHeads(heads -> batches[0]++ == 0 ? b.device : c.device), burst, counts));
+            assertEquals(40, counts.taken());
+            assertEquals(b.device, counts.peer());
+            assertEquals(32, counts.toPeer());
+            assertEquals(32, counts.delivered());
+            assertEquals(8, burst.count());
+            for (int i = 0; i < 8; i++) {
+                assertArrayEquals(sent.get(32 + i), burst.frame(i), "left frame " + i);
+            }
+            List<byte[]> got = b.receive(32, Duration.ofSeconds(5));
+            assertEquals(32, got.size());
+            for (int i = 0; i < 32; i++) {
+                assertArrayEquals(sent.get(i), got.get(i));
+            }
+            assertEquals(0, c.device.toGuestFrames());
+        }
+    }
+
     @Test
     void aReceiverBufferThatIsNotTheUsualCaseTakesItsFrameTheGeneralWay() throws Exception {
         try (NetTestHarness a = guest("vw-g2g-ba"); NetTestHarness b = guest("vw-g2g-bb")) {
@@ -98,7 +214,7 @@ class GuestToGuestTest {
                 sent.add(send(a, TX + i * 0x1000L, GuestNet.frame(500 + i, i)));
             }
             ForwardCounts counts = new ForwardCounts();
-            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), counts));
             assertEquals(4, counts.delivered());
             List<byte[]> got = b.receive(4, Duration.ofSeconds(5));
             for (int i = 0; i < 4; i++) {
@@ -109,7 +225,7 @@ class GuestToGuestTest {
             b.guest.postReceiveBuffers(2, 2048);
             send(a, TX, GuestNet.frame(64, 7));
             send(a, TX + 0x1000, GuestNet.frame(64, 8));
-            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), counts));
             assertEquals(2, counts.delivered());
             assertEquals(2, b.device.toGuestDirectFrames());
             List<byte[]> more = b.receive(2, Duration.ofSeconds(5));
@@ -127,7 +243,7 @@ class GuestToGuestTest {
                 send(a, TX + i * 0x1000L, GuestNet.frame(100, i));
             }
             ForwardCounts counts = new ForwardCounts();
-            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), counts));
             assertEquals(5, counts.taken());
             assertEquals(3, counts.delivered());
             assertEquals(300, counts.deliveredBytes());
@@ -149,7 +265,7 @@ class GuestToGuestTest {
             byte[] big = send(a, TX + 0x1000, GuestNet.frame(1000, 2));
             byte[] after = send(a, TX + 0x2000, GuestNet.frame(100, 3));
             ForwardCounts counts = new ForwardCounts();
-            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), counts));
             assertEquals(3, counts.delivered());
             List<byte[]> got = b.receive(3, Duration.ofSeconds(5));
             assertArrayEquals(small, got.get(0));
@@ -160,7 +276,7 @@ class GuestToGuestTest {
     }
 
     @Test
-    void itDeclinesAndTakesNothingWhenTheStagedWayIsNeeded() throws Exception {
+    void itLeavesFramesToTheCallerOrDeclinesWhenTheStagedWayIsNeeded() throws Exception {
         long csum = VirtioFeature.VIRTIO_NET_F_CSUM.mask();
         try (NetTestHarness a = guest("vw-g2g-da"); NetTestHarness b = guest("vw-g2g-db");
              NetTestHarness offloading = new NetTestHarness("vw-g2g-do", false, true, true, csum)) {
@@ -169,7 +285,7 @@ class GuestToGuestTest {
             ForwardCounts counts = new ForwardCounts();
             PacketBurst burst = new PacketBurst(64);
 
-            // B's only to-guest pair is busy on another thread: never wait for it
+            // B's only to-guest pair is busy on another thread: never wait for it, leave the frame to the caller
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             Thread holder = Thread.ofPlatform().start(() -> {
@@ -184,24 +300,35 @@ class GuestToGuestTest {
                 }
             });
             held.await();
-            assertFalse(a.device.forwardTo(0, b.device, burst, counts));
-            release.countDown();
-            holder.join();
-            assertEquals(0, a.guest.reapTransmitted(), "nothing was taken from A");
+            boolean done;
+            try {
+                done = a.device.forwardTo(0, to(b.device), burst, counts);
+            } finally {
+                release.countDown();
+                holder.join();
+            }
+            assertTrue(done);
+            assertNull(counts.peer(), "not sent directly");
+            assertEquals(1, burst.count(), "left whole for the caller's staged way");
+            assertArrayEquals(GuestNet.frame(100, 1), burst.frame(0));
+            assertEquals(1, a.guest.reapTransmitted());
+            assertEquals(0, b.device.toGuestFrames());
+            burst.clear();
 
             // a guest that sends offloads has its headers read: the staged way
             offloading.guest.sendOneBuffer(NO_OFFLOAD, GuestNet.frame(100, 2));
-            assertFalse(offloading.device.forwardTo(0, b.device, burst, counts));
+            assertFalse(offloading.device.forwardTo(0, to(b.device), burst, counts));
             assertEquals(0, offloading.guest.reapTransmitted());
 
             // a pending RARP announcement goes out the staged way first
+            send(a, TX + 0x2000, GuestNet.frame(100, 3));
             a.device.sendRarp(new byte[] {2, 0, 0, 0, 0, 1});
-            assertFalse(a.device.forwardTo(0, b.device, burst, counts));
+            assertFalse(a.device.forwardTo(0, to(b.device), burst, counts));
             assertEquals(2, a.device.fromGuest(0, burst), "the announcement, then A's frame");
             burst.clear();
 
             send(a, TX + 0x1000, GuestNet.frame(100, 2));
-            assertTrue(a.device.forwardTo(0, b.device, burst, counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), burst, counts));
             assertEquals(1, counts.delivered());
         }
     }
@@ -238,7 +365,7 @@ class GuestToGuestTest {
                         send(a, TX + ((round * 4 + i) % 64) * 0x1000L, GuestNet.frame(300, i));
                     }
                     burst.clear();
-                    if (a.device.forwardTo(0, b.device, burst, counts)) {
+                    if (a.device.forwardTo(0, to(b.device), burst, counts)) {
                         delivered += counts.delivered();
                     }
                     a.guest.reapTransmitted();
@@ -264,7 +391,7 @@ class GuestToGuestTest {
             send(a, TX + 0x1000, GuestNet.frame(1000, 2));
             Memfd.truncate(a.ram.fd(2), 0); // A's transmit buffers are gone under the copy
             ForwardCounts counts = new ForwardCounts();
-            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), counts));
             assertEquals(0, counts.delivered());
             assertTrue(a.device.isBroken(), "the sender's fault breaks the sender");
             assertTrue(a.device.brokenReason().contains("fault"), a.device.brokenReason());
@@ -288,7 +415,7 @@ class GuestToGuestTest {
             send(a, TX, GuestNet.frame(1000, 1));
             Memfd.truncate(b.ram.fd(1), 0); // B's receive buffers (NEXT) are gone under the copy
             ForwardCounts counts = new ForwardCounts();
-            assertTrue(a.device.forwardTo(0, b.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), counts));
             assertTrue(b.device.isBroken(), "the receiver's fault breaks the receiver");
             assertFalse(a.device.isBroken(), a.device.brokenReason());
             assertEquals(1, a.guest.reapTransmitted(), "A's buffer comes back");
@@ -296,7 +423,7 @@ class GuestToGuestTest {
             useTheBufferAcrossRegions(c);
             c.guest.postReceiveBuffers(2, 2048);
             byte[] f = send(a, TX + 0x1000, GuestNet.frame(300, 2));
-            assertTrue(a.device.forwardTo(0, c.device, new PacketBurst(64), counts));
+            assertTrue(a.device.forwardTo(0, to(c.device), new PacketBurst(64), counts));
             assertEquals(1, counts.delivered());
             assertArrayEquals(f, c.receive(1, Duration.ofSeconds(5)).get(0));
         }
