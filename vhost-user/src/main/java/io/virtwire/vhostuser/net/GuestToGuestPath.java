@@ -86,7 +86,7 @@ final class GuestToGuestPath {
                 DirectPeer to = null;
                 if (!readsHeads || usual == taken) {
                     if (readsHeads) {
-                        readHeads(sent, taken, aHeader, burst);
+                        readHeads(sent[0].memory(), taken, burst);
                     }
                     to = route.route(burst);
                 }
@@ -101,7 +101,7 @@ final class GuestToGuestPath {
                     break;
                 }
                 toPeer = true;
-                int n = pair(sent, usual, aHeader, b, peer.broken());
+                int n = pair(usual, b, peer.broken());
                 if (n > 0) {
                     long bytes = copy(n, sent, b.toGuestPath.chains(), tq, b.toGuest.queue, burst, readsHeads, peer);
                     DescriptorChain[] bufs = b.toGuestPath.chains();
@@ -148,43 +148,50 @@ final class GuestToGuestPath {
         }
     }
 
-    /** How many of A's chains from the first are the usual case: one buffer in one region, {@code min..slotSize} bytes of frame. */
-    private static int usualPrefix(DescriptorChain[] sent, int taken, int aHeader, int min, int slotSize) {
+    /**
+     * How many of A's chains from the first are the usual case (one buffer in one region of one memory,
+     * {@code min..slotSize} bytes of frame); records their frames' ranges, so that the loops that touch the frames
+     * ({@link #readHeads}, {@link #copy}) do nothing else and the misses of many frames are in flight together.
+     */
+    private int usualPrefix(DescriptorChain[] sent, int taken, int aHeader, int min, int slotSize) {
         GuestMemory src = sent[0].memory();
         int n = 0;
         while (n < taken) {
             DescriptorChain c = sent[n];
             long length = c.readableBytes() - aHeader;
-            if (c.readableRegion() < 0 || length < min || length > slotSize || c.memory() != src) {
+            int region = c.readableRegion();
+            if (region < 0 || length < min || length > slotSize || c.memory() != src) {
                 break;
             }
+            srcRegions[n] = region;
+            srcOffsets[n] = c.segmentAddress(0) + aHeader - src.regionGpa(region);
+            lengths[n] = (int) length;
             n++;
         }
         return n;
     }
 
     /** Each frame's length and first {@link FrameRoute#HEAD} bytes into {@code heads} (all of them the usual case). */
-    private static void readHeads(DescriptorChain[] sent, int taken, int aHeader, PacketBurst heads) {
+    private void readHeads(GuestMemory src, int taken, PacketBurst heads) {
+        for (int k = 0; k < taken; k++) {
+            heads.append(lengths[k]);
+        }
         MemorySegment data = heads.data();
         for (int k = 0; k < taken; k++) {
-            DescriptorChain c = sent[k];
-            GuestMemory m = c.memory();
-            int region = c.readableRegion();
-            long at = c.segmentAddress(0) + aHeader - m.regionGpa(region);
-            MemorySegment src = m.regionSegment(region);
-            int slot = heads.append((int) (c.readableBytes() - aHeader));
-            long to = heads.offset(slot);
-            data.set(LONG, to, src.get(LONG, at));
-            data.set(LONG, to + 8, src.get(LONG, at + 8));
+            MemorySegment from = src.regionSegment(srcRegions[k]);
+            long at = srcOffsets[k];
+            long to = heads.offset(k);
+            data.set(LONG, to, from.get(LONG, at));
+            data.set(LONG, to + 8, from.get(LONG, at + 8));
         }
     }
 
     /**
-     * Takes one receive buffer of B for each of A's first {@code usual} frames while B's is the usual case too,
-     * and records both ranges; returns how many frames are paired. A buffer taken for a frame that is not paired
+     * Takes one receive buffer of B for each of A's first {@code usual} frames ({@link #usualPrefix}) while B's is
+     * the usual case too, and records its range; returns how many frames are paired. A buffer taken for a frame that is not paired
      * waits in B's stash for {@link ToGuestPath#deliver}, which takes that frame next.
      */
-    private int pair(DescriptorChain[] sent, int usual, int aHeader, QueuePair b, BrokenLatch bBroken) {
+    private int pair(int usual, QueuePair b, BrokenLatch bBroken) {
         NetRing rx = b.toGuest;
         if (rx.stashed != 0 || b.headers.headerSize() != VirtioNetHeader.SIZE) {
             return 0;
@@ -195,8 +202,6 @@ final class GuestToGuestPath {
         GuestMemory dst = null;
         int n = 0;
         for (; n < usual; n++) {
-            DescriptorChain c = sent[n];
-            long length = c.readableBytes() - aHeader;
             DescriptorChain d = bufs[n];
             ChainStatus s = rq.pop(d);
             if (s != ChainStatus.OK) {
@@ -206,18 +211,14 @@ final class GuestToGuestPath {
                 break;
             }
             int dr = d.writableRegion();
-            if (dr < 0 || d.writableBytes() < VirtioNetHeader.SIZE + length || (dst != null && d.writeMemory() != dst)) {
+            if (dr < 0 || d.writableBytes() < VirtioNetHeader.SIZE + (long) lengths[n]
+                    || (dst != null && d.writeMemory() != dst)) {
                 to.stash(n);
                 break;
             }
             dst = d.writeMemory();
-            GuestMemory src = c.memory();
-            int sr = c.readableRegion();
-            srcRegions[n] = sr;
-            srcOffsets[n] = c.segmentAddress(0) + aHeader - src.regionGpa(sr);
             dstRegions[n] = dr;
             dstOffsets[n] = d.segmentAddress(d.readableCount()) - dst.regionGpa(dr);
-            lengths[n] = (int) length;
         }
         return n;
     }
