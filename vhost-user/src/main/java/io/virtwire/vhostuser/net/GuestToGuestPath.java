@@ -9,7 +9,6 @@ import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.ChainStatus;
 import io.virtwire.virtio.queue.DescriptorChain;
-import io.virtwire.virtio.queue.PlainBatch;
 import io.virtwire.virtio.queue.Virtqueue;
 
 import java.lang.foreign.MemorySegment;
@@ -30,12 +29,6 @@ import java.nio.ByteOrder;
  * num_buffers 1). A batch the route sends nowhere directly is left whole in the burst for the caller's staged
  * forwarding, and the call ends there; from a frame whose B buffer is not the usual case on, the rest of the
  * batch goes into B the general way ({@link ToGuestPath#deliver}), in A's order.
- *
- * <p>For a route that reads heads (a switch's), both sides' chains are taken as plain records
- * ({@link Virtqueue#popPlain}: no {@link DescriptorChain} filled) while they are the usual case; for a
- * cross-connect's, as chains. Measured, not reasoned: plain records made the switch's loop 1.08x faster and the
- * cross-connect's 0.90-0.95x (docs/benchmarks.md, "Session 10"); in the switch the heads loop has already brought
- * the frames in when the buffers are taken.
  *
  * <p>Safety: runs under A's pair lock and, once it has a receiver, B's (taken only if free: two threads
  * forwarding both ways never wait on each other), so neither memory table can change; every range was checked
@@ -58,16 +51,6 @@ final class GuestToGuestPath {
     private final int[] dstRegions = new int[BATCH];
     private final long[] dstOffsets = new long[BATCH];
     private final int[] lengths = new int[BATCH];
-    /** Receive buffer lengths the frames of a batch need (header and frame). */
-    private final long[] needs = new long[BATCH];
-    /** A batch as plain records ({@link Virtqueue#popPlain}): the usual case, without filling chains. */
-    private final PlainBatch sentPlain = new PlainBatch(BATCH);
-    private final PlainBatch bufsPlain = new PlainBatch(BATCH);
-    /** Per batch: the sender's chains are in {@link #sentPlain} (else in its path's chains), the receiver's in {@link #bufsPlain}. */
-    private boolean plainSent;
-    private boolean plainBufs;
-    private GuestMemory srcMemory;
-    private GuestMemory dstMemory;
 
     /**
      * Moves what guest A (pair {@code a}) has sent, up to {@code burst.capacity()} frames, where {@code route}
@@ -80,9 +63,9 @@ final class GuestToGuestPath {
         NetRing tx = a.fromGuest;
         Virtqueue tq = tx.queue;
         FromGuestPath from = a.fromGuestPath;
+        DescriptorChain[] sent = from.chains();
         int aHeader = a.headers.headerSize();
         boolean readsHeads = route.readsHeads();
-        int minFrame = readsHeads ? FrameRoute.HEAD : 1;
         VhostUserNetDevice peer = null;
         QueuePair b = null;
         boolean anyTaken = false;
@@ -92,18 +75,18 @@ final class GuestToGuestPath {
             boolean more = true;
             while (more && budget > 0) {
                 int want = Math.min(BATCH, budget);
-                int taken = takeSent(tq, from, want, aHeader, minFrame, burst.slotSize(), readsHeads);
+                int taken = from.pop(tq, want);
                 if (taken <= 0) {
                     break; // nothing more, or A's ring is malformed (latched broken)
                 }
-                more = taken == want || (plainSent && sentPlain.stoppedEarly());
+                more = taken == want;
                 budget -= taken;
                 anyTaken = true;
-                int usual = plainSent ? taken : usualPrefix(from.chains(), taken, aHeader, minFrame, burst.slotSize());
+                int usual = usualPrefix(sent, taken, aHeader, readsHeads ? FrameRoute.HEAD : 1, burst.slotSize());
                 DirectPeer to = null;
                 if (!readsHeads || usual == taken) {
                     if (readsHeads) {
-                        readHeads(taken, burst);
+                        readHeads(sent[0].memory(), taken, burst);
                     }
                     to = route.route(burst);
                 }
@@ -118,12 +101,13 @@ final class GuestToGuestPath {
                     break;
                 }
                 toPeer = true;
-                int n = pair(usual, b, peer.broken(), readsHeads);
+                int n = pair(usual, b, peer.broken());
                 if (n > 0) {
-                    long bytes = copy(n, from, tq, b, burst, readsHeads, peer);
+                    long bytes = copy(n, sent, b.toGuestPath.chains(), tq, b.toGuest.queue, burst, readsHeads, peer);
+                    DescriptorChain[] bufs = b.toGuestPath.chains();
                     for (int k = 0; k < n; k++) {
-                        giveBack(from, tq, k, 0);
-                        giveBack(b, k, VirtioNetHeader.SIZE + (long) lengths[k]);
+                        tq.addUsed(sent[k], 0);
+                        b.toGuest.queue.addUsed(bufs[k], VirtioNetHeader.SIZE + (long) lengths[k]);
                     }
                     tx.frames += n;
                     tx.bytes += bytes;
@@ -165,38 +149,12 @@ final class GuestToGuestPath {
     }
 
     /**
-     * Takes up to {@code want} of A's chains: if {@code plain}, as plain records while they are the usual case
-     * (their frames' ranges recorded); else, or from the first that is not, the general way into its path's
-     * chains. Returns how many, or -1 if A's ring is malformed.
-     */
-    private int takeSent(Virtqueue tq, FromGuestPath from, int want, int aHeader, int minFrame, int slotSize,
-                         boolean plain) {
-        if (!plain) {
-            plainSent = false;
-            return from.pop(tq, want);
-        }
-        int n = tq.popPlain(sentPlain, want, false, aHeader + (long) minFrame, null, aHeader + (long) slotSize);
-        plainSent = n > 0;
-        if (plainSent) {
-            srcMemory = sentPlain.memory();
-            for (int k = 0; k < n; k++) {
-                srcRegions[k] = sentPlain.regions[k];
-                srcOffsets[k] = sentPlain.offsets[k] + aHeader;
-                lengths[k] = (int) (sentPlain.lengths[k] - aHeader);
-            }
-            return n;
-        }
-        return sentPlain.stoppedEarly() ? from.pop(tq, want) : 0;
-    }
-
-    /**
      * How many of A's chains from the first are the usual case (one buffer in one region of one memory,
      * {@code min..slotSize} bytes of frame); records their frames' ranges, so that the loops that touch the frames
      * ({@link #readHeads}, {@link #copy}) do nothing else and the misses of many frames are in flight together.
      */
     private int usualPrefix(DescriptorChain[] sent, int taken, int aHeader, int min, int slotSize) {
         GuestMemory src = sent[0].memory();
-        srcMemory = src;
         int n = 0;
         while (n < taken) {
             DescriptorChain c = sent[n];
@@ -214,11 +172,10 @@ final class GuestToGuestPath {
     }
 
     /** Each frame's length and first {@link FrameRoute#HEAD} bytes into {@code heads} (all of them the usual case). */
-    private void readHeads(int taken, PacketBurst heads) {
+    private void readHeads(GuestMemory src, int taken, PacketBurst heads) {
         for (int k = 0; k < taken; k++) {
             heads.append(lengths[k]);
         }
-        GuestMemory src = srcMemory;
         MemorySegment data = heads.data();
         for (int k = 0; k < taken; k++) {
             MemorySegment from = src.regionSegment(srcRegions[k]);
@@ -230,31 +187,16 @@ final class GuestToGuestPath {
     }
 
     /**
-     * Takes one receive buffer of B for each of A's first {@code usual} frames while B's is the usual case too
-     * (as plain records if {@code plain} and B's ring has that path, else chains), and records its range; returns how many frames
-     * are paired. A chain taken for a frame that is not paired waits in B's stash for
-     * {@link ToGuestPath#deliver}, which takes that frame next; a plain record is never taken for one.
+     * Takes one receive buffer of B for each of A's first {@code usual} frames ({@link #usualPrefix}) while B's is
+     * the usual case too, and records its range; returns how many frames are paired. A buffer taken for a frame that is not paired
+     * waits in B's stash for {@link ToGuestPath#deliver}, which takes that frame next.
      */
-    private int pair(int usual, QueuePair b, BrokenLatch bBroken, boolean plain) {
+    private int pair(int usual, QueuePair b, BrokenLatch bBroken) {
         NetRing rx = b.toGuest;
         if (rx.stashed != 0 || b.headers.headerSize() != VirtioNetHeader.SIZE) {
             return 0;
         }
         Virtqueue rq = rx.queue;
-        for (int k = 0; k < usual; k++) {
-            needs[k] = VirtioNetHeader.SIZE + (long) lengths[k];
-        }
-        int m = plain ? rq.popPlain(bufsPlain, usual, true, 0, needs, Long.MAX_VALUE) : 0;
-        if (plain && (m > 0 || !bufsPlain.stoppedEarly())) {
-            plainBufs = true;
-            dstMemory = bufsPlain.memory();
-            for (int k = 0; k < m; k++) {
-                dstRegions[k] = bufsPlain.regions[k];
-                dstOffsets[k] = bufsPlain.offsets[k];
-            }
-            return m;
-        }
-        plainBufs = false;
         ToGuestPath to = b.toGuestPath;
         DescriptorChain[] bufs = to.chains();
         GuestMemory dst = null;
@@ -269,7 +211,8 @@ final class GuestToGuestPath {
                 break;
             }
             int dr = d.writableRegion();
-            if (dr < 0 || d.writableBytes() < needs[n] || (dst != null && d.writeMemory() != dst)) {
+            if (dr < 0 || d.writableBytes() < VirtioNetHeader.SIZE + (long) lengths[n]
+                    || (dst != null && d.writeMemory() != dst)) {
                 to.stash(n);
                 break;
             }
@@ -277,26 +220,7 @@ final class GuestToGuestPath {
             dstRegions[n] = dr;
             dstOffsets[n] = d.segmentAddress(d.readableCount()) - dst.regionGpa(dr);
         }
-        dstMemory = dst;
         return n;
-    }
-
-    /** A's k-th chain of the batch back to A. */
-    private void giveBack(FromGuestPath from, Virtqueue tq, int k, long written) {
-        if (plainSent) {
-            tq.addUsed(sentPlain.ids[k], written);
-        } else {
-            tq.addUsed(from.chains()[k], written);
-        }
-    }
-
-    /** B's k-th buffer of the batch back to B with {@code written} bytes in it. */
-    private void giveBack(QueuePair b, int k, long written) {
-        if (plainBufs) {
-            b.toGuest.queue.addUsed(bufsPlain.ids[k], written);
-        } else {
-            b.toGuest.queue.addUsed(b.toGuestPath.chains()[k], written);
-        }
     }
 
     /**
@@ -305,10 +229,10 @@ final class GuestToGuestPath {
      * Returns the frames' bytes. On a fault, gives both sides' chains back (B's buffers empty) and throws whose
      * memory it was: A's if one of its ranges faults when read alone.
      */
-    private long copy(int n, FromGuestPath from, Virtqueue tq, QueuePair b, PacketBurst heads, boolean withHeads,
-                      VhostUserNetDevice peer) {
-        GuestMemory src = srcMemory;
-        GuestMemory dst = dstMemory;
+    private long copy(int n, DescriptorChain[] sent, DescriptorChain[] bufs, Virtqueue tq, Virtqueue rq,
+                      PacketBurst heads, boolean withHeads, VhostUserNetDevice peer) {
+        GuestMemory src = sent[0].memory();
+        GuestMemory dst = bufs[0].writeMemory();
         MemorySegment headData = heads.data();
         long bytes = 0;
         try {
@@ -330,34 +254,20 @@ final class GuestToGuestPath {
         } catch (InternalError e) {
             boolean senders = !readable(n, src, heads);
             for (int k = 0; k < n; k++) {
-                giveBack(from, tq, k, 0);
-                giveBack(b, k, 0);
+                tq.addUsed(sent[k], 0);
+                rq.addUsed(bufs[k], 0);
             }
             throw new GuestFault(peer, e, senders);
         }
     }
 
-    /**
-     * Copies the frames of A's chains {@code first..taken-1} of the batch into {@code burst} and gives the chains
-     * back (plain records by their recorded ranges, chains the general way); returns the frames appended.
-     */
-    private int stage(FromGuestPath from, Virtqueue tq, NetRing tx, int first, int taken, PacketBurst burst,
-                      ForwardCounts counts) {
+    /** Copies chains {@code from..taken-1} into {@code burst} the general way; returns the frames appended. */
+    private static int stage(FromGuestPath from, Virtqueue tq, NetRing tx, int first, int taken, PacketBurst burst,
+                             ForwardCounts counts) {
         long before = burst.bytes();
         int added;
         try {
-            if (plainSent) {
-                MemorySegment data = burst.data();
-                for (int k = first; k < taken; k++) {
-                    int slot = burst.append(lengths[k]);
-                    MemorySegment.copy(srcMemory.regionSegment(srcRegions[k]), srcOffsets[k], data, burst.offset(slot),
-                            lengths[k]);
-                    tq.addUsed(sentPlain.ids[k], 0);
-                }
-                added = taken - first;
-            } else {
-                added = from.takeFrames(tq, first, taken, burst);
-            }
+            added = from.takeFrames(tq, first, taken, burst);
         } catch (InternalError e) {
             throw new GuestFault(null, e, true);
         }
