@@ -258,20 +258,7 @@ class GuestsThroughForwarderTest {
         assertEquals(1, g1.receive(1, WAIT).size());
         assertEquals(2, g3.receive(2, WAIT).size(), "floods reach the third guest");
 
-        List<byte[]> sent = new ArrayList<>();
-        List<byte[]> got = new ArrayList<>();
-        for (int round = 0; round < 2; round++) {
-            for (int i = 0; i < 20; i++) {
-                byte[] fr = frame(MAC_2, MAC_1, 100 + i, 60 + 29 * (round * 20 + i));
-                sent.add(fr);
-                g1.sendOneBuffer(fr);
-            }
-            got.addAll(g2.receive(20, WAIT));
-        }
-        assertEquals(40, got.size());
-        for (int i = 0; i < 40; i++) {
-            assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
-        }
+        List<byte[]> sent = sendOneBufferFramesAndReceiveThem(g1, g2, MAC_2, MAC_1);
         SwitchPort p2 = f.port("s2");
         Eventually.assertCount(41, () -> p2.counters().txPackets(), "s2's transmitted frames (g1's broadcast too)");
         long bytes = 60 + sent.stream().mapToLong(x -> x.length).sum();
@@ -299,20 +286,7 @@ class GuestsThroughForwarderTest {
 
         // one-descriptor frames, as DPDK and Linux send them: guest to guest in one copy, in order, counted as
         // the staged way counts them
-        List<byte[]> sent = new ArrayList<>();
-        List<byte[]> got = new ArrayList<>();
-        for (int round = 0; round < 2; round++) { // 20 at a time: b has 32 receive buffers
-            for (int i = 0; i < 20; i++) {
-                byte[] fr = frame(MAC_3, MAC_1, 7 + i, 60 + 31 * (round * 20 + i));
-                sent.add(fr);
-                a.sendOneBuffer(fr);
-            }
-            got.addAll(b.receive(20, WAIT));
-        }
-        assertEquals(40, got.size());
-        for (int i = 0; i < 40; i++) {
-            assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
-        }
+        List<byte[]> sent = sendOneBufferFramesAndReceiveThem(a, b, MAC_3, MAC_1);
         SwitchPort pa = f.port("a");
         SwitchPort pb = f.port("b");
         Eventually.assertCount(41, () -> pb.counters().txPackets(), "b's transmitted frames");
@@ -322,6 +296,29 @@ class GuestsThroughForwarderTest {
         assertEquals(bytes, pb.counters().txBytes());
         long direct = ((Number) pb.port().queueCounters().get(0).get("txDirectPackets")).longValue();
         assertTrue(direct > 0 && direct <= 40, "frames copied guest to guest: " + direct);
+    }
+
+    /**
+     * 40 frames of 60.. bytes from {@code from} to {@code to}, each header and frame in one descriptor (as DPDK and
+     * Linux send them), 20 at a time ({@code to} has 32 receive buffers); each must arrive whole and in order.
+     */
+    private static List<byte[]> sendOneBufferFramesAndReceiveThem(TestGuest from, TestGuest to, long dst, long src)
+            throws Exception {
+        List<byte[]> sent = new ArrayList<>();
+        List<byte[]> got = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < 20; i++) {
+                byte[] fr = frame(dst, src, 100 + i, 60 + 29 * (round * 20 + i));
+                sent.add(fr);
+                from.sendOneBuffer(fr);
+            }
+            got.addAll(to.receive(20, WAIT));
+        }
+        assertEquals(40, got.size());
+        for (int i = 0; i < 40; i++) {
+            assertArrayEquals(sent.get(i), got.get(i), "frame " + i);
+        }
+        return sent;
     }
 
     @Test
