@@ -225,9 +225,7 @@ public final class PollWorker implements AutoCloseable {
                 if (n > 0) {
                     in.counters().received(n, direct.takenBytes());
                     if (direct.peer() != null) {
-                        SwitchPort to = route.chosen();
-                        to.counters().transmitted(direct.delivered(), direct.deliveredBytes());
-                        to.counters().dropped(DropReason.NO_BUFFERS, direct.toPeer() - direct.delivered());
+                        EgressBuffers.counted(route.chosen(), direct.toPeer(), direct.delivered(), direct.deliveredBytes());
                     }
                     if (burst.count() > 0) {
                         forwarding.forward(in, burst, egress);

@@ -101,19 +101,12 @@ public final class EgressBuffers {
             return;
         }
         int sent = out.port().transmit(burst);
-        out.counters().transmitted(sent, sent == count ? burst.bytes() : leadingBytes(burst, sent));
-        out.counters().dropped(DropReason.NO_BUFFERS, count - sent);
+        counted(out, count, sent, burst.leadingBytes(sent));
     }
 
-    /**
-     * The bytes of the first {@code sent} frames: what the count of a partly dropped burst is taken as (a port
-     * says how many frames left, not which). Only when frames were dropped; otherwise the burst's running total.
-     */
-    private static long leadingBytes(PacketBurst burst, int sent) {
-        long bytes = 0;
-        for (int i = 0; i < sent; i++) {
-            bytes += burst.length(i);
-        }
-        return bytes;
+    /** Counts on {@code out} a send of {@code count} frames of which {@code sent} ({@code sentBytes}) left. */
+    public static void counted(SwitchPort out, int count, int sent, long sentBytes) {
+        out.counters().transmitted(sent, sentBytes);
+        out.counters().dropped(DropReason.NO_BUFFERS, count - sent);
     }
 }

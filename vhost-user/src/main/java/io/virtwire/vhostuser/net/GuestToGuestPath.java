@@ -103,8 +103,8 @@ final class GuestToGuestPath {
                 toPeer = true;
                 int n = pair(usual, b, peer.broken());
                 if (n > 0) {
-                    long bytes = copy(n, sent, b.toGuestPath.chains(), tq, b.toGuest.queue, burst, readsHeads, peer);
                     DescriptorChain[] bufs = b.toGuestPath.chains();
+                    long bytes = copy(n, sent, bufs, tq, b.toGuest.queue, burst, readsHeads, peer);
                     for (int k = 0; k < n; k++) {
                         tq.addUsed(sent[k], 0);
                         b.toGuest.queue.addUsed(bufs[k], VirtioNetHeader.SIZE + (long) lengths[k]);
@@ -127,7 +127,7 @@ final class GuestToGuestPath {
                     } catch (InternalError e) {
                         throw new GuestFault(peer, e, false);
                     }
-                    counts.sent(peer, staged, d, d == staged ? burst.bytes() : leadingBytes(burst, d));
+                    counts.sent(peer, staged, d, burst.leadingBytes(d));
                     burst.clear();
                     toPeer = false;
                     break;
@@ -288,14 +288,6 @@ final class GuestToGuestPath {
         } catch (InternalError e) {
             return false;
         }
-    }
-
-    private static long leadingBytes(PacketBurst burst, int sent) {
-        long bytes = 0;
-        for (int i = 0; i < sent; i++) {
-            bytes += burst.length(i);
-        }
-        return bytes;
     }
 
     /** A guest's memory faulted under a copy: the sender's if {@link #sender}, else {@link #receiver}'s. */

@@ -387,25 +387,12 @@ public final class VhostUserNetDevice implements VhostUserDevice, DirectPeer, Au
      * is (never waits) or this device is broken.
      */
     QueuePair tryLockDirectPair() {
-        if (broken.isSet()) {
+        QueuePair p = broken.isSet() ? null : lockToGuestPair(false);
+        if (p != null && broken.isSet()) {
+            p.lock.unlock(); // broken while we took it: as toGuest, nothing more goes to this guest
             return null;
         }
-        int start = nextToGuestPair;
-        if (start >= queuePairs) {
-            start = 0;
-        }
-        for (int n = 0; n < queuePairs; n++) {
-            int i = start + n < queuePairs ? start + n : start + n - queuePairs;
-            QueuePair p = pairs[i];
-            if (p.toGuest.started && p.lock.tryLock()) {
-                if (p.toGuest.queue != null && !broken.isSet()) {
-                    nextToGuestPair = i + 1;
-                    return p;
-                }
-                p.lock.unlock();
-            }
-        }
-        return null;
+        return p;
     }
 
     BrokenLatch broken() {
@@ -438,7 +425,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, DirectPeer, Au
             toGuestUnplaced.addAndGet(burst.count());
             return 0;
         }
-        QueuePair p = lockToGuestPair();
+        QueuePair p = lockToGuestPair(true);
         if (p == null) {
             toGuestUnplaced.addAndGet(burst.count());
             return 0;
@@ -462,8 +449,11 @@ public final class VhostUserNetDevice implements VhostUserDevice, DirectPeer, Au
         }
     }
 
-    /** The next started to-guest pair, locked: a free one if any, else the first started one; null if none is. */
-    private QueuePair lockToGuestPair() {
+    /**
+     * The next started to-guest pair, locked: a free one if any, else (if {@code wait}) the first started one, once
+     * its holder lets go; null if none is.
+     */
+    private QueuePair lockToGuestPair(boolean wait) {
         int start = nextToGuestPair;
         if (start >= queuePairs) {
             start = 0;
@@ -485,7 +475,7 @@ public final class VhostUserNetDevice implements VhostUserDevice, DirectPeer, Au
                 busy = p;
             }
         }
-        if (busy != null) {
+        if (wait && busy != null) {
             busy.lock.lock();
             if (busy.toGuest.queue != null) {
                 nextToGuestPair = busy.pair + 1;

@@ -100,6 +100,21 @@ public final class PacketBurst {
     }
 
     /**
+     * The Ethernet bytes of frames {@code 0..n-1}: what a partly sent burst counts as sent (a port says how many
+     * frames left, not which). The running total when {@code n} is every frame, else the lengths summed.
+     */
+    public long leadingBytes(int n) {
+        if (n == count) {
+            return bytes;
+        }
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += length(i);
+        }
+        return sum;
+    }
+
+    /**
      * The segment holding every slot; frame {@code i} starts at {@link #offset(int)}, its header at
      * {@link #headerOffset(int)}, with {@link #HEADROOM} bytes of scratch before the frame.
      */
