@@ -23,10 +23,13 @@ public final class GuestMemory {
     private static final int LINEAR_SCAN_LIMIT = 8;
 
     private static final GuestMemory EMPTY = new GuestMemory(List.of());
+    /** The smallest huge page (x86-64, arm64 with 4 KiB base pages). */
+    public static final long HUGE_PAGE = 2L << 20;
 
     private final GuestRegion[] regions;
     private final long[] starts;
     private final long[] ends;
+    private final boolean onHugePages;
 
     public GuestMemory(List<GuestRegion> regionList) {
         GuestRegion[] sorted = regionList.toArray(GuestRegion[]::new);
@@ -44,6 +47,16 @@ public final class GuestMemory {
             starts[i] = sorted[i].gpa();
             ends[i] = sorted[i].gpaEnd();
         }
+        boolean huge = sorted.length > 0;
+        for (GuestRegion r : sorted) {
+            huge &= r.pageSize() >= HUGE_PAGE;
+        }
+        this.onHugePages = huge;
+    }
+
+    /** Whether every region is known to be on pages of at least {@link #HUGE_PAGE} (false for no regions). */
+    public boolean onHugePages() {
+        return onHugePages;
     }
 
     public static GuestMemory empty() {

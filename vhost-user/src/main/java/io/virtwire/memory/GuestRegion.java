@@ -9,8 +9,14 @@ import java.lang.foreign.MemorySegment;
  * @param size     length in bytes (non-zero)
  * @param userAddr the frontend's (QEMU's) virtual address of the start; ring addresses arrive in this space
  * @param segment  our mapping of exactly [gpa, gpa + size); its length must equal {@code size}
+ * @param pageSize the size of the pages backing the mapping (2 MiB or 1 GiB on hugetlbfs), 0 when not known
  */
-public record GuestRegion(long gpa, long size, long userAddr, MemorySegment segment) {
+public record GuestRegion(long gpa, long size, long userAddr, MemorySegment segment, long pageSize) {
+
+    /** A region whose page size is not known. */
+    public GuestRegion(long gpa, long size, long userAddr, MemorySegment segment) {
+        this(gpa, size, userAddr, segment, 0);
+    }
 
     public GuestRegion {
         if (size <= 0) {
@@ -24,6 +30,9 @@ public record GuestRegion(long gpa, long size, long userAddr, MemorySegment segm
         }
         if (segment.byteSize() != size) {
             throw new IllegalArgumentException("guest region mapping is " + segment.byteSize() + " bytes, region size is " + size);
+        }
+        if (pageSize < 0) {
+            throw new IllegalArgumentException("guest region page size " + pageSize + " is negative");
         }
     }
 

@@ -27,6 +27,21 @@ class GuestMemoryTest {
     }
 
     @Test
+    void onHugePagesOnlyWhenEveryRegionIsKnownToBe() {
+        long huge = GuestMemory.HUGE_PAGE;
+        GuestRegion a = region(0x1000, 0x1000, 0x10_0000);
+        GuestRegion b = region(0x4000, 0x1000, 0x20_0000);
+        GuestRegion hugeA = new GuestRegion(a.gpa(), a.size(), a.userAddr(), a.segment(), huge);
+        GuestRegion hugeB = new GuestRegion(b.gpa(), b.size(), b.userAddr(), b.segment(), 1L << 30);
+        GuestRegion smallB = new GuestRegion(b.gpa(), b.size(), b.userAddr(), b.segment(), 4096);
+        assertTrue(new GuestMemory(List.of(hugeA, hugeB)).onHugePages());
+        assertFalse(new GuestMemory(List.of(hugeA, smallB)).onHugePages(), "one region on 4 KiB pages");
+        assertFalse(new GuestMemory(List.of(hugeA, b)).onHugePages(), "one region's page size unknown");
+        assertFalse(GuestMemory.empty().onHugePages());
+        assertThrows(IllegalArgumentException.class, () -> new GuestRegion(a.gpa(), a.size(), a.userAddr(), a.segment(), -1));
+    }
+
+    @Test
     void translateClampsAtRegionEndAndLoopsAcrossAdjacentRegions() {
         GuestMemory mem = new GuestMemory(List.of(region(0x1000, 0x1000, 0x7f00_0000_1000L), region(0x2000, 0x1000, 0x7f00_0001_0000L)));
         MemorySegment first = mem.translate(0x1f00, 0x200);

@@ -206,15 +206,21 @@ public final class GuestMemoryMapper {
                     + " bytes but it holds 0x" + Long.toHexString(stat.size()));
         }
         long length = mappingLength(d.mmapOffset(), d.size(), stat.blockSize(), Mman.pageSize());
+        long pageSize = pageSize(stat.blockSize(), Mman.pageSize());
         Arena arena = Arena.ofShared();
         try {
             MemorySegment whole = Mman.mapShared(fd, 0, length, arena);
-            GuestRegion region = new GuestRegion(d.gpa(), d.size(), d.userAddr(), whole.asSlice(d.mmapOffset(), d.size()));
+            GuestRegion region = new GuestRegion(d.gpa(), d.size(), d.userAddr(), whole.asSlice(d.mmapOffset(), d.size()), pageSize);
             return new MappedRegion(d, region, arena, stat);
         } catch (ErrnoException | RuntimeException e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** The pages backing a file's mapping: its block size when that is a larger power of two (hugetlbfs). */
+    static long pageSize(long blockSize, long basePageSize) {
+        return blockSize > basePageSize && Long.bitCount(blockSize) == 1 ? blockSize : basePageSize;
     }
 
     /**
@@ -224,7 +230,7 @@ public final class GuestMemoryMapper {
      * @throws GuestMemoryException if the rounded length overflows
      */
     static long mappingLength(long mmapOffset, long size, long blockSize, long pageSize) {
-        long align = blockSize > pageSize && Long.bitCount(blockSize) == 1 ? blockSize : pageSize;
+        long align = pageSize(blockSize, pageSize);
         long end = mmapOffset + size;
         if (mmapOffset < 0 || size <= 0 || end < 0 || end > Long.MAX_VALUE - (align - 1)) {
             throw new GuestMemoryException("mmap offset 0x" + Long.toHexString(mmapOffset) + " + size 0x"

@@ -382,6 +382,13 @@ public final class VhostUserNetDevice implements VhostUserDevice, DirectPeer, Au
         }
     }
 
+    /** Tests: every pair's {@link GuestToGuestPath} takes plain records whatever pages the memory is on. */
+    void recordsOnAnyPages() {
+        for (QueuePair p : pairs) {
+            p.guestToGuest.recordsOnAnyPages();
+        }
+    }
+
     /**
      * For a sender's {@link GuestToGuestPath}: a started to-guest pair whose lock is free now, locked; null if none
      * is (never waits) or this device is broken.

@@ -7,6 +7,7 @@ import java.lang.invoke.VarHandle;
 
 import static io.virtwire.virtio.queue.RingLayout.U16;
 import static io.virtwire.virtio.queue.RingLayout.U32;
+import static io.virtwire.virtio.queue.RingLayout.U64;
 import static io.virtwire.virtio.queue.RingLayout.u16;
 import static io.virtwire.virtio.queue.SplitRingLayout.AVAIL_F_NO_INTERRUPT;
 import static io.virtwire.virtio.queue.SplitRingLayout.AVAIL_FLAGS;
@@ -180,6 +181,67 @@ public final class SplitQueue extends MappedQueue {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>The checks are {@link #pop}'s for a one-descriptor chain (head below the queue size, at most queue-size
+     * new entries, the buffer non-empty and inside one region), plus the direction and lengths asked; anything
+     * else stops the batch at that entry, untaken, for {@link #pop} to take and judge.
+     */
+    @Override
+    public int popPlain(PlainBatch into, int max, boolean writable, long minLength, long[] minLengths, long maxLength) {
+        GuestMemory mem = writable ? writeMemory : memory;
+        if (brokenReason != null || missListener != null) {
+            into.set(mem, 0, true);
+            return 0;
+        }
+        int want = Math.min(max, into.capacity());
+        int next = nextAvail;
+        int cached = cachedAvailIdx;
+        int wantFlags = writable ? RingLayout.F_WRITE : 0;
+        int n = 0;
+        boolean early = false;
+        while (n < want) {
+            if (next == cached) {
+                int availIdx = readAvailIdx();
+                if (u16(availIdx - next) > size) {
+                    early = true; // pop names this broken
+                    break;
+                }
+                cached = availIdx;
+                if (availIdx == next) {
+                    break;
+                }
+            }
+            int head = Short.toUnsignedInt(avail.get(U16, SplitRingLayout.availRingOffset(next & mask)));
+            if (head >= size) {
+                early = true;
+                break;
+            }
+            long off = (long) head * RingLayout.DESC_SIZE;
+            int flags = Short.toUnsignedInt(desc.get(U16, off + SplitRingLayout.DESC_FLAGS));
+            long addr = desc.get(U64, off + RingLayout.DESC_ADDR);
+            long len = Integer.toUnsignedLong(desc.get(U32, off + RingLayout.DESC_LEN));
+            int region = mem.regionIndex(addr);
+            long min = minLengths == null ? minLength : minLengths[n];
+            if (flags != wantFlags || len == 0 || len < min || len > maxLength || region < 0
+                    || mem.regionEnd(region) - addr < len) {
+                early = true;
+                break;
+            }
+            into.ids[n] = head;
+            into.regions[n] = region;
+            into.offsets[n] = addr - mem.regionGpa(region);
+            into.lengths[n] = len;
+            next = u16(next + 1);
+            n++;
+        }
+        nextAvail = next;
+        cachedAvailIdx = cached;
+        into.set(mem, n, early);
+        return n;
+    }
+
+    /**
      * Takes the chain at descriptor {@code head} again without consuming an available entry: inflight resubmission
      * after a back-end restart (vhost-user INFLIGHT_SHMFD), for a head taken before the restart and never used.
      */
@@ -225,10 +287,12 @@ public final class SplitQueue extends MappedQueue {
     }
 
     /**
-     * Adds used entry (head, written bytes); published by {@link #publishUsed()}.
+     * Adds used entry (head, written bytes); published by {@link #publishUsed()}. Also how a {@link #popPlain}
+     * batch is returned.
      *
      * @throws IllegalArgumentException if head is not a descriptor index or the length is not a u32
      */
+    @Override
     public void addUsed(int head, long writtenBytes) {
         if (head < 0 || head >= size) {
             throw new IllegalArgumentException("used head " + head + " is outside queue size " + size);

@@ -25,6 +25,26 @@ public interface Virtqueue {
     ChainStatus pop(DescriptorChain chain);
 
     /**
+     * The fast path of {@link #pop} for a batch of the usual case: takes up to {@code max} available chains while
+     * each is one plain descriptor (no NEXT, no INDIRECT), device-writable if {@code writable} else
+     * device-readable, {@code minLength} (or {@code minLengths[k]} for the k-th, if given) to {@code maxLength}
+     * bytes, inside one region of the queue's memory for that direction, into {@code into}. Stops, without taking
+     * it, at the first entry that is not: {@link #pop} takes it next, the general way (and says what is wrong
+     * with it). A queue without this path (packed, IOMMU, inflight tracking) takes nothing.
+     *
+     * @return how many were taken ({@code into.count()}); return them with {@link #addUsed(int, long)}
+     */
+    default int popPlain(PlainBatch into, int max, boolean writable, long minLength, long[] minLengths, long maxLength) {
+        into.set(null, 0, true);
+        return 0;
+    }
+
+    /** Returns a chain of a {@link #popPlain} batch, by its head, with {@code writtenBytes} written into it. */
+    default void addUsed(int head, long writtenBytes) {
+        throw new UnsupportedOperationException("this queue takes no plain batches");
+    }
+
+    /**
      * Returns a chain taken by {@link #pop} with {@code writtenBytes} written into it. Visible to the driver only
      * after {@link #publishUsed()}.
      *

@@ -118,6 +118,19 @@ class GuestMemoryMapperTest {
     }
 
     @Test
+    void pageSizeIsTheHugepageSizeOnHugetlbfsElseTheBasePage() throws Exception {
+        long twoMiB = 2L << 20;
+        assertEquals(twoMiB, GuestMemoryMapper.pageSize(twoMiB, 4096));
+        assertEquals(1L << 30, GuestMemoryMapper.pageSize(1L << 30, 4096));
+        assertEquals(4096, GuestMemoryMapper.pageSize(4096, 4096));
+        assertEquals(4096, GuestMemoryMapper.pageSize(3 * 4096, 4096), "non power of two: the base page");
+        try (MemoryTable table = GuestMemoryMapper.map(List.of(region(0, 2 * PAGE, 0)), List.of(memfd(2 * PAGE)))) {
+            assertEquals(Mman.pageSize(), table.memory().region(0).pageSize(), "a memfd is on base pages");
+            assertFalse(table.memory().onHugePages());
+        }
+    }
+
+    @Test
     void fileSmallerThanTheRegionIsRejectedBeforeAnythingIsMapped() throws Exception {
         Fd small = memfd(PAGE);
         long maps = ProcSelf.mappingsOf(NAME);

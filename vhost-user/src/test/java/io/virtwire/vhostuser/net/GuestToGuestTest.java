@@ -46,8 +46,21 @@ class GuestToGuestTest {
     /** A's transmit descriptor table (GuestNet: rings at 0x1000, the transmit ring 0x8000 above). */
     private static final long TX_DESC = 0x9000;
 
-    private static NetTestHarness guest(String name) throws Exception {
-        return new NetTestHarness(name, false, true, true);
+    /**
+     * A guest; its sends taken as plain records where {@link #plainRecords()} (the test memfds are on 4 KiB pages,
+     * where the path would take chains).
+     */
+    NetTestHarness guest(String name) throws Exception {
+        NetTestHarness h = new NetTestHarness(name, false, true, true);
+        if (plainRecords()) {
+            h.device.recordsOnAnyPages();
+        }
+        return h;
+    }
+
+    /** Whether these tests run the plain-records walk (see {@link GuestToGuestRecordsTest}) rather than chains. */
+    boolean plainRecords() {
+        return false;
     }
 
     @Test
@@ -156,20 +169,36 @@ class GuestToGuestTest {
         }
     }
 
-    /** A frame the route could not be shown whole-headed (header apart from data): the batch goes staged, unasked. */
+    /**
+     * A frame whose head cannot be shown to the route (header apart from data) is never routed by heads: its batch
+     * goes the staged way unasked. With chains the usual frame before it shares that batch; with plain records
+     * (which stop at the first chain that is not plain) it is a batch of its own, which the route is asked about.
+     */
     @Test
-    void aBatchWithAFrameNotTheUsualCaseIsNotRoutedByHeads() throws Exception {
+    void aFrameNotTheUsualCaseIsNeverRoutedByHeads() throws Exception {
         try (NetTestHarness a = guest("vw-g2g-ua"); NetTestHarness b = guest("vw-g2g-ub")) {
             send(a, TX, GuestNet.frame(90, 1));
             a.guest.send(GuestNet.frame(91, 2)); // header and data apart
+            List<Integer> asked = new ArrayList<>();
+            FrameRoute route = byHeads(heads -> {
+                asked.add(heads.count());
+                return null;
+            });
             ForwardCounts counts = new ForwardCounts();
             PacketBurst burst = new PacketBurst(64);
-            assertTrue(a.device.forwardTo(0, byHeads(heads -> {
-                throw new AssertionError("asked for a batch whose heads it cannot be given");
-            }), burst, counts));
-            assertEquals(2, burst.count());
-            assertArrayEquals(GuestNet.frame(90, 1), burst.frame(0));
-            assertArrayEquals(GuestNet.frame(91, 2), burst.frame(1));
+            List<byte[]> staged = new ArrayList<>();
+            while (staged.size() < 2) {
+                burst.clear();
+                assertTrue(a.device.forwardTo(0, route, burst, counts));
+                assertTrue(burst.count() > 0, "a call that took nothing");
+                for (int i = 0; i < burst.count(); i++) {
+                    staged.add(burst.frame(i));
+                }
+            }
+            assertArrayEquals(GuestNet.frame(90, 1), staged.get(0));
+            assertArrayEquals(GuestNet.frame(91, 2), staged.get(1));
+            assertEquals(plainRecords() ? List.of(1) : List.of(), asked);
+            assertEquals(2, a.guest.reapTransmitted());
         }
     }
 

@@ -56,10 +56,23 @@ class NetDataPathAllocationTest {
     /** Guest to guest in one copy ({@link VhostUserNetDevice#forwardTo}) allocates nothing per packet either. */
     @Test
     void guestToGuestAllocatesNothingPerPacket() throws Exception {
+        guestToGuestAllocatesNothingPerPacket(false);
+    }
+
+    /** The same with plain records (the path of guests on hugepages). */
+    @Test
+    void guestToGuestWithPlainRecordsAllocatesNothingPerPacket() throws Exception {
+        guestToGuestAllocatesNothingPerPacket(true);
+    }
+
+    private static void guestToGuestAllocatesNothingPerPacket(boolean plainRecords) throws Exception {
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(mx.isThreadAllocatedMemorySupported() && mx.isThreadAllocatedMemoryEnabled(), "JVM cannot count allocations");
         try (NetTestHarness a = new NetTestHarness("vw-alloc-ga", false, true, true);
              NetTestHarness b = new NetTestHarness("vw-alloc-gb", false, true, true)) {
+            if (plainRecords) {
+                a.device.recordsOnAnyPages();
+            }
             PacketBurst burst = new PacketBurst(64);
             ForwardCounts counts = new ForwardCounts();
             byte[] frame = GuestNet.frame(1000, 3);

@@ -1,5 +1,6 @@
 package io.virtwire.virtio.queue;
 
+import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
 import io.virtwire.vhostuser.frontend.driver.UsedElement;
 import io.virtwire.virtio.queue.testing.TestGuestMemory;
@@ -233,6 +234,119 @@ class SplitQueueTest {
         assertEquals(ChainStatus.END, q.pop(chain));
         assertEquals(-1, chain.readableRegion(), "nothing taken");
         assertEquals(-1, chain.writableRegion(), "nothing taken");
+    }
+
+    /**
+     * popPlain takes one-descriptor chains of the direction and lengths asked, each inside one region, as plain
+     * records, and stops, untaken, at the first that is not: pop then takes that one and judges it.
+     */
+    @Test
+    void popPlainTakesTheUsualChainsAndLeavesTheFirstOtherForPop() {
+        SplitQueue q = device(false);
+        var memory = mem.memory();
+        int[] heads = {
+                driver.addChain(readable(DATA, 100)),
+                driver.addChain(readable(HIGH + 8, 60)),
+                driver.addChain(readable(DATA, 12), readable(DATA + 64, 60)), // two descriptors: not plain
+                driver.addChain(readable(DATA + 0x200, 70)),
+        };
+        driver.publish();
+        PlainBatch batch = new PlainBatch(32);
+        assertEquals(2, q.popPlain(batch, 32, false, 1, null, 9000));
+        assertEquals(2, batch.count());
+        assertTrue(batch.stoppedEarly());
+        assertEquals(memory, batch.memory());
+        assertEquals(heads[0], batch.ids[0]);
+        assertEquals(memory.regionIndex(DATA), batch.regions[0]);
+        assertEquals(DATA - memory.regionGpa(batch.regions[0]), batch.offsets[0]);
+        assertEquals(100, batch.lengths[0]);
+        assertEquals(heads[1], batch.ids[1]);
+        assertEquals(memory.regionIndex(HIGH), batch.regions[1]);
+        assertEquals(HIGH + 8 - memory.regionGpa(batch.regions[1]), batch.offsets[1]);
+        assertEquals(60, batch.lengths[1]);
+
+        assertEquals(0, q.popPlain(batch, 32, false, 1, null, 9000), "the two-descriptor chain is pop's");
+        assertTrue(batch.stoppedEarly());
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(heads[2], chain.id());
+        assertEquals(1, q.popPlain(batch, 32, false, 1, null, 9000));
+        assertEquals(heads[3], batch.ids[0]);
+        assertEquals(0, q.popPlain(batch, 32, false, 1, null, 9000));
+        assertFalse(batch.stoppedEarly(), "the ring is empty: nothing left for pop");
+        assertEquals(ChainStatus.END, q.pop(chain));
+
+        q.addUsed(batch.ids[0], 0);
+        q.addUsed(heads[0], 0);
+        q.publishUsed();
+        assertEquals(new UsedElement(heads[3], 0), driver.pollUsed());
+        assertEquals(new UsedElement(heads[0], 0), driver.pollUsed());
+        assertFalse(q.isBroken());
+    }
+
+    @Test
+    void popPlainStopsAtEveryKindOfChainItMustNotTake() {
+        var memory = mem.memory();
+        long end = memory.regionEnd(memory.regionIndex(HIGH));
+        DriverBuffer[][] others = {
+                {writable(DATA, 100)},            // the other direction
+                {readable(DATA, 0)},              // empty
+                {readable(DATA, 10)},             // shorter than asked
+                {readable(DATA, 5000)},           // longer than asked
+                {readable(NEXT - 100, 300)},      // across two regions
+                {readable(end - 10, 100)},        // leaves guest memory
+                {readable(0x7_0000_0000L, 64)},   // outside guest memory
+        };
+        for (DriverBuffer[] other : others) {
+            TestGuestMemory m = new TestGuestMemory();
+            try {
+                DriverSplitQueue d = new DriverSplitQueue(m.memory(), 256, DESC, AVAIL, USED);
+                SplitQueue q = new SplitQueue(256, DESC, AVAIL, USED, false, m.memory());
+                d.addChain(readable(DATA, 100));
+                d.addChain(other);
+                d.publish();
+                PlainBatch batch = new PlainBatch(32);
+                assertEquals(1, q.popPlain(batch, 32, false, 20, null, 2000), java.util.Arrays.toString(other));
+                assertTrue(batch.stoppedEarly());
+                assertEquals(0, q.popPlain(batch, 32, false, 20, null, 2000));
+                assertFalse(q.isBroken(), "popPlain judges nothing: pop does");
+                ChainStatus s = q.pop(chain);
+                assertTrue(s == ChainStatus.OK || s == ChainStatus.MALFORMED, s.toString());
+            } finally {
+                m.close();
+            }
+        }
+    }
+
+    @Test
+    void popPlainChecksEachReceiveBufferAgainstWhatItsFrameNeeds() {
+        SplitQueue q = device(false);
+        driver.addChain(writable(DATA, 200));
+        driver.addChain(writable(DATA + 0x400, 100));
+        driver.addChain(writable(DATA + 0x800, 2048));
+        driver.publish();
+        PlainBatch batch = new PlainBatch(32);
+        assertEquals(0, q.popPlain(batch, 3, false, 1, null, 9000), "receive buffers are not device-readable");
+        assertEquals(1, q.popPlain(batch, 3, true, 0, new long[] {150, 150, 150}, Long.MAX_VALUE));
+        assertTrue(batch.stoppedEarly(), "100 bytes cannot hold the second frame");
+        assertEquals(ChainStatus.OK, q.pop(chain));
+        assertEquals(100, chain.writableBytes());
+        assertEquals(1, q.popPlain(batch, 1, true, 0, new long[] {2000}, Long.MAX_VALUE));
+        assertFalse(batch.stoppedEarly(), "stopped at max");
+    }
+
+    /** An avail index that jumps more than a ring ahead is for pop to name; popPlain takes nothing past it. */
+    @Test
+    void popPlainLeavesABadAvailIndexToPop() {
+        SplitQueue q = device(false);
+        driver.addChain(readable(DATA, 100));
+        driver.rawSetAvailIdx(1000);
+        PlainBatch batch = new PlainBatch(32);
+        assertEquals(0, q.popPlain(batch, 32, false, 1, null, 9000));
+        assertTrue(batch.stoppedEarly());
+        assertFalse(q.isBroken());
+        assertEquals(ChainStatus.MALFORMED, q.pop(chain));
+        assertTrue(q.brokenReason().contains("more than queue size"), q.brokenReason());
+        assertEquals(0, q.popPlain(batch, 32, false, 1, null, 9000), "a broken queue takes nothing");
     }
 
     @Test
