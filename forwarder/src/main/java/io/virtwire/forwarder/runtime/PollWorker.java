@@ -70,6 +70,12 @@ public final class PollWorker implements AutoCloseable {
      * is then spread over twice as many (switch loop at 64 bytes: +6%, docs/benchmarks.md change 15).
      */
     static final int RECEIVE_BURST = 64;
+    /**
+     * How long a worker keeps polling after its last frame before it yields and sleeps: longer than a guest's or
+     * frontend's usual pause (a scheduler tick or two), so that under load the guests rarely have to kick it
+     * (docs/benchmarks.md, "Session 11": at 20 us the cross-connect worker slept 30-90 times per 3 s).
+     */
+    static final long SPIN_NANOS = 10_000_000;
     /** Empty polls in a row after which a queue sleeps (or, if it cannot, is polled sparsely). */
     static final int IDLE_AFTER = 64;
     /**
@@ -131,7 +137,7 @@ public final class PollWorker implements AutoCloseable {
         this.epoll = Epoll.create(PortTable.MAX_PORTS + 1);
         this.wake = EventFd.create();
         epoll.add(wake.fd(), Epoll.EPOLLIN, WAKE);
-        this.idle = new BackoffIdleStrategy(200, 20, 100, this::sleep);
+        this.idle = new BackoffIdleStrategy(SPIN_NANOS, 20, 100, this::sleep);
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
     }
 
