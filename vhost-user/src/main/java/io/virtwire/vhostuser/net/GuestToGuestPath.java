@@ -39,11 +39,11 @@ import java.nio.ByteOrder;
  *
  * <p>Safety: runs under A's pair lock and, once it has a receiver, B's (taken only if free: two threads
  * forwarding both ways never wait on each other), so neither memory table can change; every range was checked
- * against its own guest's regions when its chain was walked, and chains are copies, so a guest rewriting its
- * descriptors meanwhile changes nothing here: a copy reads only A's memory and writes only B's. The heads the
- * route classified are written over the start of each frame in B, so a sender that rewrites its frame after the
- * route looked (another VLAN tag, another address) delivers what was classified. A fault (a memfd shrunk under
- * us) is put on the guest whose memory it was: {@link GuestFault}.
+ * against its own guest's regions when it was taken (its chain walked, or its plain record read), and both are
+ * copies, so a guest rewriting its descriptors meanwhile changes nothing here: a copy reads only A's memory and
+ * writes only B's. The heads the route classified are written over the start of each frame in B, so a sender
+ * that rewrites its frame after the route looked (another VLAN tag, another address) delivers what was
+ * classified. A fault (a memfd shrunk under us) is put on the guest whose memory it was: {@link GuestFault}.
  */
 final class GuestToGuestPath {
 
@@ -391,7 +391,6 @@ final class GuestToGuestPath {
             return false;
         }
     }
-
 
     /** A guest's memory faulted under a copy: the sender's if {@link #sender}, else {@link #receiver}'s. */
     static final class GuestFault extends RuntimeException {
