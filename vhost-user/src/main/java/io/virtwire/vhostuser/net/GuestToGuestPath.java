@@ -312,7 +312,8 @@ final class GuestToGuestPath {
     }
 
     /**
-     * The copies of {@code n} paired frames, back to back: B's header (zero, num_buffers 1) by two plain stores,
+     * The copies of {@code n} paired frames, back to back: B's header (zero, num_buffers 1) by two plain stores where
+     * it differs,
      * the frame from A's buffer, then (if the route read them) the heads it read over the frame's first bytes.
      * Returns the frames' bytes. On a fault, gives both sides' chains back (B's buffers empty) and throws whose
      * memory it was: A's if one of its ranges faults when read alone.
@@ -328,8 +329,13 @@ final class GuestToGuestPath {
                 MemorySegment to = dst.regionSegment(dstRegions[k]);
                 long at = dstOffsets[k];
                 int length = lengths[k];
-                to.set(LONG, at, 0L);
-                to.set(HEADER_4, at + 8, CSUM_OFFSET_0_NUM_BUFFERS_1);
+                // written only where it differs: see CopyBatch#copyToGuest
+                if (to.get(LONG, at) != 0L) {
+                    to.set(LONG, at, 0L);
+                }
+                if (to.get(HEADER_4, at + 8) != CSUM_OFFSET_0_NUM_BUFFERS_1) {
+                    to.set(HEADER_4, at + 8, CSUM_OFFSET_0_NUM_BUFFERS_1);
+                }
                 MemorySegment.copy(src.regionSegment(srcRegions[k]), srcOffsets[k], to, at + VirtioNetHeader.SIZE, length);
                 if (withHeads) {
                     long h = heads.offset(k);

@@ -3,14 +3,17 @@ package io.virtwire.vhostuser.net;
 import io.virtwire.vhostuser.protocol.VirtioFeature;
 import io.virtwire.virtio.net.PacketBurst;
 import io.virtwire.virtio.net.VirtioNetHeader;
+import io.virtwire.virtio.queue.GuestCopy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -119,6 +122,56 @@ class BatchedCopyTest {
             for (int i = 0; i < 20; i++) {
                 assertArrayEquals(frames.get(i), got.get(i), "frame " + i + " of the second burst");
                 assertEquals(i == 5 ? 2 : 1, numBuffers(h.guest.headers.get(12 + i)), "buffers used by frame " + i);
+            }
+            assertFalse(h.device.isBroken(), h.device.brokenReason());
+        }
+    }
+
+    /**
+     * A buffer whose frame starts on a cache line has its 12-byte header stored apart, and only where it differs
+     * from what the buffer holds: whatever each held before, every frame arrives behind exactly the header the
+     * burst gave it.
+     */
+    @Test
+    void headersStoredApartAreRightWhateverTheBufferHeldBefore() throws Exception {
+        byte[] right = new byte[VirtioNetHeader.SIZE];
+        right[10] = 1;
+        byte[] first8 = right.clone();
+        first8[3] = 0x40;
+        byte[] last4 = right.clone();
+        last4[11] = 7;
+        byte[][] before = {new byte[VirtioNetHeader.SIZE], first8, last4, right};
+        int n = 12;
+        try (NetTestHarness h = new NetTestHarness("vw-batch-head", false, true, true)) {
+            // first the buffer across the LOW/NEXT boundary, used up on its own (a batch stops at it); then, in
+            // NEXT, one buffer 52 bytes longer than the rest: the ones after it start 12 bytes before a cache line,
+            // where a DPDK guest's headers are
+            h.guest.postReceiveBuffers(1, 0x300);
+            PacketBurst one = new PacketBurst();
+            one.add(GuestNet.frame(100, 99));
+            assertEquals(1, h.device.toGuest(one));
+            assertEquals(1, h.guest.receive().size());
+            long firstUsual = NEXT_START + 2048 + 64 - VirtioNetHeader.SIZE;
+            for (int i = 0; i < n; i++) {
+                byte[] b = before[i % before.length];
+                long gpa = firstUsual + i * 2048L;
+                assertEquals(b.length, GuestCopy.toGuest(h.ram.memory(), MemorySegment.ofArray(b), 0, gpa, b.length));
+            }
+            h.guest.postReceiveBuffers(1, (int) (firstUsual - NEXT_START));
+            h.guest.postReceiveBuffers(n, 2048);
+            PacketBurst burst = new PacketBurst();
+            List<byte[]> frames = new ArrayList<>();
+            for (int i = 0; i <= n; i++) {
+                frames.add(GuestNet.frame(64 + 9 * i, i));
+                burst.add(frames.get(i));
+            }
+            assertEquals(n + 1, h.device.toGuest(burst));
+            List<byte[]> got = h.guest.receive();
+            assertEquals(n + 1, got.size());
+            for (int i = 1; i <= n; i++) {
+                assertArrayEquals(frames.get(i), got.get(i), "frame " + i);
+                assertArrayEquals(right, h.guest.headers.get(1 + i), "header of frame " + i + " over "
+                        + Arrays.toString(before[(i - 1) % before.length]));
             }
             assertFalse(h.device.isBroken(), h.device.brokenReason());
         }
