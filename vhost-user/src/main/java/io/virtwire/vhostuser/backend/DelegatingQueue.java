@@ -40,6 +40,11 @@ abstract class DelegatingQueue<Q extends Virtqueue> implements Virtqueue {
     }
 
     @Override
+    public void prefetch(int max) {
+        queue.prefetch(max);
+    }
+
+    @Override
     public boolean needsNotification() {
         return queue.needsNotification();
     }

@@ -71,6 +71,7 @@ final class FromGuestPath {
      * -1 if the ring is malformed (latched broken: nothing more is used or published on it).
      */
     int pop(Virtqueue q, int want) {
+        q.prefetch(want);
         int taken = 0;
         while (taken < want) {
             ChainStatus s = q.pop(chains[taken]);

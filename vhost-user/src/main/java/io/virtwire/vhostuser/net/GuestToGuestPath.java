@@ -267,6 +267,7 @@ final class GuestToGuestPath {
             return m;
         }
         plainBufs = false;
+        rq.prefetch(usual); // B's descriptors: their misses together, not one per pop
         ToGuestPath to = b.toGuestPath;
         DescriptorChain[] bufs = to.chains();
         GuestMemory dst = null;
@@ -325,6 +326,16 @@ final class GuestToGuestPath {
         MemorySegment headData = heads.data();
         long bytes = 0;
         try {
+            // first one 8-byte store into each frame's first line in B, from a loop this small: B's driver read the
+            // last frame there, so each store has to take the line from the guest's core first; issued from the
+            // copy loop below, whose copy call per frame is long, the core had one or two of those transfers in
+            // flight at a time, from here many (docs/benchmarks.md, "Session 13")
+            for (int k = 0; k < n; k++) {
+                if (lengths[k] >= 8) {
+                    dst.regionSegment(dstRegions[k]).set(LONG, dstOffsets[k] + VirtioNetHeader.SIZE,
+                            src.regionSegment(srcRegions[k]).get(LONG, srcOffsets[k]));
+                }
+            }
             for (int k = 0; k < n; k++) {
                 MemorySegment to = dst.regionSegment(dstRegions[k]);
                 long at = dstOffsets[k];

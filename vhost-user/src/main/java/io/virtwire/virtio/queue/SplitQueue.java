@@ -141,6 +141,32 @@ public final class SplitQueue extends MappedQueue {
         return nextUsed;
     }
 
+    /** Keeps {@link #prefetch}'s loads alive: a load whose value nobody uses may be compiled away. */
+    private int prefetchSink;
+
+    @Override
+    public void prefetch(int max) {
+        if (brokenReason != null || missListener != null) {
+            return;
+        }
+        if (nextAvail == cachedAvailIdx) {
+            int availIdx = readAvailIdx();
+            if (u16(availIdx - nextAvail) > size) {
+                return; // pop names this broken
+            }
+            cachedAvailIdx = availIdx;
+        }
+        int n = Math.min(max, u16(cachedAvailIdx - nextAvail));
+        int sink = 0;
+        for (int i = 0; i < n; i++) {
+            int head = Short.toUnsignedInt(avail.get(U16, SplitRingLayout.availRingOffset((nextAvail + i) & mask)));
+            if (head < size) {
+                sink += desc.get(U16, (long) head * RingLayout.DESC_SIZE + SplitRingLayout.DESC_FLAGS);
+            }
+        }
+        prefetchSink = sink;
+    }
+
     @Override
     public ChainStatus pop(DescriptorChain chain) {
         if (brokenReason != null) {
@@ -195,6 +221,7 @@ public final class SplitQueue extends MappedQueue {
             return 0;
         }
         int want = Math.min(max, into.capacity());
+        prefetch(want);
         int next = nextAvail;
         int cached = cachedAvailIdx;
         int wantFlags = writable ? RingLayout.F_WRITE : 0;

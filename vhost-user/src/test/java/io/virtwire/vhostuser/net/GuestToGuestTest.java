@@ -151,6 +151,31 @@ class GuestToGuestTest {
     }
 
     /**
+     * Frames shorter than the early store of a frame's first 8 bytes (which starts the receiver's cache-line
+     * transfer before the copies) go into buffers exactly their size: nothing is written past a buffer.
+     */
+    @Test
+    void framesShorterThanTheEarlyStoreWriteNothingPastTheirBuffer() throws Exception {
+        try (NetTestHarness a = guest("vw-g2g-short-a"); NetTestHarness b = guest("vw-g2g-short-b")) {
+            useTheBufferAcrossRegions(b);
+            long at = NEXT_START;
+            for (int length = 1; length <= 9; length++) {
+                int size = VirtioNetHeader.SIZE + length;
+                byte[] canary = filled(16, (byte) 0x5A);
+                write(b.ram, at + size, canary);
+                b.guest.postReceiveBuffers(1, size);
+                byte[] f = send(a, TX + length * 0x1000L, GuestNet.frame(length, length));
+                assertTrue(a.device.forwardTo(0, to(b.device), new PacketBurst(64), new ForwardCounts()));
+                assertArrayEquals(f, lastReceived(b, 5), length + "-byte frame");
+                assertArrayEquals(canary, read(b.ram, at + size, canary.length), "past the buffer of a " + length
+                        + "-byte frame");
+                at += size;
+            }
+            assertEquals(9, b.device.toGuestDirectFrames(), "all of them in one copy");
+        }
+    }
+
+    /**
      * A route that reads heads (a switch's) sees each frame's length and first 16 bytes; the sender rewrites its
      * frames right after (a VLAN tag, addresses): the receiver gets the heads the route saw, the rest as it is now.
      */

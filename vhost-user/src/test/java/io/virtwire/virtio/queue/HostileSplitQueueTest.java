@@ -177,6 +177,33 @@ class HostileSplitQueueTest {
         assertBroken("next index 2 outside the indirect table of 2 entries");
     }
 
+    /** The descriptor prefetch only reads: over a hostile ring it takes nothing and breaks nothing; pop judges. */
+    @Test
+    void prefetchOverAHeadOutsideTheTableTakesNothingAndLeavesTheVerdictToPop() {
+        int a = driver.takeDescriptor();
+        driver.rawDescriptor(a, DATA, 8, 0, 0);
+        driver.rawPushHead(a);
+        driver.rawPushHead(SIZE + 3);
+        driver.publish();
+        queue.prefetch(32);
+        assertFalse(queue.isBroken());
+        assertEquals(0, queue.nextAvail());
+        assertEquals(ChainStatus.OK, queue.pop(chain));
+        assertEquals(8, chain.readableBytes());
+        queue.prefetch(32);
+        assertFalse(queue.isBroken());
+        assertBroken("available head 19 >= queue size 16");
+    }
+
+    @Test
+    void prefetchOverAnAvailIndexJumpingPastTheQueueSizeLeavesTheVerdictToPop() {
+        driver.rawSetAvailIdx(SIZE + 1);
+        queue.prefetch(32);
+        assertFalse(queue.isBroken());
+        assertEquals(0, queue.nextAvail());
+        assertBroken("avail.idx moved from 0 to 17", "more than queue size 16");
+    }
+
     @Test
     void availIndexJumpingPastTheQueueSize() {
         driver.rawSetAvailIdx(SIZE + 1);
