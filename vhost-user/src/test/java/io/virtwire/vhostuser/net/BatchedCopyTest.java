@@ -134,13 +134,8 @@ class BatchedCopyTest {
      */
     @Test
     void headersStoredApartAreRightWhateverTheBufferHeldBefore() throws Exception {
-        byte[] right = new byte[VirtioNetHeader.SIZE];
-        right[10] = 1;
-        byte[] first8 = right.clone();
-        first8[3] = 0x40;
-        byte[] last4 = right.clone();
-        last4[11] = 7;
-        byte[][] before = {new byte[VirtioNetHeader.SIZE], first8, last4, right};
+        byte[] right = GuestNet.oneBufferHeader();
+        byte[][] before = GuestNet.staleHeaders();
         int n = 12;
         try (NetTestHarness h = new NetTestHarness("vw-batch-head", false, true, true)) {
             // first the buffer across the LOW/NEXT boundary, used up on its own (a batch stops at it); then, in

@@ -8,6 +8,7 @@ import io.virtwire.vhostuser.frontend.driver.DriverBuffer;
 import io.virtwire.vhostuser.frontend.driver.DriverPackedQueue;
 import io.virtwire.vhostuser.frontend.driver.DriverSplitQueue;
 import io.virtwire.vhostuser.frontend.driver.UsedElement;
+import io.virtwire.virtio.net.VirtioNetHeader;
 import io.virtwire.virtio.queue.GuestCopy;
 
 import java.lang.foreign.MemorySegment;
@@ -15,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -225,6 +227,29 @@ final class GuestNet implements AutoCloseable {
             throw new IllegalArgumentException("gpa 0x" + Long.toHexString(gpa) + " outside guest memory");
         }
         return out;
+    }
+
+    /** The receive header of a frame in one buffer, without offloads: all zero but num_buffers 1. */
+    static byte[] oneBufferHeader() {
+        byte[] h = new byte[VirtioNetHeader.SIZE];
+        h[VirtioNetHeader.NUM_BUFFERS] = 1;
+        return h;
+    }
+
+    /**
+     * What a recycled receive buffer may hold where its next header goes: garbage, each part of the header wrong
+     * alone (flags, csum_offset, num_buffers low and high byte), and the right header itself.
+     */
+    static byte[][] staleHeaders() {
+        byte[] garbage = new byte[VirtioNetHeader.SIZE];
+        Arrays.fill(garbage, (byte) 0xA5);
+        byte[][] stale = {garbage, oneBufferHeader(), oneBufferHeader(), oneBufferHeader(), oneBufferHeader(),
+                new byte[VirtioNetHeader.SIZE], oneBufferHeader()};
+        stale[1][0] = 1;
+        stale[2][8] = 6;
+        stale[3][VirtioNetHeader.NUM_BUFFERS] = 2;
+        stale[4][VirtioNetHeader.NUM_BUFFERS + 1] = 1;
+        return stale;
     }
 
     static byte[] frame(int length, int seed) {

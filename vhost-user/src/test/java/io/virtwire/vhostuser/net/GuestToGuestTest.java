@@ -114,18 +114,8 @@ class GuestToGuestTest {
      */
     @Test
     void everyReceiveBufferGetsTheRightHeaderWhateverItHeldBefore() throws Exception {
-        byte[] right = new byte[VirtioNetHeader.SIZE];
-        right[10] = 1;
-        byte[] flagsOnly = new byte[VirtioNetHeader.SIZE];
-        flagsOnly[0] = 1;
-        byte[] twoBuffers = right.clone();
-        twoBuffers[10] = 2;
-        byte[] csumOffset = right.clone();
-        csumOffset[8] = 6;
-        byte[] highByte = right.clone();
-        highByte[11] = 1;
-        byte[][] before = {filled(VirtioNetHeader.SIZE, (byte) 0xA5), flagsOnly, new byte[VirtioNetHeader.SIZE],
-                twoBuffers, csumOffset, highByte, right};
+        byte[] right = GuestNet.oneBufferHeader();
+        byte[][] before = GuestNet.staleHeaders();
         int n = 2 * before.length;
         try (NetTestHarness a = guest("vw-g2g-hdr-a"); NetTestHarness b = guest("vw-g2g-hdr-b")) {
             useTheBufferAcrossRegions(b);
